@@ -1,0 +1,53 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { auditRoutes } from '../modules/audit/audit.routes';
+import { organizationsRoutes } from '../modules/organizations/organizations.routes';
+import { sandboxRoutes } from '../modules/sandbox/sandbox.routes';
+import { usersRoutes } from '../modules/users/users.routes';
+import { createServer } from '../platform/http/server';
+import type { Services } from './container';
+import { healthRoutes } from './health.routes';
+
+export const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+export interface AppOptions {
+  logger?: FastifyServerOptions['logger'];
+  authRateLimit?: { max: number; timeWindow: number };
+  serveWeb?: boolean;
+}
+
+/** The HTTP application: every route of API.md under /api/v1, the OpenAPI document, the docs and the UI. */
+export async function buildApp(c: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app = await createServer({
+    logger: opts.logger ?? false,
+    webRoot: opts.serveWeb === false ? undefined : WEB_ROOT,
+  });
+  const sandboxClock = c.sandboxClock;
+  if (sandboxClock) {
+    // Re-read the shared sandbox clock (at most once a second) so that every process agrees on "now".
+    app.addHook('onRequest', async () => sandboxClock.refresh());
+  }
+
+  await app.register(healthRoutes, { db: c.db, queue: c.queue });
+  await app.register(
+    async (api) => {
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      await api.register(usersRoutes, {
+        auth: c.auth,
+        guard: c.guard,
+        users: c.users,
+        organizations: c.organizations,
+        database: c.database,
+        secureCookies: c.config.publicUrl.startsWith('https://'),
+        authRateLimit: opts.authRateLimit ?? { max: 30, timeWindow: 60_000 },
+      });
+      await api.register(organizationsRoutes, { organizations: c.organizations, guard: c.guard });
+      await api.register(auditRoutes, { audit: c.audit, guard: c.guard });
+      if (sandboxClock) await api.register(sandboxRoutes, { guard: c.guard, sandboxClock, queue: c.queue });
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,78 @@
+import { type Clock, systemClock } from '../lib/clock';
+import { AuditService } from '../modules/audit/audit.service';
+import { OrganizationsService } from '../modules/organizations/organizations.service';
+import { SandboxClockService } from '../modules/sandbox/sandbox-clock.service';
+import { createAuthGuard } from '../modules/users/auth.guard';
+import { AuthService } from '../modules/users/auth.service';
+import { UsersService } from '../modules/users/users.service';
+import type { Config } from '../platform/config/config';
+import { createDb, type Database, migrateDb } from '../platform/db/db';
+import { JobQueue } from '../platform/jobs/queue';
+import { registerJobs } from './jobs';
+
+export interface ContainerOptions {
+  /** an already open database (tests); otherwise opened from the configuration */
+  database?: Database;
+  /** run background workers in this process (roles all and worker) */
+  workers: boolean;
+  /** install the cron schedules (one scheduling process is enough; pg-boss dedupes) */
+  schedules: boolean;
+  /** pg-boss maintenance in this process */
+  supervise?: boolean;
+  migrate?: boolean;
+}
+
+/**
+ * The composition root: every service is built here, once, with exactly the dependencies it uses.
+ * Routes and job handlers receive what they need from here (STYLE habit 3).
+ */
+export async function createContainer(config: Config, opts: ContainerOptions) {
+  const database =
+    opts.database ?? (await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  if (opts.migrate !== false) await migrateDb(database);
+  const db = database.db;
+
+  const sandboxClock = config.sandbox ? new SandboxClockService({ db }) : null;
+  if (sandboxClock) await sandboxClock.load();
+  const clock: Clock = sandboxClock ? sandboxClock.clock : systemClock;
+
+  const queue = await JobQueue.create(database, {
+    schedule: opts.schedules,
+    supervise: opts.supervise ?? opts.workers,
+  });
+
+  const audit = new AuditService({ db, clock });
+  const auth = new AuthService({ db, clock });
+  const guard = createAuthGuard(auth);
+  const users = new UsersService({ db, clock, audit });
+  const organizations = new OrganizationsService({ db, clock, audit, publicUrl: config.publicUrl });
+
+  const container = {
+    config,
+    database,
+    db,
+    clock,
+    sandboxClock,
+    queue,
+    audit,
+    auth,
+    guard,
+    users,
+    organizations,
+  };
+
+  registerJobs(container);
+  await queue.prepare({ schedules: opts.schedules });
+  if (opts.workers) await queue.startWorkers();
+
+  return {
+    ...container,
+    async close() {
+      await queue.stop({ graceful: true });
+      await database.close();
+    },
+  };
+}
+
+export type Container = Awaited<ReturnType<typeof createContainer>>;
+export type Services = Omit<Container, 'close'>;

@@ -1,0 +1,58 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
+import { errorResponses, Instant } from '../../platform/http/schemas';
+import { type AuthGuard, principalOf } from '../users/auth.guard';
+import type { AuditService } from './audit.service';
+
+const AuditSchema = Type.Object({
+  id: Type.String(),
+  actorId: Type.Union([Type.String(), Type.Null()]),
+  action: Type.String(),
+  subjectType: Type.String(),
+  subjectId: Type.String(),
+  at: Instant,
+  details: Type.Record(Type.String(), Type.Unknown()),
+});
+
+export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditService; guard: AuthGuard }> = async (
+  app,
+  { audit, guard },
+) => {
+  app.get(
+    '/audit-log',
+    {
+      preHandler: guard.require('settings.manage'),
+      schema: {
+        operationId: 'listAuditLog',
+        tags: ['audit'],
+        summary: 'Every retry, ignore, reconcile, allocation and change of payment method, newest first',
+        querystring: Type.Object(
+          {
+            limit: Type.Optional(LimitQuery),
+            cursor: Type.Optional(CursorQuery),
+            subjectId: Type.Optional(Type.String({ maxLength: 64 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: ListOf(AuditSchema), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const limit = request.query.limit ?? 50;
+      const cursor = decodeCursor(request.query.cursor, 2);
+      const rows = await audit.list(principal.organizationId, {
+        limit,
+        subjectId: request.query.subjectId,
+        after: cursor ? { at: new Date(cursor[0] as number), id: String(cursor[1]) } : undefined,
+      });
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map((r) => ({ ...r, at: r.at.toISOString() })),
+        nextCursor: rows.length > limit && last ? encodeCursor([last.at.getTime(), last.id]) : null,
+      };
+    },
+  );
+};

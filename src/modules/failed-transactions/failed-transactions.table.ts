@@ -1,0 +1,84 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  foreignKey,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { accounts } from '../accounts/accounts.table';
+
+export const FAILED_TRANSACTION_TYPES = ['refund', 'echeck_payment', 'installment', 'subscription'] as const;
+export type FailedTransactionType = (typeof FAILED_TRANSACTION_TYPES)[number];
+
+/**
+ * An Action Center entry (FT1): money that did not move. open → retrying → resolved (a retry succeeded)
+ * or back to open (it failed again); open → ignored (FT6).
+ */
+export const failedTransactions = pgTable(
+  'failed_transactions',
+  {
+    organizationId: text('organization_id').notNull(),
+    id: text('id').notNull(),
+    accountId: text('account_id').notNull(),
+    type: text('type', { enum: FAILED_TRANSACTION_TYPES }).notNull(),
+    status: text('status', { enum: ['open', 'retrying', 'resolved', 'ignored'] }).notNull(),
+    /** the public payment ID of the first failed attempt; stays the same through retries */
+    paymentId: text('payment_id').notNull(),
+    amountMinor: bigint('amount_minor', { mode: 'bigint' }).notNull(),
+    currency: text('currency').notNull(),
+    paymentMethodId: text('payment_method_id'),
+    /** denormalised for filtering: card | echeck */
+    paymentMethodType: text('payment_method_type', { enum: ['card', 'echeck'] }).notNull(),
+    reasonCode: text('reason_code').notNull(),
+    attempts: integer('attempts').notNull().default(1),
+    /** eCheck re-presentments made so far (FT12: R01/R09 at most twice in 180 days) */
+    representments: integer('representments').notNull().default(0),
+    firstFailedAt: timestamp('first_failed_at', { withTimezone: true, mode: 'date' }).notNull(),
+    failedAt: timestamp('failed_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** the original debit's date, from which FT12's 180 days run */
+    originalAt: timestamp('original_at', { withTimezone: true, mode: 'date' }).notNull(),
+    scheduledPaymentId: text('scheduled_payment_id'),
+    /** the invoice the money was for (payments) */
+    invoiceId: text('invoice_id'),
+    /** refunds: the credit the refund gives money back from */
+    refundedDocumentId: text('refunded_document_id'),
+    lastTransactionId: text('last_transaction_id'),
+    retryRequestedAt: timestamp('retry_requested_at', { withTimezone: true, mode: 'date' }),
+    retryRequestedBy: text('retry_requested_by'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
+    ignoredAt: timestamp('ignored_at', { withTimezone: true, mode: 'date' }),
+    ignoredBy: text('ignored_by'),
+    ignoreNote: text('ignore_note'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    foreignKey({
+      columns: [t.organizationId, t.accountId],
+      foreignColumns: [accounts.organizationId, accounts.id],
+    }),
+    // The list: newest failure first among the entries still on it.
+    index('failed_transactions_list')
+      .on(t.organizationId, t.failedAt.desc(), t.id.desc())
+      .where(sql`status in ('open', 'retrying')`),
+    index('failed_transactions_by_type')
+      .on(t.organizationId, t.type, t.failedAt.desc(), t.id.desc())
+      .where(sql`status in ('open', 'retrying')`),
+    index('failed_transactions_by_method')
+      .on(t.organizationId, t.paymentMethodType, t.failedAt.desc(), t.id.desc())
+      .where(sql`status in ('open', 'retrying')`),
+    index('failed_transactions_by_reason')
+      .on(t.organizationId, t.reasonCode, t.failedAt.desc(), t.id.desc())
+      .where(sql`status in ('open', 'retrying')`),
+    index('failed_transactions_recent').on(t.organizationId, t.firstFailedAt),
+    // One open entry per scheduled payment: a second failure of the same charge updates the entry.
+    uniqueIndex('failed_transactions_scheduled_once')
+      .on(t.organizationId, t.scheduledPaymentId)
+      .where(sql`scheduled_payment_id is not null`),
+  ],
+);

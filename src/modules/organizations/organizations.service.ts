@@ -1,0 +1,174 @@
+import { and, eq } from 'drizzle-orm';
+import type { Clock } from '../../lib/clock';
+import { isValidTimeZone } from '../../lib/dates';
+import { AppError, validation } from '../../lib/errors';
+import { newId } from '../../lib/ids';
+import type { Db } from '../../platform/db/db';
+import type { AuditService } from '../audit/audit.service';
+import type { Locale } from '../users/permissions';
+import { users } from '../users/users.table';
+import { organizations } from './organizations.table';
+
+export const MAX_LOGO_BYTES = 1024 * 1024;
+
+export type Organization = typeof organizations.$inferSelect;
+
+export interface OrganizationPatch {
+  name?: string;
+  contactEmail?: string | null;
+  billingContactUserId?: string | null;
+  timezone?: string;
+  locale?: Locale;
+  currency?: string;
+}
+
+export function isKnownCurrency(code: string): boolean {
+  try {
+    return /^[A-Z]{3}$/.test(code) && (Intl as any).supportedValuesOf('currency').includes(code);
+  } catch {
+    return false;
+  }
+}
+
+/** What the logo's first bytes say it is; the Content-Type header is not trusted. */
+export function sniffImage(bytes: Buffer): 'image/png' | 'image/jpeg' | null {
+  if (
+    bytes.length >= 8 &&
+    bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+  ) {
+    return 'image/png';
+  }
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  return null;
+}
+
+export class OrganizationsService {
+  constructor(private readonly deps: { db: Db; clock: Clock; audit: AuditService; publicUrl: string }) {}
+
+  async create(
+    tx: Db,
+    input: { name: string; currency?: string; timezone?: string; locale?: Locale; contactEmail?: string },
+  ) {
+    const currency = input.currency ?? 'CAD';
+    const timezone = input.timezone ?? 'America/Toronto';
+    const errors = [];
+    if (!isKnownCurrency(currency))
+      errors.push({ field: 'currency', message: 'must be an ISO 4217 currency code' });
+    if (!isValidTimeZone(timezone)) errors.push({ field: 'timezone', message: 'must be an IANA time zone' });
+    if (errors.length) throw validation(errors.map((e) => `${e.field} ${e.message}`).join('; '), errors);
+    const id = newId('organization');
+    const [org] = await tx
+      .insert(organizations)
+      .values({
+        id,
+        name: input.name,
+        currency,
+        timezone,
+        locale: input.locale ?? 'fr-CA',
+        contactEmail: input.contactEmail ?? null,
+        createdAt: this.deps.clock.now(),
+      })
+      .returning();
+    return org!;
+  }
+
+  async get(id: string, db: Db = this.deps.db): Promise<Organization> {
+    const [org] = await db.select().from(organizations).where(eq(organizations.id, id)).limit(1);
+    if (!org) throw new AppError('not_found', 'organization not found');
+    return org;
+  }
+
+  async listIds(): Promise<string[]> {
+    const rows = await this.deps.db
+      .select({ id: organizations.id })
+      .from(organizations)
+      .orderBy(organizations.id);
+    return rows.map((r) => r.id);
+  }
+
+  async update(organizationId: string, actorId: string, patch: OrganizationPatch): Promise<Organization> {
+    const errors = [];
+    if (patch.timezone !== undefined && !isValidTimeZone(patch.timezone)) {
+      errors.push({ field: 'body.timezone', message: 'must be an IANA time zone, e.g. America/Toronto' });
+    }
+    if (patch.currency !== undefined && !isKnownCurrency(patch.currency)) {
+      errors.push({ field: 'body.currency', message: 'must be an ISO 4217 currency code, e.g. CAD' });
+    }
+    if (errors.length) throw validation(`${errors[0]!.field} ${errors[0]!.message}`, errors);
+    return this.deps.db.transaction(async (tx) => {
+      if (
+        patch.billingContactUserId &&
+        !(await this.userInOrg(tx, organizationId, patch.billingContactUserId))
+      ) {
+        throw validation('body.billingContactUserId is not a user of this organization', [
+          { field: 'body.billingContactUserId', message: 'is not a user of this organization' },
+        ]);
+      }
+      const [org] = await tx
+        .update(organizations)
+        .set(patch)
+        .where(eq(organizations.id, organizationId))
+        .returning();
+      await this.deps.audit.record(tx, {
+        organizationId,
+        actorId,
+        action: 'organization.updated',
+        subjectType: 'organization',
+        subjectId: organizationId,
+        details: { ...patch },
+      });
+      return org!;
+    });
+  }
+
+  private async userInOrg(tx: Db, organizationId: string, userId: string): Promise<boolean> {
+    const rows = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.organizationId, organizationId), eq(users.id, userId)))
+      .limit(1);
+    return rows.length > 0;
+  }
+
+  async setLogo(organizationId: string, actorId: string, bytes: Buffer): Promise<Organization> {
+    if (bytes.length === 0) throw validation('The logo is empty', [{ field: 'body', message: 'is empty' }]);
+    if (bytes.length > MAX_LOGO_BYTES)
+      throw new AppError('payload_too_large', 'The logo must be 1 MB or less');
+    const mime = sniffImage(bytes);
+    if (!mime) {
+      throw new AppError('unsupported_media_type', 'The logo must be a PNG or JPEG image');
+    }
+    return this.deps.db.transaction(async (tx) => {
+      const [org] = await tx
+        .update(organizations)
+        .set({ logo: bytes, logoMime: mime, logoUpdatedAt: this.deps.clock.now() })
+        .where(eq(organizations.id, organizationId))
+        .returning();
+      await this.deps.audit.record(tx, {
+        organizationId,
+        actorId,
+        action: 'organization.logo_updated',
+        subjectType: 'organization',
+        subjectId: organizationId,
+        details: { bytes: bytes.length, mime },
+      });
+      return org!;
+    });
+  }
+
+  async getLogo(organizationId: string): Promise<{ bytes: Buffer; mime: string } | null> {
+    const [row] = await this.deps.db
+      .select({ logo: organizations.logo, mime: organizations.logoMime })
+      .from(organizations)
+      .where(eq(organizations.id, organizationId))
+      .limit(1);
+    if (!row?.logo || !row.mime) return null;
+    return { bytes: row.logo, mime: row.mime };
+  }
+
+  /** Public, cache-busted address of the logo for e-mails and the portal; null without a logo. */
+  logoUrl(org: Pick<Organization, 'id' | 'logoUpdatedAt'>): string | null {
+    if (!org.logoUpdatedAt) return null;
+    return `${this.deps.publicUrl}/api/v1/organizations/${org.id}/logo?v=${org.logoUpdatedAt.getTime()}`;
+  }
+}

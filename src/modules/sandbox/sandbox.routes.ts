@@ -1,0 +1,86 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { errorResponses, Instant } from '../../platform/http/schemas';
+import type { JobQueue } from '../../platform/jobs/queue';
+import { RUNNABLE_JOBS } from '../../platform/jobs/registry';
+import { type AuthGuard, principalOf } from '../users/auth.guard';
+import type { SandboxClockService } from './sandbox-clock.service';
+
+export interface SandboxRoutesDeps {
+  guard: AuthGuard;
+  sandboxClock: SandboxClockService;
+  queue: JobQueue;
+}
+
+/** Only registered when RECOUP_SANDBOX=true; otherwise every /api/v1/sandbox path is a 404. */
+export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesDeps> = async (
+  app,
+  { guard, sandboxClock, queue },
+) => {
+  const ClockSchema = Type.Object({ now: Instant });
+
+  app.get(
+    '/sandbox/clock',
+    {
+      preHandler: guard.require(),
+      schema: {
+        operationId: 'getSandboxClock',
+        tags: ['sandbox'],
+        summary: 'The instant the whole product believes it is',
+        response: { 200: ClockSchema, ...errorResponses() },
+      },
+    },
+    async () => ({ now: sandboxClock.clock.now().toISOString() }),
+  );
+
+  app.put(
+    '/sandbox/clock',
+    {
+      preHandler: guard.require(),
+      schema: {
+        operationId: 'setSandboxClock',
+        tags: ['sandbox'],
+        summary: 'Move the clock of the API and the workers (time keeps running from there)',
+        body: Type.Object({ now: Instant }, { additionalProperties: false }),
+        response: { 200: ClockSchema, ...errorResponses() },
+      },
+    },
+    async (request) => ({ now: (await sandboxClock.set(new Date(request.body.now))).toISOString() }),
+  );
+
+  app.post(
+    '/sandbox/jobs/:name',
+    {
+      preHandler: guard.require(),
+      schema: {
+        operationId: 'runSandboxJob',
+        tags: ['sandbox'],
+        summary: "Run a scheduled job now for the caller's organization, and answer when it is done",
+        params: Type.Object({ name: Type.Enum([...RUNNABLE_JOBS]) }),
+        response: {
+          200: Type.Object({ name: Type.String(), result: Type.Unknown() }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const result = await queue.runNow(request.params.name, { organizationId: principal.organizationId });
+      return { name: request.params.name, result: Array.isArray(result) ? result[0] : result };
+    },
+  );
+
+  app.post(
+    '/sandbox/queue/drain',
+    {
+      preHandler: guard.require(),
+      schema: {
+        operationId: 'drainSandboxQueue',
+        tags: ['sandbox'],
+        summary: 'Answer when no background job (retries, e-mails) is ready to run',
+        response: { 200: Type.Object({ worked: Type.Integer() }), ...errorResponses() },
+      },
+    },
+    async () => ({ worked: await queue.drain({ timeoutMs: 60_000 }) }),
+  );
+};

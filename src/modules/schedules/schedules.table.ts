@@ -1,0 +1,105 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  date,
+  foreignKey,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+import { accounts } from '../accounts/accounts.table';
+
+export const subscriptions = pgTable(
+  'subscriptions',
+  {
+    organizationId: text('organization_id').notNull(),
+    id: text('id').notNull(),
+    accountId: text('account_id').notNull(),
+    amountMinor: bigint('amount_minor', { mode: 'bigint' }).notNull(),
+    interval: text('interval', { enum: ['week', 'month', 'year'] }).notNull(),
+    startDate: date('start_date', { mode: 'string' }).notNull(),
+    /** day of month the periods keep (Jan 31 → Feb 28 → Mar 31) */
+    anchorDay: integer('anchor_day').notNull(),
+    paymentMethodId: text('payment_method_id').notNull(),
+    description: text('description'),
+    status: text('status', { enum: ['active', 'cancelled'] })
+      .notNull()
+      .default('active'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    foreignKey({
+      columns: [t.organizationId, t.accountId],
+      foreignColumns: [accounts.organizationId, accounts.id],
+    }),
+    check('subscriptions_amount_positive', sql`${t.amountMinor} > 0`),
+    index('subscriptions_method').on(t.organizationId, t.paymentMethodId),
+  ],
+);
+
+export const installmentPlans = pgTable(
+  'installment_plans',
+  {
+    organizationId: text('organization_id').notNull(),
+    id: text('id').notNull(),
+    accountId: text('account_id').notNull(),
+    invoiceId: text('invoice_id').notNull(),
+    paymentMethodId: text('payment_method_id').notNull(),
+    status: text('status', { enum: ['active', 'completed', 'cancelled'] })
+      .notNull()
+      .default('active'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    foreignKey({
+      columns: [t.organizationId, t.accountId],
+      foreignColumns: [accounts.organizationId, accounts.id],
+    }),
+    index('installment_plans_method').on(t.organizationId, t.paymentMethodId),
+  ],
+);
+
+/**
+ * Every future charge of a subscription or plan: the account's upcoming payments.
+ * scheduled → processing (charge under way; eCheck pending) → paid | failed; cancelled when withdrawn.
+ * The payment method is read from the subscription or plan at charge time (FT5), never copied here.
+ */
+export const scheduledPayments = pgTable(
+  'scheduled_payments',
+  {
+    organizationId: text('organization_id').notNull(),
+    id: text('id').notNull(),
+    accountId: text('account_id').notNull(),
+    source: text('source', { enum: ['subscription', 'installment'] }).notNull(),
+    subscriptionId: text('subscription_id'),
+    installmentPlanId: text('installment_plan_id'),
+    /** installments: the plan's invoice; subscriptions: the period's invoice, issued when the charge runs */
+    invoiceId: text('invoice_id'),
+    dueDate: date('due_date', { mode: 'string' }).notNull(),
+    amountMinor: bigint('amount_minor', { mode: 'bigint' }).notNull(),
+    status: text('status', { enum: ['scheduled', 'processing', 'paid', 'failed', 'cancelled'] })
+      .notNull()
+      .default('scheduled'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    foreignKey({
+      columns: [t.organizationId, t.accountId],
+      foreignColumns: [accounts.organizationId, accounts.id],
+    }),
+    check('scheduled_payments_amount_positive', sql`${t.amountMinor} > 0`),
+    index('scheduled_payments_account').on(t.organizationId, t.accountId, t.dueDate),
+    index('scheduled_payments_due').on(t.organizationId, t.dueDate, t.id).where(sql`status = 'scheduled'`),
+    index('scheduled_payments_invoice').on(t.organizationId, t.invoiceId),
+    index('scheduled_payments_subscription').on(t.organizationId, t.subscriptionId),
+    index('scheduled_payments_plan').on(t.organizationId, t.installmentPlanId),
+  ],
+);

@@ -1,0 +1,66 @@
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { AppError, forbidden } from '../../lib/errors';
+import type { AuthService } from './auth.service';
+import type { Permission, Principal } from './permissions';
+
+export const SESSION_COOKIE = 'recoup_session';
+export const CSRF_COOKIE = 'recoup_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface AuthGuard {
+  /** Signed in (bearer token or session cookie with its CSRF token on writes), and holding `permission`. */
+  require(permission?: Permission): preHandlerAsyncHookHandler;
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('unauthenticated', 'Sign in first');
+  return request.principal;
+}
+
+export function createAuthGuard(auth: AuthService): AuthGuard {
+  async function authenticate(request: FastifyRequest): Promise<Principal> {
+    const header = request.headers.authorization;
+    const acceptLanguage = request.headers['accept-language'];
+    if (header) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!match) throw new AppError('unauthenticated', 'Authorization must be "Bearer <token>"');
+      const principal = await auth.resolve(match[1]!, acceptLanguage);
+      if (!principal || principal.kind !== 'bearer') {
+        throw new AppError('unauthenticated', 'The token is unknown, expired or revoked');
+      }
+      return principal;
+    }
+    const cookie = request.cookies?.[SESSION_COOKIE];
+    if (!cookie) throw new AppError('unauthenticated', 'Sign in first');
+    const principal = await auth.resolve(cookie, acceptLanguage);
+    if (!principal || principal.kind !== 'session')
+      throw new AppError('unauthenticated', 'The session has ended; sign in again');
+    if (!SAFE_METHODS.has(request.method)) {
+      // Cookies ride along with cross-site requests; the CSRF token proves the page itself sent this one.
+      const sent = request.headers[CSRF_HEADER];
+      if (!sent || sent !== principal.csrfToken)
+        throw new AppError('csrf', 'Send the X-CSRF-Token header with this session');
+    }
+    return principal;
+  }
+
+  return {
+    require(permission?: Permission) {
+      return async (request: FastifyRequest, _reply: FastifyReply) => {
+        const principal = await authenticate(request);
+        request.principal = principal;
+        if (permission && !principal.permissions.includes(permission)) {
+          throw forbidden(`This needs the permission ${permission}`);
+        }
+      };
+    },
+  };
+}

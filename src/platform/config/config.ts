@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export type Role = 'all' | 'api' | 'worker';
+
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  host: string;
+  smtpUrl: string | undefined;
+  publicUrl: string;
+  sandbox: boolean;
+  secret: string;
+  role: Role;
+}
+
+/** A configuration value that cannot be used: the process stops with this one line. */
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function parseBool(name: string, value: string): boolean {
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(`${name} must be true or false (got "${value}")`);
+}
+
+function parseUrl(name: string, value: string, protocols: string[]): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (${protocols.join(', ')}) (got "${value}")`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')} (got "${url.protocol}")`);
+  }
+  return value;
+}
+
+/** Reads and checks the environment (API.md's table). Never reads process.env elsewhere. */
+export function loadConfig(env: Env = process.env, opts: { ensureSecret?: boolean } = {}): Config {
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl) parseUrl('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']);
+  const dataDir = resolve(env.RECOUP_DATA_DIR?.trim() || './data');
+
+  const portText = env.PORT?.trim() || '3000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT must be a whole number from 0 to 65535 (got "${portText}")`);
+  }
+  const host = env.HOST?.trim() || '127.0.0.1';
+
+  const smtpUrl = env.SMTP_URL?.trim() || undefined;
+  if (smtpUrl) parseUrl('SMTP_URL', smtpUrl, ['smtp:', 'smtps:']);
+
+  const publicUrl = (env.PUBLIC_URL?.trim() || 'http://localhost:3000').replace(/\/+$/, '');
+  parseUrl('PUBLIC_URL', publicUrl, ['http:', 'https:']);
+
+  const sandbox = env.RECOUP_SANDBOX?.trim()
+    ? parseBool('RECOUP_SANDBOX', env.RECOUP_SANDBOX.trim())
+    : !databaseUrl;
+
+  const roleText = env.RECOUP_ROLE?.trim() || 'all';
+  if (!['all', 'api', 'worker'].includes(roleText)) {
+    throw new ConfigError(`RECOUP_ROLE must be all, api or worker (got "${roleText}")`);
+  }
+  const role = roleText as Role;
+  if (!databaseUrl && role !== 'all') {
+    throw new ConfigError(
+      `RECOUP_ROLE must be all with the embedded database (got "${role}"); set DATABASE_URL`,
+    );
+  }
+
+  let secret = env.RECOUP_SECRET?.trim() || '';
+  if (secret && secret.length < 32) {
+    throw new ConfigError('RECOUP_SECRET must be at least 32 characters long');
+  }
+  if (!secret) {
+    if (databaseUrl && opts.ensureSecret !== false && env.NODE_ENV === 'production') {
+      throw new ConfigError('RECOUP_SECRET must be set when DATABASE_URL is set (at least 32 characters)');
+    }
+    secret = opts.ensureSecret === false ? randomBytes(32).toString('hex') : keptSecret(dataDir);
+  }
+
+  return { databaseUrl, dataDir, port, host, smtpUrl, publicUrl, sandbox, secret, role };
+}
+
+/** The embedded set-up keeps a generated secret beside its database, so links survive a restart. */
+function keptSecret(dataDir: string): string {
+  const file = join(dataDir, 'secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}

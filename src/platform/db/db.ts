@@ -1,0 +1,157 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { SQL } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+/** Both drivers' Drizzle databases share this type; a transaction is one too. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle');
+
+export interface Database {
+  kind: 'pglite' | 'pg';
+  /** the PostgreSQL connection string */
+  url?: string;
+  db: Db;
+  /** the embedded engine, for pg-boss's adapter */
+  pglite?: PGlite;
+  /** the PostgreSQL pool */
+  pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** Another process holds the embedded database: it cannot be opened twice. */
+export class DatabaseLockedError extends Error {}
+
+export interface CreateDbOptions {
+  databaseUrl?: string;
+  dataDir?: string;
+  /** an already open PGlite (tests clone a migrated template) */
+  pglite?: PGlite;
+  poolSize?: number;
+}
+
+export async function createDb(opts: CreateDbOptions): Promise<Database> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 10,
+      // JIT planning costs tens of milliseconds on these short queries (STACK-NOTES).
+      options: '-c jit=off',
+    });
+    pool.on('error', () => {
+      // An idle client lost its connection; the pool replaces it. Queries in flight report their own error.
+    });
+    const db = drizzlePg(pool, { schema }) as unknown as Db;
+    return { kind: 'pg', url: opts.databaseUrl, db, pool, close: () => pool.end() };
+  }
+  if (opts.pglite) {
+    const db = drizzlePglite(opts.pglite, { schema }) as unknown as Db;
+    return { kind: 'pglite', db, pglite: opts.pglite, close: () => opts.pglite!.close() };
+  }
+  const dataDir = resolve(opts.dataDir ?? './data');
+  const pgDir = join(dataDir, 'pglite');
+  mkdirSync(pgDir, { recursive: true });
+  const release = acquireLock(join(dataDir, 'recoup.lock'));
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(pgDir);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const db = drizzlePglite(pglite, { schema }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    pglite,
+    close: async () => {
+      await pglite.close();
+      release();
+    },
+  };
+}
+
+/**
+ * PGlite is one process per data directory; a second one would corrupt it. The lock file names the
+ * holder's PID; a lock left by a process that no longer runs is taken over.
+ */
+function acquireLock(file: string): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          if (readFileSync(file, 'utf8') === String(process.pid)) unlinkSync(file);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(file, 'utf8'));
+      if (holder && holder !== process.pid && isAlive(holder)) {
+        throw new DatabaseLockedError(
+          `the embedded database in ${dirname(file)} is in use by process ${holder}; stop it first, or set DATABASE_URL to share a PostgreSQL server`,
+        );
+      }
+      if (existsSync(file)) unlinkSync(file);
+    }
+  }
+  throw new DatabaseLockedError(`could not lock the embedded database in ${dirname(file)}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Applies the committed migrations. Safe to run again, and from several processes on PostgreSQL. */
+export async function migrateDb(database: Database): Promise<void> {
+  if (database.kind === 'pglite') {
+    await migratePglite(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    return;
+  }
+  const client = await database.pool!.connect();
+  try {
+    // One migrator at a time when several api/worker processes start together.
+    await client.query('select pg_advisory_lock(72871001)');
+    await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+  } finally {
+    await client.query('select pg_advisory_unlock(72871001)').catch(() => undefined);
+    client.release();
+  }
+}
+
+/** Raw rows of a hand-written query. int8 comes back as string (pg) or number/BigInt (PGlite): normalise. */
+export async function rows<T = Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+export function big(value: unknown): bigint {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number') return BigInt(value);
+  if (typeof value === 'string') return BigInt(value);
+  if (value === null || value === undefined) return 0n;
+  throw new TypeError(`not an integer: ${String(value)}`);
+}
+
+export function int(value: unknown): number {
+  return Number(big(value));
+}

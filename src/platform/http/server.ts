@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { AppError } from '../../lib/errors';
+import { installProblemHandlers, sendProblem } from './problem';
+import { ProblemSchema } from './schemas';
+
+export interface ServerOptions {
+  logger: FastifyServerOptions['logger'];
+  /** the built web UI (web/dist), served on the same port when present */
+  webRoot?: string;
+  bodyLimit?: number;
+}
+
+function makeAjv(coerce: boolean) {
+  // Bodies are never coerced: "100" is not an amount. Query strings and paths are text, so they are.
+  // Unknown fields are rejected (additionalProperties: false), never silently dropped.
+  const ajv = new Ajv({
+    coerceTypes: coerce ? 'array' : false,
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: false,
+    strict: false,
+  });
+  addFormats.default ? addFormats.default(ajv) : (addFormats as unknown as (a: Ajv) => void)(ajv);
+  return ajv;
+}
+
+export async function createServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger,
+    bodyLimit: opts.bodyLimit ?? 256 * 1024,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    trustProxy: false,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const bodyAjv = makeAjv(false);
+  const textAjv = makeAjv(true);
+  app.setValidatorCompiler(
+    ({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object) as never,
+  );
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  installProblemHandlers(app);
+  app.addSchema(ProblemSchema);
+
+  // Logo uploads arrive as raw bytes; the magic bytes decide what they are, not the header.
+  app.addContentTypeParser(
+    ['image/png', 'image/jpeg', 'application/octet-stream'],
+    { parseAs: 'buffer' },
+    (_req, body, done) => done(null, body),
+  );
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        frameSrc: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) => {
+      const err = new AppError(
+        'too_many_requests',
+        `Too many attempts; try again in ${Math.ceil(context.ttl / 1000)} s`,
+      );
+      return Object.assign(err, { statusCode: 429 });
+    },
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Recoup API',
+        version: '1.0.0',
+        description:
+          'The billing Action Center: failed transactions, expiring cards and reconcilable accounts. ' +
+          'Money is in integer minor units; errors are application/problem+json (RFC 9457).',
+      },
+      servers: [{ url: '/' }],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: 'recoup_session' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) || `def-${i}` },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  if (opts.webRoot && existsSync(opts.webRoot)) {
+    await app.register(fastifyStatic, {
+      root: opts.webRoot,
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+    });
+    // The UI is a single-page app: any page path that is not the API or the docs serves index.html.
+    app.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0] ?? '/';
+      if (request.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/docs')) {
+        return reply.type('text/html').sendFile('index.html');
+      }
+      return sendProblem(reply, new AppError('not_found', `No route ${request.method} ${path}`), request);
+    });
+  }
+
+  return app;
+}
