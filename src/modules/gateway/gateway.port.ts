@@ -1,0 +1,69 @@
+/**
+ * The PaymentGateway port: the only way the product moves money. Card charges and refunds answer at
+ * once; eCheck debits answer `pending` and settle or come back returned days later (the settlement job
+ * asks `echeckOutcome` when the debit is old enough).
+ *
+ * Every money-moving call takes an `idempotencyKey`, unique per organization: calling again with a key
+ * already used answers the recorded result and moves no money (FT4, issue 3 item 6). Reusing a key for
+ * a different request (another kind, amount or token) is a programming error and throws an
+ * `idempotency_conflict` AppError.
+ *
+ * Amounts are bigint minor units in the organization's currency.
+ */
+
+/** A decline, refund-failure or ACH return code of the failure catalogue (`failure-codes.ts`). */
+export type FailureCode = string;
+
+export interface MoneyRequest {
+  organizationId: string;
+  /** the gateway token of the payment method (never a card or account number) */
+  token: string;
+  amountMinor: bigint;
+  currency: string;
+  idempotencyKey: string;
+}
+
+export interface ChargeRequest extends MoneyRequest {
+  /** the payment method being charged: a forced next outcome is keyed by it (sandbox) */
+  paymentMethodId?: string;
+}
+
+export type RefundRequest = MoneyRequest;
+export type EcheckDebitRequest = ChargeRequest;
+
+export type ChargeResult =
+  | { status: 'succeeded'; gatewayRef: string }
+  | { status: 'failed'; gatewayRef: string; code: FailureCode };
+export type RefundResult = ChargeResult;
+export type EcheckDebitResult =
+  | { status: 'pending'; gatewayRef: string }
+  | { status: 'failed'; gatewayRef: string; code: FailureCode };
+export type EcheckOutcome = { status: 'settled' } | { status: 'returned'; code: FailureCode };
+
+export interface PaymentGateway {
+  /** Charges a card. Gateway refs look like `ch_…`. */
+  charge(req: ChargeRequest): Promise<ChargeResult>;
+  /** Pays money back from the merchant account; fails with `insufficient_merchant_funds`. Refs `re_…`. */
+  refund(req: RefundRequest): Promise<RefundResult>;
+  /** Presents an eCheck (ACH / pre-authorized) debit: `pending` until it settles. Refs `py_…`. */
+  echeckDebit(req: EcheckDebitRequest): Promise<EcheckDebitResult>;
+  /** The final state of a pending eCheck debit; asking again answers the same. */
+  echeckOutcome(req: { organizationId: string; gatewayRef: string }): Promise<EcheckOutcome>;
+}
+
+/** `succeed`, a card decline code, or (for eCheck methods) an ACH return code. */
+export type ForcedOutcome = 'succeed' | FailureCode;
+
+/** Sandbox-only controls (`/api/v1/sandbox/…`): not part of what a live gateway offers. */
+export interface SandboxGatewayControls {
+  /** The merchant account's funds, from which refunds are paid. */
+  setMerchantBalance(organizationId: string, amountMinor: bigint): Promise<void>;
+  merchantBalance(organizationId: string): Promise<bigint>;
+  /**
+   * Forces the outcome of the next charge (or eCheck debit) of a payment method; the next charge
+   * consumes it. `key` is the payment method's ID (or, for callers that have none, the token).
+   */
+  setNextOutcome(organizationId: string, key: string, outcome: ForcedOutcome): Promise<void>;
+  /** How many card charges and eCheck debits were really attempted (replayed keys not counted). */
+  chargeCount(organizationId: string): Promise<number>;
+}
