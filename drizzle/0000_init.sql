@@ -358,6 +358,8 @@ CREATE INDEX "allocations_debit" ON "allocations" USING btree ("organization_id"
 CREATE INDEX "allocations_batch" ON "allocations" USING btree ("organization_id","batch_id");--> statement-breakpoint
 CREATE INDEX "allocations_account" ON "allocations" USING btree ("organization_id","account_id","created_at","id");--> statement-breakpoint
 CREATE INDEX "documents_account" ON "documents" USING btree ("organization_id","account_id","date","created_at","id");--> statement-breakpoint
+CREATE INDEX "documents_pending_for_invoice" ON "documents" USING btree ("organization_id","for_invoice_id") WHERE status = 'pending';--> statement-breakpoint
+CREATE INDEX "documents_refunded" ON "documents" USING btree ("organization_id","refunded_document_id") WHERE refunded_document_id is not null;--> statement-breakpoint
 CREATE INDEX "documents_open" ON "documents" USING btree ("organization_id","account_id","side","date","created_at","id") WHERE open_minor > 0 and status = 'posted';--> statement-breakpoint
 CREATE UNIQUE INDEX "emails_dedupe" ON "emails" USING btree ("organization_id","dedupe_key");--> statement-breakpoint
 CREATE INDEX "emails_created" ON "emails" USING btree ("organization_id","created_at","id");--> statement-breakpoint

@@ -1,6 +1,10 @@
 import { type Clock, systemClock } from '../lib/clock';
 import { AuditService } from '../modules/audit/audit.service';
+import { LedgerService } from '../modules/ledger/ledger.service';
+import { createMailTransport } from '../modules/notifications/mail-transport';
+import { NotificationsService } from '../modules/notifications/notifications.service';
 import { OrganizationsService } from '../modules/organizations/organizations.service';
+import { PortalTokens } from '../modules/portal/portal-token';
 import { SandboxClockService } from '../modules/sandbox/sandbox-clock.service';
 import { createAuthGuard } from '../modules/users/auth.guard';
 import { AuthService } from '../modules/users/auth.service';
@@ -46,6 +50,15 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const guard = createAuthGuard(auth);
   const users = new UsersService({ db, clock, audit });
   const organizations = new OrganizationsService({ db, clock, audit, publicUrl: config.publicUrl });
+  const ledger = new LedgerService({ db, clock });
+  const notifications = new NotificationsService({
+    db,
+    clock,
+    queue,
+    transport: createMailTransport(config.smtpUrl),
+    fromAddress: `Recoup <no-reply@${new URL(config.publicUrl).hostname}>`,
+  });
+  const portalTokens = new PortalTokens(config.secret);
 
   const container = {
     config,
@@ -59,6 +72,9 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     guard,
     users,
     organizations,
+    ledger,
+    notifications,
+    portalTokens,
   };
 
   registerJobs(container);

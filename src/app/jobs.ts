@@ -12,6 +12,7 @@ export function registerJobs(c: {
   queue: import('../platform/jobs/queue').JobQueue;
   organizations: import('../modules/organizations/organizations.service').OrganizationsService;
   sandboxClock: import('../modules/sandbox/sandbox-clock.service').SandboxClockService | null;
+  notifications: import('../modules/notifications/notifications.service').NotificationsService;
 }) {
   const forEachOrganization =
     (work: (organizationId: string) => Promise<unknown>) => async (data: RunnablePayload) => {
@@ -32,4 +33,15 @@ export function registerJobs(c: {
   for (const [name, work] of Object.entries(scheduled)) {
     c.queue.register({ name: name as RunnableJob, handler: forEachOrganization(work) });
   }
+
+  // An SMTP server that is down is retried with backoff: 5 s, 10 s, 20 s … up to 10 min, for about a day.
+  c.queue.register({
+    name: 'email-delivery',
+    retryLimit: 150,
+    retryDelay: 5,
+    retryBackoff: true,
+    retryDelayMax: 600,
+    handler: async (data: { organizationId: string; emailId: string }) =>
+      c.notifications.deliver(data.organizationId, data.emailId),
+  });
 }

@@ -60,6 +60,13 @@ export const documents = pgTable(
     check('documents_open_in_range', sql`${t.openMinor} >= 0 and ${t.openMinor} <= ${t.amountMinor}`),
     check('documents_side_matches_kind', sql`(${t.side} = 'debit') = (${t.kind} in ('invoice', 'refund'))`),
     index('documents_account').on(t.organizationId, t.accountId, t.date, t.createdAt, t.id),
+    // RA2: pending eCheck payments cover the invoice they were made for.
+    index('documents_pending_for_invoice')
+      .on(t.organizationId, t.forInvoiceId)
+      .where(sql`status = 'pending'`),
+    index('documents_refunded')
+      .on(t.organizationId, t.refundedDocumentId)
+      .where(sql`refunded_document_id is not null`),
     // Open posted documents: what reconciliation reads. The predicate is literal so the planner uses it.
     index('documents_open')
       .on(t.organizationId, t.accountId, t.side, t.date, t.createdAt, t.id)

@@ -1,0 +1,248 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Clock } from '../../lib/clock';
+import { AppError, businessRule, notFound } from '../../lib/errors';
+import { newId } from '../../lib/ids';
+import { minBig } from '../../lib/money';
+import type { Db } from '../../platform/db/db';
+import { refreshReconciliationSummary } from '../reconciliation/summary';
+import { allocations, type DocumentKind, documents } from './ledger.table';
+
+export type LedgerDocument = typeof documents.$inferSelect;
+export type Allocation = typeof allocations.$inferSelect;
+
+const ID_KIND = {
+  invoice: 'invoice',
+  refund: 'refund',
+  payment: 'payment',
+  credit_note: 'creditNote',
+} as const;
+
+export interface NewDocument {
+  organizationId: string;
+  accountId: string;
+  kind: DocumentKind;
+  amountMinor: bigint;
+  currency: string;
+  date: string;
+  reference?: string | null;
+  description?: string | null;
+  /** pending: an eCheck payment not yet settled (not a credit yet) */
+  status?: 'posted' | 'pending';
+  method?: LedgerDocument['method'];
+  paymentMethodId?: string | null;
+  forInvoiceId?: string | null;
+  refundedDocumentId?: string | null;
+  transactionId?: string | null;
+  id?: string;
+}
+
+export interface AllocationRequest {
+  organizationId: string;
+  accountId: string;
+  creditId: string;
+  debitId: string;
+  amountMinor: bigint;
+  /** manual | reconcile | payment | refund | retry */
+  source: string;
+  batchId?: string | null;
+  actorId?: string | null;
+}
+
+/**
+ * The ledger's invariants live here: open = amount − allocations ≥ 0 for every document, allocations link a
+ * credit to a debit of the same account, and every change refreshes the account's reconciliation summary in
+ * the same transaction. Callers pass their transaction; the database CHECKs back every rule up.
+ */
+export class LedgerService {
+  constructor(private readonly deps: { db: Db; clock: Clock }) {}
+
+  async createDocument(tx: Db, input: NewDocument): Promise<LedgerDocument> {
+    const side = input.kind === 'invoice' || input.kind === 'refund' ? 'debit' : 'credit';
+    const [doc] = await tx
+      .insert(documents)
+      .values({
+        organizationId: input.organizationId,
+        id: input.id ?? newId(ID_KIND[input.kind]),
+        accountId: input.accountId,
+        kind: input.kind,
+        side,
+        status: input.status ?? 'posted',
+        amountMinor: input.amountMinor,
+        openMinor: input.amountMinor,
+        currency: input.currency,
+        date: input.date,
+        reference: input.reference ?? null,
+        description: input.description ?? null,
+        method: input.method ?? null,
+        paymentMethodId: input.paymentMethodId ?? null,
+        forInvoiceId: input.forInvoiceId ?? null,
+        refundedDocumentId: input.refundedDocumentId ?? null,
+        transactionId: input.transactionId ?? null,
+        createdAt: this.deps.clock.now(),
+      })
+      .returning();
+    await this.touch(tx, input.organizationId, input.accountId);
+    return doc!;
+  }
+
+  /** A pending eCheck payment settles: it becomes a credit, allocated to the invoice it was for when possible. */
+  async postPending(tx: Db, organizationId: string, documentId: string): Promise<LedgerDocument> {
+    const [doc] = await tx
+      .update(documents)
+      .set({ status: 'posted' })
+      .where(
+        and(
+          eq(documents.organizationId, organizationId),
+          eq(documents.id, documentId),
+          eq(documents.status, 'pending'),
+        ),
+      )
+      .returning();
+    if (!doc) throw new AppError('conflict', `payment ${documentId} is not pending`);
+    await this.touch(tx, organizationId, doc.accountId);
+    return doc;
+  }
+
+  /** A pending eCheck payment came back returned: it never becomes a credit. */
+  async voidPending(tx: Db, organizationId: string, documentId: string): Promise<LedgerDocument> {
+    const [doc] = await tx
+      .update(documents)
+      .set({ status: 'void' })
+      .where(
+        and(
+          eq(documents.organizationId, organizationId),
+          eq(documents.id, documentId),
+          eq(documents.status, 'pending'),
+        ),
+      )
+      .returning();
+    if (!doc) throw new AppError('conflict', `payment ${documentId} is not pending`);
+    await this.touch(tx, organizationId, doc.accountId);
+    return doc;
+  }
+
+  async getDocument(db: Db, organizationId: string, id: string): Promise<LedgerDocument> {
+    const [doc] = await db
+      .select()
+      .from(documents)
+      .where(and(eq(documents.organizationId, organizationId), eq(documents.id, id)))
+      .limit(1);
+    if (!doc) throw notFound('document');
+    return doc;
+  }
+
+  /** Row-locks documents in ID order (a fixed order, so two transactions never deadlock on them). */
+  async lockDocuments(tx: Db, organizationId: string, ids: string[]): Promise<Map<string, LedgerDocument>> {
+    const sorted = [...new Set(ids)].sort();
+    const locked = await tx
+      .select()
+      .from(documents)
+      .where(and(eq(documents.organizationId, organizationId), inArray(documents.id, sorted)))
+      .orderBy(asc(documents.id))
+      .for('update');
+    return new Map(locked.map((d) => [d.id, d]));
+  }
+
+  /**
+   * Allocates `amount` of a credit to a debit. 404 when either is not the account's; 422 when the amount is
+   * larger than either open amount or the documents are not a posted credit and a posted debit.
+   */
+  async allocate(tx: Db, req: AllocationRequest, opts: { refresh?: boolean } = {}): Promise<Allocation> {
+    const locked = await this.lockDocuments(tx, req.organizationId, [req.creditId, req.debitId]);
+    const credit = locked.get(req.creditId);
+    const debit = locked.get(req.debitId);
+    if (!credit || credit.accountId !== req.accountId) throw notFound('credit');
+    if (!debit || debit.accountId !== req.accountId) throw notFound('debit');
+    if (credit.side !== 'credit') throw businessRule(`${credit.id} is not a credit (payment or credit note)`);
+    if (debit.side !== 'debit') throw businessRule(`${debit.id} is not a debit (invoice or refund)`);
+    if (credit.status !== 'posted')
+      throw businessRule(`${credit.id} is not posted yet (a pending eCheck is not a credit)`);
+    if (debit.status !== 'posted') throw businessRule(`${debit.id} is not posted`);
+    if (credit.currency !== debit.currency)
+      throw businessRule('the credit and the debit are in different currencies');
+    if (req.amountMinor <= 0n) throw businessRule('the amount must be positive');
+    if (req.amountMinor > credit.openMinor) {
+      throw businessRule(`the amount is larger than the credit's open amount (${credit.openMinor})`, {
+        openAmount: Number(credit.openMinor),
+      });
+    }
+    if (req.amountMinor > debit.openMinor) {
+      throw businessRule(`the amount is larger than the debit's open amount (${debit.openMinor})`, {
+        openAmount: Number(debit.openMinor),
+      });
+    }
+    await tx
+      .update(documents)
+      .set({ openMinor: sql`${documents.openMinor} - ${req.amountMinor}` })
+      .where(
+        and(eq(documents.organizationId, req.organizationId), inArray(documents.id, [credit.id, debit.id])),
+      );
+    const [allocation] = await tx
+      .insert(allocations)
+      .values({
+        organizationId: req.organizationId,
+        id: newId('allocation'),
+        accountId: req.accountId,
+        creditId: credit.id,
+        debitId: debit.id,
+        amountMinor: req.amountMinor,
+        batchId: req.batchId ?? null,
+        source: req.source,
+        createdBy: req.actorId ?? null,
+        createdAt: this.deps.clock.now(),
+      })
+      .returning();
+    if (opts.refresh !== false) await this.touch(tx, req.organizationId, req.accountId);
+    return allocation!;
+  }
+
+  /** Allocates as much as both open amounts allow (0 when nothing is open); used when money arrives for a debit. */
+  async allocateUpTo(tx: Db, req: Omit<AllocationRequest, 'amountMinor'> & { amountMinor?: bigint }) {
+    const locked = await this.lockDocuments(tx, req.organizationId, [req.creditId, req.debitId]);
+    const credit = locked.get(req.creditId);
+    const debit = locked.get(req.debitId);
+    if (!credit || !debit || credit.status !== 'posted' || debit.status !== 'posted') return null;
+    let amount = minBig(credit.openMinor, debit.openMinor);
+    if (req.amountMinor !== undefined) amount = minBig(amount, req.amountMinor);
+    if (amount <= 0n) return null;
+    return this.allocate(tx, { ...req, amountMinor: amount });
+  }
+
+  /** Undoes one allocation: both documents get the amount back. */
+  async deleteAllocation(tx: Db, organizationId: string, allocationId: string): Promise<Allocation> {
+    const [allocation] = await tx
+      .select()
+      .from(allocations)
+      .where(and(eq(allocations.organizationId, organizationId), eq(allocations.id, allocationId)))
+      .for('update');
+    if (!allocation) throw notFound('allocation');
+    await this.lockDocuments(tx, organizationId, [allocation.creditId, allocation.debitId]);
+    await tx
+      .update(documents)
+      .set({ openMinor: sql`${documents.openMinor} + ${allocation.amountMinor}` })
+      .where(
+        and(
+          eq(documents.organizationId, organizationId),
+          inArray(documents.id, [allocation.creditId, allocation.debitId]),
+        ),
+      );
+    await tx
+      .delete(allocations)
+      .where(and(eq(allocations.organizationId, organizationId), eq(allocations.id, allocationId)));
+    await this.touch(tx, organizationId, allocation.accountId);
+    return allocation;
+  }
+
+  async listAllocations(db: Db, organizationId: string, accountId: string): Promise<Allocation[]> {
+    return db
+      .select()
+      .from(allocations)
+      .where(and(eq(allocations.organizationId, organizationId), eq(allocations.accountId, accountId)))
+      .orderBy(asc(allocations.createdAt), asc(allocations.id));
+  }
+
+  /** Recomputes the account's reconciliation summary (RA1–RA3) inside the caller's transaction. */
+  async touch(tx: Db, organizationId: string, accountId: string): Promise<void> {
+    await refreshReconciliationSummary(tx, organizationId, accountId, this.deps.clock.now());
+  }
+}

@@ -1,0 +1,134 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../platform/db/db';
+import { rows } from '../../platform/db/db';
+
+/**
+ * What RA1–RA3 count for one account, straight from the documents:
+ * - a debit counts for its open amount, less — for an invoice — what is still scheduled for it
+ *   (installments or subscription charges not yet run) or pending for it (eCheck payments not yet
+ *   settled) (RA2); an invoice whose cover reaches its open amount does not count at all;
+ * - a credit (posted payment or credit note) counts for its open amount.
+ * The same expression feeds the stored summary, the doctor's check and reconcile itself (RA6).
+ */
+export const countedDebitsSql = (organizationId: string, accountId: string) => sql`
+  select d.id, d.kind, d.date, d.created_at,
+         greatest(d.open_minor - coalesce(cover.amount, 0), 0)::bigint as counted_minor
+  from documents d
+  left join lateral (
+    select sum(x.amount)::bigint as amount from (
+      select sp.amount_minor as amount from scheduled_payments sp
+       where sp.organization_id = d.organization_id and sp.invoice_id = d.id and sp.status = 'scheduled'
+      union all
+      select p.amount_minor from documents p
+       where p.organization_id = d.organization_id and p.for_invoice_id = d.id and p.status = 'pending'
+    ) x
+  ) cover on d.kind = 'invoice'
+  where d.organization_id = ${organizationId} and d.account_id = ${accountId}
+    and d.side = 'debit' and d.status = 'posted' and d.open_minor > 0`;
+
+export const countedCreditsSql = (organizationId: string, accountId: string) => sql`
+  select d.id, d.kind, d.date, d.created_at, d.open_minor::bigint as counted_minor
+  from documents d
+  where d.organization_id = ${organizationId} and d.account_id = ${accountId}
+    and d.side = 'credit' and d.status = 'posted' and d.open_minor > 0`;
+
+/** Lower case without accents, so "Émile" sorts with "emile" on any database locale (RA4). */
+export const ownerSortSql = (name: ReturnType<typeof sql>) =>
+  sql`translate(lower(${name}), 'àáâãäåçèéêëìíîïñòóôõöùúûüýÿœæ', 'aaaaaaceeeeiiiinooooouuuuyyoa')`;
+
+/**
+ * Recomputes the account's summary row. Called inside every transaction that moves a document, an
+ * allocation or a scheduled payment of the account, so the list never disagrees with the ledger.
+ */
+export async function refreshReconciliationSummary(
+  tx: Db,
+  organizationId: string,
+  accountId: string,
+  now: Date,
+) {
+  await tx.execute(sql`
+    with debits as (${countedDebitsSql(organizationId, accountId)}),
+         credits as (${countedCreditsSql(organizationId, accountId)})
+    insert into account_reconciliation
+      (organization_id, account_id, owner_name, owner_sort, debit_count, debit_minor, credit_count, credit_minor, updated_at)
+    select a.organization_id, a.id, a.owner_name, ${ownerSortSql(sql`a.owner_name`)},
+           (select count(*) from debits where counted_minor > 0)::int,
+           coalesce((select sum(counted_minor) from debits), 0)::bigint,
+           (select count(*) from credits)::int,
+           coalesce((select sum(counted_minor) from credits), 0)::bigint,
+           ${now.toISOString()}::timestamptz
+    from accounts a where a.organization_id = ${organizationId} and a.id = ${accountId}
+    on conflict (organization_id, account_id) do update set
+      owner_name = excluded.owner_name, owner_sort = excluded.owner_sort,
+      debit_count = excluded.debit_count, debit_minor = excluded.debit_minor,
+      credit_count = excluded.credit_count, credit_minor = excluded.credit_minor,
+      updated_at = excluded.updated_at`);
+}
+
+export interface SummaryMismatch {
+  organizationId: string;
+  accountId: string;
+  stored: { debitCount: number; debitMinor: string; creditCount: number; creditMinor: string } | null;
+  computed: { debitCount: number; debitMinor: string; creditCount: number; creditMinor: string };
+}
+
+/** The doctor: recomputes every summary of an organization (or all) from the documents and lists disagreements. */
+export async function findSummaryMismatches(db: Db, organizationId?: string): Promise<SummaryMismatch[]> {
+  const found = await rows<Record<string, unknown>>(
+    db,
+    sql`
+    with counted as (
+      select a.organization_id, a.id as account_id,
+        (select count(*) from (${countedDebitsRaw()}) d where d.counted_minor > 0)::int as debit_count,
+        coalesce((select sum(counted_minor) from (${countedDebitsRaw()}) d), 0)::bigint as debit_minor,
+        (select count(*) from documents c where c.organization_id = a.organization_id and c.account_id = a.id
+            and c.side = 'credit' and c.status = 'posted' and c.open_minor > 0)::int as credit_count,
+        coalesce((select sum(c.open_minor) from documents c where c.organization_id = a.organization_id
+            and c.account_id = a.id and c.side = 'credit' and c.status = 'posted' and c.open_minor > 0), 0)::bigint
+            as credit_minor
+      from accounts a
+      ${organizationId ? sql`where a.organization_id = ${organizationId}` : sql``}
+    )
+    select c.*, s.debit_count as s_debit_count, s.debit_minor as s_debit_minor,
+           s.credit_count as s_credit_count, s.credit_minor as s_credit_minor, s.account_id is not null as has_row
+    from counted c
+    left join account_reconciliation s on s.organization_id = c.organization_id and s.account_id = c.account_id
+    where s.account_id is null and (c.debit_count > 0 or c.credit_count > 0)
+       or s.debit_count <> c.debit_count or s.debit_minor <> c.debit_minor
+       or s.credit_count <> c.credit_count or s.credit_minor <> c.credit_minor`,
+  );
+  return found.map((r) => ({
+    organizationId: String(r.organization_id),
+    accountId: String(r.account_id),
+    stored: r.has_row
+      ? {
+          debitCount: Number(r.s_debit_count),
+          debitMinor: String(r.s_debit_minor),
+          creditCount: Number(r.s_credit_count),
+          creditMinor: String(r.s_credit_minor),
+        }
+      : null,
+    computed: {
+      debitCount: Number(r.debit_count),
+      debitMinor: String(r.debit_minor),
+      creditCount: Number(r.credit_count),
+      creditMinor: String(r.credit_minor),
+    },
+  }));
+}
+
+/** countedDebitsSql for the outer query's account `a` (same rule, correlated instead of parameterised). */
+function countedDebitsRaw() {
+  return sql`
+    select greatest(d.open_minor - coalesce((
+      select sum(x.amount) from (
+        select sp.amount_minor as amount from scheduled_payments sp
+         where sp.organization_id = d.organization_id and sp.invoice_id = d.id and sp.status = 'scheduled'
+        union all
+        select p.amount_minor from documents p
+         where p.organization_id = d.organization_id and p.for_invoice_id = d.id and p.status = 'pending'
+      ) x), 0), 0) as counted_minor
+    from documents d
+    where d.organization_id = a.organization_id and d.account_id = a.id
+      and d.side = 'debit' and d.status = 'posted' and d.open_minor > 0`;
+}
