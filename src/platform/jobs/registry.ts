@@ -10,6 +10,7 @@ export const JOB_NAMES = [
   'card-expiry-reminders',
   // work started by a request or by another job
   'failed-transaction-retry',
+  'customer-notice',
   'email-delivery',
   'reconcile-all',
 ] as const;
