@@ -1,0 +1,102 @@
+import { AppShell, Burger, Button, Group, NavLink, Text } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { IconAlertTriangle, IconSettings, IconUsers } from '@tabler/icons-react';
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Outlet, NavLink as RouterLink, useLocation, useNavigate } from 'react-router-dom';
+import { changeLocale, storedLocale } from '../i18n';
+import { LanguageSwitch } from '../ui/LanguageSwitch';
+import { useLogout, useMe, useOrganization } from './session';
+
+/** Without a choice saved in this browser, the organization's language applies. */
+function useOrganizationLocaleDefault() {
+  const organization = useOrganization();
+  const locale = organization.data?.locale;
+  useEffect(() => {
+    if (locale && !storedLocale()) void changeLocale(locale, false);
+  }, [locale]);
+  return organization;
+}
+
+export function AdminShell() {
+  const { t } = useTranslation();
+  const [opened, { toggle, close }] = useDisclosure();
+  const me = useMe();
+  const organization = useOrganizationLocaleDefault();
+  const logout = useLogout();
+  const navigate = useNavigate();
+  const { pathname } = useLocation();
+
+  return (
+    <AppShell
+      header={{ height: 56 }}
+      navbar={{ width: 260, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      padding="md"
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('nav.toggle')} />
+            <Text fw={700} size="lg">
+              Recoup
+            </Text>
+            {organization.data && <Text c="gray.7">{organization.data.name}</Text>}
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <LanguageSwitch persist />
+            <Text size="sm" visibleFrom="sm" data-testid="current-user">
+              {me.data?.name}
+            </Text>
+            <Button
+              variant="default"
+              size="xs"
+              loading={logout.isPending}
+              onClick={() => logout.mutate(undefined, { onSettled: () => navigate('/login') })}
+              data-testid="logout"
+            >
+              {t('nav.logout')}
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="sm" component="nav" aria-label={t('nav.label')}>
+        <NavLink
+          label={t('nav.finance')}
+          defaultOpened
+          childrenOffset={28}
+          leftSection={<IconAlertTriangle size={18} />}
+        >
+          <NavLink
+            component={RouterLink}
+            to="/action-center"
+            label={t('nav.actionCenter')}
+            active={pathname.startsWith('/action-center')}
+            onClick={close}
+            data-testid="nav-action-center"
+          />
+        </NavLink>
+        <NavLink
+          component={RouterLink}
+          to="/accounts"
+          label={t('nav.accounts')}
+          leftSection={<IconUsers size={18} />}
+          active={pathname.startsWith('/accounts')}
+          onClick={close}
+          data-testid="nav-accounts"
+        />
+        <NavLink
+          component={RouterLink}
+          to="/settings"
+          label={t('nav.settings')}
+          leftSection={<IconSettings size={18} />}
+          active={pathname.startsWith('/settings')}
+          onClick={close}
+          data-testid="nav-settings"
+        />
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Outlet />
+      </AppShell.Main>
+    </AppShell>
+  );
+}

@@ -1,0 +1,96 @@
+import { Button, Group, Paper, Select, Title } from '@mantine/core';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { LedgerDocument } from '../../api/types';
+import { fieldError, notifySuccess } from '../../ui/errors';
+import { MoneyInput } from '../../ui/MoneyInput';
+import { currencyDigits, parseMoneyInput } from '../../ui/money';
+import { useLocale } from '../../ui/useLocale';
+import { useCreateAllocation } from './api';
+import { isDebit, openDocumentOptions } from './documentOptions';
+
+export function AllocationForm(props: { accountId: string; documents: LedgerDocument[]; currency: string }) {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const allocate = useCreateAllocation(props.accountId);
+  const [creditId, setCreditId] = useState<string | null>(null);
+  const [debitId, setDebitId] = useState<string | null>(null);
+  const [amount, setAmount] = useState('');
+  const [amountInvalid, setAmountInvalid] = useState(false);
+
+  const credits = openDocumentOptions(
+    props.documents.filter((document) => !isDebit(document)),
+    t,
+    props.currency,
+    locale,
+  );
+  const debits = openDocumentOptions(props.documents.filter(isDebit), t, props.currency, locale);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const minor = parseMoneyInput(amount, currencyDigits(props.currency));
+    setAmountInvalid(minor === null);
+    if (minor === null || !creditId || !debitId) return;
+    allocate.mutate(
+      { creditId, debitId, amount: minor },
+      {
+        onSuccess: () => {
+          setAmount('');
+          setCreditId(null);
+          setDebitId(null);
+          notifySuccess(t('allocations.created'));
+        },
+      },
+    );
+  };
+
+  return (
+    <Paper withBorder p="md">
+      <Title order={2} size="h4" mb="sm">
+        {t('allocations.formTitle')}
+      </Title>
+      <form onSubmit={submit} noValidate data-testid="allocation-form">
+        <Group align="flex-start" grow>
+          <Select
+            label={t('allocations.credit')}
+            data={credits}
+            value={creditId}
+            onChange={setCreditId}
+            required
+            searchable
+            nothingFoundMessage={t('allocations.noneOpen')}
+            error={fieldError(allocate.error, 'creditId')}
+            data-testid="allocation-credit"
+          />
+          <Select
+            label={t('allocations.debit')}
+            data={debits}
+            value={debitId}
+            onChange={setDebitId}
+            required
+            searchable
+            nothingFoundMessage={t('allocations.noneOpen')}
+            error={fieldError(allocate.error, 'debitId')}
+            data-testid="allocation-debit"
+          />
+          <MoneyInput
+            label={t('allocations.amount')}
+            currency={props.currency}
+            value={amount}
+            onChange={(event) => setAmount(event.currentTarget.value)}
+            required
+            error={
+              (amountInvalid ? t('form.invalidAmount') : undefined) ?? fieldError(allocate.error, 'amount')
+            }
+            data-testid="allocation-amount"
+          />
+        </Group>
+        <Group justify="flex-end" mt="sm">
+          <Button type="submit" loading={allocate.isPending} disabled={!creditId || !debitId}>
+            {t('allocations.submit')}
+          </Button>
+        </Group>
+      </form>
+    </Paper>
+  );
+}

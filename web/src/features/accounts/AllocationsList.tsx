@@ -1,0 +1,77 @@
+import { Button, Paper, Table, Text, Title } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import type { LedgerDocument } from '../../api/types';
+import { formatInstant } from '../../ui/dates';
+import { LoadMore } from '../../ui/LoadMore';
+import { Money } from '../../ui/Money';
+import { QueryStatus } from '../../ui/QueryStatus';
+import { useLocale } from '../../ui/useLocale';
+import { useAllocations, useUndoAllocation } from './api';
+
+export function AllocationsList(props: {
+  accountId: string;
+  documents: LedgerDocument[];
+  currency: string;
+  canUndo: boolean;
+}) {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const list = useAllocations(props.accountId);
+  const undo = useUndoAllocation(props.accountId);
+  const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
+  const label = (id: string) => {
+    const document = props.documents.find((candidate) => candidate.id === id);
+    return document ? `${t(`documentKind.${document.kind}`)} ${document.reference ?? document.id}` : id;
+  };
+
+  return (
+    <Paper withBorder p="md">
+      <Title order={2} size="h4" mb="sm">
+        {t('allocations.title')}
+      </Title>
+      <QueryStatus query={list} />
+      {list.isSuccess && rows.length === 0 && <Text>{t('allocations.empty')}</Text>}
+      {rows.length > 0 && (
+        <Table.ScrollContainer minWidth={700}>
+          <Table data-testid="allocations-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('allocations.credit')}</Table.Th>
+                <Table.Th>{t('allocations.debit')}</Table.Th>
+                <Table.Th ta="right">{t('allocations.amount')}</Table.Th>
+                <Table.Th>{t('allocations.createdAt')}</Table.Th>
+                {props.canUndo && <Table.Th>{t('common.actions')}</Table.Th>}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((allocation) => (
+                <Table.Tr key={allocation.id} data-testid="allocation-row">
+                  <Table.Td>{label(allocation.creditId)}</Table.Td>
+                  <Table.Td>{label(allocation.debitId)}</Table.Td>
+                  <Table.Td ta="right">
+                    <Money minor={allocation.amount} currency={props.currency} />
+                  </Table.Td>
+                  <Table.Td>{formatInstant(allocation.createdAt, locale)}</Table.Td>
+                  {props.canUndo && (
+                    <Table.Td>
+                      <Button
+                        size="compact-sm"
+                        variant="default"
+                        loading={undo.isPending && undo.variables === allocation.id}
+                        onClick={() => undo.mutate(allocation.id)}
+                        data-testid="allocation-undo"
+                      >
+                        {t('allocations.undo')}
+                      </Button>
+                    </Table.Td>
+                  )}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      <LoadMore {...list} />
+    </Paper>
+  );
+}

@@ -1,0 +1,61 @@
+import { Badge, Table } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import type { LedgerDocument, ReconciliationStatus } from '../../api/types';
+import { formatDate } from '../../ui/dates';
+import { Money } from '../../ui/Money';
+import { useLocale } from '../../ui/useLocale';
+
+const STATUS_COLORS: Record<ReconciliationStatus, string> = {
+  full: 'teal.9',
+  partial: 'orange.9',
+  none: 'red.9',
+  covered: 'blue.9',
+};
+
+export function LedgerTable({ documents, currency }: { documents: LedgerDocument[]; currency: string }) {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  return (
+    <Table.ScrollContainer minWidth={800}>
+      <Table striped data-testid="ledger-table">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{t('ledger.columns.date')}</Table.Th>
+            <Table.Th>{t('ledger.columns.kind')}</Table.Th>
+            <Table.Th>{t('ledger.columns.reference')}</Table.Th>
+            <Table.Th ta="right">{t('ledger.columns.amount')}</Table.Th>
+            <Table.Th ta="right">{t('ledger.columns.open')}</Table.Th>
+            <Table.Th>{t('ledger.columns.status')}</Table.Th>
+            <Table.Th>{t('ledger.columns.reconciliation')}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {documents.map((document) => (
+            <Table.Tr key={document.id} data-testid="ledger-row" data-id={document.id}>
+              <Table.Td>{formatDate(document.date, locale)}</Table.Td>
+              <Table.Td>{t(`documentKind.${document.kind}`)}</Table.Td>
+              <Table.Td ff="monospace">{document.reference ?? document.id}</Table.Td>
+              <Table.Td ta="right">
+                <Money minor={document.amount} currency={currency} />
+              </Table.Td>
+              <Table.Td ta="right" data-testid="ledger-open">
+                <Money minor={document.openAmount} currency={currency} />
+              </Table.Td>
+              <Table.Td>{document.status ?? ''}</Table.Td>
+              <Table.Td>
+                <Badge
+                  variant="light"
+                  color={STATUS_COLORS[document.reconciliationStatus]}
+                  data-testid="ledger-reconciliation"
+                  data-status={document.reconciliationStatus}
+                >
+                  {t(`ledger.reconciliation.${document.reconciliationStatus}`)}
+                </Badge>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}

@@ -1,0 +1,92 @@
+import { Select, Table, Text } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { useParams } from 'react-router-dom';
+import { useCan } from '../../admin/session';
+import type { PaymentMethod, UpcomingPayment } from '../../api/types';
+import { formatDate } from '../../ui/dates';
+import { notifySuccess } from '../../ui/errors';
+import { LoadMore } from '../../ui/LoadMore';
+import { Money } from '../../ui/Money';
+import { PaymentMethodLabel, usePaymentMethodLabel } from '../../ui/PaymentMethodLabel';
+import { QueryStatus } from '../../ui/QueryStatus';
+import { useLocale } from '../../ui/useLocale';
+import { useAccount, useChangeScheduleMethod, usePaymentMethods, useUpcomingPayments } from './api';
+
+function MethodSelect(props: { accountId: string; payment: UpcomingPayment; methods: PaymentMethod[] }) {
+  const { t } = useTranslation();
+  const label = usePaymentMethodLabel();
+  const change = useChangeScheduleMethod(props.accountId);
+  const options = props.methods.map((method) => ({ value: method.id, label: label(method, true) }));
+  if (!options.some((option) => option.value === props.payment.paymentMethod.id)) {
+    options.push({ value: props.payment.paymentMethod.id, label: label(props.payment.paymentMethod, true) });
+  }
+  return (
+    <Select
+      aria-label={t('upcoming.changeMethodFor', { date: props.payment.dueDate })}
+      data={options}
+      value={props.payment.paymentMethod.id}
+      allowDeselect={false}
+      disabled={change.isPending}
+      onChange={(paymentMethodId) =>
+        paymentMethodId &&
+        change.mutate(
+          { payment: props.payment, paymentMethodId },
+          { onSuccess: () => notifySuccess(t('upcoming.changed')) },
+        )
+      }
+      data-testid="upcoming-method-select"
+    />
+  );
+}
+
+export function UpcomingPaymentsTab() {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const { id = '' } = useParams();
+  const can = useCan();
+  const account = useAccount(id);
+  const upcoming = useUpcomingPayments(id);
+  const methods = usePaymentMethods(id);
+  const rows = upcoming.data?.pages.flatMap((page) => page.items) ?? [];
+  const usable = methods.data?.pages.flatMap((page) => page.items) ?? [];
+  const currency = account.data?.currency;
+
+  if (!upcoming.isSuccess || !currency)
+    return <QueryStatus query={upcoming.isSuccess ? account : upcoming} />;
+  if (rows.length === 0) return <Text>{t('upcoming.empty')}</Text>;
+  return (
+    <>
+      <Table.ScrollContainer minWidth={700}>
+        <Table striped data-testid="upcoming-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('upcoming.columns.dueDate')}</Table.Th>
+              <Table.Th ta="right">{t('upcoming.columns.amount')}</Table.Th>
+              <Table.Th>{t('upcoming.columns.source')}</Table.Th>
+              <Table.Th>{t('upcoming.columns.method')}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((payment) => (
+              <Table.Tr key={payment.id} data-testid="upcoming-row" data-source-id={payment.sourceId}>
+                <Table.Td>{formatDate(payment.dueDate, locale)}</Table.Td>
+                <Table.Td ta="right">
+                  <Money minor={payment.amount} currency={currency} />
+                </Table.Td>
+                <Table.Td>{t(`upcoming.source.${payment.source}`)}</Table.Td>
+                <Table.Td>
+                  {can('transactions.manage') ? (
+                    <MethodSelect accountId={id} payment={payment} methods={usable} />
+                  ) : (
+                    <PaymentMethodLabel method={payment.paymentMethod} withExpiry />
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      <LoadMore {...upcoming} />
+    </>
+  );
+}

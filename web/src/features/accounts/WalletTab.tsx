@@ -1,0 +1,76 @@
+import { Badge, Button, Stack, Table, Text } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { useParams } from 'react-router-dom';
+import { useCan } from '../../admin/session';
+import { formatExpiry } from '../../ui/dates';
+import { PaymentMethodLabel } from '../../ui/PaymentMethodLabel';
+import { QueryStatus } from '../../ui/QueryStatus';
+import { AddCardForm } from './AddCardForm';
+import { usePaymentMethods, useRemoveFromWallet } from './api';
+
+export function WalletTab() {
+  const { t } = useTranslation();
+  const { id = '' } = useParams();
+  const can = useCan();
+  const methods = usePaymentMethods(id);
+  const remove = useRemoveFromWallet(id);
+  const rows = methods.data?.pages.flatMap((page) => page.items) ?? [];
+
+  return (
+    <Stack>
+      <QueryStatus query={methods} />
+      {methods.isSuccess && rows.length === 0 && <Text>{t('wallet.empty')}</Text>}
+      {rows.length > 0 && (
+        <Table.ScrollContainer minWidth={600}>
+          <Table striped data-testid="wallet-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('wallet.columns.method')}</Table.Th>
+                <Table.Th>{t('wallet.columns.expiry')}</Table.Th>
+                <Table.Th>{t('wallet.columns.wallet')}</Table.Th>
+                {can('billing.write') && <Table.Th>{t('common.actions')}</Table.Th>}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((method) => (
+                <Table.Tr key={method.id} data-testid="wallet-row" data-id={method.id}>
+                  <Table.Td>
+                    <PaymentMethodLabel method={method} />
+                  </Table.Td>
+                  <Table.Td>{formatExpiry(method.expMonth, method.expYear)}</Table.Td>
+                  <Table.Td>
+                    {method.inWallet ? (
+                      <Badge color="teal.9" variant="light">
+                        {t('wallet.inWallet')}
+                      </Badge>
+                    ) : (
+                      <Badge color="gray.8" variant="light">
+                        {t('wallet.notInWallet')}
+                      </Badge>
+                    )}
+                  </Table.Td>
+                  {can('billing.write') && (
+                    <Table.Td>
+                      {method.inWallet && (
+                        <Button
+                          size="compact-sm"
+                          variant="default"
+                          loading={remove.isPending && remove.variables === method.id}
+                          onClick={() => remove.mutate(method.id)}
+                          data-testid="wallet-remove"
+                        >
+                          {t('wallet.remove')}
+                        </Button>
+                      )}
+                    </Table.Td>
+                  )}
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      {can('billing.write') && <AddCardForm accountId={id} />}
+    </Stack>
+  );
+}

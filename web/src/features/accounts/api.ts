@@ -1,0 +1,129 @@
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '../../api/client';
+import type {
+  Account,
+  Allocation,
+  LedgerDocument,
+  Locale,
+  Page,
+  PaymentMethod,
+  UpcomingPayment,
+} from '../../api/types';
+
+const accountKey = (id: string) => ['account', id] as const;
+
+export function useAccounts(search: string) {
+  return useInfiniteQuery({
+    queryKey: ['accounts', search],
+    queryFn: ({ pageParam }) =>
+      api<Page<Account>>('/accounts', { query: { search, cursor: pageParam, limit: 50 } }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+  });
+}
+
+export function useCreateAccount() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { ownerName: string; ownerEmail: string; locale: Locale }) =>
+      api<Account>('/accounts', { method: 'POST', json: body }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['accounts'] }),
+    meta: { form: true },
+  });
+}
+
+export function useAccount(id: string) {
+  return useQuery({
+    queryKey: [...accountKey(id), 'header'],
+    queryFn: () => api<Account>(`/accounts/${id}`),
+  });
+}
+
+function usePagedAll<T>(id: string, name: string, path: string) {
+  return useInfiniteQuery({
+    queryKey: [...accountKey(id), name],
+    queryFn: ({ pageParam }) => api<Page<T>>(path, { query: { cursor: pageParam, limit: 200 } }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+  });
+}
+
+export const useLedger = (id: string) => usePagedAll<LedgerDocument>(id, 'ledger', `/accounts/${id}/ledger`);
+export const useAllocations = (id: string) =>
+  usePagedAll<Allocation>(id, 'allocations', `/accounts/${id}/allocations`);
+export const usePaymentMethods = (id: string) =>
+  usePagedAll<PaymentMethod>(id, 'payment-methods', `/accounts/${id}/payment-methods`);
+export const useUpcomingPayments = (id: string) =>
+  usePagedAll<UpcomingPayment>(id, 'upcoming-payments', `/accounts/${id}/upcoming-payments`);
+
+/** Every write on an account can move its balances, ledger, wallet and schedule: refresh them all. */
+function useAccountWrite<V, R>(id: string, write: (variables: V) => Promise<R>, form = true) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: write,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: accountKey(id) }),
+    meta: { form },
+  });
+}
+
+export function useCreateAllocation(id: string) {
+  return useAccountWrite(id, (body: { creditId: string; debitId: string; amount: number }) =>
+    api<Allocation>(`/accounts/${id}/allocations`, { method: 'POST', json: body }),
+  );
+}
+
+export function useUndoAllocation(id: string) {
+  return useAccountWrite(
+    id,
+    (allocationId: string) => api<void>(`/allocations/${allocationId}`, { method: 'DELETE' }),
+    false,
+  );
+}
+
+export type NewDocument =
+  | { kind: 'invoices'; body: { amount: number; date: string; reference?: string; description?: string } }
+  | { kind: 'credit-notes'; body: { amount: number; date: string; reason?: string } }
+  | { kind: 'payments'; body: { amount: number; date: string; method: string; invoiceId?: string } };
+
+export function useCreateDocument(id: string) {
+  return useAccountWrite(id, (document: NewDocument) =>
+    api<LedgerDocument>(`/accounts/${id}/${document.kind}`, { method: 'POST', json: document.body }),
+  );
+}
+
+export interface NewCard {
+  number: string;
+  expMonth: number;
+  expYear: number;
+  cvc: string;
+  saveToWallet: boolean;
+}
+
+export function useAddCard(id: string) {
+  return useAccountWrite(id, (card: NewCard) =>
+    api<PaymentMethod>(`/accounts/${id}/payment-methods`, {
+      method: 'POST',
+      json: { type: 'card', ...card },
+    }),
+  );
+}
+
+export function useRemoveFromWallet(id: string) {
+  return useAccountWrite(
+    id,
+    (methodId: string) => api<void>(`/payment-methods/${methodId}`, { method: 'DELETE' }),
+    false,
+  );
+}
+
+export function useChangeScheduleMethod(id: string) {
+  return useAccountWrite(
+    id,
+    ({ payment, paymentMethodId }: { payment: UpcomingPayment; paymentMethodId: string }) =>
+      api<unknown>(
+        `/${payment.source === 'subscription' ? 'subscriptions' : 'installment-plans'}/${payment.sourceId}`,
+        { method: 'PATCH', json: { paymentMethodId } },
+      ),
+    false,
+  );
+}

@@ -1,0 +1,17 @@
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../../api/client';
+import type { ActionCenterCharts, ActionCenterSummary } from '../../api/types';
+
+export const summaryKey = ['action-center', 'summary'] as const;
+export const chartsKey = ['action-center', 'charts'] as const;
+
+export function useSummary() {
+  return useQuery({
+    queryKey: summaryKey,
+    queryFn: () => api<ActionCenterSummary>('/action-center/summary'),
+  });
+}
+
+export function useCharts() {
+  return useQuery({ queryKey: chartsKey, queryFn: () => api<ActionCenterCharts>('/action-center/charts') });
+}

@@ -1,0 +1,88 @@
+import { Table, Text } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { useCan, useOrganization } from '../../admin/session';
+import { formatDate, formatExpiry, formatInstant } from '../../ui/dates';
+import { LoadMore } from '../../ui/LoadMore';
+import { Money } from '../../ui/Money';
+import { NewTabLink } from '../../ui/NewTabLink';
+import { QueryStatus } from '../../ui/QueryStatus';
+import { useLocale } from '../../ui/useLocale';
+import { useExpiringCards } from './api';
+import { RemindButton } from './RemindButton';
+
+export function ExpiringCardsTab() {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const can = useCan();
+  const list = useExpiringCards();
+  const currency = useOrganization().data?.currency ?? 'CAD';
+  const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
+
+  if (!list.isSuccess) return <QueryStatus query={list} />;
+  return (
+    <>
+      <Table.ScrollContainer minWidth={900}>
+        <Table striped verticalSpacing="xs" data-testid="ec-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('expiring.columns.owner')}</Table.Th>
+              <Table.Th>{t('expiring.columns.card')}</Table.Th>
+              <Table.Th>{t('expiring.columns.expiry')}</Table.Th>
+              <Table.Th ta="right">{t('expiring.columns.upcoming')}</Table.Th>
+              <Table.Th>{t('expiring.columns.next')}</Table.Th>
+              <Table.Th ta="right">{t('expiring.columns.atRisk')}</Table.Th>
+              <Table.Th>{t('expiring.columns.reminder')}</Table.Th>
+              {can('transactions.manage') && <Table.Th>{t('expiring.columns.actions')}</Table.Th>}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((row) => (
+              <Table.Tr key={row.paymentMethodId} data-testid="ec-row" data-id={row.paymentMethodId}>
+                <Table.Td>
+                  <NewTabLink href={`/accounts/${row.accountId}/wallet`} testId="ec-owner">
+                    {row.customerName}
+                  </NewTabLink>
+                </Table.Td>
+                <Table.Td>
+                  {row.card.brand} •••• {row.card.last4}
+                </Table.Td>
+                <Table.Td>{formatExpiry(row.card.expMonth, row.card.expYear)}</Table.Td>
+                <Table.Td ta="right">{row.upcomingPayments.count}</Table.Td>
+                <Table.Td>
+                  {row.upcomingPayments.nextDate && (
+                    <>
+                      {formatDate(row.upcomingPayments.nextDate, locale)}
+                      {row.upcomingPayments.nextAmount !== null && (
+                        <>
+                          {' — '}
+                          <Money minor={row.upcomingPayments.nextAmount} currency={currency} />
+                        </>
+                      )}
+                    </>
+                  )}
+                </Table.Td>
+                <Table.Td ta="right">
+                  <Money minor={row.amountAtRisk} currency={currency} />
+                </Table.Td>
+                <Table.Td data-testid="ec-reminder-sent">
+                  {row.reminderSentAt ? formatInstant(row.reminderSentAt, locale) : t('expiring.notSent')}
+                </Table.Td>
+                {can('transactions.manage') && (
+                  <Table.Td>
+                    <RemindButton paymentMethodId={row.paymentMethodId} />
+                  </Table.Td>
+                )}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      {rows.length === 0 && (
+        <Text ta="center" p="lg">
+          {t('expiring.empty')}
+        </Text>
+      )}
+      <LoadMore {...list} />
+    </>
+  );
+}

@@ -1,0 +1,39 @@
+import { Button, Stack, Text } from '@mantine/core';
+import { IconMailForward } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import { isApiError } from '../../api/client';
+import { formatInstant } from '../../ui/dates';
+import { notifySuccess } from '../../ui/errors';
+import { useLocale } from '../../ui/useLocale';
+import { useRemind } from './api';
+
+export function RemindButton({ paymentMethodId }: { paymentMethodId: string }) {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const remind = useRemind();
+  const tooSoon = isApiError(remind.error) && remind.error.status === 429 ? remind.error.problem : null;
+
+  return (
+    <Stack gap={4} align="flex-start">
+      <Button
+        size="compact-sm"
+        variant="light"
+        leftSection={<IconMailForward size={14} />}
+        loading={remind.isPending}
+        onClick={() =>
+          remind.mutate(paymentMethodId, { onSuccess: () => notifySuccess(t('expiring.reminderQueued')) })
+        }
+        data-testid="ec-remind"
+      >
+        {t('expiring.remind')}
+      </Button>
+      {tooSoon && (
+        <Text size="xs" c="red.8" role="status" data-testid="ec-remind-too-soon">
+          {tooSoon.retryAfter
+            ? t('expiring.possibleFrom', { when: formatInstant(tooSoon.retryAfter, locale) })
+            : tooSoon.detail}
+        </Text>
+      )}
+    </Stack>
+  );
+}

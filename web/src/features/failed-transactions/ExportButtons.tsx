@@ -1,0 +1,62 @@
+import { Button, Group, Loader, Progress } from '@mantine/core';
+import { IconDownload } from '@tabler/icons-react';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { FailedTransactionFilters } from '../../api/types';
+import { downloadFile } from '../../ui/download';
+import { notifyError } from '../../ui/errors';
+
+type Format = 'csv' | 'xlsx';
+
+export function ExportButtons({ filters }: { filters: FailedTransactionFilters }) {
+  const { t } = useTranslation();
+  const [format, setFormat] = useState<Format | null>(null);
+  const [progress, setProgress] = useState<number | null>(null);
+
+  const start = async (next: Format) => {
+    setFormat(next);
+    setProgress(null);
+    try {
+      await downloadFile(
+        '/action-center/failed-transactions/export',
+        { format: next, ...filters },
+        `failed-transactions.${next}`,
+        setProgress,
+      );
+    } catch (error) {
+      notifyError(error);
+    } finally {
+      setFormat(null);
+    }
+  };
+
+  return (
+    <Group gap="xs">
+      {(['csv', 'xlsx'] as const).map((value) => (
+        <Button
+          key={value}
+          size="xs"
+          variant="default"
+          leftSection={<IconDownload size={14} />}
+          disabled={format !== null}
+          loading={format === value}
+          onClick={() => void start(value)}
+          data-testid={`export-${value}`}
+        >
+          {t(value === 'csv' ? 'failed.exportCsv' : 'failed.exportXlsx')}
+        </Button>
+      ))}
+      {format !== null &&
+        (progress === null ? (
+          <Loader size="xs" aria-label={t('failed.downloading')} data-testid="export-progress" />
+        ) : (
+          <Progress
+            w={120}
+            value={Math.round(progress * 100)}
+            aria-label={t('failed.downloading')}
+            data-testid="export-progress"
+          />
+        ))}
+    </Group>
+  );
+}

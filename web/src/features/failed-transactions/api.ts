@@ -1,0 +1,72 @@
+import { type InfiniteData, useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { api } from '../../api/client';
+import type { FailedTransaction, FailedTransactionFilters, Page } from '../../api/types';
+
+type FailedPages = InfiniteData<Page<FailedTransaction>, string | null>;
+
+export const failedTransactionsKey = ['failed-transactions'] as const;
+
+function anyRetrying(data: FailedPages | undefined): boolean {
+  return data?.pages.some((page) => page.items.some((item) => item.status === 'retrying')) ?? false;
+}
+
+/** FT3: while an entry is retrying the list is polled until the attempt is over (the row leaves or fails). */
+export function useFailedTransactions(filters: FailedTransactionFilters) {
+  return useInfiniteQuery({
+    queryKey: [...failedTransactionsKey, filters],
+    queryFn: ({ pageParam }) =>
+      api<Page<FailedTransaction>>('/action-center/failed-transactions', {
+        query: { ...filters, cursor: pageParam, limit: 50 },
+      }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    refetchInterval: (query) => (anyRetrying(query.state.data) ? 1500 : false),
+  });
+}
+
+export function useRetry() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, idempotencyKey }: { id: string; idempotencyKey: string }) =>
+      api<{ id: string; status: 'retrying' }>(`/action-center/failed-transactions/${id}/retry`, {
+        method: 'POST',
+        headers: { 'Idempotency-Key': idempotencyKey },
+      }),
+    onSuccess: (_answer, { id }) => {
+      // Show the orange clock at once; polling takes over from here.
+      queryClient.setQueriesData<FailedPages>({ queryKey: failedTransactionsKey }, (data) =>
+        data
+          ? {
+              ...data,
+              pages: data.pages.map((page) => ({
+                ...page,
+                items: page.items.map((item) =>
+                  item.id === id
+                    ? { ...item, status: 'retrying', actions: { ...item.actions, retry: false } }
+                    : item,
+                ),
+              })),
+            }
+          : data,
+      );
+      void queryClient.invalidateQueries({ queryKey: failedTransactionsKey });
+    },
+    onError: () => queryClient.invalidateQueries({ queryKey: failedTransactionsKey }),
+  });
+}
+
+export function useIgnore() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, note }: { id: string; note?: string }) =>
+      api<{ id: string; status: 'ignored' }>(`/action-center/failed-transactions/${id}/ignore`, {
+        method: 'POST',
+        json: note ? { note } : {},
+      }),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: failedTransactionsKey });
+      void queryClient.invalidateQueries({ queryKey: ['action-center'] });
+    },
+    meta: { form: true },
+  });
+}

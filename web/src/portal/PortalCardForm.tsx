@@ -1,0 +1,45 @@
+import { Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { PortalCard } from '../api/types';
+import { CardFields, cardPayload, emptyCard } from '../ui/CardFields';
+import { notifySuccess } from '../ui/errors';
+import { usePortalSaveCard } from './api';
+
+export function PortalCardForm({ token, onSaved }: { token: string; onSaved: (card: PortalCard) => void }) {
+  const { t } = useTranslation();
+  const save = usePortalSaveCard(token);
+  const [card, setCard] = useState(emptyCard);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate(cardPayload(card), {
+      onSuccess: (saved) => {
+        setCard(emptyCard);
+        notifySuccess(t('portal.cardSaved'));
+        onSaved(saved);
+      },
+    });
+  };
+
+  return (
+    <Paper withBorder p="md">
+      <Title order={2} size="h4" mb="xs">
+        {t('portal.cardTitle')}
+      </Title>
+      <Text size="sm" mb="sm">
+        {t('portal.cardHint')}
+      </Text>
+      <form onSubmit={submit} noValidate data-testid="portal-card-form">
+        <Stack>
+          <CardFields value={card} onChange={setCard} error={save.error} />
+          <Group justify="flex-end">
+            <Button type="submit" loading={save.isPending} data-testid="portal-card-submit">
+              {t('portal.saveCard')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Paper>
+  );
+}

@@ -1,0 +1,83 @@
+import { Alert, Badge, Button, Group, Paper, Select, Stack, Text } from '@mantine/core';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { PortalFailedPayment as Payment, PortalCard } from '../api/types';
+import { formatInstant } from '../ui/dates';
+import { Money } from '../ui/Money';
+import { usePaymentMethodLabel } from '../ui/PaymentMethodLabel';
+import { useLocale } from '../ui/useLocale';
+import { usePortalPay } from './api';
+
+export function PortalFailedPayment(props: {
+  token: string;
+  payment: Payment;
+  currency: string;
+  cards: PortalCard[];
+  preferredCardId: string | null;
+}) {
+  const { payment, cards } = props;
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const label = usePaymentMethodLabel();
+  const pay = usePortalPay(props.token);
+  const [chosen, setChosen] = useState<string | null>(null);
+  const cardId = chosen ?? props.preferredCardId ?? cards[0]?.id ?? null;
+  const settled = payment.paidElsewhere || pay.data?.status === 'succeeded';
+
+  return (
+    <Paper withBorder p="md" data-testid="portal-payment" data-id={payment.id}>
+      <Stack gap="xs">
+        <Group justify="space-between">
+          <Text fw={700} size="lg">
+            <Money minor={payment.amount} currency={props.currency} />
+          </Text>
+          {settled && (
+            <Badge color="teal.9" variant="light" data-testid="portal-paid">
+              {t('portal.paid')}
+            </Badge>
+          )}
+        </Group>
+        <Text size="sm">
+          {t(`transactionType.${payment.type}`)} · {formatInstant(payment.failedAt, locale)}
+        </Text>
+        <Text size="sm">
+          {t('portal.reason')}: {payment.reason.message}
+        </Text>
+        {!settled && (
+          <Group align="flex-end">
+            <Select
+              label={t('portal.payWith')}
+              data={cards.map((card) => ({ value: card.id, label: label({ ...card, type: 'card' }, true) }))}
+              value={cardId}
+              onChange={setChosen}
+              allowDeselect={false}
+              placeholder={t('portal.addCardFirst')}
+              disabled={cards.length === 0}
+              data-testid="portal-pay-card"
+            />
+            <Button
+              disabled={!cardId}
+              loading={pay.isPending}
+              onClick={() =>
+                cardId && pay.mutate({ failedTransactionId: payment.id, paymentMethodId: cardId })
+              }
+              data-testid="portal-pay"
+            >
+              {t('portal.payNow')}
+            </Button>
+          </Group>
+        )}
+        {pay.data?.status === 'succeeded' && (
+          <Alert color="teal" data-testid="portal-pay-result" data-status="succeeded">
+            {t('portal.paySucceeded')}
+          </Alert>
+        )}
+        {pay.data?.status === 'failed' && (
+          <Alert color="red" data-testid="portal-pay-result" data-status="failed">
+            {t('portal.payFailed', { reason: pay.data.reason?.message ?? '' })}
+          </Alert>
+        )}
+      </Stack>
+    </Paper>
+  );
+}

@@ -1,0 +1,7 @@
+import { useTranslation } from 'react-i18next';
+import type { Locale } from '../api/types';
+
+export function useLocale(): Locale {
+  const { i18n } = useTranslation();
+  return (i18n.resolvedLanguage ?? i18n.language) as Locale;
+}
