@@ -33,7 +33,17 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
   await app.register(healthRoutes, { db: c.db, queue: c.queue });
   await app.register(
     async (api) => {
-      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      api.get(
+        '/openapi.json',
+        {
+          schema: {
+            operationId: 'getOpenApi',
+            tags: ['ops'],
+            summary: 'This OpenAPI document (browsable at /docs)',
+          },
+        },
+        async () => app.swagger(),
+      );
       await api.register(usersRoutes, {
         auth: c.auth,
         guard: c.guard,

@@ -94,7 +94,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
 
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: {
         title: 'Recoup API',
         version: '1.0.0',

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../lib/clock';
+import { AppError, problemBody, validation } from '../../lib/errors';
+import type { Db } from '../db/db';
+import { idempotencyKeys } from './idempotency.table';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+const KEY_RE = /^[\x21-\x7e]{1,255}$/;
+
+export interface IdempotentAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** Stable JSON: the same body with its keys in another order hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * `Idempotency-Key` for any POST (API.md): the same key on the same route with the same request gets the
+ * answer given the first time, replayed without running the handler again; the same key with another
+ * request is a 409 `idempotency_conflict`. The key is claimed (inserted) before the handler runs, so two
+ * concurrent requests with one key never both run it: the loser gets 409 while the first is in flight.
+ * Answers of AppErrors (4xx) are kept and replayed too; an unexpected error frees the key for a new try.
+ */
+export class IdempotencyStore {
+  constructor(private readonly deps: { db: Db; clock: Clock }) {}
+
+  async withIdempotency(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    organizationId: string,
+    handler: () => Promise<IdempotentAnswer>,
+  ): Promise<unknown> {
+    const header = request.headers[IDEMPOTENCY_HEADER];
+    if (header === undefined) return send(reply, await handler());
+    const key = Array.isArray(header) ? header[0] : header;
+    if (!key || !KEY_RE.test(key)) {
+      throw validation('The Idempotency-Key header must be 1 to 255 visible ASCII characters', [
+        { field: 'headers.idempotency-key', message: 'must be 1 to 255 visible ASCII characters' },
+      ]);
+    }
+    const route = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
+    const requestHash = createHash('sha256')
+      .update(
+        canonical({ params: request.params ?? {}, query: request.query ?? {}, body: request.body ?? null }),
+      )
+      .digest('hex');
+    const db = this.deps.db;
+    const where = and(
+      eq(idempotencyKeys.organizationId, organizationId),
+      eq(idempotencyKeys.key, key),
+      eq(idempotencyKeys.route, route),
+    );
+
+    const claimed = await db
+      .insert(idempotencyKeys)
+      .values({ organizationId, key, route, requestHash, createdAt: this.deps.clock.now() })
+      .onConflictDoNothing()
+      .returning({ key: idempotencyKeys.key });
+    if (claimed.length === 0) {
+      const [seen] = await db.select().from(idempotencyKeys).where(where).limit(1);
+      if (!seen || seen.requestHash !== requestHash) {
+        throw new AppError(
+          'idempotency_conflict',
+          `The Idempotency-Key "${key}" was already used with a different request`,
+        );
+      }
+      if (seen.statusCode === null) {
+        throw new AppError(
+          'conflict',
+          `A request with the Idempotency-Key "${key}" is still being processed`,
+        );
+      }
+      reply.header('idempotent-replayed', 'true');
+      return send(reply, { status: seen.statusCode, body: seen.body });
+    }
+
+    let answer: IdempotentAnswer;
+    try {
+      answer = await handler();
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) {
+        answer = { status: err.status, body: problemBody(err, request.url.split('?')[0]) };
+      } else {
+        await db.delete(idempotencyKeys).where(where);
+        throw err;
+      }
+    }
+    await db
+      .update(idempotencyKeys)
+      .set({ statusCode: answer.status, body: answer.body as never })
+      .where(where);
+    return send(reply, answer);
+  }
+}
+
+function send(reply: FastifyReply, answer: IdempotentAnswer) {
+  reply.status(answer.status);
+  if (answer.status >= 400) reply.type('application/problem+json; charset=utf-8');
+  return reply.send(answer.body);
+}
