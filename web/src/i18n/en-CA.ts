@@ -182,6 +182,12 @@ export const enCA = {
     payment: 'Payment',
     credit_note: 'Credit note',
   },
+  documentStatus: {
+    received: 'Received',
+    succeeded: 'Succeeded',
+    pending: 'Pending',
+    failed: 'Failed',
+  },
   ledger: {
     empty: 'No document on this account yet.',
     openAmount: 'open {{amount}}',
@@ -316,6 +322,12 @@ export const enCA = {
     digest: 'Send me the daily digest of failed transactions',
     digestHint:
       'The primary billing contact always receives it. It arrives at 07:00 when something failed in the last 24 hours.',
+  },
+  emailStatus: {
+    queued: 'Queued',
+    sending: 'Sending',
+    sent: 'Sent',
+    failed: 'Failed',
   },
   emails: {
     empty: 'No e-mail sent yet.',

@@ -184,6 +184,12 @@ export const frCA: Resources = {
     payment: 'Paiement',
     credit_note: 'Note de crédit',
   },
+  documentStatus: {
+    received: 'Reçu',
+    succeeded: 'Réussi',
+    pending: 'En attente',
+    failed: 'Échoué',
+  },
   ledger: {
     empty: 'Aucun document dans ce compte pour le moment.',
     openAmount: 'ouvert {{amount}}',
@@ -318,6 +324,12 @@ export const frCA: Resources = {
     digest: "M'envoyer le résumé quotidien des transactions échouées",
     digestHint:
       "Le contact principal pour la facturation le reçoit toujours. Il arrive à 7 h lorsqu'une transaction a échoué dans les 24 dernières heures.",
+  },
+  emailStatus: {
+    queued: 'En file d’attente',
+    sending: 'En cours d’envoi',
+    sent: 'Envoyé',
+    failed: 'Échec',
   },
   emails: {
     empty: 'Aucun courriel envoyé pour le moment.',

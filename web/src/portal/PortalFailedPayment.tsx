@@ -32,7 +32,7 @@ export function PortalFailedPayment(props: {
             <Money minor={payment.amount} currency={props.currency} />
           </Text>
           {settled && (
-            <Badge color="teal.9" variant="light" data-testid="portal-paid">
+            <Badge color="teal.9" variant="filled" data-testid="portal-paid">
               {t('portal.paid')}
             </Badge>
           )}

@@ -5,6 +5,11 @@ import { formatDate } from '../../ui/dates';
 import { Money } from '../../ui/Money';
 import { useLocale } from '../../ui/useLocale';
 
+const DOCUMENT_STATUSES = ['received', 'succeeded', 'pending', 'failed'] as const;
+type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
+const isKnownStatus = (status: string): status is DocumentStatus =>
+  (DOCUMENT_STATUSES as readonly string[]).includes(status);
+
 const STATUS_COLORS: Record<ReconciliationStatus, string> = {
   full: 'teal.9',
   partial: 'orange.9',
@@ -41,10 +46,14 @@ export function LedgerTable({ documents, currency }: { documents: LedgerDocument
               <Table.Td ta="right" data-testid="ledger-open">
                 <Money minor={document.openAmount} currency={currency} />
               </Table.Td>
-              <Table.Td>{document.status ?? ''}</Table.Td>
+              <Table.Td>
+                {document.status && isKnownStatus(document.status)
+                  ? t(`documentStatus.${document.status}`)
+                  : (document.status ?? '')}
+              </Table.Td>
               <Table.Td>
                 <Badge
-                  variant="light"
+                  variant="filled"
                   color={STATUS_COLORS[document.reconciliationStatus]}
                   data-testid="ledger-reconciliation"
                   data-status={document.reconciliationStatus}

@@ -40,11 +40,11 @@ export function WalletTab() {
                   <Table.Td>{formatExpiry(method.expMonth, method.expYear)}</Table.Td>
                   <Table.Td>
                     {method.inWallet ? (
-                      <Badge color="teal.9" variant="light">
+                      <Badge color="teal.9" variant="filled">
                         {t('wallet.inWallet')}
                       </Badge>
                     ) : (
-                      <Badge color="gray.8" variant="light">
+                      <Badge color="gray.8" variant="filled">
                         {t('wallet.notInWallet')}
                       </Badge>
                     )}

@@ -29,9 +29,9 @@ export function RemindButton({ paymentMethodId }: { paymentMethodId: string }) {
       </Button>
       {tooSoon && (
         <Text size="xs" c="red.8" role="status" data-testid="ec-remind-too-soon">
-          {tooSoon.retryAfter
-            ? t('expiring.possibleFrom', { when: formatInstant(tooSoon.retryAfter, locale) })
-            : tooSoon.detail}
+          {tooSoon.detail ??
+            (tooSoon.retryAfter &&
+              t('expiring.possibleFrom', { when: formatInstant(tooSoon.retryAfter, locale) }))}
         </Text>
       )}
     </Stack>

@@ -46,7 +46,7 @@ export function FailedFilters(props: {
   const { filters, onChange } = props;
   const reasons = (charts.data?.failedByReason ?? []).map((reason) => ({
     value: reason.code,
-    label: reason.code,
+    label: reason.message || reason.code,
   }));
   if (filters.reason && !reasons.some((reason) => reason.value === filters.reason)) {
     reasons.push({ value: filters.reason, label: filters.reason });

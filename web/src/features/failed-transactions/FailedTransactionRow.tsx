@@ -27,7 +27,7 @@ export function FailedTransactionRow(props: {
             {entry.customerName}
           </Text>
           {entry.paidElsewhere && (
-            <Badge color="teal.9" variant="light" size="sm" data-testid="ft-paid-elsewhere">
+            <Badge color="teal.9" variant="filled" size="sm" data-testid="ft-paid-elsewhere">
               {t('failed.paidElsewhere')}
             </Badge>
           )}

@@ -12,7 +12,7 @@ const COLORS: Record<RowOutcome['state'], string> = {
 export function StateBadge({ state }: { state: RowOutcome['state'] }) {
   const { t } = useTranslation();
   return (
-    <Badge color={COLORS[state]} variant="light" data-testid="ra-state" data-state={state}>
+    <Badge color={COLORS[state]} variant="filled" data-testid="ra-state" data-state={state}>
       {t(`reconcile.state.${state}`)}
     </Badge>
   );

@@ -8,6 +8,11 @@ import { useLocale } from '../../ui/useLocale';
 import { useEmails } from './api';
 import { EmailPreviewModal } from './EmailPreviewModal';
 
+const EMAIL_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
+type EmailStatus = (typeof EMAIL_STATUSES)[number];
+const isKnownStatus = (status: string): status is EmailStatus =>
+  (EMAIL_STATUSES as readonly string[]).includes(status);
+
 export function EmailLogPage() {
   const { t } = useTranslation();
   const locale = useLocale();
@@ -41,8 +46,8 @@ export function EmailLogPage() {
                   <Table.Td>{email.subject}</Table.Td>
                   <Table.Td>{email.kind}</Table.Td>
                   <Table.Td>
-                    <Badge variant="light" color={email.status === 'sent' ? 'teal.9' : 'gray.8'}>
-                      {email.status}
+                    <Badge variant="filled" color={email.status === 'sent' ? 'teal.9' : 'gray.8'}>
+                      {isKnownStatus(email.status) ? t(`emailStatus.${email.status}`) : email.status}
                     </Badge>
                   </Table.Td>
                   <Table.Td>{email.sentAt ? formatInstant(email.sentAt, locale) : ''}</Table.Td>
