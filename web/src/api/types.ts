@@ -33,12 +33,13 @@ export interface Me {
   role: Role;
   permissions: Permission[];
   organizationId: string;
+  locale?: Locale;
 }
 
 export interface Organization {
   id: string;
   name: string;
-  contactEmail: string;
+  contactEmail: string | null;
   billingContactUserId: string | null;
   timezone: string;
   locale: Locale;
@@ -62,7 +63,7 @@ export interface EmailSummary {
   to: string;
   subject: string;
   kind: string;
-  status: string;
+  status: 'queued' | 'sent' | 'logged' | 'failed';
   createdAt: string;
   sentAt: string | null;
 }

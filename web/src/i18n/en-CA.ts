@@ -325,9 +325,14 @@ export const enCA = {
   },
   emailStatus: {
     queued: 'Queued',
-    sending: 'Sending',
     sent: 'Sent',
+    logged: 'Logged only (no mail server)',
     failed: 'Failed',
+  },
+  emailKind: {
+    customer_payment_failed: 'Failed payment notice',
+    failed_transactions_digest: 'Daily digest',
+    card_expiry_reminder: 'Card expiry reminder',
   },
   emails: {
     empty: 'No e-mail sent yet.',

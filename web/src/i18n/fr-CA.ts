@@ -327,9 +327,14 @@ export const frCA: Resources = {
   },
   emailStatus: {
     queued: 'En file d’attente',
-    sending: 'En cours d’envoi',
     sent: 'Envoyé',
+    logged: 'Journalisé seulement (aucun serveur de courriel)',
     failed: 'Échec',
+  },
+  emailKind: {
+    customer_payment_failed: 'Avis de paiement échoué',
+    failed_transactions_digest: 'Résumé quotidien',
+    card_expiry_reminder: "Rappel d'expiration de carte",
   },
   emails: {
     empty: 'Aucun courriel envoyé pour le moment.',

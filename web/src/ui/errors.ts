@@ -18,10 +18,15 @@ export function notifySuccess(message: string): void {
   notifications.show({ color: 'teal', message });
 }
 
+/** "body.amount", "/amount" and "amount" all name the form field "amount". */
+function formField(field: string): string {
+  return field.replace(/^\//, '').replace(/^(body|querystring|params)\./, '');
+}
+
 /** The API's field-level message for one form field, shown next to that field. */
 export function fieldError(error: unknown, field: string): string | undefined {
   if (!isApiError(error)) return undefined;
-  return error.fieldErrors.find((entry) => entry.field === field || entry.field === `/${field}`)?.message;
+  return error.fieldErrors.find((entry) => formField(entry.field) === field)?.message;
 }
 
 export function hasFieldErrors(error: unknown): boolean {

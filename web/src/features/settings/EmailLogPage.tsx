@@ -8,10 +8,13 @@ import { useLocale } from '../../ui/useLocale';
 import { useEmails } from './api';
 import { EmailPreviewModal } from './EmailPreviewModal';
 
-const EMAIL_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
-type EmailStatus = (typeof EMAIL_STATUSES)[number];
-const isKnownStatus = (status: string): status is EmailStatus =>
-  (EMAIL_STATUSES as readonly string[]).includes(status);
+const EMAIL_KINDS = [
+  'customer_payment_failed',
+  'failed_transactions_digest',
+  'card_expiry_reminder',
+] as const;
+type EmailKind = (typeof EMAIL_KINDS)[number];
+const isKnownKind = (kind: string): kind is EmailKind => (EMAIL_KINDS as readonly string[]).includes(kind);
 
 export function EmailLogPage() {
   const { t } = useTranslation();
@@ -44,10 +47,10 @@ export function EmailLogPage() {
                   <Table.Td>{formatInstant(email.createdAt, locale)}</Table.Td>
                   <Table.Td>{email.to}</Table.Td>
                   <Table.Td>{email.subject}</Table.Td>
-                  <Table.Td>{email.kind}</Table.Td>
+                  <Table.Td>{isKnownKind(email.kind) ? t(`emailKind.${email.kind}`) : email.kind}</Table.Td>
                   <Table.Td>
                     <Badge variant="filled" color={email.status === 'sent' ? 'teal.9' : 'gray.8'}>
-                      {isKnownStatus(email.status) ? t(`emailStatus.${email.status}`) : email.status}
+                      {t(`emailStatus.${email.status}`)}
                     </Badge>
                   </Table.Td>
                   <Table.Td>{email.sentAt ? formatInstant(email.sentAt, locale) : ''}</Table.Td>

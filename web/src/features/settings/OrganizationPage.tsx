@@ -15,7 +15,7 @@ type Draft = Omit<Organization, 'id' | 'logoUrl'>;
 
 function OrganizationForm({ organization, canEdit }: { organization: Organization; canEdit: boolean }) {
   const { t } = useTranslation();
-  const users = useUsers();
+  const users = useUsers(canEdit);
   const update = useUpdateOrganization();
   const [draft, setDraft] = useState<Draft>(organization);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft({ ...draft, [key]: value });
@@ -47,10 +47,9 @@ function OrganizationForm({ organization, canEdit }: { organization: Organizatio
           <TextInput
             label={t('organization.contactEmail')}
             type="email"
-            required
             disabled={!canEdit}
-            value={draft.contactEmail}
-            onChange={(event) => set('contactEmail', event.currentTarget.value)}
+            value={draft.contactEmail ?? ''}
+            onChange={(event) => set('contactEmail', event.currentTarget.value.trim() || null)}
             error={fieldError(update.error, 'contactEmail')}
           />
           <Select

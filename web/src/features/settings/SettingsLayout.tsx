@@ -1,15 +1,23 @@
 import { Tabs, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { Navigate, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { useCan } from '../../admin/session';
 
 const TABS = ['organization', 'users', 'email-preferences', 'emails', 'audit-log'] as const;
+type Tab = (typeof TABS)[number];
+/** These pages answer 403 without `settings.manage`; everyone may read the organization and own preferences. */
+const MANAGERS_ONLY: Tab[] = ['users', 'emails', 'audit-log'];
 
 export function SettingsLayout() {
   const { t } = useTranslation();
   const navigate = useNavigate();
+  const can = useCan();
   const { pathname } = useLocation();
+  const visible = TABS.filter((tab) => can('settings.manage') || !MANAGERS_ONLY.includes(tab));
   const current = TABS.find((tab) => pathname.endsWith(`/${tab}`)) ?? 'organization';
-  const labels: Record<(typeof TABS)[number], string> = {
+  if (!visible.includes(current)) return <Navigate to="/settings/organization" replace />;
+
+  const labels: Record<Tab, string> = {
     organization: t('settings.tabs.organization'),
     users: t('settings.tabs.users'),
     'email-preferences': t('settings.tabs.emailPreferences'),
@@ -24,7 +32,7 @@ export function SettingsLayout() {
       </Title>
       <Tabs value={current} onChange={(value) => navigate(`/settings/${value}`)} keepMounted={false}>
         <Tabs.List mb="md">
-          {TABS.map((tab) => (
+          {visible.map((tab) => (
             <Tabs.Tab key={tab} value={tab} data-testid={`tab-settings-${tab}`}>
               {labels[tab]}
             </Tabs.Tab>

@@ -34,10 +34,11 @@ export function useUploadLogo() {
   });
 }
 
-export function useUsers() {
+export function useUsers(enabled = true) {
   return useQuery({
     queryKey: ['users'],
-    queryFn: () => api<Page<User>>('/users', { query: { limit: 200 } }),
+    queryFn: () => api<Page<User>>('/users'),
+    enabled,
   });
 }
 
