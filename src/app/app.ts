@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { auditRoutes } from '../modules/audit/audit.routes';
+import { expiringCardsRoutes } from '../modules/expiring-cards/expiring-cards.routes';
 import { notificationsRoutes } from '../modules/notifications/notifications.routes';
 import { organizationsRoutes } from '../modules/organizations/organizations.routes';
 import { sandboxRoutes } from '../modules/sandbox/sandbox.routes';
@@ -56,6 +57,7 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
       await api.register(organizationsRoutes, { organizations: c.organizations, guard: c.guard });
       await api.register(auditRoutes, { audit: c.audit, guard: c.guard });
       await api.register(notificationsRoutes, { notifications: c.notifications, guard: c.guard });
+      await api.register(expiringCardsRoutes, { expiringCards: c.expiringCards, guard: c.guard });
       if (sandboxClock) await api.register(sandboxRoutes, { guard: c.guard, sandboxClock, queue: c.queue });
     },
     { prefix: '/api/v1' },

@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '../lib/clock';
 import { AuditService } from '../modules/audit/audit.service';
+import { ExpiringCardsService } from '../modules/expiring-cards/expiring-cards.service';
 import { LedgerService } from '../modules/ledger/ledger.service';
 import { createMailTransport } from '../modules/notifications/mail-transport';
 import { NotificationsService } from '../modules/notifications/notifications.service';
@@ -59,6 +60,15 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     fromAddress: `Recoup <no-reply@${new URL(config.publicUrl).hostname}>`,
   });
   const portalTokens = new PortalTokens(config.secret);
+  const expiringCards = new ExpiringCardsService({
+    db,
+    clock,
+    audit,
+    notifications,
+    organizations,
+    portalTokens,
+    publicUrl: config.publicUrl,
+  });
 
   const container = {
     config,
@@ -75,6 +85,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     ledger,
     notifications,
     portalTokens,
+    expiringCards,
   };
 
   registerJobs(container);

@@ -13,6 +13,7 @@ export function registerJobs(c: {
   organizations: import('../modules/organizations/organizations.service').OrganizationsService;
   sandboxClock: import('../modules/sandbox/sandbox-clock.service').SandboxClockService | null;
   notifications: import('../modules/notifications/notifications.service').NotificationsService;
+  expiringCards: import('../modules/expiring-cards/expiring-cards.service').ExpiringCardsService;
 }) {
   const forEachOrganization =
     (work: (organizationId: string) => Promise<unknown>) => async (data: RunnablePayload) => {
@@ -28,7 +29,8 @@ export function registerJobs(c: {
     'payments-due': async () => ({ charged: 0 }),
     'echeck-settlement': async () => ({ settled: 0 }),
     'daily-digest': async () => ({ sent: 0 }),
-    'card-expiry-reminders': async () => ({ sent: 0 }),
+    // EC4: hourly; each run reminds the cards that are in the window today in the organization's zone.
+    'card-expiry-reminders': (organizationId) => c.expiringCards.sendDueReminders(organizationId),
   };
   for (const [name, work] of Object.entries(scheduled)) {
     c.queue.register({ name: name as RunnableJob, handler: forEachOrganization(work) });

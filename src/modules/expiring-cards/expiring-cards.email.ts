@@ -1,0 +1,85 @@
+import { formatMoney } from '../../lib/money';
+import { type EmailOrganization, renderEmail } from '../notifications/email-layout';
+
+export type Locale = 'fr-CA' | 'en-CA';
+
+export interface CardExpiryEmailInput {
+  locale: Locale;
+  organization: EmailOrganization;
+  ownerName: string;
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  upcomingCount: number;
+  nextDate: string;
+  nextAmount: bigint;
+  currency: string;
+  updateCardUrl: string;
+}
+
+const BRANDS: Record<string, string> = {
+  visa: 'Visa',
+  mastercard: 'Mastercard',
+  amex: 'American Express',
+  discover: 'Discover',
+  unionpay: 'UnionPay',
+  jcb: 'JCB',
+  diners: 'Diners Club',
+};
+
+export function brandName(brand: string): string {
+  return BRANDS[brand] ?? (brand === 'unknown' ? '' : brand);
+}
+
+function monthYear(expYear: number, expMonth: number, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+    new Date(Date.UTC(expYear, expMonth - 1, 1)),
+  );
+}
+
+function longDate(date: string, locale: Locale): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Intl.DateTimeFormat(locale, {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(new Date(Date.UTC(y!, m! - 1, d!)));
+}
+
+/** EC4: the owner's reminder, in their language, with the logo, the update link and the contact address. */
+export function cardExpiryEmail(input: CardExpiryEmailInput): {
+  subject: string;
+  html: string;
+  text: string;
+} {
+  const card = `${brandName(input.brand)} •••• ${input.last4}`.trim();
+  const expiry = `${String(input.expMonth).padStart(2, '0')}/${input.expYear}`;
+  const when = monthYear(input.expYear, input.expMonth, input.locale);
+  const amount = formatMoney(input.nextAmount, input.currency, input.locale);
+  const next = longDate(input.nextDate, input.locale);
+  const org = input.organization.name;
+  const fr = input.locale === 'fr-CA';
+  const subject = fr ? `Votre carte ${card} expire bientôt` : `Your card ${card} expires soon`;
+  const heading = fr ? `Votre carte expire à la fin de ${when}` : `Your card expires at the end of ${when}`;
+  const paragraphs = fr
+    ? [
+        `Bonjour ${input.ownerName},`,
+        `La carte ${card} (expiration ${expiry}) enregistrée dans votre compte chez ${org} paie ${input.upcomingCount} paiement${input.upcomingCount > 1 ? 's' : ''} à venir. Le prochain, de ${amount}, est prévu le ${next}.`,
+        'Pour éviter un paiement refusé, mettez votre carte à jour dans votre compte avant son expiration.',
+      ]
+    : [
+        `Hello ${input.ownerName},`,
+        `The card ${card} (expiry ${expiry}) saved in your account with ${org} pays ${input.upcomingCount} upcoming payment${input.upcomingCount > 1 ? 's' : ''}. The next one, ${amount}, is due on ${next}.`,
+        'To avoid a declined payment, update your card in your account before it expires.',
+      ];
+  const { html, text } = renderEmail({
+    locale: input.locale,
+    organization: input.organization,
+    heading,
+    paragraphs,
+    button: { label: fr ? 'Mettre à jour ma carte' : 'Update my card', url: input.updateCardUrl },
+  });
+  return { subject, html, text };
+}

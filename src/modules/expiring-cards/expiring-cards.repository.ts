@@ -1,0 +1,211 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { big, type Db, int, rows } from '../../platform/db/db';
+import type { ExpiryWindow } from './expiry-window';
+
+/** One EC1 row, with what the reminder e-mail needs about the owner. */
+export interface ExpiringCardRow {
+  paymentMethodId: string;
+  accountId: string;
+  ownerName: string;
+  ownerEmail: string;
+  ownerLocale: 'fr-CA' | 'en-CA';
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  lastReminderAt: Date | null;
+  count: number;
+  nextDate: string;
+  nextAmount: bigint;
+  amountAtRisk: bigint;
+}
+
+export interface ExpiringCardKey {
+  nextDate: string;
+  ownerName: string;
+  paymentMethodId: string;
+}
+
+export interface ListOptions {
+  limit: number;
+  after?: ExpiringCardKey;
+  /** only this card */
+  paymentMethodId?: string;
+  /** EC4: only cards whose automatic reminder for this expiry has not gone out */
+  unremindedOnly?: boolean;
+}
+
+/**
+ * Upcoming payments of a card (the brief's definition): scheduled payments whose subscription or plan
+ * *currently* has this card — the method is read from the subscription or plan, never from the payment,
+ * so re-pointing a subscription at a new card takes its payments off the old one at once.
+ */
+const paysUpcoming = (organizationId: string, pm: SQL) => sql`(
+  exists (
+    select 1 from subscriptions s
+    join scheduled_payments sp on sp.organization_id = s.organization_id and sp.subscription_id = s.id
+    where s.organization_id = ${organizationId} and s.payment_method_id = ${pm} and sp.status = 'scheduled'
+  ) or exists (
+    select 1 from installment_plans ip
+    join scheduled_payments sp on sp.organization_id = ip.organization_id and sp.installment_plan_id = ip.id
+    where ip.organization_id = ${organizationId} and ip.payment_method_id = ${pm} and sp.status = 'scheduled'
+  ))`;
+
+/**
+ * EC1–EC2: wallet cards expiring in the window month. The predicate `type = 'card' and in_wallet` is
+ * literal so that the planner matches the partial index `payment_methods_expiry`.
+ */
+const inWindow = (organizationId: string, window: ExpiryWindow) => sql`pm.organization_id = ${organizationId}
+  and pm.type = 'card' and pm.in_wallet
+  and pm.exp_year = ${window.expYear} and pm.exp_month = ${window.expMonth}`;
+
+export class ExpiringCardsRepository {
+  /** EC1–EC3 rows ordered by next payment date, owner name, payment method ID (keyset after `after`). */
+  async list(
+    db: Db,
+    organizationId: string,
+    window: ExpiryWindow,
+    opts: ListOptions,
+  ): Promise<ExpiringCardRow[]> {
+    const cardFilters: SQL[] = [inWindow(organizationId, window)];
+    if (opts.paymentMethodId) cardFilters.push(sql`pm.id = ${opts.paymentMethodId}`);
+    if (opts.unremindedOnly)
+      cardFilters.push(sql`pm.expiry_reminder_for is distinct from ${window.expiryKey}`);
+    const after = opts.after;
+    // Owner names compare byte-wise (COLLATE "C") so the order and the cursor agree on PGlite and PostgreSQL.
+    const keyset = after
+      ? sql`where (pc.next_date > ${after.nextDate}::date or (pc.next_date = ${after.nextDate}::date and
+          (a.owner_name collate "C" > ${after.ownerName} or (a.owner_name collate "C" = ${after.ownerName}
+          and c.id > ${after.paymentMethodId}))))`
+      : sql``;
+    const result = await rows<Record<string, unknown>>(
+      db,
+      sql`with cards as materialized (
+        select pm.id, pm.account_id, pm.brand, pm.last4, pm.exp_month, pm.exp_year, pm.last_reminder_at
+        from payment_methods pm
+        where ${sql.join(cardFilters, sql` and `)}
+      ),
+      upcoming as (
+        select c.id as pm_id, sp.due_date, sp.amount_minor
+        from cards c
+        join subscriptions s on s.organization_id = ${organizationId} and s.payment_method_id = c.id
+        join scheduled_payments sp on sp.organization_id = ${organizationId} and sp.subscription_id = s.id
+        where sp.status = 'scheduled'
+        union all
+        select c.id as pm_id, sp.due_date, sp.amount_minor
+        from cards c
+        join installment_plans ip on ip.organization_id = ${organizationId} and ip.payment_method_id = c.id
+        join scheduled_payments sp on sp.organization_id = ${organizationId} and sp.installment_plan_id = ip.id
+        where sp.status = 'scheduled'
+      ),
+      daily as (
+        select pm_id, due_date, count(*) as n, sum(amount_minor) as amount
+        from upcoming group by pm_id, due_date
+      ),
+      per_card as (
+        select pm_id, sum(n) as cnt, min(due_date) as next_date,
+          (array_agg(amount order by due_date))[1] as next_amount,
+          coalesce(sum(amount) filter (where due_date >= ${window.firstDayAfterExpiry}::date), 0) as at_risk
+        from daily group by pm_id
+      )
+      select c.id as payment_method_id, c.account_id, a.owner_name, a.owner_email, a.locale,
+        c.brand, c.last4, c.exp_month, c.exp_year, c.last_reminder_at,
+        pc.cnt, pc.next_date::text as next_date, pc.next_amount, pc.at_risk
+      from per_card pc
+      join cards c on c.id = pc.pm_id
+      join accounts a on a.organization_id = ${organizationId} and a.id = c.account_id
+      ${keyset}
+      order by pc.next_date, a.owner_name collate "C", c.id
+      limit ${opts.limit}`,
+    );
+    return result.map((r) => ({
+      paymentMethodId: String(r.payment_method_id),
+      accountId: String(r.account_id),
+      ownerName: String(r.owner_name),
+      ownerEmail: String(r.owner_email),
+      ownerLocale: r.locale === 'en-CA' ? 'en-CA' : 'fr-CA',
+      brand: r.brand == null ? 'unknown' : String(r.brand),
+      last4: String(r.last4),
+      expMonth: int(r.exp_month),
+      expYear: int(r.exp_year),
+      lastReminderAt: r.last_reminder_at == null ? null : new Date(r.last_reminder_at as string | Date),
+      count: int(r.cnt),
+      nextDate: String(r.next_date),
+      nextAmount: big(r.next_amount),
+      amountAtRisk: big(r.at_risk),
+    }));
+  }
+
+  /** How many rows EC1 lists (the Action Center summary). */
+  async count(db: Db, organizationId: string, window: ExpiryWindow): Promise<number> {
+    const [row] = await rows<{ n: unknown }>(
+      db,
+      sql`select count(*) as n from payment_methods pm
+        where ${inWindow(organizationId, window)} and ${paysUpcoming(organizationId, sql`pm.id`)}`,
+    );
+    return int(row?.n);
+  }
+
+  /** The card whatever its state (404 versus 409 for the manual reminder). */
+  async exists(db: Db, organizationId: string, paymentMethodId: string): Promise<boolean> {
+    const found = await rows(
+      db,
+      sql`select 1 from payment_methods where organization_id = ${organizationId} and id = ${paymentMethodId}`,
+    );
+    return found.length > 0;
+  }
+
+  /**
+   * EC4's claim: marks the automatic reminder for this expiry as sent, only if it was not and the card is
+   * still listed. Two runs racing on one card: the second UPDATE waits for the first row lock, re-checks
+   * `is distinct from` and matches nothing, so exactly one run sends.
+   */
+  async claimAutomatic(
+    tx: Db,
+    organizationId: string,
+    paymentMethodId: string,
+    window: ExpiryWindow,
+    now: Date,
+  ): Promise<boolean> {
+    const claimed = await rows(
+      tx,
+      sql`update payment_methods pm
+        set expiry_reminder_sent_at = ${now.toISOString()}::timestamptz,
+          expiry_reminder_for = ${window.expiryKey},
+          last_reminder_at = ${now.toISOString()}::timestamptz
+        where ${inWindow(organizationId, window)} and pm.id = ${paymentMethodId}
+          and pm.expiry_reminder_for is distinct from ${window.expiryKey}
+          and ${paysUpcoming(organizationId, sql`pm.id`)}
+        returning pm.id`,
+    );
+    return claimed.length > 0;
+  }
+
+  /**
+   * The manual reminder's claim: at most one per card in any 24 hours. It also counts as this expiry's
+   * reminder, so the automatic run does not send a second one right after an administrator's.
+   */
+  async claimManual(
+    tx: Db,
+    organizationId: string,
+    paymentMethodId: string,
+    window: ExpiryWindow,
+    now: Date,
+    notBefore: Date,
+  ): Promise<boolean> {
+    const at = now.toISOString();
+    const claimed = await rows(
+      tx,
+      sql`update payment_methods pm
+        set last_reminder_at = ${at}::timestamptz,
+          expiry_reminder_sent_at = case when pm.expiry_reminder_for is distinct from ${window.expiryKey}
+            then ${at}::timestamptz else pm.expiry_reminder_sent_at end,
+          expiry_reminder_for = ${window.expiryKey}
+        where ${inWindow(organizationId, window)} and pm.id = ${paymentMethodId}
+          and (pm.last_reminder_at is null or pm.last_reminder_at <= ${notBefore.toISOString()}::timestamptz)
+          and ${paysUpcoming(organizationId, sql`pm.id`)}
+        returning pm.id`,
+    );
+    return claimed.length > 0;
+  }
+}

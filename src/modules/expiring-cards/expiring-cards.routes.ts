@@ -1,0 +1,125 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type Static, Type } from 'typebox';
+import { toJsonAmount } from '../../lib/money';
+import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
+import { sendProblem } from '../../platform/http/problem';
+import { Currency, errorResponses, Id, Instant, IsoDateSchema } from '../../platform/http/schemas';
+import { type AuthGuard, principalOf } from '../users/auth.guard';
+import type { ExpiringCardRow } from './expiring-cards.repository';
+import { type ExpiringCardsService, ReminderTooSoonError } from './expiring-cards.service';
+
+export const ExpiringCardSchema = Type.Object({
+  accountId: Type.String({
+    description: "The owner's account (the name opens it)",
+    examples: ['acc_01jd3k4m5n6p7q8r9s0t1v2w3x'],
+  }),
+  customerName: Type.String({ description: 'Owner name', examples: ['Marie Tremblay'] }),
+  paymentMethodId: Type.String({ examples: ['pm_01jd3k4m5n6p7q8r9s0t1v2w3x'] }),
+  card: Type.Object({
+    brand: Type.String({ examples: ['visa'] }),
+    last4: Type.String({ examples: ['4242'] }),
+    expMonth: Type.Integer({ minimum: 1, maximum: 12 }),
+    expYear: Type.Integer(),
+  }),
+  upcomingPayments: Type.Object({
+    count: Type.Integer({ minimum: 1, description: 'Scheduled payments this card pays' }),
+    nextDate: IsoDateSchema,
+    nextAmount: Type.Integer({ description: 'Minor units due on the next date' }),
+  }),
+  amountAtRisk: Type.Integer({
+    description: "Total of this card's upcoming payments due after its expiry month (minor units)",
+  }),
+  currency: Currency,
+  reminderSentAt: Type.Union([Instant, Type.Null()], { description: 'When the last reminder was sent' }),
+});
+export type ExpiringCard = Static<typeof ExpiringCardSchema>;
+
+export const RemindResponseSchema = Type.Object({
+  paymentMethodId: Type.String(),
+  reminderSentAt: Instant,
+});
+export type RemindResponse = Static<typeof RemindResponseSchema>;
+
+const present = (row: ExpiringCardRow, currency: string): ExpiringCard => ({
+  accountId: row.accountId,
+  customerName: row.ownerName,
+  paymentMethodId: row.paymentMethodId,
+  card: { brand: row.brand, last4: row.last4, expMonth: row.expMonth, expYear: row.expYear },
+  upcomingPayments: { count: row.count, nextDate: row.nextDate, nextAmount: toJsonAmount(row.nextAmount) },
+  amountAtRisk: toJsonAmount(row.amountAtRisk),
+  currency,
+  reminderSentAt: row.lastReminderAt?.toISOString() ?? null,
+});
+
+export const expiringCardsRoutes: FastifyPluginAsyncTypebox<{
+  expiringCards: ExpiringCardsService;
+  guard: AuthGuard;
+}> = async (app, { expiringCards, guard }) => {
+  app.get(
+    '/action-center/expiring-cards',
+    {
+      preHandler: guard.require('action_center.view'),
+      schema: {
+        operationId: 'listExpiringCards',
+        tags: ['action-center'],
+        summary: 'Wallet cards expiring next month that pay upcoming payments (EC1–EC3)',
+        description:
+          "One row per card saved in the owner's wallet, paying at least one scheduled subscription or installment payment, whose expiry is the calendar month after the current one in the organization's time zone. Ordered by next payment date, then owner name.",
+        querystring: Type.Object(
+          { limit: Type.Optional(LimitQuery), cursor: Type.Optional(CursorQuery) },
+          { additionalProperties: false },
+        ),
+        response: { 200: ListOf(ExpiringCardSchema), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const limit = request.query.limit ?? 50;
+      const cursor = decodeCursor(request.query.cursor, 3);
+      const page = await expiringCards.list(principal.organizationId, {
+        limit,
+        after: cursor
+          ? { nextDate: String(cursor[0]), ownerName: String(cursor[1]), paymentMethodId: String(cursor[2]) }
+          : undefined,
+      });
+      return {
+        items: page.rows.map((r) => present(r, page.currency)),
+        nextCursor: page.next
+          ? encodeCursor([page.next.nextDate, page.next.ownerName, page.next.paymentMethodId])
+          : null,
+      };
+    },
+  );
+
+  app.post(
+    '/action-center/expiring-cards/:paymentMethodId/remind',
+    {
+      preHandler: guard.require('transactions.manage'),
+      schema: {
+        operationId: 'remindExpiringCard',
+        tags: ['action-center'],
+        summary: 'Send the owner the card-expiry reminder again (at most once per 24 hours per card)',
+        params: Type.Object({ paymentMethodId: Id('pm_01jd3k4m5n6p7q8r9s0t1v2w3x') }),
+        response: { 202: RemindResponseSchema, ...errorResponses(404, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      try {
+        const result = await expiringCards.remind(
+          principal.organizationId,
+          principal.userId,
+          request.params.paymentMethodId,
+        );
+        return reply.status(202).send({
+          paymentMethodId: result.paymentMethodId,
+          reminderSentAt: result.reminderSentAt.toISOString(),
+        });
+      } catch (err) {
+        if (!(err instanceof ReminderTooSoonError)) throw err;
+        reply.header('retry-after', String(err.retryAfterSeconds));
+        return sendProblem(reply, err, request);
+      }
+    },
+  );
+};

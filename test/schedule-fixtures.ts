@@ -1,0 +1,168 @@
+import { and, eq } from 'drizzle-orm';
+import type { Container } from '../src/app/container';
+import { newId } from '../src/lib/ids';
+import { accounts } from '../src/modules/accounts/accounts.table';
+import { paymentMethods } from '../src/modules/payment-methods/payment-methods.table';
+import { installmentPlans, scheduledPayments, subscriptions } from '../src/modules/schedules/schedules.table';
+
+/**
+ * Rows of the billing core written directly, for tests of the modules that read them (Action Center).
+ * Amounts are minor units; dates are `YYYY-MM-DD`.
+ */
+export async function insertAccount(
+  c: Container,
+  organizationId: string,
+  opts: { ownerName?: string; ownerEmail?: string; locale?: 'fr-CA' | 'en-CA' } = {},
+): Promise<string> {
+  const id = newId('account');
+  await c.db.insert(accounts).values({
+    organizationId,
+    id,
+    ownerName: opts.ownerName ?? 'Marie Tremblay',
+    ownerEmail: opts.ownerEmail ?? `owner-${id}@example.ca`,
+    locale: opts.locale ?? 'fr-CA',
+    createdAt: c.clock.now(),
+  });
+  return id;
+}
+
+export async function insertCard(
+  c: Container,
+  organizationId: string,
+  accountId: string,
+  opts: { expMonth: number; expYear: number; brand?: string; last4?: string; inWallet?: boolean },
+): Promise<string> {
+  const id = newId('paymentMethod');
+  await c.db.insert(paymentMethods).values({
+    organizationId,
+    id,
+    accountId,
+    type: 'card',
+    brand: opts.brand ?? 'visa',
+    last4: opts.last4 ?? '4242',
+    expMonth: opts.expMonth,
+    expYear: opts.expYear,
+    gatewayToken: `tok_sandbox_${id}`,
+    inWallet: opts.inWallet ?? true,
+    createdAt: c.clock.now(),
+  });
+  return id;
+}
+
+export interface Due {
+  dueDate: string;
+  amount: bigint;
+  status?: 'scheduled' | 'processing' | 'paid' | 'failed' | 'cancelled';
+}
+
+async function insertPayments(
+  c: Container,
+  organizationId: string,
+  accountId: string,
+  source: { subscriptionId: string } | { installmentPlanId: string },
+  payments: Due[],
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const p of payments) {
+    const id = newId('scheduledPayment');
+    ids.push(id);
+    await c.db.insert(scheduledPayments).values({
+      organizationId,
+      id,
+      accountId,
+      source: 'subscriptionId' in source ? 'subscription' : 'installment',
+      subscriptionId: 'subscriptionId' in source ? source.subscriptionId : null,
+      installmentPlanId: 'installmentPlanId' in source ? source.installmentPlanId : null,
+      dueDate: p.dueDate,
+      amountMinor: p.amount,
+      status: p.status ?? 'scheduled',
+      createdAt: c.clock.now(),
+    });
+  }
+  return ids;
+}
+
+/** A monthly subscription paid by `paymentMethodId`, with the given scheduled payments. */
+export async function insertSubscription(
+  c: Container,
+  organizationId: string,
+  accountId: string,
+  paymentMethodId: string,
+  payments: Due[],
+): Promise<{ subscriptionId: string; scheduledPaymentIds: string[] }> {
+  const subscriptionId = newId('subscription');
+  const first = payments[0]?.dueDate ?? '2026-01-01';
+  await c.db.insert(subscriptions).values({
+    organizationId,
+    id: subscriptionId,
+    accountId,
+    amountMinor: payments[0]?.amount ?? 1000n,
+    interval: 'month',
+    startDate: first,
+    anchorDay: Number(first.slice(8, 10)),
+    paymentMethodId,
+    createdAt: c.clock.now(),
+  });
+  const scheduledPaymentIds = await insertPayments(
+    c,
+    organizationId,
+    accountId,
+    { subscriptionId },
+    payments,
+  );
+  return { subscriptionId, scheduledPaymentIds };
+}
+
+/** An installment plan paid by `paymentMethodId` (its invoice is only referenced, not created). */
+export async function insertInstallmentPlan(
+  c: Container,
+  organizationId: string,
+  accountId: string,
+  paymentMethodId: string,
+  installments: Due[],
+): Promise<{ installmentPlanId: string; scheduledPaymentIds: string[] }> {
+  const installmentPlanId = newId('installmentPlan');
+  await c.db.insert(installmentPlans).values({
+    organizationId,
+    id: installmentPlanId,
+    accountId,
+    invoiceId: newId('invoice'),
+    paymentMethodId,
+    createdAt: c.clock.now(),
+  });
+  const scheduledPaymentIds = await insertPayments(
+    c,
+    organizationId,
+    accountId,
+    { installmentPlanId },
+    installments,
+  );
+  return { installmentPlanId, scheduledPaymentIds };
+}
+
+/** Points a subscription or plan at another payment method (what "change payment method" does). */
+export async function repoint(
+  c: Container,
+  organizationId: string,
+  source: { subscriptionId: string } | { installmentPlanId: string },
+  paymentMethodId: string,
+): Promise<void> {
+  if ('subscriptionId' in source) {
+    await c.db
+      .update(subscriptions)
+      .set({ paymentMethodId })
+      .where(
+        and(eq(subscriptions.organizationId, organizationId), eq(subscriptions.id, source.subscriptionId)),
+      );
+  } else {
+    await c.db
+      .update(installmentPlans)
+      .set({ paymentMethodId })
+      .where(
+        and(
+          eq(installmentPlans.organizationId, organizationId),
+          eq(installmentPlans.id, source.installmentPlanId),
+        ),
+      );
+  }
+}
