@@ -41,7 +41,7 @@ export class IdempotencyStore {
     reply: FastifyReply,
     organizationId: string,
     handler: () => Promise<IdempotentAnswer>,
-  ): Promise<unknown> {
+  ): Promise<never> {
     const header = request.headers[IDEMPOTENCY_HEADER];
     if (header === undefined) return send(reply, await handler());
     const key = Array.isArray(header) ? header[0] : header;
@@ -105,8 +105,9 @@ export class IdempotencyStore {
   }
 }
 
-function send(reply: FastifyReply, answer: IdempotentAnswer) {
+/** Typed `never` so that a route returns it whatever its response schema: the reply is already sent. */
+function send(reply: FastifyReply, answer: IdempotentAnswer): never {
   reply.status(answer.status);
   if (answer.status >= 400) reply.type('application/problem+json; charset=utf-8');
-  return reply.send(answer.body);
+  return reply.send(answer.body) as never;
 }

@@ -11,7 +11,10 @@ export function sendProblem(reply: FastifyReply, err: AppError, request?: Fastif
 }
 
 /** Turns every error into problem+json: ours, Fastify's (validation, body size, parsing) and the unexpected. */
-export function installProblemHandlers(app: FastifyInstance) {
+export function installProblemHandlers(
+  app: FastifyInstance,
+  opts: { notFound?: (request: FastifyRequest, reply: FastifyReply) => unknown } = {},
+) {
   app.setErrorHandler(
     (error: FastifyError & { validation?: unknown[]; validationContext?: string }, request, reply) => {
       if (error instanceof AppError) return sendProblem(reply, error, request);
@@ -65,12 +68,14 @@ export function installProblemHandlers(app: FastifyInstance) {
     },
   );
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
-      reply,
-      new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`),
-      request,
-    ),
+  app.setNotFoundHandler(
+    opts.notFound ??
+      ((request, reply) =>
+        sendProblem(
+          reply,
+          new AppError('not_found', `No route ${request.method} ${request.url.split('?')[0]}`),
+          request,
+        )),
   );
 }
 

@@ -58,7 +58,19 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     reply.header('x-request-id', request.id);
   });
 
-  installProblemHandlers(app);
+  const serveWeb = Boolean(opts.webRoot && existsSync(opts.webRoot));
+  installProblemHandlers(app, {
+    // The UI is a single-page app: any page path that is not the API or the docs serves index.html.
+    notFound: serveWeb
+      ? (request, reply) => {
+          const path = request.url.split('?')[0] ?? '/';
+          if (request.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/docs')) {
+            return reply.type('text/html').sendFile('index.html');
+          }
+          return sendProblem(reply, new AppError('not_found', `No route ${request.method} ${path}`), request);
+        }
+      : undefined,
+  });
   app.addSchema(ProblemSchema);
 
   // Logo uploads arrive as raw bytes; the magic bytes decide what they are, not the header.
@@ -115,20 +127,12 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
-  if (opts.webRoot && existsSync(opts.webRoot)) {
+  if (serveWeb) {
     await app.register(fastifyStatic, {
-      root: opts.webRoot,
+      root: opts.webRoot!,
       prefix: '/',
       wildcard: false,
       index: ['index.html'],
-    });
-    // The UI is a single-page app: any page path that is not the API or the docs serves index.html.
-    app.setNotFoundHandler((request, reply) => {
-      const path = request.url.split('?')[0] ?? '/';
-      if (request.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/docs')) {
-        return reply.type('text/html').sendFile('index.html');
-      }
-      return sendProblem(reply, new AppError('not_found', `No route ${request.method} ${path}`), request);
     });
   }
 

@@ -1,0 +1,99 @@
+import { createRequire } from 'node:module';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { expect, inject } from 'vitest';
+
+export const DEMO = { email: 'admin@demo.recoup.local', password: 'recoup-demo' };
+
+export function baseUrl(): string {
+  return inject('baseUrl');
+}
+
+/** Debian's Chromium, headless, without the background traffic this closed network refuses. */
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/**
+ * A browser context in one language. CSP is bypassed only so that axe-core can be injected;
+ * the pages themselves run under the server's real policy in production.
+ */
+export async function newPage(browser: Browser, locale: 'fr-CA' | 'en-CA') {
+  const context = await browser.newContext({
+    locale,
+    bypassCSP: true,
+    acceptDownloads: true,
+    viewport: { width: 1400, height: 900 },
+  });
+  await context.addInitScript((l) => window.localStorage.setItem('recoup.locale', l), locale);
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** A bearer token for API set-up calls made by a journey (the browser itself signs in through the UI). */
+export async function apiToken(email = DEMO.email, password = DEMO.password): Promise<string> {
+  const res = await fetch(`${baseUrl()}/api/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (res.status !== 201) throw new Error(`token: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+export async function api<T = any>(token: string, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${baseUrl()}/api/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+export async function signIn(page: Page, email = DEMO.email, password = DEMO.password) {
+  await page.goto(`${baseUrl()}/login`);
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL(/action-center/);
+}
+
+/** Saves a screenshot for reviewers under test-results/screenshots/. */
+export async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+}
+
+const require = createRequire(import.meta.url);
+
+/** Runs axe-core on the page and fails on serious or critical violations. */
+export async function expectAccessible(page: Page, label: string) {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const violations = (await page.evaluate(async () => {
+    const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v: any) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.slice(0, 5).map((n: any) => n.target.join(' ')),
+    }));
+  })) as { id: string; impact: string; help: string; targets: string[] }[];
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious, `${label}: ${JSON.stringify(serious)}`).toEqual([]);
+}
