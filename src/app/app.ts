@@ -5,6 +5,7 @@ import { auditRoutes } from '../modules/audit/audit.routes';
 import { expiringCardsRoutes } from '../modules/expiring-cards/expiring-cards.routes';
 import { notificationsRoutes } from '../modules/notifications/notifications.routes';
 import { organizationsRoutes } from '../modules/organizations/organizations.routes';
+import { reconciliationRoutes } from '../modules/reconciliation/reconciliation.routes';
 import { sandboxRoutes } from '../modules/sandbox/sandbox.routes';
 import { usersRoutes } from '../modules/users/users.routes';
 import { createServer } from '../platform/http/server';
@@ -57,6 +58,7 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
       await api.register(organizationsRoutes, { organizations: c.organizations, guard: c.guard });
       await api.register(auditRoutes, { audit: c.audit, guard: c.guard });
       await api.register(notificationsRoutes, { notifications: c.notifications, guard: c.guard });
+      await api.register(reconciliationRoutes, { reconciliation: c.reconciliation, guard: c.guard });
       await api.register(expiringCardsRoutes, { expiringCards: c.expiringCards, guard: c.guard });
       if (sandboxClock) await api.register(sandboxRoutes, { guard: c.guard, sandboxClock, queue: c.queue });
     },

@@ -6,6 +6,7 @@ import { createMailTransport } from '../modules/notifications/mail-transport';
 import { NotificationsService } from '../modules/notifications/notifications.service';
 import { OrganizationsService } from '../modules/organizations/organizations.service';
 import { PortalTokens } from '../modules/portal/portal-token';
+import { ReconciliationService } from '../modules/reconciliation/reconciliation.service';
 import { SandboxClockService } from '../modules/sandbox/sandbox-clock.service';
 import { createAuthGuard } from '../modules/users/auth.guard';
 import { AuthService } from '../modules/users/auth.service';
@@ -60,6 +61,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     fromAddress: `Recoup <no-reply@${new URL(config.publicUrl).hostname}>`,
   });
   const portalTokens = new PortalTokens(config.secret);
+  const reconciliation = new ReconciliationService({ db, clock, ledger, audit, organizations, queue });
   const expiringCards = new ExpiringCardsService({
     db,
     clock,
@@ -85,6 +87,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     ledger,
     notifications,
     portalTokens,
+    reconciliation,
     expiringCards,
   };
 

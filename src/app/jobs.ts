@@ -13,6 +13,7 @@ export function registerJobs(c: {
   organizations: import('../modules/organizations/organizations.service').OrganizationsService;
   sandboxClock: import('../modules/sandbox/sandbox-clock.service').SandboxClockService | null;
   notifications: import('../modules/notifications/notifications.service').NotificationsService;
+  reconciliation: import('../modules/reconciliation/reconciliation.service').ReconciliationService;
   expiringCards: import('../modules/expiring-cards/expiring-cards.service').ExpiringCardsService;
 }) {
   const forEachOrganization =
@@ -35,6 +36,16 @@ export function registerJobs(c: {
   for (const [name, work] of Object.entries(scheduled)) {
     c.queue.register({ name: name as RunnableJob, handler: forEachOrganization(work) });
   }
+
+  // The bulk reconcile (issue 6): one run per job_runs row; the handler re-reads the row, so a re-delivery is harmless.
+  c.queue.register({
+    name: 'reconcile-all',
+    expireInSeconds: 3600,
+    handler: async (data: import('../modules/reconciliation/reconciliation.service').ReconcileAllPayload) => {
+      await c.sandboxClock?.refresh();
+      return c.reconciliation.runReconcileAll(data);
+    },
+  });
 
   // An SMTP server that is down is retried with backoff: 5 s, 10 s, 20 s … up to 10 min, for about a day.
   c.queue.register({

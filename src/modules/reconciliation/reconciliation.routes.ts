@@ -1,0 +1,224 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { validation } from '../../lib/errors';
+import { toJsonAmount } from '../../lib/money';
+import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
+import { Currency, errorResponses, Id } from '../../platform/http/schemas';
+import { type AuthGuard, principalOf } from '../users/auth.guard';
+import type { Ra4Key } from './reconciliation.repository';
+import type { ReconciliationService } from './reconciliation.service';
+
+const Amount = Type.Integer({ minimum: 0, description: 'Amount in minor units (cents)', examples: [12500] });
+
+export const ReconcilableAccountSchema = Type.Object({
+  accountId: Type.String({ examples: ['acc_01jd3k5x7q8r9s0t1v2w3x4y5z'] }),
+  ownerName: Type.String({ examples: ['Émile Roy'] }),
+  unreconciledItems: Type.Integer({
+    minimum: 0,
+    description: 'RA3: unreconciled payments, credit notes, invoices and refunds',
+  }),
+  unreconciledDebit: { ...Amount, description: 'RA3: open amount of invoices and refunds (RA2 applied)' },
+  unreconciledCredit: { ...Amount, description: 'RA3: open amount of payments and credit notes' },
+  currency: Currency,
+});
+
+const AllocationSchema = Type.Object({
+  creditId: Type.String({ examples: ['pay_01jd3k5x7q8r9s0t1v2w3x4y5z'] }),
+  debitId: Type.String({ examples: ['inv_01jd3k5x7q8r9s0t1v2w3x4y5z'] }),
+  amount: { ...Amount, minimum: 1 },
+});
+
+export const ReconcileResultSchema = Type.Object({
+  accountId: Type.String(),
+  batchId: Type.Union([Type.String(), Type.Null()], {
+    description: 'The reconcile batch, for undo; null on a dry run or when nothing was allocated',
+  }),
+  allocations: Type.Array(AllocationSchema),
+  state: Type.Enum(['reconciled', 'debit_remaining', 'credit_remaining']),
+  unreconciledDebit: Amount,
+  unreconciledCredit: Amount,
+});
+
+export const JobRunSchema = Type.Object({
+  id: Type.String({ examples: ['job_01jd3k5x7q8r9s0t1v2w3x4y5z'] }),
+  name: Type.String({ examples: ['reconcile-all'] }),
+  state: Type.Enum(['queued', 'running', 'completed', 'failed']),
+  done: Type.Integer({ minimum: 0, description: 'accounts processed so far (failed ones included)' }),
+  total: Type.Integer({ minimum: 0 }),
+  failed: Type.Integer({ minimum: 0 }),
+});
+
+export interface ReconciliationRoutesDeps {
+  reconciliation: ReconciliationService;
+  guard: AuthGuard;
+}
+
+export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoutesDeps> = async (
+  app,
+  { reconciliation, guard },
+) => {
+  // RA7: every route of the section needs reconciliations.manage.
+  const manage = guard.require('reconciliations.manage');
+
+  app.get(
+    '/action-center/reconcilable-accounts',
+    {
+      preHandler: manage,
+      schema: {
+        operationId: 'listReconcilableAccounts',
+        tags: ['action-center'],
+        summary: 'Accounts with unreconciled debits and credits (RA1–RA3), zero balance first (RA4)',
+        querystring: Type.Object(
+          { limit: Type.Optional(LimitQuery), cursor: Type.Optional(CursorQuery) },
+          { additionalProperties: false },
+        ),
+        response: { 200: ListOf(ReconcilableAccountSchema), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const cursor = decodeCursor(request.query.cursor, 4);
+      let after: Ra4Key | undefined;
+      if (cursor) {
+        const [rank, items, sort, id] = cursor;
+        if (
+          typeof rank !== 'number' ||
+          typeof items !== 'number' ||
+          typeof sort !== 'string' ||
+          typeof id !== 'string'
+        ) {
+          throw validation('cursor is not a cursor this list gave', [
+            { field: 'querystring.cursor', message: 'is not valid' },
+          ]);
+        }
+        after = [rank, items, sort, id];
+      }
+      const page = await reconciliation.list(principal.organizationId, {
+        limit: request.query.limit ?? 50,
+        after,
+      });
+      return {
+        items: page.rows.map((r) => ({
+          accountId: r.accountId,
+          ownerName: r.ownerName,
+          unreconciledItems: r.items,
+          unreconciledDebit: toJsonAmount(r.debitMinor),
+          unreconciledCredit: toJsonAmount(r.creditMinor),
+          currency: page.currency,
+        })),
+        nextCursor: page.next ? encodeCursor(page.next) : null,
+      };
+    },
+  );
+
+  app.post(
+    '/action-center/reconcilable-accounts/:accountId/reconcile',
+    {
+      preHandler: manage,
+      schema: {
+        operationId: 'reconcileAccount',
+        tags: ['action-center'],
+        summary: 'Allocate the unreconciled credits to the unreconciled debits, oldest first (RA5, RA6, RA8)',
+        description:
+          'With dryRun=true, answers the allocations it would make and writes nothing. An account with nothing to ' +
+          'reconcile answers 200 with no allocations and its state.',
+        params: Type.Object({ accountId: Id('acc_01jd3k5x7q8r9s0t1v2w3x4y5z') }),
+        querystring: Type.Object(
+          { dryRun: Type.Optional(Type.Boolean({ default: false })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: ReconcileResultSchema, ...errorResponses(404, 422) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const result = await reconciliation.reconcile(principal.organizationId, request.params.accountId, {
+        actorId: principal.userId,
+        dryRun: request.query.dryRun ?? false,
+      });
+      return {
+        accountId: result.accountId,
+        batchId: result.batchId,
+        allocations: result.allocations.map((a) => ({
+          creditId: a.creditId,
+          debitId: a.debitId,
+          amount: toJsonAmount(a.amount),
+        })),
+        state: result.state,
+        unreconciledDebit: toJsonAmount(result.unreconciledDebit),
+        unreconciledCredit: toJsonAmount(result.unreconciledCredit),
+      };
+    },
+  );
+
+  app.delete(
+    '/reconciliations/:batchId',
+    {
+      preHandler: manage,
+      schema: {
+        operationId: 'undoReconciliation',
+        tags: ['action-center'],
+        summary: 'Undo one reconcile: remove exactly the allocations of that batch',
+        description:
+          '409 when the batch was already undone, or when a document it touched has an allocation made after it ' +
+          '(undo that one first).',
+        params: Type.Object({ batchId: Id('rcb_01jd3k5x7q8r9s0t1v2w3x4y5z') }),
+        response: { 204: Type.Null(), ...errorResponses(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      await reconciliation.undo(principal.organizationId, request.params.batchId, principal.userId);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/action-center/reconcilable-accounts/reconcile-all',
+    {
+      preHandler: manage,
+      schema: {
+        operationId: 'reconcileAllAccounts',
+        tags: ['action-center'],
+        summary: 'Start a background job that reconciles every listed account; follow it at /jobs/:id',
+        body: Type.Object(
+          {
+            zeroBalanceOnly: Type.Optional(
+              Type.Boolean({
+                default: false,
+                description: 'only the accounts whose debit equals their credit',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 202: Type.Object({ jobId: Type.String() }), ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const started = await reconciliation.startReconcileAll(principal.organizationId, principal.userId, {
+        zeroBalanceOnly: request.body.zeroBalanceOnly ?? false,
+      });
+      return reply.status(202).send(started);
+    },
+  );
+
+  app.get(
+    '/jobs/:id',
+    {
+      preHandler: manage,
+      schema: {
+        operationId: 'getJob',
+        tags: ['action-center'],
+        summary: 'Progress of a bulk job (done / total / failed)',
+        params: Type.Object({ id: Id('job_01jd3k5x7q8r9s0t1v2w3x4y5z') }),
+        response: { 200: JobRunSchema, ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      return reconciliation.getJob(principal.organizationId, request.params.id);
+    },
+  );
+};
