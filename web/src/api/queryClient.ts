@@ -15,9 +15,11 @@ declare module '@tanstack/react-query' {
 
 export const queryClient: QueryClient = new QueryClient({
   queryCache: new QueryCache({
-    onError: (error) => {
+    onError: (error, query) => {
       // A session that expired mid-way: asking for "me" again sends the user to the sign-in page.
-      if (isApiError(error) && error.status === 401) void queryClient.invalidateQueries({ queryKey: ['me'] });
+      if (isApiError(error) && error.status === 401 && query.queryKey[0] !== 'me') {
+        void queryClient.invalidateQueries({ queryKey: ['me'] });
+      }
     },
   }),
   mutationCache: new MutationCache({
