@@ -5,7 +5,7 @@ import type { Locale } from '../api/types';
 import { enCA } from './en-CA';
 import { frCA } from './fr-CA';
 
-export const LOCALES: Locale[] = ['fr-CA', 'en-CA'];
+const LOCALES: Locale[] = ['fr-CA', 'en-CA'];
 const STORAGE_KEY = 'recoup.locale';
 
 export function storedLocale(): Locale | null {

@@ -28,7 +28,3 @@ export function fieldError(error: unknown, field: string): string | undefined {
   if (!isApiError(error)) return undefined;
   return error.fieldErrors.find((entry) => formField(entry.field) === field)?.message;
 }
-
-export function hasFieldErrors(error: unknown): boolean {
-  return isApiError(error) && error.fieldErrors.length > 0;
-}

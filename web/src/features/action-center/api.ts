@@ -2,8 +2,8 @@ import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api/client';
 import type { ActionCenterCharts, ActionCenterSummary } from '../../api/types';
 
-export const summaryKey = ['action-center', 'summary'] as const;
-export const chartsKey = ['action-center', 'charts'] as const;
+const summaryKey = ['action-center', 'summary'] as const;
+const chartsKey = ['action-center', 'charts'] as const;
 
 export function useSummary() {
   return useQuery({

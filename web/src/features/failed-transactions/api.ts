@@ -4,7 +4,7 @@ import type { FailedTransaction, FailedTransactionFilters, Page } from '../../ap
 
 type FailedPages = InfiniteData<Page<FailedTransaction>, string | null>;
 
-export const failedTransactionsKey = ['failed-transactions'] as const;
+const failedTransactionsKey = ['failed-transactions'] as const;
 
 function anyRetrying(data: FailedPages | undefined): boolean {
   return data?.pages.some((page) => page.items.some((item) => item.status === 'retrying')) ?? false;

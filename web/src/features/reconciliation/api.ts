@@ -3,7 +3,7 @@ import { api } from '../../api/client';
 import type { Job, Page, ReconcilableAccount, ReconcileResult } from '../../api/types';
 import { recordReconciled, recordUndone } from './outcomes';
 
-export const reconcilableKey = ['reconcilable-accounts'] as const;
+const reconcilableKey = ['reconcilable-accounts'] as const;
 
 /** RA9: never refetched behind the user's back, so reconciled rows stay where they were. */
 export function useReconcilableAccounts() {
