@@ -15,6 +15,7 @@ Commands:
   org create            create an organization and its administrator; prints {"organizationId","userId","token"}
   demo                  load a demo organization with data for every Action Center section
   jobs run <name>       run one scheduled job now: ${RUNNABLE_JOBS.join(', ')}
+  doctor                check that the reconciliation summaries agree with the ledger (--fix repairs them)
 
 Every command takes --help. Configuration comes from the environment (see README.md).`,
   serve:
@@ -30,6 +31,11 @@ Creates an organization and its administrator, and prints one JSON line:
 
 Runs one scheduled job now, for one organization or all of them.
 Names: ${RUNNABLE_JOBS.join(', ')}`,
+  doctor: `Usage: recoup doctor [--org ID] [--fix]
+
+Recomputes every account's reconciliation summary (the reconcilable accounts list) from the ledger's
+documents and prints each account where they disagree. Exit code 1 when any summary disagrees; with
+--fix, the disagreeing summaries are recomputed and the exit code is 1 only if some still disagree.`,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -112,6 +118,13 @@ async function main(argv: string[]): Promise<number> {
       const result = await runJob(loadConfig(), name as RunnableJob, values.org);
       console.log(JSON.stringify(result));
       return 0;
+    }
+    case 'doctor': {
+      const { values } = parse(rest, { org: { type: 'string' }, fix: { type: 'boolean' } });
+      const { runDoctor } = await import('./commands');
+      const report = await runDoctor(loadConfig(), { organizationId: values.org, fix: values.fix ?? false });
+      console.log(report.text);
+      return report.remaining === 0 ? 0 : 1;
     }
   }
   throw new UsageError(`unknown command "${argv.join(' ')}"`);

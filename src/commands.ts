@@ -1,5 +1,6 @@
 import { createContainer } from './app/container';
 import { loadDemo } from './demo/demo';
+import { formatDoctorReport, runDoctorCheck } from './modules/reconciliation/doctor';
 import type { Locale } from './modules/users/permissions';
 import type { Config } from './platform/config/config';
 import { createDb, migrateDb } from './platform/db/db';
@@ -96,5 +97,13 @@ export async function runJob(config: Config, name: RunnableJob, organizationId?:
     const result = await c.queue.runNow(name, organizationId ? { organizationId } : {});
     // Work the job started (e-mails, retries) is left in the queue for the workers of `recoup serve`.
     return { job: name, result };
+  });
+}
+
+/** `recoup doctor`: the reconciliation summaries against the ledger (exit 1 while any disagrees). */
+export async function runDoctor(config: Config, opts: { organizationId?: string; fix: boolean }) {
+  return withContainer(config, async (c) => {
+    const report = await runDoctorCheck({ db: c.db, ledger: c.ledger }, opts);
+    return { text: formatDoctorReport(report), remaining: report.remaining.length };
   });
 }
