@@ -1,12 +1,20 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { actionCenterRoutes } from '../modules/action-center/action-center.routes';
+import { accountsRoutes } from '../modules/accounts/accounts.routes';
 import { auditRoutes } from '../modules/audit/audit.routes';
 import { expiringCardsRoutes } from '../modules/expiring-cards/expiring-cards.routes';
+import { failedTransactionsRoutes } from '../modules/failed-transactions/failed-transactions.routes';
+import { ledgerRoutes } from '../modules/ledger/ledger.routes';
 import { notificationsRoutes } from '../modules/notifications/notifications.routes';
 import { organizationsRoutes } from '../modules/organizations/organizations.routes';
+import { paymentMethodsRoutes } from '../modules/payment-methods/payment-methods.routes';
+import { portalRoutes } from '../modules/portal/portal.routes';
 import { reconciliationRoutes } from '../modules/reconciliation/reconciliation.routes';
 import { sandboxRoutes } from '../modules/sandbox/sandbox.routes';
+import { sandboxGatewayRoutes } from '../modules/sandbox/sandbox-gateway.routes';
+import { schedulesRoutes } from '../modules/schedules/schedules.routes';
 import { usersRoutes } from '../modules/users/users.routes';
 import { createServer } from '../platform/http/server';
 import type { Services } from './container';
@@ -58,9 +66,30 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
       await api.register(organizationsRoutes, { organizations: c.organizations, guard: c.guard });
       await api.register(auditRoutes, { audit: c.audit, guard: c.guard });
       await api.register(notificationsRoutes, { notifications: c.notifications, guard: c.guard });
+      await api.register(actionCenterRoutes, { actionCenter: c.actionCenter, guard: c.guard });
+      await api.register(failedTransactionsRoutes, {
+        failedTransactions: c.failedTransactions,
+        organizations: c.organizations,
+        idempotency: c.idempotency,
+        guard: c.guard,
+        clock: c.clock,
+      });
+      await api.register(portalRoutes, { portal: c.portal, idempotency: c.idempotency });
       await api.register(reconciliationRoutes, { reconciliation: c.reconciliation, guard: c.guard });
       await api.register(expiringCardsRoutes, { expiringCards: c.expiringCards, guard: c.guard });
       if (sandboxClock) await api.register(sandboxRoutes, { guard: c.guard, sandboxClock, queue: c.queue });
+      // The billing core (issue 3).
+      await api.register(accountsRoutes, { accounts: c.accounts, guard: c.guard });
+      await api.register(ledgerRoutes, { documents: c.documents, payments: c.payments, guard: c.guard });
+      await api.register(paymentMethodsRoutes, { paymentMethods: c.paymentMethods, guard: c.guard });
+      await api.register(schedulesRoutes, { schedules: c.schedules, guard: c.guard });
+      if (c.sandboxGateway) {
+        await api.register(sandboxGatewayRoutes, {
+          guard: c.guard,
+          controls: c.sandboxGateway,
+          paymentMethods: c.paymentMethods,
+        });
+      }
     },
     { prefix: '/api/v1' },
   );

@@ -1,18 +1,30 @@
 import { type Clock, systemClock } from '../lib/clock';
+import { ActionCenterService } from '../modules/action-center/action-center.service';
+import { AccountsService } from '../modules/accounts/accounts.service';
 import { AuditService } from '../modules/audit/audit.service';
 import { ExpiringCardsService } from '../modules/expiring-cards/expiring-cards.service';
+import { FailedTransactionNotices } from '../modules/failed-transactions/failed-transactions.notices';
+import { FailedTransactionsService } from '../modules/failed-transactions/failed-transactions.service';
+import type { PaymentGateway } from '../modules/gateway/gateway.port';
+import { SandboxGateway } from '../modules/gateway/sandbox-gateway';
+import { DocumentsService } from '../modules/ledger/documents.service';
 import { LedgerService } from '../modules/ledger/ledger.service';
+import { noGateway, PaymentsService } from '../modules/ledger/payments.service';
 import { createMailTransport } from '../modules/notifications/mail-transport';
 import { NotificationsService } from '../modules/notifications/notifications.service';
 import { OrganizationsService } from '../modules/organizations/organizations.service';
+import { PaymentMethodsService } from '../modules/payment-methods/payment-methods.service';
+import { PortalService } from '../modules/portal/portal.service';
 import { PortalTokens } from '../modules/portal/portal-token';
 import { ReconciliationService } from '../modules/reconciliation/reconciliation.service';
 import { SandboxClockService } from '../modules/sandbox/sandbox-clock.service';
+import { SchedulesService } from '../modules/schedules/schedules.service';
 import { createAuthGuard } from '../modules/users/auth.guard';
 import { AuthService } from '../modules/users/auth.service';
 import { UsersService } from '../modules/users/users.service';
 import type { Config } from '../platform/config/config';
 import { createDb, type Database, migrateDb } from '../platform/db/db';
+import { IdempotencyStore } from '../platform/http/idempotency';
 import { JobQueue } from '../platform/jobs/queue';
 import { registerJobs } from './jobs';
 
@@ -53,6 +65,43 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const users = new UsersService({ db, clock, audit });
   const organizations = new OrganizationsService({ db, clock, audit, publicUrl: config.publicUrl });
   const ledger = new LedgerService({ db, clock });
+  // The billing core (issue 3). With the sandbox off and no live gateway configured, every call that
+  // moves money answers 503 "no payment gateway configured".
+  const sandboxGateway = config.sandbox ? new SandboxGateway({ db, clock }) : null;
+  const gateway: PaymentGateway = sandboxGateway ?? noGateway;
+  const accounts = new AccountsService({ db, clock, audit, ledger, organizations });
+  const paymentMethods = new PaymentMethodsService({
+    db,
+    clock,
+    audit,
+    accounts,
+    organizations,
+    sandbox: config.sandbox,
+  });
+  const documents = new DocumentsService({ db, clock, audit, ledger, accounts, organizations });
+  const payments = new PaymentsService({
+    db,
+    clock,
+    gateway,
+    ledger,
+    documents,
+    audit,
+    queue,
+    organizations,
+    accounts,
+    paymentMethods,
+  });
+  const schedules = new SchedulesService({
+    db,
+    clock,
+    audit,
+    ledger,
+    documents,
+    accounts,
+    paymentMethods,
+    organizations,
+    payments,
+  });
   const notifications = new NotificationsService({
     db,
     clock,
@@ -71,6 +120,37 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     portalTokens,
     publicUrl: config.publicUrl,
   });
+  // Section 1 (issue 4). The retry attempt and the portal payment are the billing core's PaymentsService.
+  const idempotency = new IdempotencyStore({ db, clock });
+  const failedTransactions = new FailedTransactionsService({ db, clock, queue, audit, payments });
+  const failedTransactionNotices = new FailedTransactionNotices({
+    db,
+    clock,
+    repository: failedTransactions.repository,
+    organizations,
+    users,
+    notifications,
+    portalTokens,
+    publicUrl: config.publicUrl,
+  });
+  const actionCenter = new ActionCenterService({
+    clock,
+    failedTransactions: failedTransactions.repository,
+    organizations,
+    counters: {
+      countExpiringCards: (organizationId) => expiringCards.countExpiringCards(organizationId),
+      countReconcilable: (organizationId) => reconciliation.countReconcilable(organizationId),
+    },
+  });
+  const portal = new PortalService({
+    db,
+    clock,
+    tokens: portalTokens,
+    organizations,
+    failedTransactions: failedTransactions.repository,
+    payments,
+    audit,
+  });
 
   const container = {
     config,
@@ -87,6 +167,18 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     ledger,
     notifications,
     portalTokens,
+    gateway,
+    sandboxGateway,
+    accounts,
+    paymentMethods,
+    documents,
+    payments,
+    schedules,
+    idempotency,
+    failedTransactions,
+    failedTransactionNotices,
+    actionCenter,
+    portal,
     reconciliation,
     expiringCards,
   };

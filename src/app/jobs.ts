@@ -13,8 +13,12 @@ export function registerJobs(c: {
   organizations: import('../modules/organizations/organizations.service').OrganizationsService;
   sandboxClock: import('../modules/sandbox/sandbox-clock.service').SandboxClockService | null;
   notifications: import('../modules/notifications/notifications.service').NotificationsService;
+  failedTransactions: import('../modules/failed-transactions/failed-transactions.service').FailedTransactionsService;
+  failedTransactionNotices: import('../modules/failed-transactions/failed-transactions.notices').FailedTransactionNotices;
   reconciliation: import('../modules/reconciliation/reconciliation.service').ReconciliationService;
   expiringCards: import('../modules/expiring-cards/expiring-cards.service').ExpiringCardsService;
+  schedules: import('../modules/schedules/schedules.service').SchedulesService;
+  payments: import('../modules/ledger/payments.service').PaymentsService;
 }) {
   const forEachOrganization =
     (work: (organizationId: string) => Promise<unknown>) => async (data: RunnablePayload) => {
@@ -27,9 +31,12 @@ export function registerJobs(c: {
     };
 
   const scheduled: Record<RunnableJob, (organizationId: string) => Promise<unknown>> = {
-    'payments-due': async () => ({ charged: 0 }),
-    'echeck-settlement': async () => ({ settled: 0 }),
-    'daily-digest': async () => ({ sent: 0 }),
+    // Due charges in each organization's time zone; claimed rows and gateway keys make it exactly once.
+    'payments-due': (organizationId) => c.schedules.runPaymentsDue(organizationId),
+    // eCheck debits presented two business days ago or more settle or come back returned.
+    'echeck-settlement': (organizationId) => c.payments.settleEchecks(organizationId),
+    // FT10: hourly; each organization gets its digest in the first run after 07:00 local time, once a day.
+    'daily-digest': (organizationId) => c.failedTransactionNotices.dailyDigest(organizationId),
     // EC4: hourly; each run reminds the cards that are in the window today in the organization's zone.
     'card-expiry-reminders': (organizationId) => c.expiringCards.sendDueReminders(organizationId),
   };
@@ -44,6 +51,39 @@ export function registerJobs(c: {
     handler: async (data: import('../modules/reconciliation/reconciliation.service').ReconcileAllPayload) => {
       await c.sandboxClock?.refresh();
       return c.reconciliation.runReconcileAll(data);
+    },
+  });
+
+  // FT3: one attempt per retry request; the handler only acts on an entry still `retrying` (idempotent).
+  // An attempt that throws is tried again (the gateway call is idempotent); after the last try the entry is
+  // put back on the list as `open`.
+  c.queue.register({
+    name: 'failed-transaction-retry',
+    retryLimit: 3,
+    retryDelay: 10,
+    retryBackoff: true,
+    handler: async (data: { organizationId: string; failedTransactionId: string }, ctx) => {
+      await c.sandboxClock?.refresh();
+      try {
+        return await c.failedTransactions.runRetry(data.organizationId, data.failedTransactionId);
+      } catch (err) {
+        if (ctx.retryCount >= 3 || ctx.jobId === 'inline') {
+          await c.failedTransactions.releaseStuckRetry(data.organizationId, data.failedTransactionId);
+        }
+        throw err;
+      }
+    },
+  });
+
+  // FT11: written by the billing core when a payment fails; one notice per failed attempt (dedupe key).
+  c.queue.register({
+    name: 'customer-notice',
+    retryLimit: 5,
+    retryDelay: 30,
+    retryBackoff: true,
+    handler: async (data: { organizationId: string; failedTransactionId: string }) => {
+      await c.sandboxClock?.refresh();
+      return c.failedTransactionNotices.customerNotice(data.organizationId, data.failedTransactionId);
     },
   });
 

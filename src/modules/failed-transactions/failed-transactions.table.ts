@@ -82,3 +82,6 @@ export const failedTransactions = pgTable(
       .where(sql`scheduled_payment_id is not null`),
   ],
 );
+
+/** One Action Center entry as stored (written by the billing core's PaymentsService). */
+export type FailedTransaction = typeof failedTransactions.$inferSelect;

@@ -1,0 +1,159 @@
+import { PassThrough, Readable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import { currencyDigits } from '../../lib/money';
+import type { Locale } from '../gateway/failure-codes';
+import type { FailedTransactionItem } from './failed-transactions.service';
+
+/** FT9: the export has the list's columns, in the viewer's language. */
+const HEADERS: Record<Locale, string[]> = {
+  'en-CA': [
+    'Customer',
+    'Type',
+    'Reason code',
+    'Reason',
+    'Payment ID',
+    'Amount',
+    'Currency',
+    'Date',
+    'Method',
+    'Brand',
+    'Last 4',
+    'Attempts',
+    'Status',
+    'Paid elsewhere',
+  ],
+  'fr-CA': [
+    'Client',
+    'Type',
+    'Code de raison',
+    'Raison',
+    'ID du paiement',
+    'Montant',
+    'Devise',
+    'Date',
+    'Mode de paiement',
+    'Marque',
+    '4 derniers chiffres',
+    'Tentatives',
+    'Statut',
+    'Payé autrement',
+  ],
+};
+
+const YES_NO: Record<Locale, [string, string]> = { 'en-CA': ['yes', 'no'], 'fr-CA': ['oui', 'non'] };
+
+/** Exact major units as text (12500 CAD → "125.00"): no float ever touches the amount. */
+export function majorUnits(minor: number | bigint, currency: string): string {
+  const digits = currencyDigits(currency);
+  const value = BigInt(minor);
+  const sign = value < 0n ? '-' : '';
+  const abs = value < 0n ? -value : value;
+  if (digits === 0) return `${sign}${abs}`;
+  const scale = 10n ** BigInt(digits);
+  return `${sign}${abs / scale}.${(abs % scale).toString().padStart(digits, '0')}`;
+}
+
+function cells(item: FailedTransactionItem, locale: Locale) {
+  return {
+    customer: item.customerName,
+    type: item.type,
+    reasonCode: item.reason.code,
+    reason: item.reason.message,
+    paymentId: item.paymentId,
+    currency: item.currency,
+    method: item.paymentMethod.type,
+    brand: item.paymentMethod.brand ?? '',
+    last4: item.paymentMethod.last4,
+    attempts: item.attempts,
+    status: item.status,
+    paidElsewhere: YES_NO[locale][item.paidElsewhere ? 0 : 1],
+  };
+}
+
+/** RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled; lines end with CRLF. */
+export function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const csvLine = (fields: (string | number)[]) => `${fields.map(csvField).join(',')}\r\n`;
+
+/** UTF-8 with a BOM so that Excel reads accents correctly; written row by row as the pages are read. */
+export function csvStream(items: AsyncIterable<FailedTransactionItem>, locale: Locale): Readable {
+  async function* lines() {
+    yield `\uFEFF${csvLine(HEADERS[locale])}`;
+    for await (const item of items) {
+      const c = cells(item, locale);
+      yield csvLine([
+        c.customer,
+        c.type,
+        c.reasonCode,
+        c.reason,
+        c.paymentId,
+        majorUnits(item.amount, item.currency),
+        c.currency,
+        item.failedAt,
+        c.method,
+        c.brand,
+        c.last4,
+        c.attempts,
+        c.status,
+        c.paidElsewhere,
+      ]);
+    }
+  }
+  return Readable.from(lines(), { objectMode: false });
+}
+
+/** Excel number format with the currency: `#,##0.00 "CAD"`. */
+function currencyFormat(currency: string): string {
+  const digits = currencyDigits(currency);
+  return `#,##0${digits > 0 ? `.${'0'.repeat(digits)}` : ''} "${currency}"`;
+}
+
+/**
+ * A streaming workbook (exceljs WorkbookWriter): each row is committed (written out) as soon as it is
+ * read. Amounts are numbers in major units with a currency format, dates are real dates.
+ */
+export function xlsxStream(
+  items: AsyncIterable<FailedTransactionItem>,
+  locale: Locale,
+  sheetName: string,
+): Readable {
+  const out = new PassThrough();
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true });
+  const sheet = workbook.addWorksheet(sheetName.slice(0, 31));
+  sheet.columns = HEADERS[locale].map((header, i) => ({
+    header,
+    width: [24, 16, 18, 40, 30, 14, 10, 20, 12, 12, 10, 10, 10, 12][i] ?? 14,
+  }));
+  sheet.getRow(1).font = { bold: true };
+  (async () => {
+    for await (const item of items) {
+      const c = cells(item, locale);
+      const row = sheet.addRow([
+        c.customer,
+        c.type,
+        c.reasonCode,
+        c.reason,
+        c.paymentId,
+        // Major units for the spreadsheet: minor units ≤ 10^12 divide exactly enough for a cell.
+        Number(majorUnits(item.amount, item.currency)),
+        c.currency,
+        new Date(item.failedAt),
+        c.method,
+        c.brand,
+        c.last4,
+        c.attempts,
+        c.status,
+        c.paidElsewhere,
+      ]);
+      row.getCell(6).numFmt = currencyFormat(item.currency);
+      row.getCell(8).numFmt = 'yyyy-mm-dd hh:mm';
+      row.commit();
+    }
+    sheet.commit();
+    await workbook.commit();
+  })().catch((err) => out.destroy(err as Error));
+  return out;
+}

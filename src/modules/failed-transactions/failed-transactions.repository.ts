@@ -1,0 +1,230 @@
+import { and, desc, eq, gte, sql } from 'drizzle-orm';
+import type { Db } from '../../platform/db/db';
+import { rows } from '../../platform/db/db';
+import { accounts } from '../accounts/accounts.table';
+import { documents } from '../ledger/ledger.table';
+import { paymentMethods } from '../payment-methods/payment-methods.table';
+import { installmentPlans, scheduledPayments, subscriptions } from '../schedules/schedules.table';
+import { type FailedTransactionType, failedTransactions as ft } from './failed-transactions.table';
+
+export type FailedTransactionRow = typeof ft.$inferSelect;
+
+export interface ListFilters {
+  paymentMethod?: 'card' | 'echeck';
+  type?: FailedTransactionType;
+  reason?: string;
+}
+
+export interface ListedEntry {
+  entry: FailedTransactionRow;
+  customerName: string;
+  method: { type: 'card' | 'echeck'; brand: string | null; last4: string | null };
+  /** the open amount of the invoice the money was for; null when there is none (refunds) */
+  invoiceOpenMinor: bigint | null;
+  /** FT5: the payment method the subscription or plan has now (null for other types) */
+  currentPaymentMethodId: string | null;
+}
+
+// The partial indexes of failed-transactions.table.ts match this literal predicate (STACK-NOTES).
+const ON_LIST = sql`${ft.status} in ('open', 'retrying')`;
+
+const invoiceDoc = documents;
+
+/** Queries for section 1; no rules here (they are in the service). */
+export class FailedTransactionsRepository {
+  constructor(private readonly db: Db) {}
+
+  private listQuery(db: Db) {
+    return db
+      .select({
+        entry: ft,
+        customerName: accounts.ownerName,
+        pmType: paymentMethods.type,
+        pmBrand: paymentMethods.brand,
+        pmLast4: paymentMethods.last4,
+        invoiceOpenMinor: invoiceDoc.openMinor,
+        subscriptionMethodId: subscriptions.paymentMethodId,
+        planMethodId: installmentPlans.paymentMethodId,
+      })
+      .from(ft)
+      .innerJoin(accounts, and(eq(accounts.organizationId, ft.organizationId), eq(accounts.id, ft.accountId)))
+      .leftJoin(
+        paymentMethods,
+        and(eq(paymentMethods.organizationId, ft.organizationId), eq(paymentMethods.id, ft.paymentMethodId)),
+      )
+      .leftJoin(
+        invoiceDoc,
+        and(eq(invoiceDoc.organizationId, ft.organizationId), eq(invoiceDoc.id, ft.invoiceId)),
+      )
+      .leftJoin(
+        scheduledPayments,
+        and(
+          eq(scheduledPayments.organizationId, ft.organizationId),
+          eq(scheduledPayments.id, ft.scheduledPaymentId),
+        ),
+      )
+      .leftJoin(
+        subscriptions,
+        and(
+          eq(subscriptions.organizationId, ft.organizationId),
+          eq(subscriptions.id, scheduledPayments.subscriptionId),
+        ),
+      )
+      .leftJoin(
+        installmentPlans,
+        and(
+          eq(installmentPlans.organizationId, ft.organizationId),
+          eq(installmentPlans.id, scheduledPayments.installmentPlanId),
+        ),
+      );
+  }
+
+  private static toListed(r: {
+    entry: FailedTransactionRow;
+    customerName: string;
+    pmType: 'card' | 'echeck' | null;
+    pmBrand: string | null;
+    pmLast4: string | null;
+    invoiceOpenMinor: bigint | null;
+    subscriptionMethodId: string | null;
+    planMethodId: string | null;
+  }): ListedEntry {
+    return {
+      entry: r.entry,
+      customerName: r.customerName,
+      method: { type: r.pmType ?? r.entry.paymentMethodType, brand: r.pmBrand, last4: r.pmLast4 },
+      invoiceOpenMinor: r.invoiceOpenMinor,
+      currentPaymentMethodId: r.subscriptionMethodId ?? r.planMethodId ?? null,
+    };
+  }
+
+  /** One page of the list, newest failure first (failed_at desc, id desc), after the cursor's row. */
+  async page(
+    organizationId: string,
+    filters: ListFilters,
+    opts: { limit: number; after?: { at: Date; id: string } },
+  ): Promise<ListedEntry[]> {
+    const conditions = [eq(ft.organizationId, organizationId), ON_LIST];
+    if (filters.paymentMethod) conditions.push(eq(ft.paymentMethodType, filters.paymentMethod));
+    if (filters.type) conditions.push(eq(ft.type, filters.type));
+    if (filters.reason) conditions.push(eq(ft.reasonCode, filters.reason));
+    if (opts.after) {
+      conditions.push(
+        sql`(${ft.failedAt}, ${ft.id}) < (${opts.after.at.toISOString()}::timestamptz, ${opts.after.id})`,
+      );
+    }
+    const found = await this.listQuery(this.db)
+      .where(and(...conditions))
+      .orderBy(desc(ft.failedAt), desc(ft.id))
+      .limit(opts.limit);
+    return found.map(FailedTransactionsRepository.toListed);
+  }
+
+  /** FT11 portal: the payments (not refunds) of one account still on the list, newest first. */
+  async forAccount(organizationId: string, accountId: string): Promise<ListedEntry[]> {
+    const found = await this.listQuery(this.db)
+      .where(
+        and(
+          eq(ft.organizationId, organizationId),
+          eq(ft.accountId, accountId),
+          ON_LIST,
+          sql`${ft.type} <> 'refund'`,
+        ),
+      )
+      .orderBy(desc(ft.failedAt), desc(ft.id))
+      .limit(200);
+    return found.map(FailedTransactionsRepository.toListed);
+  }
+
+  /** One entry with what the list shows, for the checks of retry (FT5, FT12). */
+  async getListed(db: Db, organizationId: string, id: string): Promise<ListedEntry | null> {
+    const [found] = await this.listQuery(db)
+      .where(and(eq(ft.organizationId, organizationId), eq(ft.id, id)))
+      .limit(1);
+    return found ? FailedTransactionsRepository.toListed(found) : null;
+  }
+
+  async get(db: Db, organizationId: string, id: string): Promise<FailedTransactionRow | null> {
+    const [found] = await db
+      .select()
+      .from(ft)
+      .where(and(eq(ft.organizationId, organizationId), eq(ft.id, id)))
+      .limit(1);
+    return found ?? null;
+  }
+
+  /** The account owner a notice goes to (the accounts module has no service yet). */
+  async owner(db: Db, organizationId: string, accountId: string) {
+    const [found] = await db
+      .select({ name: accounts.ownerName, email: accounts.ownerEmail, locale: accounts.locale })
+      .from(accounts)
+      .where(and(eq(accounts.organizationId, organizationId), eq(accounts.id, accountId)))
+      .limit(1);
+    return found ?? null;
+  }
+
+  async countOnList(organizationId: string): Promise<number> {
+    const [found] = await this.db
+      .select({ n: sql<number>`count(*)`.mapWith(Number) })
+      .from(ft)
+      .where(and(eq(ft.organizationId, organizationId), ON_LIST));
+    return found?.n ?? 0;
+  }
+
+  /** FT10: entries that first failed since `since`, oldest first. */
+  async failedSince(organizationId: string, since: Date, until: Date) {
+    return this.db
+      .select({
+        id: ft.id,
+        paymentId: ft.paymentId,
+        type: ft.type,
+        amountMinor: ft.amountMinor,
+        currency: ft.currency,
+        firstFailedAt: ft.firstFailedAt,
+        customerName: accounts.ownerName,
+      })
+      .from(ft)
+      .innerJoin(accounts, and(eq(accounts.organizationId, ft.organizationId), eq(accounts.id, ft.accountId)))
+      .where(
+        and(
+          eq(ft.organizationId, organizationId),
+          gte(ft.firstFailedAt, since),
+          sql`${ft.firstFailedAt} <= ${until.toISOString()}::timestamptz`,
+        ),
+      )
+      .orderBy(ft.firstFailedAt, ft.id);
+  }
+
+  /** Charts: what is on the list, by reason, largest amount first. */
+  async byReason(organizationId: string) {
+    return this.db
+      .select({
+        code: ft.reasonCode,
+        amount: sql<bigint>`sum(${ft.amountMinor})`.mapWith(BigInt),
+        count: sql<number>`count(*)`.mapWith(Number),
+      })
+      .from(ft)
+      .where(and(eq(ft.organizationId, organizationId), ON_LIST))
+      .groupBy(ft.reasonCode)
+      .orderBy(sql`3 desc`, sql`2 desc`, ft.reasonCode);
+  }
+
+  /** Charts: failures (by first failure) and recoveries (by resolution) per local day since `since`. */
+  async daily(organizationId: string, since: Date, timeZone: string) {
+    const found = await rows<{ day: string; failures: unknown; recoveries: unknown }>(
+      this.db,
+      sql`
+      select day, sum(failures)::int as failures, sum(recoveries)::int as recoveries from (
+        select to_char(first_failed_at at time zone ${timeZone}, 'YYYY-MM-DD') as day, 1 as failures, 0 as recoveries
+          from failed_transactions where organization_id = ${organizationId} and first_failed_at >= ${since.toISOString()}::timestamptz
+        union all
+        select to_char(resolved_at at time zone ${timeZone}, 'YYYY-MM-DD'), 0, 1
+          from failed_transactions where organization_id = ${organizationId} and status = 'resolved'
+           and resolved_at >= ${since.toISOString()}::timestamptz
+      ) x group by day`,
+    );
+    return new Map(
+      found.map((r) => [r.day, { failures: Number(r.failures), recoveries: Number(r.recoveries) }]),
+    );
+  }
+}

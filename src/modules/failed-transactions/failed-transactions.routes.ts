@@ -1,0 +1,234 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Clock } from '../../lib/clock';
+import { todayIn } from '../../lib/dates';
+import { validation } from '../../lib/errors';
+import type { IdempotencyStore } from '../../platform/http/idempotency';
+import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
+import { Currency, errorResponses, Id, Instant } from '../../platform/http/schemas';
+import { FAILURE_CODES, RECOMMENDED_ACTIONS } from '../gateway/failure-codes';
+import type { OrganizationsService } from '../organizations/organizations.service';
+import { type AuthGuard, principalOf } from '../users/auth.guard';
+import { csvStream, xlsxStream } from './failed-transactions.export';
+import type { ListFilters } from './failed-transactions.repository';
+import type { FailedTransactionsService } from './failed-transactions.service';
+import { FAILED_TRANSACTION_TYPES } from './failed-transactions.table';
+
+const Reason = Type.Object({
+  code: Type.String({ examples: ['insufficient_funds'] }),
+  message: Type.String({ examples: ['The card has insufficient funds or credit.'] }),
+});
+
+export const FailedTransactionSchema = Type.Object({
+  id: Id('ft_01jd3k4m5n6p7q8r9s0t1v2w3x'),
+  paymentId: Type.String({ description: 'Public payment ID of the first failed attempt' }),
+  accountId: Type.String(),
+  customerName: Type.String({ description: "The account owner's name" }),
+  type: Type.Enum([...FAILED_TRANSACTION_TYPES]),
+  paymentMethod: Type.Object({
+    type: Type.Enum(['card', 'echeck']),
+    brand: Type.Optional(Type.String({ examples: ['visa'] })),
+    last4: Type.String({ examples: ['4242'] }),
+  }),
+  reason: Reason,
+  amount: Type.Integer({ description: 'Minor units (cents)', examples: [12500] }),
+  currency: Currency,
+  failedAt: Instant,
+  status: Type.Enum(['open', 'retrying']),
+  attempts: Type.Integer({ minimum: 1 }),
+  paidElsewhere: Type.Boolean({
+    description: 'FT7: the invoice the money was for has nothing left open (collected another way)',
+  }),
+  actions: Type.Object({
+    retry: Type.Boolean(),
+    ignore: Type.Boolean(),
+    changePaymentMethod: Type.Boolean({ description: 'FT8: subscription and installment entries only' }),
+  }),
+  retryBlockedReason: Type.Optional(Type.String({ description: 'FT12: why retrying is refused' })),
+  recommendedAction: Type.Object({
+    code: Type.Enum([...RECOMMENDED_ACTIONS]),
+    message: Type.String(),
+  }),
+});
+
+const Filters = {
+  paymentMethod: Type.Optional(Type.Enum(['card', 'echeck'])),
+  type: Type.Optional(Type.Enum([...FAILED_TRANSACTION_TYPES])),
+  reason: Type.Optional(Type.Enum([...FAILURE_CODES], { description: 'A failure code of the catalogue' })),
+};
+
+const IdParams = Type.Object({ id: Id('ft_01jd3k4m5n6p7q8r9s0t1v2w3x') });
+const Accepted = Type.Object({ id: Type.String(), status: Type.Literal('retrying') });
+
+export interface FailedTransactionsRoutesDeps {
+  failedTransactions: FailedTransactionsService;
+  organizations: OrganizationsService;
+  idempotency: IdempotencyStore;
+  guard: AuthGuard;
+  clock: Clock;
+}
+
+function filtersOf(q: { paymentMethod?: string; type?: string; reason?: string }): ListFilters {
+  return {
+    paymentMethod: q.paymentMethod as ListFilters['paymentMethod'],
+    type: q.type as ListFilters['type'],
+    reason: q.reason,
+  };
+}
+
+/** "Centre récréatif Île-Perrot" → "centre-recreatif-ile-perrot" */
+export function slug(name: string): string {
+  return (
+    name
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'organization'
+  );
+}
+
+export const failedTransactionsRoutes: FastifyPluginAsyncTypebox<FailedTransactionsRoutesDeps> = async (
+  app,
+  { failedTransactions, organizations, idempotency, guard, clock },
+) => {
+  app.get(
+    '/action-center/failed-transactions',
+    {
+      preHandler: guard.require('action_center.view'),
+      schema: {
+        operationId: 'listFailedTransactions',
+        tags: ['action-center'],
+        summary: 'Failed transactions still to deal with, newest failure first (FT1, FT2, FT9)',
+        querystring: Type.Object(
+          { ...Filters, limit: Type.Optional(LimitQuery), cursor: Type.Optional(CursorQuery) },
+          { additionalProperties: false },
+        ),
+        response: { 200: ListOf(FailedTransactionSchema), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const limit = request.query.limit ?? 50;
+      const cursor = decodeCursor(request.query.cursor, 2);
+      let after: { at: Date; id: string } | undefined;
+      if (cursor) {
+        const at = new Date(Number(cursor[0]));
+        if (typeof cursor[0] !== 'number' || Number.isNaN(at.getTime())) {
+          throw validation('cursor is not a cursor this list gave', [
+            { field: 'querystring.cursor', message: 'is not valid' },
+          ]);
+        }
+        after = { at, id: String(cursor[1]) };
+      }
+      const page = await failedTransactions.list(principal.organizationId, filtersOf(request.query), {
+        limit,
+        after,
+        locale: principal.locale,
+      });
+      return {
+        items: page.items,
+        nextCursor: page.next ? encodeCursor([page.next.at.getTime(), page.next.id]) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/action-center/failed-transactions/export',
+    {
+      preHandler: guard.require('action_center.view'),
+      schema: {
+        operationId: 'exportFailedTransactions',
+        tags: ['action-center'],
+        summary: 'The filtered list as CSV (UTF-8 with BOM) or an Excel workbook (FT9), streamed',
+        querystring: Type.Object(
+          { format: Type.Enum(['csv', 'xlsx']), ...Filters },
+          { additionalProperties: false },
+        ),
+        produces: ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+        response: {
+          200: Type.String({ description: 'The file', format: 'binary' }),
+          ...errorResponses(),
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const org = await organizations.get(principal.organizationId);
+      const { format } = request.query;
+      const file = `recoup-failed-transactions-${slug(org.name)}-${todayIn(org.timezone, clock.now())}.${format}`;
+      const items = failedTransactions.iterate(
+        principal.organizationId,
+        filtersOf(request.query),
+        principal.locale,
+      );
+      reply.header('content-disposition', `attachment; filename="${file}"`);
+      reply.header('cache-control', 'no-store');
+      if (format === 'csv') {
+        reply.type('text/csv; charset=utf-8');
+        return reply.send(csvStream(items, principal.locale) as never);
+      }
+      reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      const sheet = principal.locale === 'fr-CA' ? 'Transactions échouées' : 'Failed transactions';
+      return reply.send(xlsxStream(items, principal.locale, sheet) as never);
+    },
+  );
+
+  app.post(
+    '/action-center/failed-transactions/:id/retry',
+    {
+      preHandler: guard.require('transactions.manage'),
+      schema: {
+        operationId: 'retryFailedTransaction',
+        tags: ['action-center'],
+        summary: 'Retry in the background: the entry turns retrying at once (FT3, FT4, FT5, FT12)',
+        description:
+          'Honours Idempotency-Key. 409 when the entry is not open (already retrying, recovered or ignored) ' +
+          'or when retrying is refused (FT12: the problem carries `code` and `retryBlockedReason`).',
+        params: IdParams,
+        response: { 202: Accepted, ...errorResponses(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      return idempotency.withIdempotency(request, reply, principal.organizationId, async () => ({
+        status: 202,
+        body: await failedTransactions.requestRetry(principal, request.params.id),
+      }));
+    },
+  );
+
+  app.post(
+    '/action-center/failed-transactions/:id/ignore',
+    {
+      preHandler: guard.require('transactions.manage'),
+      // The note is optional and so is the body: no body at all is an empty one.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      },
+      schema: {
+        operationId: 'ignoreFailedTransaction',
+        tags: ['action-center'],
+        summary: 'Take the entry off the list; no money moves; who, when and the note are kept (FT6)',
+        params: IdParams,
+        body: Type.Object(
+          { note: Type.Optional(Type.String({ maxLength: 1000 })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ id: Type.String(), status: Type.Literal('ignored') }),
+          ...errorResponses(404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const note = request.body.note?.trim() || null;
+      return idempotency.withIdempotency(request, reply, principal.organizationId, async () => ({
+        status: 200,
+        body: await failedTransactions.ignore(principal, request.params.id, note),
+      }));
+    },
+  );
+};

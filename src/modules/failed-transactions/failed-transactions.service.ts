@@ -1,0 +1,288 @@
+import { and, eq } from 'drizzle-orm';
+import type { Clock } from '../../lib/clock';
+import { AppError, notFound } from '../../lib/errors';
+import { toJsonAmount } from '../../lib/money';
+import type { Db } from '../../platform/db/db';
+import type { JobQueue } from '../../platform/jobs/queue';
+import type { AuditService } from '../audit/audit.service';
+import {
+  failureInfo,
+  failureMessage,
+  type Locale,
+  type RetryDecision,
+  recommendedAction,
+  retryDecision,
+} from '../gateway/failure-codes';
+import {
+  type FailedTransactionRow,
+  FailedTransactionsRepository,
+  type ListedEntry,
+  type ListFilters,
+} from './failed-transactions.repository';
+import { failedTransactions } from './failed-transactions.table';
+
+/** What the billing core's PaymentsService offers this section (src/modules/ledger/payments.service.ts). */
+export interface FailedTransactionPayments {
+  /** One gateway attempt for the entry with the method the sub/plan has now (FT3, FT5); resolves or reopens it. */
+  retryFailedTransaction(
+    organizationId: string,
+    failedTransactionId: string,
+  ): Promise<{ status: 'succeeded' | 'pending' | 'failed'; code?: string; transactionId: string }>;
+  /** The customer pays the failed amount in the portal; the entry stays (FT7). */
+  payFailedTransaction(
+    organizationId: string,
+    failedTransactionId: string,
+    paymentMethodId: string,
+  ): Promise<{ status: 'succeeded' | 'pending' | 'failed'; code?: string; transactionId?: string }>;
+}
+
+export interface Actor {
+  organizationId: string;
+  userId: string;
+  locale: Locale;
+}
+
+export const PAGE_LIMIT_MAX = 200;
+
+/** The list item of API.md. */
+export function presentEntry(listed: ListedEntry, locale: Locale, now: Date) {
+  const { entry } = listed;
+  const decision = retryCheck(listed, now, locale);
+  const open = entry.status === 'open';
+  return {
+    id: entry.id,
+    paymentId: entry.paymentId,
+    accountId: entry.accountId,
+    customerName: listed.customerName,
+    type: entry.type,
+    paymentMethod: {
+      type: listed.method.type,
+      ...(listed.method.brand ? { brand: listed.method.brand } : {}),
+      last4: listed.method.last4 ?? '',
+    },
+    reason: { code: entry.reasonCode, message: failureMessage(entry.reasonCode, locale) },
+    amount: toJsonAmount(entry.amountMinor),
+    currency: entry.currency,
+    failedAt: entry.failedAt.toISOString(),
+    status: entry.status as 'open' | 'retrying',
+    attempts: entry.attempts,
+    paidElsewhere: paidElsewhere(listed),
+    actions: {
+      retry: open && decision.allowed,
+      ignore: open,
+      // FT8: only a subscription or a plan has a method that can be changed for the next try.
+      changePaymentMethod: entry.type === 'subscription' || entry.type === 'installment',
+    },
+    ...(decision.allowed ? {} : { retryBlockedReason: decision.reason }),
+    recommendedAction: recommendedAction(entry.reasonCode, locale),
+  };
+}
+
+export type FailedTransactionItem = ReturnType<typeof presentEntry>;
+
+/** FT7: the invoice the money was for has nothing left open (a refund is never "paid elsewhere"). */
+export function paidElsewhere(listed: Pick<ListedEntry, 'entry' | 'invoiceOpenMinor'>): boolean {
+  if (listed.entry.type === 'refund') return false;
+  return listed.invoiceOpenMinor !== null && listed.invoiceOpenMinor <= 0n;
+}
+
+/**
+ * FT12 with FT5: a hard decline (or an eCheck return that may not be presented again) is about the method
+ * that failed. When a subscription or plan now has another method, the retry charges that one, so those
+ * blocks no longer apply; the R01/R09 re-presentment limits always do for eCheck returns.
+ */
+export function retryCheck(listed: ListedEntry, now: Date, locale: Locale): RetryDecision {
+  const { entry } = listed;
+  const methodChanged =
+    (entry.type === 'subscription' || entry.type === 'installment') &&
+    listed.currentPaymentMethodId !== null &&
+    listed.currentPaymentMethodId !== entry.paymentMethodId;
+  const category = failureInfo(entry.reasonCode).category;
+  if (methodChanged && (category === 'hard' || category === 'not_represented')) return { allowed: true };
+  return retryDecision({
+    code: entry.reasonCode,
+    representments: entry.representments,
+    originalAt: entry.originalAt,
+    now,
+    locale,
+  });
+}
+
+/**
+ * Section 1 of the Action Center: the list (FT1, FT2, FT9), retry (FT3–FT5, FT12) and ignore (FT6).
+ * The attempt itself is the billing core's (PaymentsService), run by the `failed-transaction-retry` job.
+ */
+export class FailedTransactionsService {
+  readonly repository: FailedTransactionsRepository;
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      clock: Clock;
+      queue: JobQueue;
+      audit: AuditService;
+      payments: FailedTransactionPayments;
+    },
+  ) {
+    this.repository = new FailedTransactionsRepository(deps.db);
+  }
+
+  async list(
+    organizationId: string,
+    filters: ListFilters,
+    opts: { limit: number; after?: { at: Date; id: string }; locale: Locale },
+  ) {
+    const found = await this.repository.page(organizationId, filters, {
+      limit: opts.limit + 1,
+      after: opts.after,
+    });
+    const page = found.slice(0, opts.limit);
+    const now = this.deps.clock.now();
+    const last = page[page.length - 1];
+    return {
+      items: page.map((l) => presentEntry(l, opts.locale, now)),
+      next: found.length > opts.limit && last ? { at: last.entry.failedAt, id: last.entry.id } : null,
+    };
+  }
+
+  /** Every entry of the filtered list, read in keyset pages so that an export never holds them all. */
+  async *iterate(organizationId: string, filters: ListFilters, locale: Locale, pageSize = 500) {
+    let after: { at: Date; id: string } | undefined;
+    for (;;) {
+      const page = await this.repository.page(organizationId, filters, { limit: pageSize, after });
+      const now = this.deps.clock.now();
+      for (const l of page) yield presentEntry(l, locale, now);
+      const last = page[page.length - 1];
+      if (page.length < pageSize || !last) return;
+      after = { at: last.entry.failedAt, id: last.entry.id };
+    }
+  }
+
+  count(organizationId: string): Promise<number> {
+    return this.repository.countOnList(organizationId);
+  }
+
+  /**
+   * FT3/FT4: the entry turns `retrying` at once and the attempt is queued in the same transaction. The
+   * conditional update (`where status = 'open'`) lets exactly one of many concurrent requests win.
+   */
+  async requestRetry(actor: Actor, id: string): Promise<{ id: string; status: 'retrying' }> {
+    return this.deps.db.transaction(async (tx) => {
+      const listed = await this.repository.getListed(tx, actor.organizationId, id);
+      if (!listed) throw notFound('failed transaction');
+      if (listed.entry.status !== 'open') throw notOpen(listed.entry, 'retried');
+      const now = this.deps.clock.now();
+      const decision = retryCheck(listed, now, actor.locale);
+      if (!decision.allowed) {
+        throw new AppError('conflict', decision.reason, {
+          extra: { code: decision.reasonCode, retryBlockedReason: decision.reason },
+        });
+      }
+      const [won] = await tx
+        .update(failedTransactions)
+        .set({ status: 'retrying', retryRequestedAt: now, retryRequestedBy: actor.userId })
+        .where(
+          and(
+            eq(failedTransactions.organizationId, actor.organizationId),
+            eq(failedTransactions.id, id),
+            eq(failedTransactions.status, 'open'),
+          ),
+        )
+        .returning({ id: failedTransactions.id, attempts: failedTransactions.attempts });
+      if (!won) throw notOpen({ ...listed.entry, status: 'retrying' }, 'retried');
+      await this.deps.queue.enqueue(tx, 'failed-transaction-retry', {
+        organizationId: actor.organizationId,
+        failedTransactionId: id,
+      });
+      await this.deps.audit.record(tx, {
+        organizationId: actor.organizationId,
+        actorId: actor.userId,
+        action: 'failed_transaction.retry_requested',
+        subjectType: 'failed_transaction',
+        subjectId: id,
+        details: { attempts: won.attempts, paymentId: listed.entry.paymentId },
+      });
+      return { id, status: 'retrying' as const };
+    });
+  }
+
+  /** The `failed-transaction-retry` job: idempotent — only an entry still `retrying` is attempted. */
+  async runRetry(organizationId: string, failedTransactionId: string) {
+    const entry = await this.repository.get(this.deps.db, organizationId, failedTransactionId);
+    if (entry?.status !== 'retrying') return { skipped: true, status: entry?.status ?? null };
+    return this.deps.payments.retryFailedTransaction(organizationId, failedTransactionId);
+  }
+
+  /**
+   * A retry job that gave up (the attempt threw every time): the entry goes back on the list as `open`
+   * so that it can be retried or ignored, instead of spinning as `retrying` forever.
+   */
+  async releaseStuckRetry(organizationId: string, failedTransactionId: string): Promise<void> {
+    await this.deps.db
+      .update(failedTransactions)
+      .set({ status: 'open' })
+      .where(
+        and(
+          eq(failedTransactions.organizationId, organizationId),
+          eq(failedTransactions.id, failedTransactionId),
+          eq(failedTransactions.status, 'retrying'),
+        ),
+      );
+  }
+
+  /** FT6: the entry leaves the list; no money moves; who, when and the note are kept. */
+  async ignore(actor: Actor, id: string, note: string | null): Promise<{ id: string; status: 'ignored' }> {
+    return this.deps.db.transaction(async (tx) => {
+      const entry = await this.repository.get(tx, actor.organizationId, id);
+      if (!entry) throw notFound('failed transaction');
+      if (entry.status !== 'open') throw notOpen(entry, 'ignored');
+      const now = this.deps.clock.now();
+      const [done] = await tx
+        .update(failedTransactions)
+        .set({ status: 'ignored', ignoredAt: now, ignoredBy: actor.userId, ignoreNote: note })
+        .where(
+          and(
+            eq(failedTransactions.organizationId, actor.organizationId),
+            eq(failedTransactions.id, id),
+            eq(failedTransactions.status, 'open'),
+          ),
+        )
+        .returning({ id: failedTransactions.id });
+      if (!done) throw notOpen({ ...entry, status: 'retrying' }, 'ignored');
+      await this.deps.audit.record(tx, {
+        organizationId: actor.organizationId,
+        actorId: actor.userId,
+        action: 'failed_transaction.ignored',
+        subjectType: 'failed_transaction',
+        subjectId: id,
+        details: { note, paymentId: entry.paymentId, amount: toJsonAmount(entry.amountMinor) },
+      });
+      return { id, status: 'ignored' as const };
+    });
+  }
+}
+
+function notOpen(entry: Pick<FailedTransactionRow, 'id' | 'status'>, what: 'retried' | 'ignored') {
+  const why =
+    entry.status === 'retrying'
+      ? 'a retry is already running'
+      : entry.status === 'resolved'
+        ? 'it was already recovered'
+        : 'it was ignored';
+  return new AppError('conflict', `The failed transaction ${entry.id} cannot be ${what}: ${why}`, {
+    extra: { code: entry.status === 'retrying' ? 'already_retrying' : 'not_open', entryStatus: entry.status },
+  });
+}
+
+/**
+ * Stands in for the billing core's PaymentsService until it is wired in the container: an attempt then
+ * fails loudly (503) instead of pretending money moved.
+ */
+export const paymentsNotInstalled: FailedTransactionPayments = {
+  async retryFailedTransaction() {
+    throw new AppError('unavailable', 'Payments are not available in this build');
+  },
+  async payFailedTransaction() {
+    throw new AppError('unavailable', 'Payments are not available in this build');
+  },
+};

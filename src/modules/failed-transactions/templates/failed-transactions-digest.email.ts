@@ -1,0 +1,85 @@
+import { formatMoney } from '../../../lib/money';
+import { type EmailOrganization, renderEmail } from '../../notifications/email-layout';
+
+export interface DigestLine {
+  customerName: string;
+  failedAt: Date;
+  amountMinor: bigint;
+  currency: string;
+  type: string;
+  paymentId: string;
+}
+
+export interface DigestEmail {
+  locale: 'fr-CA' | 'en-CA';
+  organization: EmailOrganization;
+  timeZone: string;
+  localDate: string;
+  lines: DigestLine[];
+  /** `${PUBLIC_URL}/action-center/failed-transactions` */
+  manageUrl: string;
+}
+
+const TYPES = {
+  'en-CA': {
+    refund: 'Refund',
+    echeck_payment: 'eCheck payment',
+    installment: 'Installment',
+    subscription: 'Subscription',
+  },
+  'fr-CA': {
+    refund: 'Remboursement',
+    echeck_payment: 'Paiement par chèque électronique',
+    installment: 'Versement',
+    subscription: 'Abonnement',
+  },
+} as const;
+
+const TEXT = {
+  'en-CA': {
+    subject: (n: number, date: string) =>
+      `${n} failed transaction${n === 1 ? '' : 's'} in the last 24 hours (${date})`,
+    heading: 'Failed transactions in the last 24 hours',
+    intro: (n: number, org: string) =>
+      `${n} transaction${n === 1 ? '' : 's'} failed for ${org} in the last 24 hours.`,
+    headers: ['Customer', 'Date', 'Amount', 'Type', 'Payment ID'],
+    button: 'Manage failed transactions',
+  },
+  'fr-CA': {
+    subject: (n: number, date: string) =>
+      `${n} transaction${n === 1 ? '' : 's'} échouée${n === 1 ? '' : 's'} dans les dernières 24 heures (${date})`,
+    heading: 'Transactions échouées des dernières 24 heures',
+    intro: (n: number, org: string) =>
+      `${n} transaction${n === 1 ? '' : 's'} de ${org} ${n === 1 ? 'a' : 'ont'} échoué dans les dernières 24 heures.`,
+    headers: ['Client', 'Date', 'Montant', 'Type', 'ID du paiement'],
+    button: 'Gérer les transactions échouées',
+  },
+} as const;
+
+/** FT10: the daily digest for the primary billing contact and the administrators who opted in. */
+export function renderDigestEmail(input: DigestEmail) {
+  const t = TEXT[input.locale];
+  const dateFormat = new Intl.DateTimeFormat(input.locale, {
+    timeZone: input.timeZone,
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  });
+  const { html, text } = renderEmail({
+    locale: input.locale,
+    organization: input.organization,
+    heading: t.heading,
+    paragraphs: [t.intro(input.lines.length, input.organization.name)],
+    table: {
+      headers: [...t.headers],
+      rows: input.lines.map((l) => [
+        l.customerName,
+        dateFormat.format(l.failedAt),
+        formatMoney(l.amountMinor, l.currency, input.locale),
+        TYPES[input.locale][l.type as keyof (typeof TYPES)['en-CA']] ?? l.type,
+        l.paymentId,
+      ]),
+    },
+    button: { label: t.button, url: input.manageUrl },
+  });
+  return { subject: t.subject(input.lines.length, input.localDate), html, text };
+}

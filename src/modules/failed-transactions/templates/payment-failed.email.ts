@@ -1,0 +1,57 @@
+import { formatMoney } from '../../../lib/money';
+import { type EmailOrganization, renderEmail } from '../../notifications/email-layout';
+
+export interface PaymentFailedEmail {
+  locale: 'fr-CA' | 'en-CA';
+  organization: EmailOrganization;
+  ownerName: string;
+  amountMinor: bigint;
+  currency: string;
+  paymentId: string;
+  reason: string;
+  /** the signed portal link where the owner updates the card and pays (FT11) */
+  portalUrl: string;
+}
+
+const TEXT = {
+  'en-CA': {
+    subject: (org: string) => `Your payment to ${org} did not go through`,
+    heading: 'Your payment did not go through',
+    hello: (name: string) => `Hello ${name},`,
+    body: (amount: string, org: string) => `We could not collect your payment of ${amount} to ${org}.`,
+    reason: (reason: string, id: string) => `Reason: ${reason} (payment ${id})`,
+    action:
+      'You can update your card in your account and make the payment with the button below. The link is valid for 30 days.',
+    button: 'Update my card and pay',
+  },
+  'fr-CA': {
+    subject: (org: string) => `Votre paiement à ${org} n'a pas été accepté`,
+    heading: "Votre paiement n'a pas été accepté",
+    hello: (name: string) => `Bonjour ${name},`,
+    body: (amount: string, org: string) =>
+      `Nous n'avons pas pu percevoir votre paiement de ${amount} à ${org}.`,
+    reason: (reason: string, id: string) => `Raison : ${reason} (paiement ${id})`,
+    action:
+      'Vous pouvez mettre à jour votre carte dans votre compte et effectuer le paiement avec le bouton ci-dessous. Le lien est valide pendant 30 jours.',
+    button: 'Mettre à jour ma carte et payer',
+  },
+} as const;
+
+/** FT11: the customer notice, in the owner's language, with the logo, the link and the contact address. */
+export function renderPaymentFailedEmail(input: PaymentFailedEmail) {
+  const t = TEXT[input.locale];
+  const amount = formatMoney(input.amountMinor, input.currency, input.locale);
+  const { html, text } = renderEmail({
+    locale: input.locale,
+    organization: input.organization,
+    heading: t.heading,
+    paragraphs: [
+      t.hello(input.ownerName),
+      t.body(amount, input.organization.name),
+      t.reason(input.reason, input.paymentId),
+      t.action,
+    ],
+    button: { label: t.button, url: input.portalUrl },
+  });
+  return { subject: t.subject(input.organization.name), html, text };
+}

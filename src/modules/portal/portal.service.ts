@@ -1,0 +1,226 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Clock } from '../../lib/clock';
+import { AppError, notFound } from '../../lib/errors';
+import { newId } from '../../lib/ids';
+import type { Db } from '../../platform/db/db';
+import type { AuditService } from '../audit/audit.service';
+import type { FailedTransactionsRepository } from '../failed-transactions/failed-transactions.repository';
+import {
+  type FailedTransactionPayments,
+  paidElsewhere,
+} from '../failed-transactions/failed-transactions.service';
+import { failureMessage, normalizeLocale } from '../gateway/failure-codes';
+import { type CardInput, tokenizeCard } from '../gateway/sandbox-instruments';
+import type { OrganizationsService } from '../organizations/organizations.service';
+import { paymentMethods } from '../payment-methods/payment-methods.table';
+import { installmentPlans, subscriptions } from '../schedules/schedules.table';
+import type { PortalClaims, PortalTokens } from './portal-token';
+
+type PaymentMethodRow = typeof paymentMethods.$inferSelect;
+
+const presentCard = (pm: PaymentMethodRow) => ({
+  id: pm.id,
+  brand: pm.brand ?? 'unknown',
+  last4: pm.last4,
+  expMonth: pm.expMonth ?? 0,
+  expYear: pm.expYear ?? 0,
+  inWallet: pm.inWallet,
+});
+
+/**
+ * The customer portal's API: what the holder of a signed link (FT11, EC4) may see and do for one account.
+ * No admin guard: the token is the credential, checked on every call (401 when tampered or expired).
+ */
+export class PortalService {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      clock: Clock;
+      tokens: PortalTokens;
+      organizations: OrganizationsService;
+      failedTransactions: FailedTransactionsRepository;
+      payments: FailedTransactionPayments;
+      audit: AuditService;
+    },
+  ) {}
+
+  /** The claims of a valid token whose account still exists. */
+  async claims(token: string): Promise<PortalClaims> {
+    const claims = this.deps.tokens.verify(token, this.deps.clock.now());
+    const owner = await this.deps.failedTransactions.owner(
+      this.deps.db,
+      claims.organizationId,
+      claims.accountId,
+    );
+    if (!owner) throw new AppError('unauthenticated', 'This link is not valid');
+    return claims;
+  }
+
+  async session(token: string) {
+    const claims = await this.claims(token);
+    const { organizationId, accountId } = claims;
+    const [org, owner, entries, cards] = await Promise.all([
+      this.deps.organizations.get(organizationId),
+      this.deps.failedTransactions.owner(this.deps.db, organizationId, accountId),
+      this.deps.failedTransactions.forAccount(organizationId, accountId),
+      this.deps.db
+        .select()
+        .from(paymentMethods)
+        .where(
+          and(
+            eq(paymentMethods.organizationId, organizationId),
+            eq(paymentMethods.accountId, accountId),
+            eq(paymentMethods.type, 'card'),
+            eq(paymentMethods.inWallet, true),
+          ),
+        )
+        .orderBy(paymentMethods.createdAt, paymentMethods.id),
+    ]);
+    const locale = normalizeLocale(owner?.locale ?? org.locale);
+    return {
+      organization: {
+        name: org.name,
+        logoUrl: this.deps.organizations.logoUrl(org),
+        contactEmail: org.contactEmail ?? '',
+      },
+      account: { ownerName: owner?.name ?? '', locale },
+      currency: org.currency,
+      failedPayments: entries.map((l) => ({
+        id: l.entry.id,
+        amount: Number(l.entry.amountMinor),
+        type: l.entry.type,
+        reason: { code: l.entry.reasonCode, message: failureMessage(l.entry.reasonCode, locale) },
+        failedAt: l.entry.failedAt.toISOString(),
+        status: l.entry.status,
+        paidElsewhere: paidElsewhere(l),
+      })),
+      cards: cards.map(presentCard),
+    };
+  }
+
+  /**
+   * Saves a new card in the owner's wallet (sandbox tokenisation) and makes it the method of the account's
+   * active subscriptions and plans that were paid by a card, so the next charge and a retry use it (FT5).
+   */
+  async saveCard(token: string, input: CardInput) {
+    const claims = await this.claims(token);
+    const { organizationId, accountId } = claims;
+    const org = await this.deps.organizations.get(organizationId);
+    const now = this.deps.clock.now();
+    const card = tokenizeCard(input, { now, timeZone: org.timezone });
+    return this.deps.db.transaction(async (tx) => {
+      const [pm] = await tx
+        .insert(paymentMethods)
+        .values({
+          organizationId,
+          id: newId('paymentMethod'),
+          accountId,
+          type: 'card',
+          brand: card.brand,
+          last4: card.last4,
+          expMonth: card.expMonth,
+          expYear: card.expYear,
+          gatewayToken: card.token,
+          inWallet: true,
+          createdAt: now,
+        })
+        .returning();
+      const created = pm!;
+      const via = { via: 'portal', purpose: claims.purpose };
+      await this.deps.audit.record(tx, {
+        organizationId,
+        actorId: null,
+        action: 'payment_method.created',
+        subjectType: 'payment_method',
+        subjectId: created.id,
+        details: { ...via, accountId, brand: created.brand, last4: created.last4, inWallet: true },
+      });
+      const cardIds = tx
+        .select({ id: paymentMethods.id })
+        .from(paymentMethods)
+        .where(
+          and(
+            eq(paymentMethods.organizationId, organizationId),
+            eq(paymentMethods.accountId, accountId),
+            eq(paymentMethods.type, 'card'),
+          ),
+        );
+      const subs = await tx
+        .update(subscriptions)
+        .set({ paymentMethodId: created.id })
+        .where(
+          and(
+            eq(subscriptions.organizationId, organizationId),
+            eq(subscriptions.accountId, accountId),
+            eq(subscriptions.status, 'active'),
+            inArray(subscriptions.paymentMethodId, cardIds),
+          ),
+        )
+        .returning({ id: subscriptions.id });
+      const plans = await tx
+        .update(installmentPlans)
+        .set({ paymentMethodId: created.id })
+        .where(
+          and(
+            eq(installmentPlans.organizationId, organizationId),
+            eq(installmentPlans.accountId, accountId),
+            eq(installmentPlans.status, 'active'),
+            inArray(installmentPlans.paymentMethodId, cardIds),
+          ),
+        )
+        .returning({ id: installmentPlans.id });
+      for (const [subjectType, changed] of [
+        ['subscription', subs],
+        ['installment_plan', plans],
+      ] as const) {
+        for (const { id } of changed) {
+          await this.deps.audit.record(tx, {
+            organizationId,
+            actorId: null,
+            action: `${subjectType}.payment_method_changed`,
+            subjectType,
+            subjectId: id,
+            details: { ...via, paymentMethodId: created.id },
+          });
+        }
+      }
+      return presentCard(created);
+    });
+  }
+
+  /** The owner pays a failed amount (FT7: the entry stays, flagged paidElsewhere, until someone ignores it). */
+  async pay(token: string, input: { failedTransactionId: string; paymentMethodId: string }) {
+    const claims = await this.claims(token);
+    const { organizationId, accountId } = claims;
+    const entry = await this.deps.failedTransactions.get(
+      this.deps.db,
+      organizationId,
+      input.failedTransactionId,
+    );
+    if (!entry || entry.accountId !== accountId || entry.type === 'refund') throw notFound('failed payment');
+    if (entry.status !== 'open' && entry.status !== 'retrying') {
+      throw new AppError('conflict', 'This payment no longer needs to be made');
+    }
+    const [pm] = await this.deps.db
+      .select({ id: paymentMethods.id })
+      .from(paymentMethods)
+      .where(
+        and(
+          eq(paymentMethods.organizationId, organizationId),
+          eq(paymentMethods.accountId, accountId),
+          eq(paymentMethods.id, input.paymentMethodId),
+        ),
+      )
+      .limit(1);
+    if (!pm) throw notFound('payment method');
+    const owner = await this.deps.failedTransactions.owner(this.deps.db, organizationId, accountId);
+    const locale = normalizeLocale(owner?.locale ?? 'fr-CA');
+    const result = await this.deps.payments.payFailedTransaction(organizationId, entry.id, pm.id);
+    return {
+      status: result.status,
+      ...(result.status === 'failed' && result.code
+        ? { reason: { code: result.code, message: failureMessage(result.code, locale) } }
+        : {}),
+    };
+  }
+}
