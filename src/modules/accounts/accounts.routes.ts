@@ -1,0 +1,149 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type Static, Type } from 'typebox';
+import { toJsonAmount } from '../../lib/money';
+import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
+import {
+  Currency,
+  Email,
+  errorResponses,
+  Id,
+  Instant,
+  LocaleSchema,
+  Name,
+} from '../../platform/http/schemas';
+import { type AuthGuard, principalOf } from '../users/auth.guard';
+import type { AccountsService, AccountView } from './accounts.service';
+
+export const AccountSchema = Type.Object({
+  id: Type.String({ examples: ['acc_01jd5x2k8v3q7r9t0w1y2z3a4b'] }),
+  ownerName: Type.String(),
+  ownerEmail: Type.String(),
+  locale: LocaleSchema,
+  currency: Currency,
+  openDebit: Type.Integer({ description: 'Open amount of posted invoices and refunds (minor units)' }),
+  openCredit: Type.Integer({ description: 'Open amount of posted payments and credit notes (minor units)' }),
+  createdAt: Instant,
+});
+export type AccountJson = Static<typeof AccountSchema>;
+
+export function accountJson(a: AccountView): AccountJson {
+  return {
+    id: a.id,
+    ownerName: a.ownerName,
+    ownerEmail: a.ownerEmail,
+    locale: a.locale,
+    currency: a.currency,
+    openDebit: toJsonAmount(a.openDebitMinor),
+    openCredit: toJsonAmount(a.openCreditMinor),
+    createdAt: a.createdAt.toISOString(),
+  };
+}
+
+const AccountParams = Type.Object({ id: Id('acc_01jd5x2k8v3q7r9t0w1y2z3a4b') });
+
+export const accountsRoutes: FastifyPluginAsyncTypebox<{
+  accounts: AccountsService;
+  guard: AuthGuard;
+}> = async (app, { accounts, guard }) => {
+  app.post(
+    '/accounts',
+    {
+      preHandler: guard.require('billing.write'),
+      schema: {
+        operationId: 'createAccount',
+        tags: ['accounts'],
+        summary: "Open a customer's account (the owner's language defaults to the organization's)",
+        body: Type.Object(
+          { ownerName: Name, ownerEmail: Email, locale: Type.Optional(LocaleSchema) },
+          { additionalProperties: false },
+        ),
+        response: { 201: AccountSchema, ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const account = await accounts.create(p.organizationId, p.userId, request.body);
+      return reply.status(201).send(accountJson(account));
+    },
+  );
+
+  app.get(
+    '/accounts',
+    {
+      preHandler: guard.require('action_center.view'),
+      schema: {
+        operationId: 'listAccounts',
+        tags: ['accounts'],
+        summary:
+          "Accounts by owner name; `search` matches the owner's name or e-mail (case and accents ignored)",
+        querystring: Type.Object(
+          {
+            search: Type.Optional(Type.String({ maxLength: 200 })),
+            limit: Type.Optional(LimitQuery),
+            cursor: Type.Optional(CursorQuery),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: ListOf(AccountSchema), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      const limit = request.query.limit ?? 50;
+      const cursor = decodeCursor(request.query.cursor, 2);
+      const page = await accounts.list(p.organizationId, {
+        search: request.query.search,
+        limit,
+        after: cursor ? { name: String(cursor[0]), id: String(cursor[1]) } : undefined,
+      });
+      return {
+        items: page.items.map(accountJson),
+        nextCursor: page.next ? encodeCursor([page.next.name, page.next.id]) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/accounts/:id',
+    {
+      preHandler: guard.require('action_center.view'),
+      schema: {
+        operationId: 'getAccount',
+        tags: ['accounts'],
+        summary: 'One account with its open debit and credit',
+        params: AccountParams,
+        response: { 200: AccountSchema, ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return accountJson(await accounts.view(p.organizationId, request.params.id));
+    },
+  );
+
+  app.patch(
+    '/accounts/:id',
+    {
+      preHandler: guard.require('billing.write'),
+      schema: {
+        operationId: 'updateAccount',
+        tags: ['accounts'],
+        summary: "Change the owner's name, e-mail or language",
+        params: AccountParams,
+        body: Type.Object(
+          {
+            ownerName: Type.Optional(Name),
+            ownerEmail: Type.Optional(Email),
+            locale: Type.Optional(LocaleSchema),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: AccountSchema, ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return accountJson(await accounts.update(p.organizationId, p.userId, request.params.id, request.body));
+    },
+  );
+};

@@ -1,0 +1,170 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { Clock } from '../../lib/clock';
+import { AppError, type FieldError, notFound, validation } from '../../lib/errors';
+import { newId } from '../../lib/ids';
+import type { Db } from '../../platform/db/db';
+import type { AccountsService } from '../accounts/accounts.service';
+import type { AuditService } from '../audit/audit.service';
+import { tokenizeBankAccount, tokenizeCard } from '../gateway/sandbox-instruments';
+import type { OrganizationsService } from '../organizations/organizations.service';
+import { paymentMethods } from './payment-methods.table';
+
+export type PaymentMethod = typeof paymentMethods.$inferSelect;
+
+export type NewPaymentMethodInput =
+  | {
+      type: 'card';
+      number: string;
+      expMonth: number;
+      expYear: number;
+      cvc: string;
+      saveToWallet?: boolean;
+    }
+  | {
+      type: 'echeck';
+      routingNumber: string;
+      accountNumber: string;
+      holderName: string;
+      saveToWallet?: boolean;
+    }
+  | { type: 'card' | 'echeck'; gatewayToken: string; saveToWallet?: boolean };
+
+/**
+ * Cards and bank accounts of an account, and the owner's wallet. Only the gateway's token and what a
+ * person needs to recognise a method (brand, last 4, expiry, bank) are stored — never a number or CVC.
+ */
+export class PaymentMethodsService {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      clock: Clock;
+      audit: AuditService;
+      accounts: AccountsService;
+      organizations: OrganizationsService;
+      /** the sandbox gateway tokenises numbers itself; a live gateway hands us tokens from its own form */
+      sandbox: boolean;
+    },
+  ) {}
+
+  async create(
+    organizationId: string,
+    actorId: string | null,
+    accountId: string,
+    input: NewPaymentMethodInput,
+  ): Promise<PaymentMethod> {
+    await this.deps.accounts.get(organizationId, accountId);
+    const org = await this.deps.organizations.get(organizationId);
+    const values = this.tokenize(input, org);
+    return this.deps.db.transaction(async (tx) => {
+      const [method] = await tx
+        .insert(paymentMethods)
+        .values({
+          organizationId,
+          id: newId('paymentMethod'),
+          accountId,
+          ...values,
+          inWallet: input.saveToWallet === true,
+          createdAt: this.deps.clock.now(),
+        })
+        .returning();
+      await this.deps.audit.record(tx, {
+        organizationId,
+        actorId,
+        action: 'payment_method.added',
+        subjectType: 'payment_method',
+        subjectId: method!.id,
+        details: { accountId, type: method!.type, last4: method!.last4, inWallet: method!.inWallet },
+      });
+      return method!;
+    });
+  }
+
+  private tokenize(input: NewPaymentMethodInput, org: { timezone: string; currency: string }) {
+    // No live gateway exists in this build: a gateway token can only come from one.
+    if (!this.deps.sandbox) throw new AppError('unavailable', 'no payment gateway configured');
+    if ('gatewayToken' in input) {
+      throw validation('The sandbox gateway tokenises the card or bank account itself: send its details', [
+        { field: 'body.gatewayToken', message: 'is only accepted by a live gateway' },
+      ]);
+    }
+    try {
+      if (input.type === 'card') {
+        const card = tokenizeCard(input, { now: this.deps.clock.now(), timeZone: org.timezone });
+        return {
+          type: 'card' as const,
+          brand: card.brand,
+          last4: card.last4,
+          expMonth: card.expMonth,
+          expYear: card.expYear,
+          gatewayToken: card.token,
+          bankName: null,
+          holderName: null,
+        };
+      }
+      const bank = tokenizeBankAccount(input, { country: org.currency === 'CAD' ? 'CA' : undefined });
+      return {
+        type: 'echeck' as const,
+        brand: null,
+        last4: bank.last4,
+        expMonth: null,
+        expYear: null,
+        gatewayToken: bank.token,
+        bankName: bank.bankName,
+        holderName: bank.holderName,
+      };
+    } catch (err) {
+      // The tokeniser names fields as in the body; problem+json field errors say where they are.
+      if (err instanceof AppError && err.kind === 'validation') {
+        const errors: FieldError[] = (err.errors ?? []).map((e) => ({
+          field: `body.${e.field}`,
+          message: e.message,
+        }));
+        throw validation(errors[0] ? `${errors[0].field}: ${errors[0].message}` : err.message, errors);
+      }
+      throw err;
+    }
+  }
+
+  /** The method, or 404 (another organization's, or — with accountId — another account's). */
+  async get(organizationId: string, id: string, opts: { accountId?: string; db?: Db } = {}) {
+    const [method] = await (opts.db ?? this.deps.db)
+      .select()
+      .from(paymentMethods)
+      .where(and(eq(paymentMethods.organizationId, organizationId), eq(paymentMethods.id, id)))
+      .limit(1);
+    if (!method || (opts.accountId && method.accountId !== opts.accountId)) throw notFound('payment method');
+    return method;
+  }
+
+  /** Every method of the account, in the wallet or not (a method out of the wallet may still pay a schedule). */
+  async list(organizationId: string, accountId: string): Promise<PaymentMethod[]> {
+    await this.deps.accounts.get(organizationId, accountId);
+    return this.deps.db
+      .select()
+      .from(paymentMethods)
+      .where(and(eq(paymentMethods.organizationId, organizationId), eq(paymentMethods.accountId, accountId)))
+      .orderBy(asc(paymentMethods.createdAt), asc(paymentMethods.id));
+  }
+
+  /**
+   * Takes the method out of the owner's wallet. The method itself stays: subscriptions and plans that
+   * use it keep charging it until their method is changed (EC2: it no longer counts as expiring).
+   */
+  async removeFromWallet(organizationId: string, actorId: string | null, id: string): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const method = await this.get(organizationId, id, { db: tx });
+      await tx
+        .update(paymentMethods)
+        .set({ inWallet: false })
+        .where(and(eq(paymentMethods.organizationId, organizationId), eq(paymentMethods.id, id)));
+      await this.deps.audit.record(tx, {
+        organizationId,
+        actorId,
+        action: 'payment_method.removed_from_wallet',
+        subjectType: 'payment_method',
+        subjectId: id,
+        details: { accountId: method.accountId, wasInWallet: method.inWallet },
+      });
+    });
+  }
+}

@@ -1,0 +1,280 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { toJsonAmount } from '../../lib/money';
+import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
+import { AmountMinor, errorResponses, Id, Instant, IsoDateSchema } from '../../platform/http/schemas';
+import { type AuthGuard, principalOf } from '../users/auth.guard';
+import type {
+  InstallmentPlan,
+  ScheduledPaymentRow,
+  SchedulesService,
+  Subscription,
+  UpcomingPayment,
+} from './schedules.service';
+
+const Nullable = <T extends import('typebox').TSchema>(s: T) => Type.Union([s, Type.Null()]);
+const Interval = Type.Enum(['week', 'month', 'year']);
+const ScheduledStatus = Type.Enum(['scheduled', 'processing', 'paid', 'failed', 'cancelled']);
+
+const SubscriptionSchema = Type.Object({
+  id: Type.String({ examples: ['sub_01jd5x2k8v3q7r9t0w1y2z3a4b'] }),
+  accountId: Type.String(),
+  amount: Type.Integer(),
+  interval: Interval,
+  startDate: IsoDateSchema,
+  anchorDay: Type.Integer({ description: 'The day of month the periods keep (31 → Feb 28/29 → Mar 31)' }),
+  paymentMethodId: Type.String(),
+  description: Nullable(Type.String()),
+  status: Type.Enum(['active', 'cancelled']),
+  nextDueDate: Nullable(IsoDateSchema),
+  createdAt: Instant,
+});
+
+const InstallmentSchema = Type.Object({
+  id: Type.String({ examples: ['sp_01jd5x2k8v3q7r9t0w1y2z3a4b'] }),
+  dueDate: IsoDateSchema,
+  amount: Type.Integer(),
+  status: ScheduledStatus,
+});
+
+const PlanSchema = Type.Object({
+  id: Type.String({ examples: ['ip_01jd5x2k8v3q7r9t0w1y2z3a4b'] }),
+  accountId: Type.String(),
+  invoiceId: Type.String(),
+  paymentMethodId: Type.String(),
+  status: Type.Enum(['active', 'completed', 'cancelled']),
+  installments: Type.Array(InstallmentSchema),
+  createdAt: Instant,
+});
+
+const UpcomingSchema = Type.Object({
+  id: Type.String({ examples: ['sp_01jd5x2k8v3q7r9t0w1y2z3a4b'] }),
+  dueDate: IsoDateSchema,
+  amount: Type.Integer(),
+  source: Type.Enum(['subscription', 'installment']),
+  sourceId: Type.String({ description: 'The subscription or installment plan' }),
+  invoiceId: Nullable(
+    Type.String({ description: "Installments: the plan's invoice; subscriptions: issued when charged" }),
+  ),
+  paymentMethod: Type.Object({
+    id: Type.String(),
+    type: Type.Enum(['card', 'echeck']),
+    brand: Nullable(Type.String()),
+    last4: Type.String(),
+    expMonth: Nullable(Type.Integer()),
+    expYear: Nullable(Type.Integer()),
+  }),
+});
+
+function subscriptionJson(s: Subscription, next: ScheduledPaymentRow | null) {
+  return {
+    id: s.id,
+    accountId: s.accountId,
+    amount: toJsonAmount(s.amountMinor),
+    interval: s.interval,
+    startDate: s.startDate,
+    anchorDay: s.anchorDay,
+    paymentMethodId: s.paymentMethodId,
+    description: s.description,
+    status: s.status,
+    nextDueDate: next?.dueDate ?? null,
+    createdAt: s.createdAt.toISOString(),
+  };
+}
+
+function planJson(plan: InstallmentPlan, installments: ScheduledPaymentRow[]) {
+  return {
+    id: plan.id,
+    accountId: plan.accountId,
+    invoiceId: plan.invoiceId,
+    paymentMethodId: plan.paymentMethodId,
+    status: plan.status,
+    installments: installments.map((i) => ({
+      id: i.id,
+      dueDate: i.dueDate,
+      amount: toJsonAmount(i.amountMinor),
+      status: i.status,
+    })),
+    createdAt: plan.createdAt.toISOString(),
+  };
+}
+
+function upcomingJson(u: UpcomingPayment) {
+  const { amountMinor, ...rest } = u;
+  return { ...rest, amount: toJsonAmount(amountMinor) };
+}
+
+const AccountParams = Type.Object({ id: Id('acc_01jd5x2k8v3q7r9t0w1y2z3a4b') });
+const MethodBody = Type.Object(
+  { paymentMethodId: Id('pm_01jd5x2k8v3q7r9t0w1y2z3a4b') },
+  { additionalProperties: false },
+);
+
+export const schedulesRoutes: FastifyPluginAsyncTypebox<{
+  schedules: SchedulesService;
+  guard: AuthGuard;
+}> = async (app, { schedules, guard }) => {
+  app.post(
+    '/accounts/:id/subscriptions',
+    {
+      preHandler: guard.require('billing.write'),
+      schema: {
+        operationId: 'createSubscription',
+        tags: ['schedules'],
+        summary: 'Start a subscription: each period issues its invoice and charges the method when due',
+        params: AccountParams,
+        body: Type.Object(
+          {
+            amount: AmountMinor,
+            interval: Interval,
+            startDate: IsoDateSchema,
+            paymentMethodId: Id('pm_01jd5x2k8v3q7r9t0w1y2z3a4b'),
+            description: Type.Optional(Type.String({ maxLength: 500 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: SubscriptionSchema, ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const { subscription, next } = await schedules.createSubscription(
+        p.organizationId,
+        p.userId,
+        request.params.id,
+        {
+          amountMinor: BigInt(request.body.amount),
+          interval: request.body.interval,
+          startDate: request.body.startDate,
+          paymentMethodId: request.body.paymentMethodId,
+          description: request.body.description,
+        },
+      );
+      return reply.status(201).send(subscriptionJson(subscription, next));
+    },
+  );
+
+  app.post(
+    '/accounts/:id/installment-plans',
+    {
+      preHandler: guard.require('billing.write'),
+      schema: {
+        operationId: 'createInstallmentPlan',
+        tags: ['schedules'],
+        summary:
+          "Split an invoice into dated installments (at most the invoice's open amount, dates increasing)",
+        params: AccountParams,
+        body: Type.Object(
+          {
+            invoiceId: Id('inv_01jd5x2k8v3q7r9t0w1y2z3a4b'),
+            paymentMethodId: Id('pm_01jd5x2k8v3q7r9t0w1y2z3a4b'),
+            installments: Type.Array(
+              Type.Object({ dueDate: IsoDateSchema, amount: AmountMinor }, { additionalProperties: false }),
+              { minItems: 1, maxItems: 120 },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: PlanSchema, ...errorResponses(404, 422) },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      const { plan, installments } = await schedules.createInstallmentPlan(
+        p.organizationId,
+        p.userId,
+        request.params.id,
+        {
+          invoiceId: request.body.invoiceId,
+          paymentMethodId: request.body.paymentMethodId,
+          installments: request.body.installments.map((i) => ({
+            dueDate: i.dueDate,
+            amountMinor: BigInt(i.amount),
+          })),
+        },
+      );
+      return reply.status(201).send(planJson(plan, installments));
+    },
+  );
+
+  app.get(
+    '/accounts/:id/upcoming-payments',
+    {
+      preHandler: guard.require('action_center.view'),
+      schema: {
+        operationId: 'listUpcomingPayments',
+        tags: ['schedules'],
+        summary: "The account's scheduled charges by due date, with the method that will pay each",
+        params: AccountParams,
+        querystring: Type.Object(
+          { limit: Type.Optional(LimitQuery), cursor: Type.Optional(CursorQuery) },
+          { additionalProperties: false },
+        ),
+        response: { 200: ListOf(UpcomingSchema), ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      const limit = request.query.limit ?? 50;
+      const cursor = decodeCursor(request.query.cursor, 2);
+      const page = await schedules.upcoming(p.organizationId, request.params.id, {
+        limit,
+        after: cursor ? { date: String(cursor[0]), id: String(cursor[1]) } : undefined,
+      });
+      return {
+        items: page.items.map(upcomingJson),
+        nextCursor: page.next ? encodeCursor([page.next.date, page.next.id]) : null,
+      };
+    },
+  );
+
+  app.patch(
+    '/subscriptions/:id',
+    {
+      preHandler: guard.require('billing.write'),
+      schema: {
+        operationId: 'changeSubscriptionPaymentMethod',
+        tags: ['schedules'],
+        summary: "Change the subscription's payment method (a method of the same account)",
+        params: Type.Object({ id: Id('sub_01jd5x2k8v3q7r9t0w1y2z3a4b') }),
+        body: MethodBody,
+        response: { 200: SubscriptionSchema, ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      const sub = await schedules.changeSubscriptionMethod(
+        p.organizationId,
+        p.userId,
+        request.params.id,
+        request.body.paymentMethodId,
+      );
+      return subscriptionJson(sub, await schedules.nextOf(p.organizationId, sub.id));
+    },
+  );
+
+  app.patch(
+    '/installment-plans/:id',
+    {
+      preHandler: guard.require('billing.write'),
+      schema: {
+        operationId: 'changeInstallmentPlanPaymentMethod',
+        tags: ['schedules'],
+        summary: "Change the plan's payment method (a method of the same account)",
+        params: Type.Object({ id: Id('ip_01jd5x2k8v3q7r9t0w1y2z3a4b') }),
+        body: MethodBody,
+        response: { 200: PlanSchema, ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      const { plan, installments } = await schedules.changePlanMethod(
+        p.organizationId,
+        p.userId,
+        request.params.id,
+        request.body.paymentMethodId,
+      );
+      return planJson(plan, installments);
+    },
+  );
+};

@@ -1,0 +1,434 @@
+import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
+import type { Clock } from '../../lib/clock';
+import { parseIsoDate, todayIn } from '../../lib/dates';
+import { businessRule, notFound } from '../../lib/errors';
+import { newId } from '../../lib/ids';
+import { sumMinor } from '../../lib/money';
+import { big, type Db, rows } from '../../platform/db/db';
+import type { AccountsService } from '../accounts/accounts.service';
+import type { AuditService } from '../audit/audit.service';
+import type { DocumentsService } from '../ledger/documents.service';
+import type { LedgerService } from '../ledger/ledger.service';
+import type { ChargeOutcome, PaymentsService } from '../ledger/payments.service';
+import type { OrganizationsService } from '../organizations/organizations.service';
+import type { PaymentMethodsService } from '../payment-methods/payment-methods.service';
+import { paymentMethods } from '../payment-methods/payment-methods.table';
+import { installmentPlans, scheduledPayments, subscriptions } from './schedules.table';
+
+export type Subscription = typeof subscriptions.$inferSelect;
+export type InstallmentPlan = typeof installmentPlans.$inferSelect;
+export type ScheduledPaymentRow = typeof scheduledPayments.$inferSelect;
+
+export interface UpcomingPayment {
+  id: string;
+  dueDate: string;
+  amountMinor: bigint;
+  source: 'subscription' | 'installment';
+  sourceId: string;
+  invoiceId: string | null;
+  paymentMethod: {
+    id: string;
+    type: 'card' | 'echeck';
+    brand: string | null;
+    last4: string;
+    expMonth: number | null;
+    expYear: number | null;
+  };
+}
+
+/** Rows claimed per statement by the due-charge run (the rest is read in the next pages). */
+const CLAIM_PAGE = 50;
+
+/**
+ * Subscriptions, installment plans and their scheduled payments (the account's upcoming payments).
+ * Every change to scheduled payments refreshes the account's reconciliation summary in the same
+ * transaction (RA2: scheduled charges cover their invoice).
+ */
+export class SchedulesService {
+  constructor(
+    private readonly deps: {
+      db: Db;
+      clock: Clock;
+      audit: AuditService;
+      ledger: LedgerService;
+      documents: DocumentsService;
+      accounts: AccountsService;
+      paymentMethods: PaymentMethodsService;
+      organizations: OrganizationsService;
+      payments: PaymentsService;
+    },
+  ) {}
+
+  /** The first period's charge is scheduled on the start date; the next one when it runs. */
+  async createSubscription(
+    organizationId: string,
+    actorId: string | null,
+    accountId: string,
+    input: {
+      amountMinor: bigint;
+      interval: 'week' | 'month' | 'year';
+      startDate: string;
+      paymentMethodId: string;
+      description?: string;
+    },
+  ): Promise<{ subscription: Subscription; next: ScheduledPaymentRow }> {
+    await this.deps.accounts.get(organizationId, accountId);
+    await this.deps.paymentMethods.get(organizationId, input.paymentMethodId, { accountId });
+    return this.deps.db.transaction(async (tx) => {
+      const now = this.deps.clock.now();
+      const [subscription] = await tx
+        .insert(subscriptions)
+        .values({
+          organizationId,
+          id: newId('subscription'),
+          accountId,
+          amountMinor: input.amountMinor,
+          interval: input.interval,
+          startDate: input.startDate,
+          anchorDay: parseIsoDate(input.startDate).day,
+          paymentMethodId: input.paymentMethodId,
+          description: input.description ?? null,
+          createdAt: now,
+        })
+        .returning();
+      const [next] = await tx
+        .insert(scheduledPayments)
+        .values({
+          organizationId,
+          id: newId('scheduledPayment'),
+          accountId,
+          source: 'subscription',
+          subscriptionId: subscription!.id,
+          dueDate: input.startDate,
+          amountMinor: input.amountMinor,
+          createdAt: now,
+        })
+        .returning();
+      await this.deps.ledger.touch(tx, organizationId, accountId);
+      await this.deps.audit.record(tx, {
+        organizationId,
+        actorId,
+        action: 'subscription.created',
+        subjectType: 'subscription',
+        subjectId: subscription!.id,
+        details: {
+          accountId,
+          amount: Number(input.amountMinor),
+          interval: input.interval,
+          startDate: input.startDate,
+          paymentMethodId: input.paymentMethodId,
+        },
+      });
+      return { subscription: subscription!, next: next! };
+    });
+  }
+
+  /**
+   * Splits an invoice into dated installments: dates strictly increasing, total at most what is open on
+   * the invoice and not already scheduled or pending for it (422 otherwise).
+   */
+  async createInstallmentPlan(
+    organizationId: string,
+    actorId: string | null,
+    accountId: string,
+    input: {
+      invoiceId: string;
+      paymentMethodId: string;
+      installments: { dueDate: string; amountMinor: bigint }[];
+    },
+  ): Promise<{ plan: InstallmentPlan; installments: ScheduledPaymentRow[] }> {
+    await this.deps.accounts.get(organizationId, accountId);
+    await this.deps.paymentMethods.get(organizationId, input.paymentMethodId, { accountId });
+    await this.deps.documents.invoiceOf(this.deps.db, organizationId, accountId, input.invoiceId);
+    for (let i = 1; i < input.installments.length; i++) {
+      if (input.installments[i]!.dueDate <= input.installments[i - 1]!.dueDate) {
+        throw businessRule('installment due dates must be strictly increasing', {
+          errors: [{ field: `body.installments.${i}.dueDate`, message: 'must be after the previous one' }],
+        });
+      }
+    }
+    const total = sumMinor(input.installments.map((i) => i.amountMinor));
+    return this.deps.db.transaction(async (tx) => {
+      const locked = await this.deps.ledger.lockDocuments(tx, organizationId, [input.invoiceId]);
+      const invoice = locked.get(input.invoiceId)!;
+      const available = invoice.openMinor - (await this.coverOf(tx, organizationId, invoice.id));
+      if (total > available) {
+        throw businessRule(
+          `the installments total ${total}, more than the ${available > 0n ? available : 0n} open and not yet scheduled on ${invoice.id}`,
+          { openAmount: Number(available > 0n ? available : 0n) },
+        );
+      }
+      const now = this.deps.clock.now();
+      const [plan] = await tx
+        .insert(installmentPlans)
+        .values({
+          organizationId,
+          id: newId('installmentPlan'),
+          accountId,
+          invoiceId: invoice.id,
+          paymentMethodId: input.paymentMethodId,
+          createdAt: now,
+        })
+        .returning();
+      const installments = await tx
+        .insert(scheduledPayments)
+        .values(
+          input.installments.map((i) => ({
+            organizationId,
+            id: newId('scheduledPayment'),
+            accountId,
+            source: 'installment' as const,
+            installmentPlanId: plan!.id,
+            invoiceId: invoice.id,
+            dueDate: i.dueDate,
+            amountMinor: i.amountMinor,
+            createdAt: now,
+          })),
+        )
+        .returning();
+      await this.deps.ledger.touch(tx, organizationId, accountId);
+      await this.deps.audit.record(tx, {
+        organizationId,
+        actorId,
+        action: 'installment_plan.created',
+        subjectType: 'installment_plan',
+        subjectId: plan!.id,
+        details: { accountId, invoiceId: invoice.id, total: Number(total), count: installments.length },
+      });
+      return { plan: plan!, installments: installments.sort((a, b) => (a.dueDate < b.dueDate ? -1 : 1)) };
+    });
+  }
+
+  /** RA2: what is already scheduled or pending for an invoice. */
+  private async coverOf(tx: Db, organizationId: string, invoiceId: string): Promise<bigint> {
+    const [row] = await rows<{ amount: unknown }>(
+      tx,
+      sql`select coalesce(sum(x.amount), 0) as amount from (
+        select amount_minor as amount from scheduled_payments
+         where organization_id = ${organizationId} and invoice_id = ${invoiceId} and status = 'scheduled'
+        union all
+        select amount_minor from documents
+         where organization_id = ${organizationId} and for_invoice_id = ${invoiceId} and status = 'pending'
+      ) x`,
+    );
+    return big(row?.amount);
+  }
+
+  /** Scheduled charges by due date, with the method that will pay each (the sub's or plan's, FT5). */
+  async upcoming(
+    organizationId: string,
+    accountId: string,
+    opts: { limit: number; after?: { date: string; id: string } },
+  ): Promise<{ items: UpcomingPayment[]; next: { date: string; id: string } | null }> {
+    await this.deps.accounts.get(organizationId, accountId);
+    const conditions = [
+      eq(scheduledPayments.organizationId, organizationId),
+      eq(scheduledPayments.accountId, accountId),
+      eq(scheduledPayments.status, 'scheduled'),
+    ];
+    if (opts.after) {
+      conditions.push(
+        or(
+          gt(scheduledPayments.dueDate, opts.after.date),
+          and(eq(scheduledPayments.dueDate, opts.after.date), gt(scheduledPayments.id, opts.after.id)),
+        )!,
+      );
+    }
+    const found = await this.deps.db
+      .select({ sp: scheduledPayments, method: paymentMethods })
+      .from(scheduledPayments)
+      .leftJoin(
+        subscriptions,
+        and(
+          eq(subscriptions.organizationId, scheduledPayments.organizationId),
+          eq(subscriptions.id, scheduledPayments.subscriptionId),
+        ),
+      )
+      .leftJoin(
+        installmentPlans,
+        and(
+          eq(installmentPlans.organizationId, scheduledPayments.organizationId),
+          eq(installmentPlans.id, scheduledPayments.installmentPlanId),
+        ),
+      )
+      .innerJoin(
+        paymentMethods,
+        and(
+          eq(paymentMethods.organizationId, scheduledPayments.organizationId),
+          eq(
+            paymentMethods.id,
+            sql`coalesce(${subscriptions.paymentMethodId}, ${installmentPlans.paymentMethodId})`,
+          ),
+        ),
+      )
+      .where(and(...conditions))
+      .orderBy(asc(scheduledPayments.dueDate), asc(scheduledPayments.id))
+      .limit(opts.limit + 1);
+    const page = found.slice(0, opts.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(({ sp, method }) => ({
+        id: sp.id,
+        dueDate: sp.dueDate,
+        amountMinor: sp.amountMinor,
+        source: sp.source,
+        sourceId: (sp.subscriptionId ?? sp.installmentPlanId)!,
+        invoiceId: sp.invoiceId,
+        paymentMethod: {
+          id: method.id,
+          type: method.type,
+          brand: method.brand,
+          last4: method.last4,
+          expMonth: method.expMonth,
+          expYear: method.expYear,
+        },
+      })),
+      next: found.length > opts.limit && last ? { date: last.sp.dueDate, id: last.sp.id } : null,
+    };
+  }
+
+  async getSubscription(organizationId: string, id: string, db: Db = this.deps.db): Promise<Subscription> {
+    const [row] = await db
+      .select()
+      .from(subscriptions)
+      .where(and(eq(subscriptions.organizationId, organizationId), eq(subscriptions.id, id)));
+    if (!row) throw notFound('subscription');
+    return row;
+  }
+
+  async getInstallmentPlan(organizationId: string, id: string, db: Db = this.deps.db) {
+    const [row] = await db
+      .select()
+      .from(installmentPlans)
+      .where(and(eq(installmentPlans.organizationId, organizationId), eq(installmentPlans.id, id)));
+    if (!row) throw notFound('installment plan');
+    const installments = await db
+      .select()
+      .from(scheduledPayments)
+      .where(
+        and(
+          eq(scheduledPayments.organizationId, organizationId),
+          eq(scheduledPayments.installmentPlanId, id),
+        ),
+      )
+      .orderBy(asc(scheduledPayments.dueDate), asc(scheduledPayments.id));
+    return { plan: row, installments };
+  }
+
+  async nextOf(organizationId: string, subscriptionId: string): Promise<ScheduledPaymentRow | null> {
+    const [next] = await this.deps.db
+      .select()
+      .from(scheduledPayments)
+      .where(
+        and(
+          eq(scheduledPayments.organizationId, organizationId),
+          eq(scheduledPayments.subscriptionId, subscriptionId),
+          eq(scheduledPayments.status, 'scheduled'),
+        ),
+      )
+      .orderBy(asc(scheduledPayments.dueDate))
+      .limit(1);
+    return next ?? null;
+  }
+
+  /** FT8: the method of a subscription is changed here; its next charges (and retries, FT5) use it. */
+  async changeSubscriptionMethod(
+    organizationId: string,
+    actorId: string | null,
+    id: string,
+    paymentMethodId: string,
+  ): Promise<Subscription> {
+    return this.deps.db.transaction(async (tx) => {
+      const sub = await this.getSubscription(organizationId, id, tx);
+      await this.deps.paymentMethods.get(organizationId, paymentMethodId, {
+        accountId: sub.accountId,
+        db: tx,
+      });
+      const [updated] = await tx
+        .update(subscriptions)
+        .set({ paymentMethodId })
+        .where(and(eq(subscriptions.organizationId, organizationId), eq(subscriptions.id, id)))
+        .returning();
+      await this.deps.ledger.touch(tx, organizationId, sub.accountId);
+      await this.deps.audit.record(tx, {
+        organizationId,
+        actorId,
+        action: 'payment_method.changed',
+        subjectType: 'subscription',
+        subjectId: id,
+        details: { accountId: sub.accountId, from: sub.paymentMethodId, to: paymentMethodId },
+      });
+      return updated!;
+    });
+  }
+
+  async changePlanMethod(
+    organizationId: string,
+    actorId: string | null,
+    id: string,
+    paymentMethodId: string,
+  ) {
+    await this.deps.db.transaction(async (tx) => {
+      const { plan } = await this.getInstallmentPlan(organizationId, id, tx);
+      await this.deps.paymentMethods.get(organizationId, paymentMethodId, {
+        accountId: plan.accountId,
+        db: tx,
+      });
+      await tx
+        .update(installmentPlans)
+        .set({ paymentMethodId })
+        .where(and(eq(installmentPlans.organizationId, organizationId), eq(installmentPlans.id, id)));
+      await this.deps.ledger.touch(tx, organizationId, plan.accountId);
+      await this.deps.audit.record(tx, {
+        organizationId,
+        actorId,
+        action: 'payment_method.changed',
+        subjectType: 'installment_plan',
+        subjectId: id,
+        details: { accountId: plan.accountId, from: plan.paymentMethodId, to: paymentMethodId },
+      });
+    });
+    return this.getInstallmentPlan(organizationId, id);
+  }
+
+  /**
+   * The `payments-due` job for one organization: every scheduled payment due today or earlier in the
+   * organization's time zone is charged once. Rows are claimed a page at a time (`scheduled` →
+   * `processing`, attempts + 1, SKIP LOCKED), so two concurrent runs never take the same row, and the
+   * gateway key `sp:<id>:<attempt>` makes a re-run of a claimed row replay instead of charging again.
+   * A subscription's next period is scheduled as its charge runs, so a late run catches up period by
+   * period.
+   */
+  async runPaymentsDue(organizationId: string) {
+    const org = await this.deps.organizations.get(organizationId);
+    const today = todayIn(org.timezone, this.deps.clock.now());
+    const result = { charged: 0, succeeded: 0, pending: 0, failed: 0, errors: 0 };
+    for (;;) {
+      const claimed = await rows<{ id: string }>(
+        this.deps.db,
+        sql`update scheduled_payments set status = 'processing', attempts = attempts + 1
+            where organization_id = ${organizationId} and status = 'scheduled' and id in (
+              select id from scheduled_payments
+               where organization_id = ${organizationId} and status = 'scheduled' and due_date <= ${today}
+               order by due_date, id
+               limit ${CLAIM_PAGE}
+               for update skip locked)
+            returning id`,
+      );
+      if (claimed.length === 0) break;
+      for (const { id } of claimed) {
+        let outcome: ChargeOutcome;
+        try {
+          outcome = await this.deps.payments.runScheduledCharge(organizationId, id);
+        } catch {
+          // Left `processing`: runScheduledCharge on it finishes the same attempt (same key).
+          result.errors++;
+          continue;
+        }
+        result.charged++;
+        result[outcome.status]++;
+      }
+    }
+    return result;
+  }
+}

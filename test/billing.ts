@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
+import { call } from './harness';
+
+/** Billing-core helpers over the public API (the same calls an integrator makes). */
+export async function apiAccount(app: FastifyInstance, token: string, ownerName = 'Marie Tremblay') {
+  const res = await call(app, token, 'POST', '/api/v1/accounts', {
+    ownerName,
+    ownerEmail: `${ownerName
+      .normalize('NFD')
+      .toLowerCase()
+      .replace(/[^a-z]+/g, '.')
+      .replace(/^\.|\.$/g, '')}@example.ca`,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as { id: string; ownerName: string; locale: string };
+}
+
+export async function apiCard(
+  app: FastifyInstance,
+  token: string,
+  accountId: string,
+  number = '4242424242424242',
+  opts: { saveToWallet?: boolean; expYear?: number; expMonth?: number } = {},
+) {
+  const res = await call(app, token, 'POST', `/api/v1/accounts/${accountId}/payment-methods`, {
+    type: 'card',
+    number,
+    expMonth: opts.expMonth ?? 12,
+    expYear: opts.expYear ?? 2040,
+    cvc: '123',
+    saveToWallet: opts.saveToWallet ?? true,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as { id: string; type: 'card'; brand: string; last4: string };
+}
+
+export async function apiBank(
+  app: FastifyInstance,
+  token: string,
+  accountId: string,
+  accountNumber = '12345678',
+) {
+  const res = await call(app, token, 'POST', `/api/v1/accounts/${accountId}/payment-methods`, {
+    type: 'echeck',
+    routingNumber: '011000015',
+    accountNumber,
+    holderName: 'Marie Tremblay',
+    saveToWallet: true,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as { id: string; type: 'echeck'; last4: string };
+}
+
+export async function apiInvoice(
+  app: FastifyInstance,
+  token: string,
+  accountId: string,
+  amount: number,
+  date = '2026-03-01',
+) {
+  const res = await call(app, token, 'POST', `/api/v1/accounts/${accountId}/invoices`, { amount, date });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as { id: string; amount: number; openAmount: number };
+}
+
+export async function apiPayment(
+  app: FastifyInstance,
+  token: string,
+  accountId: string,
+  body: Record<string, unknown>,
+) {
+  const res = await call(app, token, 'POST', `/api/v1/accounts/${accountId}/payments`, {
+    date: '2026-03-02',
+    ...body,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as { id: string; status: string; openAmount: number; allocatedAmount: number };
+}
+
+export async function ledgerOf(app: FastifyInstance, token: string, accountId: string) {
+  const res = await call(app, token, 'GET', `/api/v1/accounts/${accountId}/ledger?limit=200`);
+  expect(res.status).toBe(200);
+  return res.body.items as {
+    id: string;
+    kind: string;
+    amount: number;
+    openAmount: number;
+    status: string;
+    reconciliationStatus: string;
+    invoiceId: string | null;
+  }[];
+}
+
+export async function setClock(app: FastifyInstance, token: string, now: string) {
+  const res = await call(app, token, 'PUT', '/api/v1/sandbox/clock', { now });
+  expect(res.status).toBe(200);
+}
