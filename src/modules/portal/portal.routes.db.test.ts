@@ -1,0 +1,341 @@
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrg, type TestOrg } from '../../../test/factories';
+import {
+  ftAccount,
+  ftBank,
+  ftCard,
+  ftEntry,
+  ftInvoice,
+  ftSchedule,
+} from '../../../test/failed-transaction-fixtures';
+import { call, createTestContext, type TestContext } from '../../../test/harness';
+import type { FailedTransactionPayments } from '../failed-transactions/failed-transactions.service';
+import { paymentMethods } from '../payment-methods/payment-methods.table';
+import { subscriptions } from '../schedules/schedules.table';
+import { PortalService } from './portal.service';
+import { PORTAL_LINK_TTL_SECONDS, type PortalClaims } from './portal-token';
+
+let t: TestContext;
+let org: TestOrg;
+let other: TestOrg;
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+
+beforeAll(async () => {
+  t = await createTestContext();
+  org = await createOrg(t.c, { name: 'Club de natation Laval' });
+  other = await createOrg(t.c);
+  await t.c.organizations.setLogo(org.organizationId, org.adminId, PNG);
+});
+afterAll(async () => t?.close());
+
+const O = () => org.organizationId;
+const exp = () => Math.floor(t.c.clock.now().getTime() / 1000) + PORTAL_LINK_TTL_SECONDS;
+const tokenFor = (accountId: string, extra: Partial<PortalClaims> = {}, organizationId = O()) =>
+  encodeURIComponent(
+    t.c.portalTokens.sign({ organizationId, accountId, purpose: 'failed_payment', exp: exp(), ...extra }),
+  );
+
+/** An account with a wallet card paying a subscription whose charge failed. */
+async function customer(name = 'Léa Fortin') {
+  const accountId = await ftAccount(t.c, O(), { name, locale: 'en-CA' });
+  const card = await ftCard(t.c, O(), accountId, { number: '4000000000009995' });
+  const invoiceId = await ftInvoice(t.c, O(), accountId, 8_000n);
+  const s = await ftSchedule(t.c, O(), accountId, 'subscription', card, invoiceId, 8_000n);
+  const entryId = await ftEntry(t.c, O(), {
+    accountId,
+    paymentMethodId: card,
+    amount: 8_000n,
+    invoiceId,
+    scheduledPaymentId: s.scheduledPaymentId,
+  });
+  return { accountId, card, invoiceId, entryId, ...s };
+}
+
+describe('happy', () => {
+  it('FT11: the session shows the organization, the failed payments and the wallet cards', async () => {
+    const c = await customer();
+    const refund = await ftEntry(t.c, O(), {
+      accountId: c.accountId,
+      paymentMethodId: c.card,
+      type: 'refund',
+    });
+    const ignored = await ftEntry(t.c, O(), {
+      accountId: c.accountId,
+      paymentMethodId: c.card,
+      status: 'ignored',
+    });
+    await ftCard(t.c, O(), c.accountId, { inWallet: false, number: '5555555555554444' });
+    await ftBank(t.c, O(), c.accountId);
+    const someoneElse = await customer('Autre Client');
+
+    const res = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${tokenFor(c.accountId)}`);
+    expect(res.status).toBe(200);
+    const o = await t.c.organizations.get(O());
+    expect(res.body).toMatchObject({
+      organization: {
+        name: 'Club de natation Laval',
+        logoUrl: t.c.organizations.logoUrl(o),
+        contactEmail: o.contactEmail,
+      },
+      account: { ownerName: 'Léa Fortin', locale: 'en-CA' },
+      currency: 'CAD',
+      failedPayments: [
+        {
+          id: c.entryId,
+          amount: 8_000,
+          type: 'subscription',
+          reason: { code: 'insufficient_funds', message: 'The card has insufficient funds or credit.' },
+          status: 'open',
+          paidElsewhere: false,
+        },
+      ],
+      cards: [{ id: c.card, brand: 'visa', last4: '9995', expMonth: 12, expYear: 2030, inWallet: true }],
+    });
+    const ids = res.body.failedPayments.map((p: any) => p.id);
+    expect(ids).not.toContain(refund);
+    expect(ids).not.toContain(ignored);
+    expect(ids).not.toContain(someoneElse.entryId);
+  });
+
+  it('EC4: a card-expiry link opens the session too', async () => {
+    const c = await customer();
+    const res = await call(
+      t.app,
+      null,
+      'GET',
+      `/api/v1/portal/session?token=${tokenFor(c.accountId, { purpose: 'card_expiry', paymentMethodId: c.card })}`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.cards).toHaveLength(1);
+  });
+
+  it('FT5: a card saved in the portal joins the wallet and pays the card subscriptions from now on', async () => {
+    const c = await customer();
+    // A cancelled subscription and one paid by eCheck keep their method.
+    const bank = await ftBank(t.c, O(), c.accountId);
+    const byBank = await ftSchedule(t.c, O(), c.accountId, 'subscription', bank, c.invoiceId, 1_000n);
+    const cancelled = await ftSchedule(t.c, O(), c.accountId, 'subscription', c.card, c.invoiceId, 1_000n);
+    await t.c.db
+      .update(subscriptions)
+      .set({ status: 'cancelled' })
+      .where(eq(subscriptions.id, cancelled.subscriptionId!));
+    const plan = await ftSchedule(t.c, O(), c.accountId, 'installment', c.card, c.invoiceId, 1_000n);
+
+    const res = await call(
+      t.app,
+      null,
+      'POST',
+      `/api/v1/portal/payment-methods?token=${tokenFor(c.accountId)}`,
+      {
+        number: '5555 5555 5555 4444',
+        expMonth: 8,
+        expYear: 2031,
+        cvc: '321',
+      },
+    );
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      brand: 'mastercard',
+      last4: '4444',
+      expMonth: 8,
+      expYear: 2031,
+      inWallet: true,
+    });
+    const [pm] = await t.c.db.select().from(paymentMethods).where(eq(paymentMethods.id, res.body.id));
+    expect(pm).toMatchObject({ accountId: c.accountId, type: 'card', inWallet: true });
+    expect(pm!.gatewayToken).toMatch(/^sbx_card_ok_/);
+
+    const methodOf = async (id: string) =>
+      (await t.c.db.select().from(subscriptions).where(eq(subscriptions.id, id)))[0]!.paymentMethodId;
+    expect(await methodOf(c.subscriptionId!)).toBe(res.body.id);
+    expect(await methodOf(byBank.subscriptionId!)).toBe(bank);
+    expect(await methodOf(cancelled.subscriptionId!)).toBe(c.card);
+
+    const audit = await t.c.audit.list(O(), { limit: 10, subjectId: c.subscriptionId! });
+    expect(audit[0]).toMatchObject({
+      action: 'subscription.payment_method_changed',
+      actorId: null,
+      details: { via: 'portal', paymentMethodId: res.body.id },
+    });
+    const planAudit = await t.c.audit.list(O(), { limit: 10, subjectId: plan.installmentPlanId! });
+    expect(planAudit[0]).toMatchObject({ action: 'installment_plan.payment_method_changed', actorId: null });
+    // FT5 + FT12: the entry's hard-decline block would no longer apply, and the admin list can retry.
+    const session = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${tokenFor(c.accountId)}`);
+    expect(session.body.cards.map((x: any) => x.id)).toContain(res.body.id);
+  });
+
+  it('FT7: paying in the portal flags the entry paidElsewhere; it stays until someone ignores it', async () => {
+    const c = await customer();
+    // The billing core's payFailedTransaction posts a payment allocated to the invoice and leaves the entry.
+    const calls: unknown[] = [];
+    const payments: FailedTransactionPayments = {
+      retryFailedTransaction: async () => {
+        throw new Error('not used');
+      },
+      payFailedTransaction: async (organizationId, failedTransactionId, paymentMethodId) => {
+        calls.push({ organizationId, failedTransactionId, paymentMethodId });
+        await t.c.db.transaction(async (tx) => {
+          const payment = await t.c.ledger.createDocument(tx, {
+            organizationId,
+            accountId: c.accountId,
+            kind: 'payment',
+            amountMinor: 8_000n,
+            currency: 'CAD',
+            date: '2026-01-20',
+            method: 'card',
+            paymentMethodId,
+          });
+          await t.c.ledger.allocate(tx, {
+            organizationId,
+            accountId: c.accountId,
+            creditId: payment.id,
+            debitId: c.invoiceId,
+            amountMinor: 8_000n,
+            source: 'payment',
+          });
+        });
+        return { status: 'succeeded', transactionId: 'txn_portal' };
+      },
+    };
+    const portal = new PortalService({
+      db: t.c.db,
+      clock: t.c.clock,
+      tokens: t.c.portalTokens,
+      organizations: t.c.organizations,
+      failedTransactions: t.c.failedTransactions.repository,
+      payments,
+      audit: t.c.audit,
+    });
+    const token = decodeURIComponent(tokenFor(c.accountId));
+    expect(await portal.pay(token, { failedTransactionId: c.entryId, paymentMethodId: c.card })).toEqual({
+      status: 'succeeded',
+    });
+    expect(calls).toEqual([{ organizationId: O(), failedTransactionId: c.entryId, paymentMethodId: c.card }]);
+    const session = await portal.session(token);
+    expect(session.failedPayments[0]).toMatchObject({ id: c.entryId, paidElsewhere: true, status: 'open' });
+    const list = await call(
+      t.app,
+      org.adminToken,
+      'GET',
+      '/api/v1/action-center/failed-transactions?limit=200',
+    );
+    expect(list.body.items.find((i: any) => i.id === c.entryId)).toMatchObject({
+      paidElsewhere: true,
+      status: 'open',
+    });
+
+    // A declined portal payment answers with the reason in the owner's language.
+    const declining = new PortalService({
+      db: t.c.db,
+      clock: t.c.clock,
+      tokens: t.c.portalTokens,
+      organizations: t.c.organizations,
+      failedTransactions: t.c.failedTransactions.repository,
+      payments: {
+        ...payments,
+        payFailedTransaction: async () => ({ status: 'failed', code: 'card_declined' }),
+      },
+      audit: t.c.audit,
+    });
+    expect(await declining.pay(token, { failedTransactionId: c.entryId, paymentMethodId: c.card })).toEqual({
+      status: 'failed',
+      reason: { code: 'card_declined', message: 'The card was declined.' },
+    });
+  });
+});
+
+describe('errors', () => {
+  it('a tampered, expired or missing token is refused', async () => {
+    const c = await customer();
+    const good = decodeURIComponent(tokenFor(c.accountId));
+    const [payload, mac] = good.split('.');
+    const forged = Buffer.from(
+      JSON.stringify({
+        organizationId: O(),
+        accountId: c.accountId,
+        purpose: 'failed_payment',
+        exp: exp() + 999,
+      }),
+    ).toString('base64url');
+    for (const token of [`${forged}.${mac}`, `${payload}.${mac}x`, 'garbage']) {
+      const res = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${encodeURIComponent(token)}`);
+      expect(res.status).toBe(401);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+    }
+    const expired = tokenFor(c.accountId, { exp: Math.floor(t.c.clock.now().getTime() / 1000) - 1 });
+    const late = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${expired}`);
+    expect(late.status).toBe(401);
+    expect(late.body.detail).toMatch(/expired/);
+    expect((await call(t.app, null, 'GET', '/api/v1/portal/session')).status).toBe(400);
+    const save = await call(t.app, null, 'POST', `/api/v1/portal/payment-methods?token=${expired}`, {
+      number: '4242424242424242',
+      expMonth: 1,
+      expYear: 2031,
+      cvc: '123',
+    });
+    expect(save.status).toBe(401);
+    const pay = await call(t.app, null, 'POST', `/api/v1/portal/pay?token=${expired}`, {
+      failedTransactionId: c.entryId,
+      paymentMethodId: c.card,
+    });
+    expect(pay.status).toBe(401);
+  });
+
+  it('an invalid card or body is a 400 and saves nothing', async () => {
+    const c = await customer();
+    const bad = await call(
+      t.app,
+      null,
+      'POST',
+      `/api/v1/portal/payment-methods?token=${tokenFor(c.accountId)}`,
+      {
+        number: '4242424242424241',
+        expMonth: 1,
+        expYear: 2031,
+        cvc: '123',
+      },
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toBe('number');
+    const extra = await call(
+      t.app,
+      null,
+      'POST',
+      `/api/v1/portal/payment-methods?token=${tokenFor(c.accountId)}`,
+      {
+        number: '4242424242424242',
+        expMonth: 1,
+        expYear: 2031,
+        cvc: '123',
+        saveToWallet: false,
+      },
+    );
+    expect(extra.status).toBe(400);
+    const saved = await t.c.db
+      .select()
+      .from(paymentMethods)
+      .where(and(eq(paymentMethods.organizationId, O()), eq(paymentMethods.accountId, c.accountId)));
+    expect(saved).toHaveLength(1);
+  });
+});
+
+describe('authz', () => {
+  it('a link only reaches its own account: other entries, methods and organizations are 404', async () => {
+    const mine = await customer();
+    const theirs = await customer('Voisin');
+    const pay = (body: object, token = tokenFor(mine.accountId)) =>
+      call(t.app, null, 'POST', `/api/v1/portal/pay?token=${token}`, body);
+    expect((await pay({ failedTransactionId: theirs.entryId, paymentMethodId: mine.card })).status).toBe(404);
+    expect((await pay({ failedTransactionId: mine.entryId, paymentMethodId: theirs.card })).status).toBe(404);
+    const refund = await ftEntry(t.c, O(), {
+      accountId: mine.accountId,
+      paymentMethodId: mine.card,
+      type: 'refund',
+    });
+    expect((await pay({ failedTransactionId: refund, paymentMethodId: mine.card })).status).toBe(404);
+    // A token signed for another organization does not reach this one's account.
+    const foreign = tokenFor(mine.accountId, {}, other.organizationId);
+    expect((await call(t.app, null, 'GET', `/api/v1/portal/session?token=${foreign}`)).status).toBe(401);
+  });
+});
