@@ -24,12 +24,13 @@ export interface AccountPatch {
   locale?: Locale;
 }
 
-// Posted documents only: a pending eCheck is not a credit yet, a void one never will be.
+// Posted documents only: a pending eCheck is not a credit yet, a void one never will be. The outer
+// columns are written qualified: Drizzle leaves them unqualified in a single-table select.
 const openDebit = sql<unknown>`(select coalesce(sum(d.open_minor), 0) from documents d
-  where d.organization_id = ${accounts.organizationId} and d.account_id = ${accounts.id}
+  where d.organization_id = "accounts"."organization_id" and d.account_id = "accounts"."id"
     and d.side = 'debit' and d.status = 'posted')`;
 const openCredit = sql<unknown>`(select coalesce(sum(d.open_minor), 0) from documents d
-  where d.organization_id = ${accounts.organizationId} and d.account_id = ${accounts.id}
+  where d.organization_id = "accounts"."organization_id" and d.account_id = "accounts"."id"
     and d.side = 'credit' and d.status = 'posted')`;
 
 /** Customer files: the owner (name, e-mail, language) and the open balances of their ledger. */

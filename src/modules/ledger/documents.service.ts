@@ -19,14 +19,15 @@ export interface LedgerItem extends LedgerDocument {
 
 // RA2, the same rule as reconciliation/summary.ts: scheduled charges for the invoice and eCheck
 // payments still pending for it cover it.
-const cover = sql<unknown>`case when ${documents.kind} = 'invoice' then (
+// (The outer columns are written qualified: Drizzle leaves them unqualified in a single-table select.)
+const cover = sql<unknown>`case when "documents"."kind" = 'invoice' then (
   select coalesce(sum(x.amount), 0) from (
     select sp.amount_minor as amount from scheduled_payments sp
-     where sp.organization_id = ${documents.organizationId} and sp.invoice_id = ${documents.id}
+     where sp.organization_id = "documents"."organization_id" and sp.invoice_id = "documents"."id"
        and sp.status = 'scheduled'
     union all
     select p.amount_minor from documents p
-     where p.organization_id = ${documents.organizationId} and p.for_invoice_id = ${documents.id}
+     where p.organization_id = "documents"."organization_id" and p.for_invoice_id = "documents"."id"
        and p.status = 'pending'
   ) x) else 0 end`;
 
