@@ -10,6 +10,8 @@ export interface Problem {
   detail?: string;
   errors?: FieldError[];
   retryAfter?: string;
+  /** A declined payment (402): the gateway's decline code. */
+  code?: string;
 }
 
 export interface Page<T> {
@@ -187,9 +189,55 @@ export interface LedgerDocument {
   openAmount: number;
   date: string;
   reference: string | null;
+  description?: string | null;
   status?: string;
+  /** Payments: how the money came (cash, cheque, other, card, echeck). */
+  method?: PaymentMethodKind | null;
+  paymentMethodId?: string | null;
+  /** Payments: the invoice the money was for. */
+  invoiceId?: string | null;
+  /** Refunds: the payment given back. */
+  refundedPaymentId?: string | null;
   reconciliationStatus: ReconciliationStatus;
   createdAt: string;
+}
+
+export type PaymentMethodKind = 'cash' | 'cheque' | 'other' | MethodType;
+
+export interface PaymentResult extends LedgerDocument {
+  status: 'received' | 'succeeded' | 'pending';
+  transactionId: string | null;
+  allocatedAmount: number;
+}
+
+export interface RefundResult {
+  id: string | null;
+  paymentId: string;
+  amount: number;
+  date: string;
+  /** paid_out: a cash or cheque payment given back by hand; failed: now an Action Center entry. */
+  status: 'succeeded' | 'paid_out' | 'failed';
+  code?: string;
+  failedTransactionId?: string;
+}
+
+export type Interval = 'week' | 'month' | 'year';
+
+export interface Subscription {
+  id: string;
+  amount: number;
+  interval: Interval;
+  startDate: string;
+  paymentMethodId: string;
+  description: string | null;
+  nextDueDate: string | null;
+}
+
+export interface InstallmentPlan {
+  id: string;
+  invoiceId: string;
+  paymentMethodId: string;
+  installments: Array<{ id: string; dueDate: string; amount: number; status: string }>;
 }
 
 export interface Allocation {
@@ -208,6 +256,8 @@ export interface PaymentMethod {
   last4: string;
   expMonth?: number;
   expYear?: number;
+  bankName?: string | null;
+  holderName?: string | null;
   inWallet: boolean;
 }
 

@@ -1,7 +1,8 @@
-import { Alert, Button, Center, Loader } from '@mantine/core';
+import { Alert, Button, Center } from '@mantine/core';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from './errors';
+import { LoadingIndicator } from './LoadingIndicator';
 
 /** Loader while pending, a message with a retry button on error, nothing once the data is there. */
 export function QueryStatus({
@@ -13,7 +14,7 @@ export function QueryStatus({
   if (query.isPending) {
     return (
       <Center p="lg">
-        <Loader size="sm" aria-label={t('common.loading')} />
+        <LoadingIndicator label={t('common.loading')} />
       </Center>
     );
   }

@@ -39,3 +39,21 @@ export function parseMoneyInput(text: string, fractionDigits = 2): number | null
 export function currencyDigits(currency: string): number {
   return formatterFor(currency, 'en-CA').resolvedOptions().maximumFractionDigits ?? 2;
 }
+
+/** The decimal separator people type in this locale ("," in fr-CA, "." in en-CA). */
+export function decimalSeparator(locale: string): string {
+  return (
+    new Intl.NumberFormat(locale).formatToParts(1.5).find((part) => part.type === 'decimal')?.value ?? '.'
+  );
+}
+
+/**
+ * Minor units back into the text of an amount field ("1250" → "12.50" or "12,50"), by string manipulation
+ * only, so that parseMoneyInput reads it back to exactly the same integer.
+ */
+export function toMoneyInput(minor: number, fractionDigits = 2, separator = '.'): string {
+  const digits = String(Math.trunc(Math.abs(minor)));
+  if (fractionDigits === 0) return digits;
+  const padded = digits.padStart(fractionDigits + 1, '0');
+  return `${padded.slice(0, -fractionDigits)}${separator}${padded.slice(-fractionDigits)}`;
+}

@@ -1,41 +1,28 @@
-import { Button, Group, Paper, SegmentedControl, Select, Stack, TextInput, Title } from '@mantine/core';
+import { Button, Group, Paper, SegmentedControl, Stack, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { LedgerDocument } from '../../api/types';
 import { today } from '../../ui/dates';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import { MoneyInput } from '../../ui/MoneyInput';
 import { currencyDigits, parseMoneyInput } from '../../ui/money';
-import { useLocale } from '../../ui/useLocale';
 import { type NewDocument, useCreateDocument } from './api';
-import { openDocumentOptions } from './documentOptions';
 
 type Kind = NewDocument['kind'];
-const METHODS = ['cash', 'cheque', 'other'] as const;
 
-export function AddDocumentForm(props: { accountId: string; documents: LedgerDocument[]; currency: string }) {
+/** Invoices and credit notes; payments have their own form (PaymentForm), which can also charge. */
+export function AddDocumentForm(props: { accountId: string; currency: string }) {
   const { t } = useTranslation();
-  const locale = useLocale();
   const create = useCreateDocument(props.accountId);
   const [kind, setKind] = useState<Kind>('invoices');
   const [amount, setAmount] = useState('');
   const [amountInvalid, setAmountInvalid] = useState(false);
   const [date, setDate] = useState(today());
   const [text, setText] = useState('');
-  const [method, setMethod] = useState<(typeof METHODS)[number]>('cheque');
-  const [invoiceId, setInvoiceId] = useState<string | null>(null);
-  const invoices = openDocumentOptions(
-    props.documents.filter((document) => document.kind === 'invoice'),
-    t,
-    props.currency,
-    locale,
-  );
 
   const toDocument = (minor: number): NewDocument => {
     const note = text.trim() || undefined;
     if (kind === 'invoices') return { kind, body: { amount: minor, date, reference: note } };
-    if (kind === 'credit-notes') return { kind, body: { amount: minor, date, reason: note } };
-    return { kind, body: { amount: minor, date, method, invoiceId: invoiceId ?? undefined } };
+    return { kind, body: { amount: minor, date, reason: note } };
   };
 
   const submit = (event: FormEvent) => {
@@ -47,7 +34,6 @@ export function AddDocumentForm(props: { accountId: string; documents: LedgerDoc
       onSuccess: () => {
         setAmount('');
         setText('');
-        setInvoiceId(null);
         notifySuccess(t('documents.created'));
       },
     });
@@ -67,8 +53,8 @@ export function AddDocumentForm(props: { accountId: string; documents: LedgerDoc
             data={[
               { value: 'invoices', label: t('documentKind.invoice') },
               { value: 'credit-notes', label: t('documentKind.credit_note') },
-              { value: 'payments', label: t('documentKind.payment') },
             ]}
+            data-testid="document-kind"
           />
           <Group align="flex-start" grow>
             <MoneyInput
@@ -80,6 +66,7 @@ export function AddDocumentForm(props: { accountId: string; documents: LedgerDoc
               error={
                 (amountInvalid ? t('form.invalidAmount') : undefined) ?? fieldError(create.error, 'amount')
               }
+              data-testid="document-amount"
             />
             <TextInput
               label={t('documents.date')}
@@ -88,35 +75,16 @@ export function AddDocumentForm(props: { accountId: string; documents: LedgerDoc
               onChange={(event) => setDate(event.currentTarget.value)}
               required
               error={fieldError(create.error, 'date')}
+              data-testid="document-date"
             />
-            {kind === 'payments' ? (
-              <Select
-                label={t('documents.method')}
-                value={method}
-                onChange={(value) => value && setMethod(value as (typeof METHODS)[number])}
-                allowDeselect={false}
-                data={METHODS.map((value) => ({ value, label: t(`documents.methods.${value}`) }))}
-                error={fieldError(create.error, 'method')}
-              />
-            ) : (
-              <TextInput
-                label={kind === 'invoices' ? t('documents.reference') : t('documents.reason')}
-                value={text}
-                onChange={(event) => setText(event.currentTarget.value)}
-                error={fieldError(create.error, kind === 'invoices' ? 'reference' : 'reason')}
-              />
-            )}
+            <TextInput
+              label={kind === 'invoices' ? t('documents.reference') : t('documents.reason')}
+              value={text}
+              onChange={(event) => setText(event.currentTarget.value)}
+              error={fieldError(create.error, kind === 'invoices' ? 'reference' : 'reason')}
+              data-testid="document-text"
+            />
           </Group>
-          {kind === 'payments' && (
-            <Select
-              label={t('documents.invoice')}
-              value={invoiceId}
-              onChange={setInvoiceId}
-              data={invoices}
-              clearable
-              error={fieldError(create.error, 'invoiceId')}
-            />
-          )}
           <Group justify="flex-end">
             <Button type="submit" loading={create.isPending} data-testid="document-submit">
               {t('documents.submit')}

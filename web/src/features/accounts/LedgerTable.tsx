@@ -1,11 +1,12 @@
-import { Badge, Table } from '@mantine/core';
+import { Badge, Button, Table } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { LedgerDocument, ReconciliationStatus } from '../../api/types';
 import { formatDate } from '../../ui/dates';
 import { Money } from '../../ui/Money';
 import { useLocale } from '../../ui/useLocale';
+import { canRefund } from './RefundModal';
 
-const DOCUMENT_STATUSES = ['received', 'succeeded', 'pending', 'failed'] as const;
+const DOCUMENT_STATUSES = ['posted', 'void', 'received', 'succeeded', 'pending', 'failed'] as const;
 type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
 const isKnownStatus = (status: string): status is DocumentStatus =>
   (DOCUMENT_STATUSES as readonly string[]).includes(status);
@@ -17,7 +18,16 @@ const STATUS_COLORS: Record<ReconciliationStatus, string> = {
   covered: 'blue.9',
 };
 
-export function LedgerTable({ documents, currency }: { documents: LedgerDocument[]; currency: string }) {
+export function LedgerTable({
+  documents,
+  currency,
+  onRefund,
+}: {
+  documents: LedgerDocument[];
+  currency: string;
+  /** Given to those who may refund (billing.write): a Refund action on refundable payment rows. */
+  onRefund?: (payment: LedgerDocument) => void;
+}) {
   const { t } = useTranslation();
   const locale = useLocale();
   return (
@@ -32,6 +42,7 @@ export function LedgerTable({ documents, currency }: { documents: LedgerDocument
             <Table.Th ta="right">{t('ledger.columns.open')}</Table.Th>
             <Table.Th>{t('ledger.columns.status')}</Table.Th>
             <Table.Th>{t('ledger.columns.reconciliation')}</Table.Th>
+            {onRefund && <Table.Th>{t('common.actions')}</Table.Th>}
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -61,6 +72,21 @@ export function LedgerTable({ documents, currency }: { documents: LedgerDocument
                   {t(`ledger.reconciliation.${document.reconciliationStatus}`)}
                 </Badge>
               </Table.Td>
+              {onRefund && (
+                <Table.Td>
+                  {canRefund(document, documents) && (
+                    <Button
+                      size="compact-sm"
+                      variant="default"
+                      onClick={() => onRefund(document)}
+                      aria-label={t('refunds.actionFor', { reference: document.reference ?? document.id })}
+                      data-testid="refund-button"
+                    >
+                      {t('refunds.action')}
+                    </Button>
+                  )}
+                </Table.Td>
+              )}
             </Table.Tr>
           ))}
         </Table.Tbody>

@@ -31,7 +31,7 @@ export function NewAccountButton() {
         {t('accounts.new')}
       </Button>
       <Modal opened={opened} onClose={close} title={t('accounts.new')}>
-        <form onSubmit={submit} noValidate>
+        <form onSubmit={submit} noValidate data-testid="new-account-form">
           <Stack>
             <TextInput
               label={t('accounts.columns.owner')}
@@ -39,6 +39,7 @@ export function NewAccountButton() {
               value={ownerName}
               onChange={(event) => setOwnerName(event.currentTarget.value)}
               error={fieldError(create.error, 'ownerName')}
+              data-testid="new-account-name"
             />
             <TextInput
               label={t('accounts.columns.email')}
@@ -47,6 +48,7 @@ export function NewAccountButton() {
               value={ownerEmail}
               onChange={(event) => setOwnerEmail(event.currentTarget.value)}
               error={fieldError(create.error, 'ownerEmail')}
+              data-testid="new-account-email"
             />
             <Select
               label={t('accounts.locale')}
@@ -58,9 +60,10 @@ export function NewAccountButton() {
               ]}
               allowDeselect={false}
               error={fieldError(create.error, 'locale')}
+              data-testid="new-account-locale"
             />
             <Group justify="flex-end">
-              <Button type="submit" loading={create.isPending}>
+              <Button type="submit" loading={create.isPending} data-testid="new-account-submit">
                 {t('common.create')}
               </Button>
             </Group>

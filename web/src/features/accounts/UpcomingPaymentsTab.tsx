@@ -1,6 +1,6 @@
-import { Select, Table, Text } from '@mantine/core';
+import { Alert, Anchor, Select, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { useParams } from 'react-router-dom';
+import { Link, useParams } from 'react-router-dom';
 import { useCan } from '../../admin/session';
 import type { PaymentMethod, UpcomingPayment } from '../../api/types';
 import { formatDate } from '../../ui/dates';
@@ -10,7 +10,15 @@ import { Money } from '../../ui/Money';
 import { PaymentMethodLabel, usePaymentMethodLabel } from '../../ui/PaymentMethodLabel';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useLocale } from '../../ui/useLocale';
-import { useAccount, useChangeScheduleMethod, usePaymentMethods, useUpcomingPayments } from './api';
+import {
+  useAccount,
+  useChangeScheduleMethod,
+  useLedger,
+  usePaymentMethods,
+  useUpcomingPayments,
+} from './api';
+import { InstallmentPlanForm } from './InstallmentPlanForm';
+import { SubscriptionForm } from './SubscriptionForm';
 
 function MethodSelect(props: { accountId: string; payment: UpcomingPayment; methods: PaymentMethod[] }) {
   const { t } = useTranslation();
@@ -53,40 +61,82 @@ export function UpcomingPaymentsTab() {
 
   if (!upcoming.isSuccess || !currency)
     return <QueryStatus query={upcoming.isSuccess ? account : upcoming} />;
-  if (rows.length === 0) return <Text>{t('upcoming.empty')}</Text>;
   return (
-    <>
-      <Table.ScrollContainer minWidth={700}>
-        <Table striped data-testid="upcoming-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('upcoming.columns.dueDate')}</Table.Th>
-              <Table.Th ta="right">{t('upcoming.columns.amount')}</Table.Th>
-              <Table.Th>{t('upcoming.columns.source')}</Table.Th>
-              <Table.Th>{t('upcoming.columns.method')}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((payment) => (
-              <Table.Tr key={payment.id} data-testid="upcoming-row" data-source-id={payment.sourceId}>
-                <Table.Td>{formatDate(payment.dueDate, locale)}</Table.Td>
-                <Table.Td ta="right">
-                  <Money minor={payment.amount} currency={currency} />
-                </Table.Td>
-                <Table.Td>{t(`upcoming.source.${payment.source}`)}</Table.Td>
-                <Table.Td>
-                  {can('transactions.manage') ? (
-                    <MethodSelect accountId={id} payment={payment} methods={usable} />
-                  ) : (
-                    <PaymentMethodLabel method={payment.paymentMethod} withExpiry />
-                  )}
-                </Table.Td>
+    <Stack>
+      {rows.length === 0 ? (
+        <Text>{t('upcoming.empty')}</Text>
+      ) : (
+        <Table.ScrollContainer minWidth={700}>
+          <Table striped data-testid="upcoming-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('upcoming.columns.dueDate')}</Table.Th>
+                <Table.Th ta="right">{t('upcoming.columns.amount')}</Table.Th>
+                <Table.Th>{t('upcoming.columns.source')}</Table.Th>
+                <Table.Th>{t('upcoming.columns.method')}</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((payment) => (
+                <Table.Tr key={payment.id} data-testid="upcoming-row" data-source-id={payment.sourceId}>
+                  <Table.Td>{formatDate(payment.dueDate, locale)}</Table.Td>
+                  <Table.Td ta="right">
+                    <Money minor={payment.amount} currency={currency} />
+                  </Table.Td>
+                  <Table.Td>{t(`upcoming.source.${payment.source}`)}</Table.Td>
+                  <Table.Td>
+                    {can('transactions.manage') ? (
+                      <MethodSelect accountId={id} payment={payment} methods={usable} />
+                    ) : (
+                      <PaymentMethodLabel method={payment.paymentMethod} withExpiry />
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
       <LoadMore {...upcoming} />
-    </>
+      {can('billing.write') && <NewSchedules accountId={id} currency={currency} methods={methods} />}
+    </Stack>
+  );
+}
+
+/** The forms that add upcoming payments: a subscription, or an installment plan for an open invoice. */
+function NewSchedules(props: {
+  accountId: string;
+  currency: string;
+  methods: ReturnType<typeof usePaymentMethods>;
+}) {
+  const { t } = useTranslation();
+  const ledger = useLedger(props.accountId);
+  const methods = props.methods.data?.pages.flatMap((page) => page.items) ?? [];
+  const documents = ledger.data?.pages.flatMap((page) => page.items) ?? [];
+  if (!props.methods.isSuccess) return <QueryStatus query={props.methods} />;
+  if (methods.length === 0) {
+    return (
+      <Alert color="blue" data-testid="upcoming-no-method">
+        {t('upcoming.noMethod')}{' '}
+        <Anchor component={Link} to={`/accounts/${props.accountId}/wallet`}>
+          {t('payments.openWallet')}
+        </Anchor>
+      </Alert>
+    );
+  }
+  return (
+    <SimpleGrid cols={{ base: 1, lg: 2 }}>
+      <SubscriptionForm accountId={props.accountId} currency={props.currency} methods={methods} />
+      {ledger.isSuccess ? (
+        <InstallmentPlanForm
+          accountId={props.accountId}
+          currency={props.currency}
+          documents={documents}
+          methods={methods}
+        />
+      ) : (
+        <QueryStatus query={ledger} />
+      )}
+    </SimpleGrid>
   );
 }

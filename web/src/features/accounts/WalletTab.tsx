@@ -1,4 +1,4 @@
-import { Badge, Button, Stack, Table, Text } from '@mantine/core';
+import { Badge, Button, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router-dom';
 import { useCan } from '../../admin/session';
@@ -7,6 +7,7 @@ import { PaymentMethodLabel } from '../../ui/PaymentMethodLabel';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { AddCardForm } from './AddCardForm';
 import { usePaymentMethods, useRemoveFromWallet } from './api';
+import { EcheckForm } from './EcheckForm';
 
 export function WalletTab() {
   const { t } = useTranslation();
@@ -70,7 +71,12 @@ export function WalletTab() {
           </Table>
         </Table.ScrollContainer>
       )}
-      {can('billing.write') && <AddCardForm accountId={id} />}
+      {can('billing.write') && (
+        <SimpleGrid cols={{ base: 1, lg: 2 }}>
+          <AddCardForm accountId={id} />
+          <EcheckForm accountId={id} />
+        </SimpleGrid>
+      )}
     </Stack>
   );
 }

@@ -3,10 +3,16 @@ import { api } from '../../api/client';
 import type {
   Account,
   Allocation,
+  InstallmentPlan,
+  Interval,
   LedgerDocument,
   Locale,
   Page,
   PaymentMethod,
+  PaymentMethodKind,
+  PaymentResult,
+  RefundResult,
+  Subscription,
   UpcomingPayment,
 } from '../../api/types';
 
@@ -56,13 +62,24 @@ export const usePaymentMethods = (id: string) =>
 export const useUpcomingPayments = (id: string) =>
   usePagedAll<UpcomingPayment>(id, 'upcoming-payments', `/accounts/${id}/upcoming-payments`);
 
-/** Every write on an account can move its balances, ledger, wallet and schedule: refresh them all. */
-function useAccountWrite<V, R>(id: string, write: (variables: V) => Promise<R>, form = true) {
+/**
+ * Every write on an account can move its balances, ledger, wallet and schedule: refresh them all (and the
+ * Action Center's counts and charts when the write can add a failed transaction).
+ */
+function useAccountWrite<V, R>(
+  id: string,
+  write: (variables: V) => Promise<R>,
+  form = true,
+  options: { silent?: boolean; actionCenter?: boolean } = {},
+) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: write,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: accountKey(id) }),
-    meta: { form },
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: accountKey(id) });
+      if (options.actionCenter) await queryClient.invalidateQueries({ queryKey: ['action-center'] });
+    },
+    meta: { form, silent: options.silent },
   });
 }
 
@@ -82,8 +99,7 @@ export function useUndoAllocation(id: string) {
 
 export type NewDocument =
   | { kind: 'invoices'; body: { amount: number; date: string; reference?: string; description?: string } }
-  | { kind: 'credit-notes'; body: { amount: number; date: string; reason?: string } }
-  | { kind: 'payments'; body: { amount: number; date: string; method: string; invoiceId?: string } };
+  | { kind: 'credit-notes'; body: { amount: number; date: string; reason?: string } };
 
 export function useCreateDocument(id: string) {
   return useAccountWrite(id, (document: NewDocument) =>
@@ -125,5 +141,94 @@ export function useChangeScheduleMethod(id: string) {
         { method: 'PATCH', json: { paymentMethodId } },
       ),
     false,
+  );
+}
+
+export interface NewPayment {
+  amount: number;
+  date: string;
+  method: PaymentMethodKind;
+  paymentMethodId?: string;
+  invoiceId?: string;
+}
+
+/**
+ * Records (cash, cheque, other) or charges (card, eCheck) a payment. The form shows every error itself,
+ * including a 402 decline. One idempotency key per submitted payment, kept for the retries of that one.
+ */
+export function useRecordPayment(id: string) {
+  return useAccountWrite(
+    id,
+    ({ body, idempotencyKey }: { body: NewPayment; idempotencyKey: string }) =>
+      api<PaymentResult>(`/accounts/${id}/payments`, {
+        method: 'POST',
+        json: body,
+        headers: { 'Idempotency-Key': idempotencyKey },
+      }),
+    true,
+    { silent: true },
+  );
+}
+
+export interface NewRefund {
+  amount: number;
+  paymentId: string;
+  date?: string;
+}
+
+/** A refused refund answers 201 with status failed and becomes an Action Center entry. */
+export function useRefund(id: string) {
+  return useAccountWrite(
+    id,
+    ({ body, idempotencyKey }: { body: NewRefund; idempotencyKey: string }) =>
+      api<RefundResult>(`/accounts/${id}/refunds`, {
+        method: 'POST',
+        json: body,
+        headers: { 'Idempotency-Key': idempotencyKey },
+      }),
+    true,
+    { silent: true, actionCenter: true },
+  );
+}
+
+export interface NewBankAccount {
+  routingNumber: string;
+  accountNumber: string;
+  holderName: string;
+  saveToWallet: boolean;
+}
+
+export function useAddBankAccount(id: string) {
+  return useAccountWrite(id, (bank: NewBankAccount) =>
+    api<PaymentMethod>(`/accounts/${id}/payment-methods`, {
+      method: 'POST',
+      json: { type: 'echeck', ...bank },
+    }),
+  );
+}
+
+export interface NewSubscription {
+  amount: number;
+  interval: Interval;
+  startDate: string;
+  paymentMethodId: string;
+  description?: string;
+}
+
+export function useCreateSubscription(id: string) {
+  return useAccountWrite(id, (body: NewSubscription) =>
+    api<Subscription>(`/accounts/${id}/subscriptions`, { method: 'POST', json: body }),
+  );
+}
+
+export interface NewInstallmentPlan {
+  invoiceId: string;
+  paymentMethodId: string;
+  installments: Array<{ dueDate: string; amount: number }>;
+}
+
+export function useCreateInstallmentPlan(id: string) {
+  return useAccountWrite(id, (body: NewInstallmentPlan) =>
+    api<InstallmentPlan>(`/accounts/${id}/installment-plans`, { method: 'POST', json: body }),
   );
 }

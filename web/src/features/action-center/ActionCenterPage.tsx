@@ -1,8 +1,9 @@
-import { Badge, Center, Loader, Tabs, Title } from '@mantine/core';
+import { Badge, Center, Tabs, Title } from '@mantine/core';
 import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useNavigate, useParams } from 'react-router-dom';
 import { useCan } from '../../admin/session';
+import { LoadingIndicator } from '../../ui/LoadingIndicator';
 import { ExpiringCardsTab } from '../expiring-cards/ExpiringCardsTab';
 import { FailedTransactionsTab } from '../failed-transactions/FailedTransactionsTab';
 import { ReconcilableAccountsTab } from '../reconciliation/ReconcilableAccountsTab';
@@ -46,7 +47,7 @@ export function ActionCenterPage() {
       <Suspense
         fallback={
           <Center h={220}>
-            <Loader size="sm" aria-label={t('common.loading')} />
+            <LoadingIndicator label={t('common.loading')} />
           </Center>
         }
       >

@@ -1,10 +1,11 @@
-import { Button, Group, Loader, Progress } from '@mantine/core';
+import { Button, Group, Progress } from '@mantine/core';
 import { IconDownload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FailedTransactionFilters } from '../../api/types';
 import { downloadFile } from '../../ui/download';
 import { notifyError } from '../../ui/errors';
+import { LoadingIndicator } from '../../ui/LoadingIndicator';
 
 type Format = 'csv' | 'xlsx';
 
@@ -48,7 +49,7 @@ export function ExportButtons({ filters }: { filters: FailedTransactionFilters }
       ))}
       {format !== null &&
         (progress === null ? (
-          <Loader size="xs" aria-label={t('failed.downloading')} data-testid="export-progress" />
+          <LoadingIndicator size="xs" label={t('failed.downloading')} testId="export-progress" />
         ) : (
           <Progress
             w={120}

@@ -1,0 +1,185 @@
+import { Alert, Anchor, Button, Group, Paper, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router-dom';
+import { isApiError } from '../../api/client';
+import type { LedgerDocument, MethodType, PaymentMethod, PaymentMethodKind } from '../../api/types';
+import { today } from '../../ui/dates';
+import { errorMessage, fieldError, notifySuccess } from '../../ui/errors';
+import { newIdempotencyKey } from '../../ui/idempotency';
+import { MoneyInput } from '../../ui/MoneyInput';
+import { currencyDigits, parseMoneyInput } from '../../ui/money';
+import { useLocale } from '../../ui/useLocale';
+import { useRecordPayment } from './api';
+import { openDocumentOptions } from './documentOptions';
+import { PaymentMethodSelect } from './MethodSelect';
+
+const METHODS: PaymentMethodKind[] = ['cheque', 'cash', 'other', 'card', 'echeck'];
+const isGateway = (method: PaymentMethodKind): method is MethodType =>
+  method === 'card' || method === 'echeck';
+
+/**
+ * Records a payment received by hand (cash, cheque, other) or charges one through the gateway with one of
+ * the account's cards or bank accounts. Every error shows here, next to the form: field errors by field,
+ * a declined card (402) with its decline code, anything else as one message.
+ */
+export function PaymentForm(props: {
+  accountId: string;
+  documents: LedgerDocument[];
+  methods: PaymentMethod[];
+  currency: string;
+}) {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const record = useRecordPayment(props.accountId);
+  const [amount, setAmount] = useState('');
+  const [amountInvalid, setAmountInvalid] = useState(false);
+  const [date, setDate] = useState(today());
+  const [method, setMethod] = useState<PaymentMethodKind>('cheque');
+  const [paymentMethodId, setPaymentMethodId] = useState<string | null>(null);
+  const [invoiceId, setInvoiceId] = useState<string | null>(null);
+  const invoices = openDocumentOptions(
+    props.documents.filter((document) => document.kind === 'invoice'),
+    t,
+    props.currency,
+    locale,
+  );
+  const gateway = isGateway(method);
+  const usable = gateway ? props.methods.filter((candidate) => candidate.type === method) : [];
+  const error = record.error;
+  const declined = isApiError(error) && error.status === 402;
+  const otherError = error && !declined && (!isApiError(error) || error.fieldErrors.length === 0);
+
+  const chooseMethod = (value: PaymentMethodKind) => {
+    setMethod(value);
+    const first = isGateway(value) ? props.methods.find((candidate) => candidate.type === value) : undefined;
+    setPaymentMethodId(first?.id ?? null);
+    record.reset();
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const minor = parseMoneyInput(amount, currencyDigits(props.currency));
+    setAmountInvalid(minor === null);
+    if (minor === null || (gateway && !paymentMethodId)) return;
+    record.mutate(
+      {
+        body: {
+          amount: minor,
+          date,
+          method,
+          paymentMethodId: gateway ? (paymentMethodId ?? undefined) : undefined,
+          invoiceId: invoiceId ?? undefined,
+        },
+        idempotencyKey: newIdempotencyKey(),
+      },
+      {
+        onSuccess: (result) => {
+          setAmount('');
+          setInvoiceId(null);
+          notifySuccess(t(`payments.${result.status}`));
+        },
+      },
+    );
+  };
+
+  return (
+    <Paper withBorder p="md">
+      <Title order={2} size="h4" mb="sm">
+        {t('payments.title')}
+      </Title>
+      <form onSubmit={submit} noValidate data-testid="payment-form">
+        <Stack>
+          <Group align="flex-start" grow>
+            <MoneyInput
+              label={t('payments.amount')}
+              currency={props.currency}
+              value={amount}
+              onChange={(event) => setAmount(event.currentTarget.value)}
+              required
+              error={(amountInvalid ? t('form.invalidAmount') : undefined) ?? fieldError(error, 'amount')}
+              data-testid="payment-amount"
+            />
+            <TextInput
+              label={t('payments.date')}
+              type="date"
+              value={date}
+              onChange={(event) => setDate(event.currentTarget.value)}
+              required
+              error={fieldError(error, 'date')}
+              data-testid="payment-date"
+            />
+          </Group>
+          <Select
+            label={t('payments.method')}
+            value={method}
+            onChange={(value) => value && chooseMethod(value as PaymentMethodKind)}
+            allowDeselect={false}
+            data={METHODS.map((value) => ({ value, label: t(`payments.methods.${value}`) }))}
+            error={fieldError(error, 'method')}
+            data-testid="payment-method"
+          />
+          {gateway &&
+            (usable.length > 0 ? (
+              <PaymentMethodSelect
+                label={t('payments.paymentMethod')}
+                methods={usable}
+                value={paymentMethodId}
+                onChange={setPaymentMethodId}
+                required
+                error={fieldError(error, 'paymentMethodId')}
+                data-testid="payment-method-id"
+              />
+            ) : (
+              <Text size="sm" data-testid="payment-no-method">
+                {t(method === 'card' ? 'payments.noCard' : 'payments.noEcheck')}{' '}
+                <Anchor component={Link} to={`/accounts/${props.accountId}/wallet`}>
+                  {t('payments.openWallet')}
+                </Anchor>
+              </Text>
+            ))}
+          <Select
+            label={t('payments.invoice')}
+            value={invoiceId}
+            onChange={setInvoiceId}
+            data={invoices}
+            clearable
+            error={fieldError(error, 'invoiceId')}
+            data-testid="payment-invoice"
+          />
+          {declined && (
+            <Alert
+              color="red"
+              title={t('payments.declinedTitle')}
+              role="alert"
+              data-testid="payment-declined"
+            >
+              <Text size="sm">{error.problem.detail}</Text>
+              {error.problem.code && (
+                <Text size="sm" data-testid="payment-decline-code" data-code={error.problem.code}>
+                  {t('payments.declinedCode', { code: error.problem.code })}
+                </Text>
+              )}
+              <Text size="sm">{t('payments.declinedHint')}</Text>
+            </Alert>
+          )}
+          {otherError && (
+            <Alert color="red" title={t('errors.title')} role="alert" data-testid="payment-error">
+              {errorMessage(error)}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button
+              type="submit"
+              loading={record.isPending}
+              disabled={gateway && !paymentMethodId}
+              data-testid="payment-submit"
+            >
+              {gateway ? t('payments.charge') : t('payments.record')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Paper>
+  );
+}

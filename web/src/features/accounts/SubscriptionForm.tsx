@@ -1,0 +1,110 @@
+import { Button, Group, Paper, Select, Stack, TextInput, Title } from '@mantine/core';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Interval, PaymentMethod } from '../../api/types';
+import { today } from '../../ui/dates';
+import { fieldError, notifySuccess } from '../../ui/errors';
+import { MoneyInput } from '../../ui/MoneyInput';
+import { currencyDigits, parseMoneyInput } from '../../ui/money';
+import { useCreateSubscription } from './api';
+import { PaymentMethodSelect } from './MethodSelect';
+
+const INTERVALS: Interval[] = ['month', 'week', 'year'];
+
+export function SubscriptionForm(props: { accountId: string; currency: string; methods: PaymentMethod[] }) {
+  const { t } = useTranslation();
+  const create = useCreateSubscription(props.accountId);
+  const [amount, setAmount] = useState('');
+  const [amountInvalid, setAmountInvalid] = useState(false);
+  const [interval, setPeriod] = useState<Interval>('month');
+  const [startDate, setStartDate] = useState(today());
+  const [paymentMethodId, setPaymentMethodId] = useState<string | null>(null);
+  const [description, setDescription] = useState('');
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const minor = parseMoneyInput(amount, currencyDigits(props.currency));
+    setAmountInvalid(minor === null);
+    if (minor === null || !paymentMethodId) return;
+    create.mutate(
+      { amount: minor, interval, startDate, paymentMethodId, description: description.trim() || undefined },
+      {
+        onSuccess: () => {
+          setAmount('');
+          setDescription('');
+          notifySuccess(t('subscriptions.created'));
+        },
+      },
+    );
+  };
+
+  return (
+    <Paper withBorder p="md">
+      <Title order={2} size="h4" mb="sm">
+        {t('subscriptions.title')}
+      </Title>
+      <form onSubmit={submit} noValidate data-testid="subscription-form">
+        <Stack>
+          <Group align="flex-start" grow>
+            <MoneyInput
+              label={t('subscriptions.amount')}
+              currency={props.currency}
+              value={amount}
+              onChange={(event) => setAmount(event.currentTarget.value)}
+              required
+              error={
+                (amountInvalid ? t('form.invalidAmount') : undefined) ?? fieldError(create.error, 'amount')
+              }
+              data-testid="subscription-amount"
+            />
+            <Select
+              label={t('subscriptions.interval')}
+              value={interval}
+              onChange={(value) => value && setPeriod(value as Interval)}
+              allowDeselect={false}
+              data={INTERVALS.map((value) => ({ value, label: t(`subscriptions.intervals.${value}`) }))}
+              error={fieldError(create.error, 'interval')}
+              data-testid="subscription-interval"
+            />
+            <TextInput
+              label={t('subscriptions.startDate')}
+              type="date"
+              value={startDate}
+              onChange={(event) => setStartDate(event.currentTarget.value)}
+              required
+              error={fieldError(create.error, 'startDate')}
+              data-testid="subscription-start-date"
+            />
+          </Group>
+          <PaymentMethodSelect
+            label={t('subscriptions.paymentMethod')}
+            methods={props.methods}
+            value={paymentMethodId}
+            onChange={setPaymentMethodId}
+            required
+            error={fieldError(create.error, 'paymentMethodId')}
+            data-testid="subscription-method"
+          />
+          <TextInput
+            label={t('subscriptions.description')}
+            value={description}
+            maxLength={500}
+            onChange={(event) => setDescription(event.currentTarget.value)}
+            error={fieldError(create.error, 'description')}
+            data-testid="subscription-description"
+          />
+          <Group justify="flex-end">
+            <Button
+              type="submit"
+              loading={create.isPending}
+              disabled={!paymentMethodId}
+              data-testid="subscription-submit"
+            >
+              {t('subscriptions.submit')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Paper>
+  );
+}
