@@ -130,9 +130,7 @@ describe('errors', () => {
     const repaired = cli(['doctor', '--fix'], env);
     expect(repaired.code, repaired.stderr).toBe(0);
     expect(repaired.stdout).toContain('fixed 1 account summaries');
-    const healthy = cli(['doctor', '--org', organizationId], env);
-    expect(healthy.code).toBe(0);
-    expect(healthy.stdout).toContain('agree with the ledger');
+    expect(repaired.stdout).toContain('agree with the ledger');
     expect(cli(['doctor', '--bogus'], env).code).toBe(2);
-  });
+  }, 240_000);
 });
