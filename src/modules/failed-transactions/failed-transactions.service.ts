@@ -273,16 +273,3 @@ function notOpen(entry: Pick<FailedTransactionRow, 'id' | 'status'>, what: 'retr
     extra: { code: entry.status === 'retrying' ? 'already_retrying' : 'not_open', entryStatus: entry.status },
   });
 }
-
-/**
- * Stands in for the billing core's PaymentsService until it is wired in the container: an attempt then
- * fails loudly (503) instead of pretending money moved.
- */
-export const paymentsNotInstalled: FailedTransactionPayments = {
-  async retryFailedTransaction() {
-    throw new AppError('unavailable', 'Payments are not available in this build');
-  },
-  async payFailedTransaction() {
-    throw new AppError('unavailable', 'Payments are not available in this build');
-  },
-};
