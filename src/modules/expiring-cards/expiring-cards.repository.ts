@@ -67,81 +67,50 @@ export class ExpiringCardsRepository {
     window: ExpiryWindow,
     opts: ListOptions,
   ): Promise<ExpiringCardRow[]> {
-    const cardFilters: SQL[] = [inWindow(organizationId, window)];
-    if (opts.paymentMethodId) cardFilters.push(sql`pm.id = ${opts.paymentMethodId}`);
-    if (opts.unremindedOnly)
-      cardFilters.push(sql`pm.expiry_reminder_for is distinct from ${window.expiryKey}`);
+    const result = await rows<Record<string, unknown>>(db, this.listSql(organizationId, window, opts));
+    return result.map(toRow);
+  }
+
+  /**
+   * The list's SQL (also for the benchmark's EXPLAIN): a range scan of `card_upcoming_payments_list` for the
+   * window month, already in EC3 order, joined to the card and the owner for the page's rows only.
+   */
+  listSql(organizationId: string, window: ExpiryWindow, opts: ListOptions): SQL {
+    const filters: SQL[] = [
+      sql`cu.organization_id = ${organizationId}`,
+      sql`cu.exp_year = ${window.expYear}`,
+      sql`cu.exp_month = ${window.expMonth}`,
+    ];
+    if (opts.paymentMethodId) filters.push(sql`cu.payment_method_id = ${opts.paymentMethodId}`);
+    if (opts.unremindedOnly) filters.push(sql`pm.expiry_reminder_for is distinct from ${window.expiryKey}`);
     const after = opts.after;
-    // Owner names compare byte-wise (COLLATE "C") so the order and the cursor agree on PGlite and PostgreSQL.
-    const keyset = after
-      ? sql`where (pc.next_date > ${after.nextDate}::date or (pc.next_date = ${after.nextDate}::date and
-          (a.owner_name collate "C" > ${after.ownerName} or (a.owner_name collate "C" = ${after.ownerName}
-          and c.id > ${after.paymentMethodId}))))`
-      : sql``;
-    const result = await rows<Record<string, unknown>>(
-      db,
-      sql`with cards as materialized (
-        select pm.id, pm.account_id, pm.brand, pm.last4, pm.exp_month, pm.exp_year, pm.last_reminder_at
-        from payment_methods pm
-        where ${sql.join(cardFilters, sql` and `)}
-      ),
-      upcoming as (
-        select c.id as pm_id, sp.due_date, sp.amount_minor
-        from cards c
-        join subscriptions s on s.organization_id = ${organizationId} and s.payment_method_id = c.id
-        join scheduled_payments sp on sp.organization_id = ${organizationId} and sp.subscription_id = s.id
-        where sp.status = 'scheduled'
-        union all
-        select c.id as pm_id, sp.due_date, sp.amount_minor
-        from cards c
-        join installment_plans ip on ip.organization_id = ${organizationId} and ip.payment_method_id = c.id
-        join scheduled_payments sp on sp.organization_id = ${organizationId} and sp.installment_plan_id = ip.id
-        where sp.status = 'scheduled'
-      ),
-      daily as (
-        select pm_id, due_date, count(*) as n, sum(amount_minor) as amount
-        from upcoming group by pm_id, due_date
-      ),
-      per_card as (
-        select pm_id, sum(n) as cnt, min(due_date) as next_date,
-          (array_agg(amount order by due_date))[1] as next_amount,
-          coalesce(sum(amount) filter (where due_date >= ${window.firstDayAfterExpiry}::date), 0) as at_risk
-        from daily group by pm_id
-      )
-      select c.id as payment_method_id, c.account_id, a.owner_name, a.owner_email, a.locale,
-        c.brand, c.last4, c.exp_month, c.exp_year, c.last_reminder_at,
-        pc.cnt, pc.next_date::text as next_date, pc.next_amount, pc.at_risk
-      from per_card pc
-      join cards c on c.id = pc.pm_id
-      join accounts a on a.organization_id = ${organizationId} and a.id = c.account_id
-      ${keyset}
-      order by pc.next_date, a.owner_name collate "C", c.id
-      limit ${opts.limit}`,
-    );
-    return result.map((r) => ({
-      paymentMethodId: String(r.payment_method_id),
-      accountId: String(r.account_id),
-      ownerName: String(r.owner_name),
-      ownerEmail: String(r.owner_email),
-      ownerLocale: r.locale === 'en-CA' ? 'en-CA' : 'fr-CA',
-      brand: r.brand == null ? 'unknown' : String(r.brand),
-      last4: String(r.last4),
-      expMonth: int(r.exp_month),
-      expYear: int(r.exp_year),
-      lastReminderAt: r.last_reminder_at == null ? null : new Date(r.last_reminder_at as string | Date),
-      count: int(r.cnt),
-      nextDate: String(r.next_date),
-      nextAmount: big(r.next_amount),
-      amountAtRisk: big(r.at_risk),
-    }));
+    // owner_name is COLLATE "C": the order and the cursor agree on PGlite and PostgreSQL.
+    if (after) {
+      filters.push(
+        sql`(cu.next_date, cu.owner_name, cu.payment_method_id) > (${after.nextDate}::date, ${after.ownerName}, ${after.paymentMethodId})`,
+      );
+    }
+    // EC2 is re-checked on the card itself (type, wallet, expiry), whatever the summary says.
+    return sql`select cu.payment_method_id, cu.account_id, cu.owner_name, a.owner_email, a.locale,
+        pm.brand, pm.last4, cu.exp_month, cu.exp_year, pm.last_reminder_at,
+        cu.upcoming_count as cnt, cu.next_date::text as next_date, cu.next_amount_minor as next_amount,
+        cu.at_risk_minor as at_risk
+      from card_upcoming_payments cu
+      join payment_methods pm on pm.organization_id = cu.organization_id and pm.id = cu.payment_method_id
+        and pm.type = 'card' and pm.in_wallet and pm.exp_year = cu.exp_year and pm.exp_month = cu.exp_month
+      join accounts a on a.organization_id = cu.organization_id and a.id = cu.account_id
+      where ${sql.join(filters, sql` and `)}
+      order by cu.next_date, cu.owner_name, cu.payment_method_id
+      limit ${opts.limit}`;
   }
 
   /** How many rows EC1 lists (the Action Center summary). */
   async count(db: Db, organizationId: string, window: ExpiryWindow): Promise<number> {
     const [row] = await rows<{ n: unknown }>(
       db,
-      sql`select count(*) as n from payment_methods pm
-        where ${inWindow(organizationId, window)} and ${paysUpcoming(organizationId, sql`pm.id`)}`,
+      sql`select count(*) as n from card_upcoming_payments cu
+        where cu.organization_id = ${organizationId} and cu.exp_year = ${window.expYear}
+          and cu.exp_month = ${window.expMonth}`,
     );
     return int(row?.n);
   }
@@ -208,4 +177,23 @@ export class ExpiringCardsRepository {
     );
     return claimed.length > 0;
   }
+}
+
+function toRow(r: Record<string, unknown>): ExpiringCardRow {
+  return {
+    paymentMethodId: String(r.payment_method_id),
+    accountId: String(r.account_id),
+    ownerName: String(r.owner_name),
+    ownerEmail: String(r.owner_email),
+    ownerLocale: r.locale === 'en-CA' ? 'en-CA' : 'fr-CA',
+    brand: r.brand == null ? 'unknown' : String(r.brand),
+    last4: String(r.last4),
+    expMonth: int(r.exp_month),
+    expYear: int(r.exp_year),
+    lastReminderAt: r.last_reminder_at == null ? null : new Date(r.last_reminder_at as string | Date),
+    count: int(r.cnt),
+    nextDate: String(r.next_date),
+    nextAmount: big(r.next_amount),
+    amountAtRisk: big(r.at_risk),
+  };
 }

@@ -1,6 +1,7 @@
 // Every table of the product, for Drizzle's typed queries and drizzle-kit's migrations.
 export * from '../../modules/accounts/accounts.table';
 export * from '../../modules/audit/audit.table';
+export * from '../../modules/expiring-cards/expiring-cards.table';
 export * from '../../modules/failed-transactions/failed-transactions.table';
 export * from '../../modules/gateway/gateway.table';
 export * from '../../modules/ledger/ledger.table';

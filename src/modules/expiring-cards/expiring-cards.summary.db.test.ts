@@ -1,0 +1,192 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrg } from '../../../test/factories';
+import { createTestContext, type TestContext } from '../../../test/harness';
+import {
+  insertAccount,
+  insertCard,
+  insertInstallmentPlan,
+  insertSubscription,
+  repoint,
+} from '../../../test/schedule-fixtures';
+import { newId } from '../../lib/ids';
+import { rows } from '../../platform/db/db';
+import { accounts } from '../accounts/accounts.table';
+import { paymentMethods } from '../payment-methods/payment-methods.table';
+import { scheduledPayments } from '../schedules/schedules.table';
+import { cardUpcomingPayments } from './expiring-cards.table';
+
+let t: TestContext;
+
+beforeAll(async () => {
+  t = await createTestContext();
+  await t.c.sandboxClock!.set(new Date('2026-10-15T16:00:00Z'));
+});
+afterAll(async () => t?.close());
+
+const listed = async (organizationId: string) =>
+  (await t.c.expiringCards.list(organizationId, { limit: 50 })).rows.map((r) => ({
+    pm: r.paymentMethodId,
+    name: r.ownerName,
+    count: r.count,
+    nextDate: r.nextDate,
+  }));
+
+/** The trigger-kept rows, and the same rows rebuilt set-based from the source tables: they must agree. */
+async function summaryMatchesRebuild(organizationId: string) {
+  const read = () =>
+    t.c.db
+      .select()
+      .from(cardUpcomingPayments)
+      .where(eq(cardUpcomingPayments.organizationId, organizationId))
+      .orderBy(cardUpcomingPayments.paymentMethodId);
+  const kept = await read();
+  await rows(t.c.db, sql`select ec_rebuild_card_summary(${organizationId})`);
+  expect(await read()).toEqual(kept);
+  return kept;
+}
+
+describe('card_upcoming_payments follows the billing core (EC1–EC3) — happy', () => {
+  it('EC1/EC2: payments paid or withdrawn, the card leaving and re-entering the wallet, the owner renamed', async () => {
+    const org = await createOrg(t.c, { timezone: 'America/Toronto' });
+    const o = org.organizationId;
+    const accountId = await insertAccount(t.c, o, { ownerName: 'Zacharie Zed' });
+    const pm = await insertCard(t.c, o, accountId, { expMonth: 11, expYear: 2026 });
+    const sub = await insertSubscription(t.c, o, accountId, pm, [
+      { dueDate: '2026-10-20', amount: 1000n },
+      { dueDate: '2026-11-20', amount: 1000n },
+    ]);
+    const other = await insertAccount(t.c, o, { ownerName: 'Martin Marchand' });
+    const otherPm = await insertCard(t.c, o, other, { expMonth: 11, expYear: 2026 });
+    await insertInstallmentPlan(t.c, o, other, otherPm, [{ dueDate: '2026-10-20', amount: 500n }]);
+    expect(await listed(o)).toEqual([
+      { pm: otherPm, name: 'Martin Marchand', count: 1, nextDate: '2026-10-20' },
+      { pm, name: 'Zacharie Zed', count: 2, nextDate: '2026-10-20' },
+    ]);
+
+    // The first charge is paid: one upcoming payment left, the next date moves.
+    await t.c.db
+      .update(scheduledPayments)
+      .set({ status: 'paid' })
+      .where(
+        and(eq(scheduledPayments.organizationId, o), eq(scheduledPayments.id, sub.scheduledPaymentIds[0]!)),
+      );
+    expect((await listed(o)).find((r) => r.pm === pm)).toMatchObject({ count: 1, nextDate: '2026-11-20' });
+
+    // The owner is renamed: the name and the order follow.
+    await t.c.db
+      .update(accounts)
+      .set({ ownerName: 'Aline Aubry' })
+      .where(and(eq(accounts.organizationId, o), eq(accounts.id, accountId)));
+    await t.c.db
+      .update(scheduledPayments)
+      .set({ dueDate: '2026-10-20' })
+      .where(
+        and(eq(scheduledPayments.organizationId, o), eq(scheduledPayments.id, sub.scheduledPaymentIds[1]!)),
+      );
+    expect((await listed(o)).map((r) => r.name)).toEqual(['Aline Aubry', 'Martin Marchand']);
+
+    // EC2: out of the wallet, out of the list; back in the wallet, back in the list.
+    const setWallet = (inWallet: boolean) =>
+      t.c.db
+        .update(paymentMethods)
+        .set({ inWallet })
+        .where(and(eq(paymentMethods.organizationId, o), eq(paymentMethods.id, pm)));
+    await setWallet(false);
+    expect((await listed(o)).map((r) => r.pm)).toEqual([otherPm]);
+    await setWallet(true);
+    expect((await listed(o)).map((r) => r.pm)).toEqual([pm, otherPm]);
+
+    // The last payment withdrawn: the card pays nothing upcoming any more.
+    await t.c.db
+      .update(scheduledPayments)
+      .set({ status: 'cancelled' })
+      .where(
+        and(eq(scheduledPayments.organizationId, o), eq(scheduledPayments.id, sub.scheduledPaymentIds[1]!)),
+      );
+    expect((await listed(o)).map((r) => r.pm)).toEqual([otherPm]);
+
+    // Deleted schedules and re-pointed plans leave no stale row.
+    const third = await insertCard(t.c, o, other, { expMonth: 11, expYear: 2026, last4: '0005' });
+    const { subscriptionId } = await insertSubscription(t.c, o, other, third, [
+      { dueDate: '2026-12-01', amount: 10n },
+    ]);
+    await t.c.db
+      .delete(scheduledPayments)
+      .where(
+        and(eq(scheduledPayments.organizationId, o), eq(scheduledPayments.subscriptionId, subscriptionId)),
+      );
+    expect((await listed(o)).map((r) => r.pm)).toEqual([otherPm]);
+    await summaryMatchesRebuild(o);
+  });
+
+  it('the rows kept by the triggers equal a rebuild from the source tables after many changes', async () => {
+    const org = await createOrg(t.c, { timezone: 'America/Toronto' });
+    const o = org.organizationId;
+    const cards: string[] = [];
+    const sources: ({ subscriptionId: string } | { installmentPlanId: string })[] = [];
+    for (let i = 0; i < 6; i++) {
+      const accountId = await insertAccount(t.c, o, { ownerName: `Owner ${i}` });
+      const pm = await insertCard(t.c, o, accountId, {
+        expMonth: 10 + (i % 3),
+        expYear: 2026,
+        inWallet: i !== 5,
+      });
+      cards.push(pm);
+      const due = [
+        { dueDate: `2026-1${i % 3}-0${1 + i}`, amount: BigInt(100 * (i + 1)) },
+        { dueDate: `2027-01-0${1 + i}`, amount: 50n },
+      ];
+      sources.push(
+        i % 2 === 0
+          ? { subscriptionId: (await insertSubscription(t.c, o, accountId, pm, due)).subscriptionId }
+          : {
+              installmentPlanId: (await insertInstallmentPlan(t.c, o, accountId, pm, due)).installmentPlanId,
+            },
+      );
+    }
+    await repoint(t.c, o, sources[0]!, cards[1]!);
+    await repoint(t.c, o, sources[3]!, cards[0]!);
+    await repoint(t.c, o, sources[4]!, cards[5]!);
+    const kept = await summaryMatchesRebuild(o);
+    expect(kept.map((r) => r.paymentMethodId).sort()).toEqual([cards[0], cards[1], cards[2]].sort());
+    expect(kept.find((r) => r.paymentMethodId === cards[1])).toMatchObject({
+      upcomingCount: 4,
+      expMonth: 11,
+      atRiskMinor: 100n, // 2027-01-01 and 2027-01-02 (50 each) fall after November 2026
+    });
+  });
+});
+
+describe('card_upcoming_payments under concurrent writers', () => {
+  it('EC3: twenty transactions adding payments to one card at once leave an exact count (races on PostgreSQL)', async () => {
+    const org = await createOrg(t.c, { timezone: 'America/Toronto' });
+    const o = org.organizationId;
+    const accountId = await insertAccount(t.c, o);
+    const pm = await insertCard(t.c, o, accountId, { expMonth: 11, expYear: 2026 });
+    const { subscriptionId } = await insertSubscription(t.c, o, accountId, pm, [
+      { dueDate: '2026-12-31', amount: 1n },
+    ]);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        t.c.db.transaction(async (tx) => {
+          await tx.insert(scheduledPayments).values({
+            organizationId: o,
+            id: newId('scheduledPayment'),
+            accountId,
+            source: 'subscription',
+            subscriptionId,
+            dueDate: `2026-11-${String(1 + i).padStart(2, '0')}`,
+            amountMinor: 100n,
+            createdAt: new Date(),
+          });
+          // hold the transaction open a little so that the others pile up behind the card's lock
+          await tx.execute(sql`select pg_sleep(0.01)`);
+        }),
+      ),
+    );
+    const [row] = (await t.c.expiringCards.list(o, { limit: 5 })).rows;
+    expect(row).toMatchObject({ count: 21, nextDate: '2026-11-01', nextAmount: 100n, amountAtRisk: 1n });
+    await summaryMatchesRebuild(o);
+  });
+});
