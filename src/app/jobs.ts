@@ -1,3 +1,4 @@
+import { AppError } from '../lib/errors';
 import type { RunnableJob } from '../platform/jobs/registry';
 
 /**
@@ -67,8 +68,11 @@ export function registerJobs(c: {
       try {
         return await c.failedTransactions.runRetry(data.organizationId, data.failedTransactionId);
       } catch (err) {
-        if (ctx.retryCount >= 3 || ctx.jobId === 'inline') {
+        // A refusal (e.g. the scheduled payment was paid meanwhile) will not change on a new try.
+        const refused = err instanceof AppError && err.status < 500;
+        if (refused || ctx.retryCount >= 3 || ctx.jobId === 'inline') {
           await c.failedTransactions.releaseStuckRetry(data.organizationId, data.failedTransactionId);
+          if (refused) return { refused: (err as Error).message };
         }
         throw err;
       }

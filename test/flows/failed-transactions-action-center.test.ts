@@ -151,7 +151,11 @@ describe('failed transactions through the billing core and the sandbox gateway',
     const listed = (await call(t.app, token, 'GET', `${LIST}?limit=200`)).body.items.find(
       (i: any) => i.id === entry.id,
     );
-    expect(listed).toMatchObject({ status: 'open', paidElsewhere: true });
+    expect(listed).toMatchObject({
+      status: 'open',
+      paidElsewhere: true,
+      actions: { retry: false, ignore: true },
+    });
     const after = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${portal}`);
     expect(after.body.failedPayments).toMatchObject([{ id: entry.id, paidElsewhere: true }]);
 

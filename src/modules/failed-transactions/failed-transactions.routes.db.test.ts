@@ -172,7 +172,16 @@ describe('happy', () => {
       });
     });
     const after = await itemOf(e.id);
-    expect(after).toMatchObject({ paidElsewhere: true, status: 'open', actions: { ignore: true } });
+    expect(after).toMatchObject({
+      paidElsewhere: true,
+      status: 'open',
+      actions: { ignore: true, retry: false },
+    });
+    // Retrying would charge the customer twice.
+    expect(after.retryBlockedReason).toBeDefined();
+    const refused = await call(t.app, org.adminToken, 'POST', `${URL}/${e.id}/retry`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('paid_elsewhere');
   });
 
   it('FT3: retry answers 202 retrying at once; success takes the entry off the list', async () => {

@@ -80,6 +80,13 @@ export function presentEntry(listed: ListedEntry, locale: Locale, now: Date) {
 
 export type FailedTransactionItem = ReturnType<typeof presentEntry>;
 
+export type RetryCheck = RetryDecision | { allowed: false; reasonCode: 'paid_elsewhere'; reason: string };
+
+const PAID_ELSEWHERE: Record<Locale, string> = {
+  'en-CA': 'This amount was already collected another way: ignore the entry instead of retrying it.',
+  'fr-CA': 'Ce montant a déjà été perçu autrement : ignorez l’entrée au lieu de la réessayer.',
+};
+
 /** FT7: the invoice the money was for has nothing left open (a refund is never "paid elsewhere"). */
 export function paidElsewhere(listed: Pick<ListedEntry, 'entry' | 'invoiceOpenMinor'>): boolean {
   if (listed.entry.type === 'refund') return false;
@@ -91,8 +98,12 @@ export function paidElsewhere(listed: Pick<ListedEntry, 'entry' | 'invoiceOpenMi
  * that failed. When a subscription or plan now has another method, the retry charges that one, so those
  * blocks no longer apply; the R01/R09 re-presentment limits always do for eCheck returns.
  */
-export function retryCheck(listed: ListedEntry, now: Date, locale: Locale): RetryDecision {
+export function retryCheck(listed: ListedEntry, now: Date, locale: Locale): RetryCheck {
   const { entry } = listed;
+  // FT7: the money was collected another way; a retry would charge the customer twice.
+  if (paidElsewhere(listed)) {
+    return { allowed: false, reasonCode: 'paid_elsewhere', reason: PAID_ELSEWHERE[locale] };
+  }
   const methodChanged =
     (entry.type === 'subscription' || entry.type === 'installment') &&
     listed.currentPaymentMethodId !== null &&
