@@ -1,15 +1,27 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
+import { buildApp } from '../app/app';
 import type { Container } from '../app/container';
 import { createOrganizationWithAdmin } from '../commands';
+import { addDays, todayIn } from '../lib/dates';
+import { newId } from '../lib/ids';
+import { accounts } from '../modules/accounts/accounts.table';
+import { allocations, documents } from '../modules/ledger/ledger.table';
+import { refreshAllReconciliationSummaries } from '../modules/reconciliation/summary';
 import { users } from '../modules/users/users.table';
+import { ACTIVITIES, FIRST_NAMES, LAST_NAMES, prng } from './names';
 
 export const DEMO_EMAIL = 'admin@demo.recoup.local';
 export const DEMO_PASSWORD = 'recoup-demo';
 export const DEMO_ORG_NAME = 'Centre récréatif des Érables';
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 /**
- * Loads the demo organization: an administrator and, as the modules provide them, realistic accounts for
- * every Action Center section. Running it again reuses the organization.
+ * Loads the demo organization: about 2,000 customer accounts of a recreation centre, with subscriptions and
+ * installment plans, a few dozen failed transactions of every type and many reasons (spread over the last
+ * weeks, some recovered), a dozen expiring cards and a few hundred reconcilable accounts. Everything that
+ * moves money goes through the public API and the real jobs on the sandbox gateway; only the fully settled
+ * bulk of the customer base is inserted directly. Running it again reuses the organization.
  */
 export async function loadDemo(c: Container) {
   const [existing] = await c.db
@@ -30,11 +42,534 @@ export async function loadDemo(c: Container) {
           locale: 'fr-CA',
         })
       ).organizationId;
+  const [{ n } = { n: 0 }] = await c.db
+    .select({ n: count() })
+    .from(accounts)
+    .where(eq(accounts.organizationId, organizationId));
+  if (Number(n) === 0) await populate(c, organizationId);
   return { organizationId, email: DEMO_EMAIL, password: DEMO_PASSWORD, organizationName: DEMO_ORG_NAME };
 }
 
 /** True when the database has no organization yet: the first `npm start` loads the demo. */
 export async function isEmpty(c: Container): Promise<boolean> {
-  const ids = await c.organizations.listIds();
-  return ids.length === 0;
+  return (await c.organizations.listIds()).length === 0;
+}
+
+type Api = <T = any>(
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  url: string,
+  body?: unknown,
+) => Promise<T>;
+
+async function populate(c: Container, organizationId: string) {
+  const sandboxClock = c.sandboxClock;
+  if (!sandboxClock)
+    throw new Error(
+      'the demo needs the sandbox (RECOUP_SANDBOX=true): it uses the sandbox gateway and clock',
+    );
+  const app = await buildApp(c, { serveWeb: false, authRateLimit: { max: 1_000_000, timeWindow: 60_000 } });
+  const [admin] = await c.db
+    .select()
+    .from(users)
+    .where(and(eq(users.organizationId, organizationId), eq(sql`lower(${users.email})`, DEMO_EMAIL)));
+  const { token } = await c.auth.issue(admin!, 'bearer', 60 * 60 * 1000);
+  const api: Api = async (method, url, body) => {
+    const res = await app.inject({
+      method,
+      url: `/api/v1${url}`,
+      headers: { authorization: `Bearer ${token}` },
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
+    if (res.statusCode >= 400) throw new Error(`demo: ${method} ${url} → ${res.statusCode} ${res.body}`);
+    return (res.body ? res.json() : null) as never;
+  };
+
+  const realOffset = sandboxClock.clock.getOffset();
+  const start = sandboxClock.clock.now();
+  const org = await c.organizations.get(organizationId);
+  const today = todayIn(org.timezone, start);
+  const rnd = prng(20261125);
+  let serial = 0;
+  const person = () => {
+    const first = rnd.pick(FIRST_NAMES);
+    const last = rnd.pick(LAST_NAMES);
+    serial++;
+    const email = `${first}.${last}.${serial}`
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[^A-Za-z0-9.]/g, '')
+      .toLowerCase();
+    return {
+      ownerName: `${first} ${last}`,
+      ownerEmail: `${email}@example.ca`,
+      locale: rnd.next() < 0.8 ? 'fr-CA' : 'en-CA',
+    };
+  };
+  const account = async () => (await api<{ id: string }>('POST', '/accounts', person())).id;
+  const amount = (min: number, max: number) => rnd.int(min / 5, max / 5) * 5;
+  const card = async (
+    accountId: string,
+    number: string,
+    opts: { exp?: [number, number]; wallet?: boolean } = {},
+  ) =>
+    (
+      await api<{ id: string }>('POST', `/accounts/${accountId}/payment-methods`, {
+        type: 'card',
+        number,
+        expMonth: opts.exp?.[0] ?? rnd.int(1, 12),
+        expYear: opts.exp?.[1] ?? rnd.int(2028, 2031),
+        cvc: number.startsWith('3') ? '1234' : '123',
+        saveToWallet: opts.wallet ?? true,
+      })
+    ).id;
+  const at = async (instant: Date) => sandboxClock.set(instant);
+  const daysAgo = (d: number) => new Date(start.getTime() - d * DAY_MS);
+  const runJob = async (name: 'payments-due' | 'echeck-settlement') =>
+    c.queue.runNow(name, { organizationId });
+
+  await api('PATCH', '/organization', { contactEmail: 'facturation@erables.example.ca' });
+  await peopleOfTheOrganization(api);
+  await settledCustomers(c, organizationId, org.currency, today, 1650, rnd);
+
+  try {
+    await reconcilableCustomers(api, account, amount, today, rnd);
+    await scheduledCustomers(api, account, card, amount, today, rnd);
+    await expiringCards(api, account, card, amount, today, rnd);
+    await failedTransactions(c, api, account, card, amount, rnd, at, daysAgo, runJob, org.timezone);
+  } finally {
+    await sandboxClock.set(new Date(Date.now() + realOffset));
+    await app.close();
+  }
+  await refreshAllReconciliationSummaries(c.db, organizationId, c.clock.now());
+}
+
+async function peopleOfTheOrganization(api: Api) {
+  await api('POST', '/users', {
+    email: 'comptable@demo.recoup.local',
+    name: 'Marc Lapointe',
+    password: DEMO_PASSWORD,
+    role: 'accountant',
+    locale: 'fr-CA',
+  });
+  await api('POST', '/users', {
+    email: 'accueil@demo.recoup.local',
+    name: 'Julie Fortin',
+    password: DEMO_PASSWORD,
+    role: 'staff',
+    locale: 'fr-CA',
+  });
+}
+
+/** The bulk of the customer base: invoiced, paid and fully reconciled. Inserted directly for speed. */
+async function settledCustomers(
+  c: Container,
+  organizationId: string,
+  currency: string,
+  today: string,
+  howMany: number,
+  rnd: ReturnType<typeof prng>,
+) {
+  const now = c.clock.now();
+  for (let offset = 0; offset < howMany; offset += 250) {
+    const accountRows: (typeof accounts.$inferInsert)[] = [];
+    const documentRows: (typeof documents.$inferInsert)[] = [];
+    const allocationRows: (typeof allocations.$inferInsert)[] = [];
+    for (let i = offset; i < Math.min(howMany, offset + 250); i++) {
+      const first = rnd.pick(FIRST_NAMES);
+      const last = rnd.pick(LAST_NAMES);
+      const accountId = newId('account');
+      accountRows.push({
+        organizationId,
+        id: accountId,
+        ownerName: `${first} ${last}`,
+        ownerEmail: `client${i}@example.ca`,
+        locale: rnd.next() < 0.8 ? 'fr-CA' : 'en-CA',
+        createdAt: now,
+      });
+      const amountMinor = BigInt(rnd.int(20, 400) * 500);
+      const date = addDays(today, -rnd.int(5, 300));
+      const invoiceId = newId('invoice');
+      const paymentId = newId('payment');
+      const base = { organizationId, accountId, amountMinor, openMinor: 0n, currency, date, createdAt: now };
+      documentRows.push(
+        {
+          ...base,
+          id: invoiceId,
+          kind: 'invoice',
+          side: 'debit',
+          description: rnd.pick(ACTIVITIES),
+          reference: `F-${10000 + i}`,
+        },
+        {
+          ...base,
+          id: paymentId,
+          kind: 'payment',
+          side: 'credit',
+          method: rnd.next() < 0.5 ? 'cheque' : 'cash',
+        },
+      );
+      allocationRows.push({
+        organizationId,
+        id: newId('allocation'),
+        accountId,
+        creditId: paymentId,
+        debitId: invoiceId,
+        amountMinor,
+        source: 'manual',
+        createdAt: now,
+      });
+    }
+    await c.db.transaction(async (tx) => {
+      await tx.insert(accounts).values(accountRows);
+      await tx.insert(documents).values(documentRows);
+      await tx.insert(allocations).values(allocationRows);
+    });
+  }
+}
+
+/** RA: unapplied credit notes and payments beside open invoices — cancellations, overpayments, oversights. */
+async function reconcilableCustomers(
+  api: Api,
+  account: () => Promise<string>,
+  amount: (min: number, max: number) => number,
+  today: string,
+  rnd: ReturnType<typeof prng>,
+) {
+  for (let i = 0; i < 260; i++) {
+    const accountId = await account();
+    const date = addDays(today, -rnd.int(10, 120));
+    const invoice = (value: number, d = date) =>
+      api('POST', `/accounts/${accountId}/invoices`, {
+        amount: value,
+        date: d,
+        description: rnd.pick(ACTIVITIES),
+      });
+    const kind = i % 5;
+    if (kind <= 1) {
+      // Zero balance: a cancelled service credited for exactly its invoice.
+      const value = amount(2000, 40000);
+      await invoice(value);
+      await api('POST', `/accounts/${accountId}/credit-notes`, {
+        amount: value,
+        date: addDays(date, rnd.int(1, 20)),
+        reason: 'Annulation de services',
+      });
+    } else if (kind === 2) {
+      const value = amount(5000, 60000);
+      await invoice(value);
+      await api('POST', `/accounts/${accountId}/payments`, {
+        amount: Math.round(value / 2 / 5) * 5 || 5,
+        date: addDays(date, 3),
+        method: 'cheque',
+      });
+    } else if (kind === 3) {
+      await invoice(amount(3000, 20000));
+      await invoice(amount(3000, 20000), addDays(date, 30));
+      await api('POST', `/accounts/${accountId}/credit-notes`, {
+        amount: amount(1000, 15000),
+        date: addDays(date, 35),
+        reason: 'Annulation partielle du contrat',
+      });
+    } else {
+      const value = amount(2000, 30000);
+      await invoice(value);
+      await api('POST', `/accounts/${accountId}/payments`, {
+        amount: value + amount(500, 5000),
+        date: addDays(date, 2),
+        method: 'cash',
+      });
+    }
+  }
+}
+
+/** Subscriptions and installment plans on good cards: the accounts' upcoming payments (and RA2's cover). */
+async function scheduledCustomers(
+  api: Api,
+  account: () => Promise<string>,
+  card: (
+    accountId: string,
+    number: string,
+    opts?: { exp?: [number, number]; wallet?: boolean },
+  ) => Promise<string>,
+  amount: (min: number, max: number) => number,
+  today: string,
+  rnd: ReturnType<typeof prng>,
+) {
+  for (let i = 0; i < 50; i++) {
+    const accountId = await account();
+    const methodId = await card(
+      accountId,
+      rnd.pick(['4242424242424242', '5555555555554444', '378282246310005']),
+    );
+    if (i % 2 === 0) {
+      await api('POST', `/accounts/${accountId}/subscriptions`, {
+        amount: amount(2500, 9000),
+        interval: rnd.pick(['month', 'month', 'week', 'year']),
+        startDate: addDays(today, rnd.int(1, 25)),
+        paymentMethodId: methodId,
+        description: rnd.pick(ACTIVITIES),
+      });
+    } else {
+      const total = amount(15000, 60000);
+      const invoice = await api<{ id: string }>('POST', `/accounts/${accountId}/invoices`, {
+        amount: total,
+        date: today,
+        description: rnd.pick(ACTIVITIES),
+      });
+      const parts = 3;
+      const each = Math.floor(total / parts);
+      await api('POST', `/accounts/${accountId}/installment-plans`, {
+        invoiceId: invoice.id,
+        paymentMethodId: methodId,
+        installments: Array.from({ length: parts }, (_, k) => ({
+          dueDate: addDays(today, 7 + 30 * k),
+          amount: k === 0 ? total - each * (parts - 1) : each,
+        })),
+      });
+      if (i % 5 === 1) {
+        // A credit beside an invoice the plan fully covers: not reconcilable (RA2).
+        await api('POST', `/accounts/${accountId}/credit-notes`, {
+          amount: amount(1000, 5000),
+          date: today,
+          reason: 'Rabais familial',
+        });
+      }
+    }
+  }
+}
+
+/** EC: cards saved in the wallet that expire next month while they still pay upcoming payments. */
+async function expiringCards(
+  api: Api,
+  account: () => Promise<string>,
+  card: (
+    accountId: string,
+    number: string,
+    opts?: { exp?: [number, number]; wallet?: boolean },
+  ) => Promise<string>,
+  amount: (min: number, max: number) => number,
+  today: string,
+  rnd: ReturnType<typeof prng>,
+) {
+  const [year, month] = today.split('-').map(Number) as [number, number];
+  const next: [number, number] = month === 12 ? [1, year + 1] : [month + 1, year];
+  for (let i = 0; i < 15; i++) {
+    const accountId = await account();
+    // Three of them are not in the wallet: they never appear (EC2).
+    const methodId = await card(accountId, rnd.pick(['4242424242424242', '5555555555554444']), {
+      exp: next,
+      wallet: i >= 3,
+    });
+    if (i % 2 === 0) {
+      await api('POST', `/accounts/${accountId}/subscriptions`, {
+        amount: amount(3000, 8000),
+        interval: 'month',
+        startDate: addDays(today, rnd.int(2, 20)),
+        paymentMethodId: methodId,
+        description: rnd.pick(ACTIVITIES),
+      });
+    } else {
+      const total = amount(20000, 45000);
+      const invoice = await api<{ id: string }>('POST', `/accounts/${accountId}/invoices`, {
+        amount: total,
+        date: today,
+        description: rnd.pick(ACTIVITIES),
+      });
+      const each = Math.floor(total / 3);
+      await api('POST', `/accounts/${accountId}/installment-plans`, {
+        invoiceId: invoice.id,
+        paymentMethodId: methodId,
+        installments: [0, 1, 2].map((k) => ({
+          dueDate: addDays(today, 10 + 31 * k),
+          amount: k === 0 ? total - each * 2 : each,
+        })),
+      });
+    }
+  }
+}
+
+const DECLINING_CARDS: Record<string, string> = {
+  card_declined: '4000000000000002',
+  insufficient_funds: '4000000000009995',
+  expired_card: '4000000000000069',
+  processing_error: '4000000000000119',
+  lost_card: '4000000000009987',
+  stolen_card: '4000000000009979',
+};
+const FORCED_DECLINES = [
+  'do_not_honor',
+  'try_again_later',
+  'incorrect_cvc',
+  'card_velocity_exceeded',
+  'generic_decline',
+];
+const RETURN_ACCOUNTS = ['999001', '999002', '999003', '999004', '999007', '999009', '999010', '999016'];
+
+/** FT: failures of every type and many reasons, spread over the last weeks; a few recovered or paid elsewhere. */
+async function failedTransactions(
+  c: Container,
+  api: Api,
+  account: () => Promise<string>,
+  card: (
+    accountId: string,
+    number: string,
+    opts?: { exp?: [number, number]; wallet?: boolean },
+  ) => Promise<string>,
+  amount: (min: number, max: number) => number,
+  rnd: ReturnType<typeof prng>,
+  at: (instant: Date) => Promise<Date>,
+  daysAgo: (d: number) => Date,
+  runJob: (name: 'payments-due' | 'echeck-settlement') => Promise<unknown>,
+  timeZone: string,
+) {
+  const decline = async (accountId: string) => {
+    const codes = [...Object.keys(DECLINING_CARDS), ...FORCED_DECLINES];
+    const code = rnd.pick(codes);
+    const number = DECLINING_CARDS[code] ?? '4242424242424242';
+    const methodId = await card(accountId, number);
+    if (!DECLINING_CARDS[code])
+      await api('POST', `/sandbox/payment-methods/${methodId}/next-outcome`, { outcome: code });
+    return { methodId };
+  };
+
+  // Subscriptions and installments that fail when their charge comes due.
+  for (let i = 0; i < 26; i++) {
+    const day = daysAgo(rnd.int(1, 26));
+    await at(day);
+    const date = todayIn(timeZone, day);
+    const accountId = await account();
+    const { methodId } = await decline(accountId);
+    if (i % 2 === 0) {
+      await api('POST', `/accounts/${accountId}/subscriptions`, {
+        amount: amount(3000, 9000),
+        interval: 'month',
+        startDate: date,
+        paymentMethodId: methodId,
+        description: rnd.pick(ACTIVITIES),
+      });
+    } else {
+      const total = amount(18000, 48000);
+      const invoice = await api<{ id: string }>('POST', `/accounts/${accountId}/invoices`, {
+        amount: total,
+        date,
+        description: rnd.pick(ACTIVITIES),
+      });
+      const each = Math.floor(total / 3);
+      await api('POST', `/accounts/${accountId}/installment-plans`, {
+        invoiceId: invoice.id,
+        paymentMethodId: methodId,
+        installments: [0, 1, 2].map((k) => ({
+          dueDate: addDays(date, 30 * k),
+          amount: k === 0 ? total - each * 2 : each,
+        })),
+      });
+    }
+    await runJob('payments-due');
+  }
+
+  // eCheck payments returned by the customer's bank two business days later.
+  for (const accountNumber of RETURN_ACCOUNTS) {
+    const presented = rnd.int(6, 24);
+    await at(daysAgo(presented));
+    const accountId = await account();
+    const date = todayIn(timeZone, daysAgo(presented));
+    const invoice = await api<{ id: string }>('POST', `/accounts/${accountId}/invoices`, {
+      amount: amount(5000, 30000),
+      date,
+      description: rnd.pick(ACTIVITIES),
+    });
+    const bank = await api<{ id: string }>('POST', `/accounts/${accountId}/payment-methods`, {
+      type: 'echeck',
+      routingNumber: '021000021',
+      accountNumber,
+      holderName: 'Titulaire du compte',
+      saveToWallet: true,
+    });
+    const open = (
+      await api<{ items: { id: string; openAmount: number }[] }>('GET', `/accounts/${accountId}/ledger`)
+    ).items.find((d) => d.id === invoice.id)!;
+    await api('POST', `/accounts/${accountId}/payments`, {
+      amount: open.openAmount,
+      date,
+      method: 'echeck',
+      paymentMethodId: bank.id,
+      invoiceId: invoice.id,
+    });
+    await at(daysAgo(presented - 4));
+    await runJob('echeck-settlement');
+  }
+
+  // Card refunds refused because the merchant account lacked funds.
+  for (let i = 0; i < 6; i++) {
+    const day = daysAgo(rnd.int(1, 20));
+    await at(day);
+    const date = todayIn(timeZone, day);
+    const accountId = await account();
+    const methodId = await card(accountId, '4242424242424242');
+    const value = amount(5000, 20000);
+    const invoice = await api<{ id: string }>('POST', `/accounts/${accountId}/invoices`, {
+      amount: value,
+      date,
+      description: rnd.pick(ACTIVITIES),
+    });
+    const payment = await api<{ id: string }>('POST', `/accounts/${accountId}/payments`, {
+      amount: value,
+      date,
+      method: 'card',
+      paymentMethodId: methodId,
+      invoiceId: invoice.id,
+    });
+    await api('PUT', '/sandbox/merchant-balance', { amount: 0 });
+    await api('POST', `/accounts/${accountId}/refunds`, {
+      amount: Math.round(value / 2 / 5) * 5,
+      paymentId: payment.id,
+      date,
+    });
+    await api('PUT', '/sandbox/merchant-balance', { amount: 5_000_000 });
+  }
+
+  // A few recoveries (the customer fixed their card; the retry succeeded) and payments made elsewhere (FT7).
+  await at(daysAgo(0));
+  const entries = await api<{
+    items: { id: string; accountId: string; type: string; actions: { retry: boolean } }[];
+  }>('GET', '/action-center/failed-transactions?limit=200');
+  const retryable = entries.items.filter(
+    (e) => e.actions.retry && (e.type === 'subscription' || e.type === 'installment'),
+  );
+  for (const entry of retryable.slice(0, 5)) {
+    const methodId = await card(entry.accountId, '4242424242424242');
+    const upcoming = await api<{ items: { source: string; sourceId: string }[] }>(
+      'GET',
+      `/accounts/${entry.accountId}/upcoming-payments`,
+    );
+    for (const u of upcoming.items) {
+      await api(
+        'PATCH',
+        u.source === 'subscription' ? `/subscriptions/${u.sourceId}` : `/installment-plans/${u.sourceId}`,
+        { paymentMethodId: methodId },
+      );
+    }
+    const sources = await api<{ items: { source: string; sourceId: string }[] }>(
+      'GET',
+      `/accounts/${entry.accountId}/upcoming-payments`,
+    );
+    if (sources.items.length === 0) continue;
+    await api('POST', `/action-center/failed-transactions/${entry.id}/retry`);
+  }
+  await c.queue.drain({ timeoutMs: 120_000 });
+  for (const entry of retryable.slice(5, 8)) {
+    const ledger = await api<{ items: { id: string; kind: string; openAmount: number }[] }>(
+      'GET',
+      `/accounts/${entry.accountId}/ledger`,
+    );
+    const openInvoice = ledger.items.find((d) => d.kind === 'invoice' && d.openAmount > 0);
+    if (openInvoice) {
+      await api('POST', `/accounts/${entry.accountId}/payments`, {
+        amount: openInvoice.openAmount,
+        date: todayIn(timeZone, daysAgo(0)),
+        method: 'cheque',
+        invoiceId: openInvoice.id,
+      });
+    }
+  }
 }

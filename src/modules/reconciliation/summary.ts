@@ -132,3 +132,41 @@ function countedDebitsRaw() {
     where d.organization_id = a.organization_id and d.account_id = a.id
       and d.side = 'debit' and d.status = 'posted' and d.open_minor > 0`;
 }
+
+/**
+ * The bulk summary refresh: RA1–RA3 with RA2's cover for every account of an organization, in one statement
+ * (bulk loads — the demo, benchmarks — and the doctor's repair of a whole organization).
+ */
+export async function refreshAllReconciliationSummaries(db: Db, org: string, now: Date) {
+  await db.execute(sql`
+    with cover as (
+      select x.invoice_id, sum(x.amount) as amount from (
+        select invoice_id, amount_minor as amount from scheduled_payments
+         where organization_id = ${org} and status = 'scheduled' and invoice_id is not null
+        union all
+        select for_invoice_id, amount_minor from documents
+         where organization_id = ${org} and status = 'pending' and for_invoice_id is not null
+      ) x group by x.invoice_id
+    ), counted as (
+      select d.account_id, d.side,
+             case when d.side = 'debit' then greatest(d.open_minor - coalesce(c.amount, 0), 0) else d.open_minor end as counted
+      from documents d left join cover c on d.kind = 'invoice' and c.invoice_id = d.id
+      where d.organization_id = ${org} and d.status = 'posted' and d.open_minor > 0
+    ), per as (
+      select account_id,
+        count(*) filter (where side = 'debit' and counted > 0)::int as dc,
+        coalesce(sum(counted) filter (where side = 'debit'), 0)::bigint as dm,
+        count(*) filter (where side = 'credit')::int as cc,
+        coalesce(sum(counted) filter (where side = 'credit'), 0)::bigint as cm
+      from counted group by account_id
+    )
+    insert into account_reconciliation
+      (organization_id, account_id, owner_name, owner_sort, debit_count, debit_minor, credit_count, credit_minor, updated_at)
+    select a.organization_id, a.id, a.owner_name, ${ownerSortSql(sql`a.owner_name`)},
+           coalesce(p.dc, 0), coalesce(p.dm, 0), coalesce(p.cc, 0), coalesce(p.cm, 0), ${now.toISOString()}::timestamptz
+    from accounts a left join per p on p.account_id = a.id
+    where a.organization_id = ${org}
+    on conflict (organization_id, account_id) do update set
+      debit_count = excluded.debit_count, debit_minor = excluded.debit_minor,
+      credit_count = excluded.credit_count, credit_minor = excluded.credit_minor, updated_at = excluded.updated_at`);
+}
