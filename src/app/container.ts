@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../lib/clock';
-import { ActionCenterService } from '../modules/action-center/action-center.service';
 import { AccountsService } from '../modules/accounts/accounts.service';
+import { ActionCenterService } from '../modules/action-center/action-center.service';
 import { AuditService } from '../modules/audit/audit.service';
 import { ExpiringCardsService } from '../modules/expiring-cards/expiring-cards.service';
 import { FailedTransactionNotices } from '../modules/failed-transactions/failed-transactions.notices';
@@ -149,6 +149,8 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     organizations,
     failedTransactions: failedTransactions.repository,
     payments,
+    paymentMethods,
+    schedules,
     audit,
   });
 

@@ -154,12 +154,21 @@ describe('happy', () => {
 
     const audit = await t.c.audit.list(O(), { limit: 10, subjectId: c.subscriptionId! });
     expect(audit[0]).toMatchObject({
-      action: 'subscription.payment_method_changed',
+      action: 'payment_method.changed',
       actorId: null,
-      details: { via: 'portal', paymentMethodId: res.body.id },
+      details: { from: c.card, to: res.body.id },
     });
     const planAudit = await t.c.audit.list(O(), { limit: 10, subjectId: plan.installmentPlanId! });
-    expect(planAudit[0]).toMatchObject({ action: 'installment_plan.payment_method_changed', actorId: null });
+    expect(planAudit[0]).toMatchObject({ action: 'payment_method.changed', actorId: null });
+    const portalAudit = await t.c.audit.list(O(), { limit: 10, subjectId: res.body.id });
+    expect(portalAudit.find((a) => a.action === 'portal.card_saved')).toMatchObject({
+      actorId: null,
+      details: {
+        via: 'portal',
+        subscriptions: [c.subscriptionId],
+        installmentPlans: [plan.installmentPlanId],
+      },
+    });
     // FT5 + FT12: the entry's hard-decline block would no longer apply, and the admin list can retry.
     const session = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${tokenFor(c.accountId)}`);
     expect(session.body.cards.map((x: any) => x.id)).toContain(res.body.id);
@@ -205,6 +214,8 @@ describe('happy', () => {
       organizations: t.c.organizations,
       failedTransactions: t.c.failedTransactions.repository,
       payments,
+      paymentMethods: t.c.paymentMethods,
+      schedules: t.c.schedules,
       audit: t.c.audit,
     });
     const token = decodeURIComponent(tokenFor(c.accountId));
@@ -236,6 +247,8 @@ describe('happy', () => {
         ...payments,
         payFailedTransaction: async () => ({ status: 'failed', code: 'card_declined' }),
       },
+      paymentMethods: t.c.paymentMethods,
+      schedules: t.c.schedules,
       audit: t.c.audit,
     });
     expect(await declining.pay(token, { failedTransactionId: c.entryId, paymentMethodId: c.card })).toEqual({
@@ -297,7 +310,7 @@ describe('errors', () => {
       },
     );
     expect(bad.status).toBe(400);
-    expect(bad.body.errors[0].field).toBe('number');
+    expect(bad.body.errors[0].field).toBe('body.number');
     const extra = await call(
       t.app,
       null,

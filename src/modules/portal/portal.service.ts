@@ -1,7 +1,6 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { AppError, notFound } from '../../lib/errors';
-import { newId } from '../../lib/ids';
 import type { Db } from '../../platform/db/db';
 import type { AuditService } from '../audit/audit.service';
 import type { FailedTransactionsRepository } from '../failed-transactions/failed-transactions.repository';
@@ -10,9 +9,11 @@ import {
   paidElsewhere,
 } from '../failed-transactions/failed-transactions.service';
 import { failureMessage, normalizeLocale } from '../gateway/failure-codes';
-import { type CardInput, tokenizeCard } from '../gateway/sandbox-instruments';
+import type { CardInput } from '../gateway/sandbox-instruments';
 import type { OrganizationsService } from '../organizations/organizations.service';
+import type { PaymentMethodsService } from '../payment-methods/payment-methods.service';
 import { paymentMethods } from '../payment-methods/payment-methods.table';
+import type { SchedulesService } from '../schedules/schedules.service';
 import { installmentPlans, subscriptions } from '../schedules/schedules.table';
 import type { PortalClaims, PortalTokens } from './portal-token';
 
@@ -40,6 +41,8 @@ export class PortalService {
       organizations: OrganizationsService;
       failedTransactions: FailedTransactionsRepository;
       payments: FailedTransactionPayments;
+      paymentMethods: PaymentMethodsService;
+      schedules: SchedulesService;
       audit: AuditService;
     },
   ) {}
@@ -99,93 +102,75 @@ export class PortalService {
   }
 
   /**
-   * Saves a new card in the owner's wallet (sandbox tokenisation) and makes it the method of the account's
-   * active subscriptions and plans that were paid by a card, so the next charge and a retry use it (FT5).
+   * Saves a new card in the owner's wallet and makes it the method of the account's active subscriptions
+   * and plans that were paid by a card, so the next charge and a retry use it (FT5). The card and each
+   * change go through the billing core's services (their own transactions and audit entries); the portal
+   * adds one audit entry naming what it did, with no actor (`via: portal`).
    */
   async saveCard(token: string, input: CardInput) {
     const claims = await this.claims(token);
     const { organizationId, accountId } = claims;
-    const org = await this.deps.organizations.get(organizationId);
-    const now = this.deps.clock.now();
-    const card = tokenizeCard(input, { now, timeZone: org.timezone });
-    return this.deps.db.transaction(async (tx) => {
-      const [pm] = await tx
-        .insert(paymentMethods)
-        .values({
-          organizationId,
-          id: newId('paymentMethod'),
-          accountId,
-          type: 'card',
-          brand: card.brand,
-          last4: card.last4,
-          expMonth: card.expMonth,
-          expYear: card.expYear,
-          gatewayToken: card.token,
-          inWallet: true,
-          createdAt: now,
-        })
-        .returning();
-      const created = pm!;
-      const via = { via: 'portal', purpose: claims.purpose };
-      await this.deps.audit.record(tx, {
+    const created = await this.deps.paymentMethods.create(organizationId, null, accountId, {
+      type: 'card',
+      ...input,
+      saveToWallet: true,
+    });
+    const cardIds = this.deps.db
+      .select({ id: paymentMethods.id })
+      .from(paymentMethods)
+      .where(
+        and(
+          eq(paymentMethods.organizationId, organizationId),
+          eq(paymentMethods.accountId, accountId),
+          eq(paymentMethods.type, 'card'),
+          ne(paymentMethods.id, created.id),
+        ),
+      );
+    const subs = await this.deps.db
+      .select({ id: subscriptions.id })
+      .from(subscriptions)
+      .where(
+        and(
+          eq(subscriptions.organizationId, organizationId),
+          eq(subscriptions.accountId, accountId),
+          eq(subscriptions.status, 'active'),
+          inArray(subscriptions.paymentMethodId, cardIds),
+        ),
+      );
+    const plans = await this.deps.db
+      .select({ id: installmentPlans.id })
+      .from(installmentPlans)
+      .where(
+        and(
+          eq(installmentPlans.organizationId, organizationId),
+          eq(installmentPlans.accountId, accountId),
+          eq(installmentPlans.status, 'active'),
+          inArray(installmentPlans.paymentMethodId, cardIds),
+        ),
+      );
+    for (const { id } of subs) {
+      await this.deps.schedules.changeSubscriptionMethod(organizationId, null, id, created.id);
+    }
+    for (const { id } of plans) {
+      await this.deps.schedules.changePlanMethod(organizationId, null, id, created.id);
+    }
+    await this.deps.db.transaction((tx) =>
+      this.deps.audit.record(tx, {
         organizationId,
         actorId: null,
-        action: 'payment_method.created',
+        action: 'portal.card_saved',
         subjectType: 'payment_method',
         subjectId: created.id,
-        details: { ...via, accountId, brand: created.brand, last4: created.last4, inWallet: true },
-      });
-      const cardIds = tx
-        .select({ id: paymentMethods.id })
-        .from(paymentMethods)
-        .where(
-          and(
-            eq(paymentMethods.organizationId, organizationId),
-            eq(paymentMethods.accountId, accountId),
-            eq(paymentMethods.type, 'card'),
-          ),
-        );
-      const subs = await tx
-        .update(subscriptions)
-        .set({ paymentMethodId: created.id })
-        .where(
-          and(
-            eq(subscriptions.organizationId, organizationId),
-            eq(subscriptions.accountId, accountId),
-            eq(subscriptions.status, 'active'),
-            inArray(subscriptions.paymentMethodId, cardIds),
-          ),
-        )
-        .returning({ id: subscriptions.id });
-      const plans = await tx
-        .update(installmentPlans)
-        .set({ paymentMethodId: created.id })
-        .where(
-          and(
-            eq(installmentPlans.organizationId, organizationId),
-            eq(installmentPlans.accountId, accountId),
-            eq(installmentPlans.status, 'active'),
-            inArray(installmentPlans.paymentMethodId, cardIds),
-          ),
-        )
-        .returning({ id: installmentPlans.id });
-      for (const [subjectType, changed] of [
-        ['subscription', subs],
-        ['installment_plan', plans],
-      ] as const) {
-        for (const { id } of changed) {
-          await this.deps.audit.record(tx, {
-            organizationId,
-            actorId: null,
-            action: `${subjectType}.payment_method_changed`,
-            subjectType,
-            subjectId: id,
-            details: { ...via, paymentMethodId: created.id },
-          });
-        }
-      }
-      return presentCard(created);
-    });
+        details: {
+          via: 'portal',
+          purpose: claims.purpose,
+          accountId,
+          subscriptions: subs.map((x) => x.id),
+          installmentPlans: plans.map((x) => x.id),
+        },
+      }),
+    );
+    return presentCard(created);
   }
 
   /** The owner pays a failed amount (FT7: the entry stays, flagged paidElsewhere, until someone ignores it). */
