@@ -1,11 +1,18 @@
 import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
 import '@mantine/charts/styles.css';
-import { type CSSVariablesResolver, createTheme, MantineProvider } from '@mantine/core';
+import {
+  CloseButton,
+  type CloseButtonProps,
+  type CSSVariablesResolver,
+  createTheme,
+  MantineProvider,
+} from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClientProvider } from '@tanstack/react-query';
-import { StrictMode } from 'react';
+import { StrictMode, useMemo } from 'react';
 import { createRoot } from 'react-dom/client';
+import { useTranslation } from 'react-i18next';
 import { BrowserRouter } from 'react-router-dom';
 import { AppRoutes } from './AppRoutes';
 import { queryClient } from './api/queryClient';
@@ -19,17 +26,42 @@ i18n.on('languageChanged', () => {
   });
 });
 
-const theme = createTheme({ primaryColor: 'indigo', primaryShade: 8 });
+/**
+ * Mantine's close buttons (modals, notifications, clearable fields) are icons without a name (axe:
+ * button-name): every one gets "Close" in the viewer's language, so the theme follows the language.
+ */
+function useTheme() {
+  const { t } = useTranslation();
+  return useMemo(
+    () =>
+      createTheme({
+        primaryColor: 'indigo',
+        primaryShade: 8,
+        components: {
+          // aria-label is passed on to the button element, though CloseButtonProps does not list it.
+          CloseButton: CloseButton.extend({
+            defaultProps: { 'aria-label': t('common.close') } as Partial<CloseButtonProps>,
+          }),
+        },
+      }),
+    [t],
+  );
+}
 
-// Mantine's default dimmed grey is below WCAG AA contrast on white for small text.
+// Mantine's default dimmed grey is below WCAG AA contrast on white for small text, and so is the text of
+// light orange alerts and badges (orange.9 on orange.1, 3.6:1): a darker orange reaches 5.4:1.
 const resolver: CSSVariablesResolver = () => ({
   variables: {},
-  light: { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)' },
+  light: {
+    '--mantine-color-dimmed': 'var(--mantine-color-gray-7)',
+    '--mantine-color-orange-light-color': '#a8400e',
+  },
   dark: {},
 });
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
+function App() {
+  const theme = useTheme();
+  return (
     <MantineProvider theme={theme} cssVariablesResolver={resolver}>
       <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
@@ -38,5 +70,11 @@ createRoot(document.getElementById('root')!).render(
         </BrowserRouter>
       </QueryClientProvider>
     </MantineProvider>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
   </StrictMode>,
 );

@@ -12,6 +12,8 @@ export interface Problem {
   retryAfter?: string;
   /** A declined payment (402): the gateway's decline code. */
   code?: string;
+  /** A refund larger than what is left on the payment (422): what is left, in minor units. */
+  refundableAmount?: number;
 }
 
 export interface Page<T> {

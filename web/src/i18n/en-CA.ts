@@ -268,6 +268,9 @@ export const enCA = {
     payment: 'Payment {{reference}} of {{amount}} on {{date}}',
     amount: 'Amount to refund',
     refundable: 'At most {{amount}} is left to refund on this payment.',
+    atMost: 'At most {{amount}} can still be refunded on this payment.',
+    nothingLeft:
+      'Nothing is left to refund on this payment (a failed refund of it may be waiting in the Action Center).',
     date: 'Date',
     submit: 'Refund',
     succeeded: 'The refund went through.',

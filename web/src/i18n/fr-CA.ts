@@ -272,6 +272,9 @@ export const frCA: Resources = {
     payment: 'Paiement {{reference}} de {{amount}} du {{date}}',
     amount: 'Montant à rembourser',
     refundable: 'Il reste au plus {{amount}} à rembourser sur ce paiement.',
+    atMost: 'Au plus {{amount}} peut encore être remboursé sur ce paiement.',
+    nothingLeft:
+      'Il ne reste rien à rembourser sur ce paiement (un remboursement échoué peut l’attendre dans le Centre d’action).',
     date: 'Date',
     submit: 'Rembourser',
     succeeded: 'Le remboursement a réussi.',

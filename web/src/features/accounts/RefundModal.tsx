@@ -53,7 +53,16 @@ export function RefundModal(props: {
   const reference = props.payment.reference ?? props.payment.id;
   const money = (minor: number) => formatMoney(minor, props.currency, locale);
   const error = refund.error;
-  const generalError = error && (!isApiError(error) || error.fieldErrors.length === 0);
+  // More than is left (e.g. a failed refund of this payment still waits in the Action Center): say how much.
+  const left = isApiError(error) ? error.problem.refundableAmount : undefined;
+  const tooMuch =
+    left === undefined
+      ? undefined
+      : left > 0
+        ? t('refunds.atMost', { amount: money(left) })
+        : t('refunds.nothingLeft');
+  const generalError =
+    error && tooMuch === undefined && (!isApiError(error) || error.fieldErrors.length === 0);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -112,7 +121,11 @@ export function RefundModal(props: {
               onChange={(event) => setAmount(event.currentTarget.value)}
               required
               data-autofocus
-              error={(amountInvalid ? t('form.invalidAmount') : undefined) ?? fieldError(error, 'amount')}
+              error={
+                (amountInvalid ? t('form.invalidAmount') : undefined) ??
+                tooMuch ??
+                fieldError(error, 'amount')
+              }
               data-testid="refund-amount"
             />
             <TextInput

@@ -7,7 +7,8 @@ import { QueryStatus } from '../../ui/QueryStatus';
 import { useLocale } from '../../ui/useLocale';
 import { useCharts } from './api';
 
-const LABEL_CHARACTERS = 26;
+// About two lines of the axis' 170 px: recharts wraps a tick label to the axis width.
+const LABEL_CHARACTERS = 40;
 
 /** Shortens a reason message for an axis label, at a word boundary where one is close, with an ellipsis. */
 export function truncateLabel(text: string, max = LABEL_CHARACTERS): string {
@@ -41,7 +42,7 @@ export function ActionCenterCharts() {
         ) : (
           <>
             <BarChart
-              h={Math.max(180, 40 + byReason.length * 32)}
+              h={Math.max(180, 50 + byReason.length * 40)}
               data={byReason}
               dataKey="code"
               orientation="vertical"
