@@ -13,6 +13,7 @@ export const PROBLEMS = {
   conflict: { status: 409, title: 'Conflict' },
   idempotency_conflict: { status: 409, title: 'Idempotency key reused with another request' },
   payload_too_large: { status: 413, title: 'Request body too large' },
+  uri_too_long: { status: 414, title: 'URI too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   business_rule: { status: 422, title: 'Business rule broken' },
   too_many_requests: { status: 429, title: 'Too many requests' },

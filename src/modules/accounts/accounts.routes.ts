@@ -48,7 +48,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/accounts',
     {
-      preHandler: guard.require('billing.write'),
+      onRequest: guard.require('billing.write'),
       schema: {
         operationId: 'createAccount',
         tags: ['accounts'],
@@ -70,7 +70,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/accounts',
     {
-      preHandler: guard.require('action_center.view'),
+      onRequest: guard.require('action_center.view'),
       schema: {
         operationId: 'listAccounts',
         tags: ['accounts'],
@@ -106,7 +106,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/accounts/:id',
     {
-      preHandler: guard.require('action_center.view'),
+      onRequest: guard.require('action_center.view'),
       schema: {
         operationId: 'getAccount',
         tags: ['accounts'],
@@ -124,7 +124,7 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<{
   app.patch(
     '/accounts/:id',
     {
-      preHandler: guard.require('billing.write'),
+      onRequest: guard.require('billing.write'),
       schema: {
         operationId: 'updateAccount',
         tags: ['accounts'],

@@ -34,7 +34,7 @@ export const actionCenterRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/action-center/summary',
     {
-      preHandler: guard.require('action_center.view'),
+      onRequest: guard.require('action_center.view'),
       schema: {
         operationId: 'getActionCenterSummary',
         tags: ['action-center'],
@@ -53,7 +53,7 @@ export const actionCenterRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/action-center/charts',
     {
-      preHandler: guard.require('action_center.view'),
+      onRequest: guard.require('action_center.view'),
       schema: {
         operationId: 'getActionCenterCharts',
         tags: ['action-center'],

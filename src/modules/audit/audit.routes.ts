@@ -22,7 +22,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditService; guard
   app.get(
     '/audit-log',
     {
-      preHandler: guard.require('settings.manage'),
+      onRequest: guard.require('settings.manage'),
       schema: {
         operationId: 'listAuditLog',
         tags: ['audit'],

@@ -58,7 +58,7 @@ export const expiringCardsRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/action-center/expiring-cards',
     {
-      preHandler: guard.require('action_center.view'),
+      onRequest: guard.require('action_center.view'),
       schema: {
         operationId: 'listExpiringCards',
         tags: ['action-center'],
@@ -94,7 +94,7 @@ export const expiringCardsRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/action-center/expiring-cards/:paymentMethodId/remind',
     {
-      preHandler: guard.require('transactions.manage'),
+      onRequest: guard.require('transactions.manage'),
       schema: {
         operationId: 'remindExpiringCard',
         tags: ['action-center'],

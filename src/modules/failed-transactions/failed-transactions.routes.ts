@@ -96,7 +96,7 @@ export const failedTransactionsRoutes: FastifyPluginAsyncTypebox<FailedTransacti
   app.get(
     '/action-center/failed-transactions',
     {
-      preHandler: guard.require('action_center.view'),
+      onRequest: guard.require('action_center.view'),
       schema: {
         operationId: 'listFailedTransactions',
         tags: ['action-center'],
@@ -137,7 +137,7 @@ export const failedTransactionsRoutes: FastifyPluginAsyncTypebox<FailedTransacti
   app.get(
     '/action-center/failed-transactions/export',
     {
-      preHandler: guard.require('action_center.view'),
+      onRequest: guard.require('action_center.view'),
       schema: {
         operationId: 'exportFailedTransactions',
         tags: ['action-center'],
@@ -178,7 +178,7 @@ export const failedTransactionsRoutes: FastifyPluginAsyncTypebox<FailedTransacti
   app.post(
     '/action-center/failed-transactions/:id/retry',
     {
-      preHandler: guard.require('transactions.manage'),
+      onRequest: guard.require('transactions.manage'),
       schema: {
         operationId: 'retryFailedTransaction',
         tags: ['action-center'],
@@ -202,7 +202,7 @@ export const failedTransactionsRoutes: FastifyPluginAsyncTypebox<FailedTransacti
   app.post(
     '/action-center/failed-transactions/:id/ignore',
     {
-      preHandler: guard.require('transactions.manage'),
+      onRequest: guard.require('transactions.manage'),
       // The note is optional and so is the body: no body at all is an empty one.
       preValidation: async (request) => {
         if (request.body === undefined || request.body === null) request.body = {};

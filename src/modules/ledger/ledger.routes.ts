@@ -145,7 +145,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/accounts/:id/ledger',
     {
-      preHandler: guard.require('action_center.view'),
+      onRequest: guard.require('action_center.view'),
       schema: {
         operationId: 'listLedger',
         tags: ['ledger'],
@@ -176,7 +176,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/accounts/:id/invoices',
     {
-      preHandler: guard.require('billing.write'),
+      onRequest: guard.require('billing.write'),
       schema: {
         operationId: 'createInvoice',
         tags: ['ledger'],
@@ -209,7 +209,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/accounts/:id/credit-notes',
     {
-      preHandler: guard.require('billing.write'),
+      onRequest: guard.require('billing.write'),
       schema: {
         operationId: 'createCreditNote',
         tags: ['ledger'],
@@ -242,7 +242,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/accounts/:id/payments',
     {
-      preHandler: guard.require('billing.write'),
+      onRequest: guard.require('billing.write'),
       schema: {
         operationId: 'createPayment',
         tags: ['ledger'],
@@ -289,7 +289,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/accounts/:id/refunds',
     {
-      preHandler: guard.require('billing.write'),
+      onRequest: guard.require('billing.write'),
       schema: {
         operationId: 'createRefund',
         tags: ['ledger'],
@@ -337,7 +337,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/accounts/:id/allocations',
     {
-      preHandler: guard.require('billing.write'),
+      onRequest: guard.require('billing.write'),
       schema: {
         operationId: 'createAllocation',
         tags: ['ledger'],
@@ -369,7 +369,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/accounts/:id/allocations',
     {
-      preHandler: guard.require('action_center.view'),
+      onRequest: guard.require('action_center.view'),
       schema: {
         operationId: 'listAllocations',
         tags: ['ledger'],
@@ -400,7 +400,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
   app.delete(
     '/allocations/:id',
     {
-      preHandler: guard.require('billing.write'),
+      onRequest: guard.require('billing.write'),
       schema: {
         operationId: 'deleteAllocation',
         tags: ['ledger'],

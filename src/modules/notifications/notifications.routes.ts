@@ -40,7 +40,7 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/emails',
     {
-      preHandler: guard.require('settings.manage'),
+      onRequest: guard.require('settings.manage'),
       schema: {
         operationId: 'listEmails',
         tags: ['notifications'],
@@ -77,7 +77,7 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/emails/:id',
     {
-      preHandler: guard.require('settings.manage'),
+      onRequest: guard.require('settings.manage'),
       schema: {
         operationId: 'getEmail',
         tags: ['notifications'],

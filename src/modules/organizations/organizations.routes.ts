@@ -34,7 +34,7 @@ export const organizationsRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/organization',
     {
-      preHandler: guard.require(),
+      onRequest: guard.require(),
       schema: {
         operationId: 'getOrganization',
         tags: ['organization'],
@@ -48,7 +48,7 @@ export const organizationsRoutes: FastifyPluginAsyncTypebox<{
   app.patch(
     '/organization',
     {
-      preHandler: guard.require('settings.manage'),
+      onRequest: guard.require('settings.manage'),
       schema: {
         operationId: 'updateOrganization',
         tags: ['organization'],
@@ -76,7 +76,7 @@ export const organizationsRoutes: FastifyPluginAsyncTypebox<{
   app.put(
     '/organization/logo',
     {
-      preHandler: guard.require('settings.manage'),
+      onRequest: guard.require('settings.manage'),
       bodyLimit: MAX_LOGO_BYTES,
       schema: {
         operationId: 'uploadLogo',

@@ -76,7 +76,7 @@ export const paymentMethodsRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/accounts/:id/payment-methods',
     {
-      preHandler: guard.require('billing.write'),
+      onRequest: guard.require('billing.write'),
       schema: {
         operationId: 'createPaymentMethod',
         tags: ['payment-methods'],
@@ -97,7 +97,7 @@ export const paymentMethodsRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/accounts/:id/payment-methods',
     {
-      preHandler: guard.require('action_center.view'),
+      onRequest: guard.require('action_center.view'),
       schema: {
         operationId: 'listPaymentMethods',
         tags: ['payment-methods'],
@@ -116,7 +116,7 @@ export const paymentMethodsRoutes: FastifyPluginAsyncTypebox<{
   app.delete(
     '/payment-methods/:id',
     {
-      preHandler: guard.require('billing.write'),
+      onRequest: guard.require('billing.write'),
       schema: {
         operationId: 'removePaymentMethodFromWallet',
         tags: ['payment-methods'],

@@ -63,7 +63,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoute
   app.get(
     '/action-center/reconcilable-accounts',
     {
-      preHandler: manage,
+      onRequest: manage,
       schema: {
         operationId: 'listReconcilableAccounts',
         tags: ['action-center'],
@@ -114,7 +114,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoute
   app.post(
     '/action-center/reconcilable-accounts/:accountId/reconcile',
     {
-      preHandler: manage,
+      onRequest: manage,
       schema: {
         operationId: 'reconcileAccount',
         tags: ['action-center'],
@@ -154,7 +154,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoute
   app.delete(
     '/reconciliations/:batchId',
     {
-      preHandler: manage,
+      onRequest: manage,
       schema: {
         operationId: 'undoReconciliation',
         tags: ['action-center'],
@@ -176,7 +176,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoute
   app.post(
     '/action-center/reconcilable-accounts/reconcile-all',
     {
-      preHandler: manage,
+      onRequest: manage,
       schema: {
         operationId: 'reconcileAllAccounts',
         tags: ['action-center'],
@@ -207,7 +207,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoute
   app.get(
     '/jobs/:id',
     {
-      preHandler: manage,
+      onRequest: manage,
       schema: {
         operationId: 'getJob',
         tags: ['action-center'],

@@ -29,7 +29,7 @@ export const sandboxGatewayRoutes: FastifyPluginAsyncTypebox<SandboxGatewayRoute
   app.get(
     '/sandbox/merchant-balance',
     {
-      preHandler: guard.require(),
+      onRequest: guard.require(),
       schema: {
         operationId: 'getSandboxMerchantBalance',
         tags: ['sandbox'],
@@ -46,7 +46,7 @@ export const sandboxGatewayRoutes: FastifyPluginAsyncTypebox<SandboxGatewayRoute
   app.put(
     '/sandbox/merchant-balance',
     {
-      preHandler: guard.require(),
+      onRequest: guard.require(),
       schema: {
         operationId: 'setSandboxMerchantBalance',
         tags: ['sandbox'],
@@ -69,7 +69,7 @@ export const sandboxGatewayRoutes: FastifyPluginAsyncTypebox<SandboxGatewayRoute
   app.post(
     '/sandbox/payment-methods/:id/next-outcome',
     {
-      preHandler: guard.require(),
+      onRequest: guard.require(),
       schema: {
         operationId: 'setSandboxNextOutcome',
         tags: ['sandbox'],

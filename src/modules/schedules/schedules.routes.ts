@@ -117,7 +117,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/accounts/:id/subscriptions',
     {
-      preHandler: guard.require('billing.write'),
+      onRequest: guard.require('billing.write'),
       schema: {
         operationId: 'createSubscription',
         tags: ['schedules'],
@@ -157,7 +157,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/accounts/:id/installment-plans',
     {
-      preHandler: guard.require('billing.write'),
+      onRequest: guard.require('billing.write'),
       schema: {
         operationId: 'createInstallmentPlan',
         tags: ['schedules'],
@@ -200,7 +200,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/accounts/:id/upcoming-payments',
     {
-      preHandler: guard.require('action_center.view'),
+      onRequest: guard.require('action_center.view'),
       schema: {
         operationId: 'listUpcomingPayments',
         tags: ['schedules'],
@@ -231,7 +231,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<{
   app.patch(
     '/subscriptions/:id',
     {
-      preHandler: guard.require('billing.write'),
+      onRequest: guard.require('billing.write'),
       schema: {
         operationId: 'changeSubscriptionPaymentMethod',
         tags: ['schedules'],
@@ -256,7 +256,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<{
   app.patch(
     '/installment-plans/:id',
     {
-      preHandler: guard.require('billing.write'),
+      onRequest: guard.require('billing.write'),
       schema: {
         operationId: 'changeInstallmentPlanPaymentMethod',
         tags: ['schedules'],

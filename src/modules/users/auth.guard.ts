@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AppError, forbidden } from '../../lib/errors';
 import type { AuthService } from './auth.service';
 import type { Permission, Principal } from './permissions';
@@ -16,8 +16,12 @@ declare module 'fastify' {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface AuthGuard {
-  /** Signed in (bearer token or session cookie with its CSRF token on writes), and holding `permission`. */
-  require(permission?: Permission): preHandlerAsyncHookHandler;
+  /**
+   * Signed in (bearer token or session cookie with its CSRF token on writes), and holding `permission`.
+   * Used as the route's onRequest hook: who may call is settled before the body is even read, so an
+   * unauthorised caller gets 401/403 whatever it sent, and learns nothing from validation errors.
+   */
+  require(permission?: Permission): onRequestAsyncHookHandler;
 }
 
 export function principalOf(request: FastifyRequest): Principal {

@@ -67,7 +67,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesDeps> = async (ap
   app.post(
     '/auth/logout',
     {
-      preHandler: guard.require(),
+      onRequest: guard.require(),
       schema: {
         operationId: 'logout',
         tags: ['auth'],
@@ -106,7 +106,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesDeps> = async (ap
   app.get(
     '/me',
     {
-      preHandler: guard.require(),
+      onRequest: guard.require(),
       schema: {
         operationId: 'getMe',
         tags: ['people'],
@@ -144,7 +144,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesDeps> = async (ap
   app.get(
     '/me/email-preferences',
     {
-      preHandler: guard.require(),
+      onRequest: guard.require(),
       schema: {
         operationId: 'getEmailPreferences',
         tags: ['people'],
@@ -162,7 +162,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesDeps> = async (ap
   app.patch(
     '/me/email-preferences',
     {
-      preHandler: guard.require(),
+      onRequest: guard.require(),
       schema: {
         operationId: 'updateEmailPreferences',
         tags: ['people'],
@@ -185,7 +185,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesDeps> = async (ap
   app.post(
     '/users',
     {
-      preHandler: guard.require('settings.manage'),
+      onRequest: guard.require('settings.manage'),
       schema: {
         operationId: 'createUser',
         tags: ['people'],
@@ -215,7 +215,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesDeps> = async (ap
   app.get(
     '/users',
     {
-      preHandler: guard.require('settings.manage'),
+      onRequest: guard.require('settings.manage'),
       schema: {
         operationId: 'listUsers',
         tags: ['people'],
@@ -236,7 +236,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesDeps> = async (ap
   app.patch(
     '/users/:id',
     {
-      preHandler: guard.require('settings.manage'),
+      onRequest: guard.require('settings.manage'),
       schema: {
         operationId: 'updateUser',
         tags: ['people'],

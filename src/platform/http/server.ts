@@ -46,6 +46,15 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     requestIdHeader: false,
     trustProxy: false,
     return503OnClosing: true,
+    // Errors the router meets before any route runs are problem+json too.
+    frameworkErrors: (error, request, reply) =>
+      sendProblem(
+        reply,
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new AppError('uri_too_long', 'A path parameter is longer than any ID')
+          : new AppError('bad_request', 'The URL is not valid'),
+        request,
+      ),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const bodyAjv = makeAjv(false);
