@@ -8,22 +8,12 @@ export function baseUrl(): string {
   return inject('baseUrl');
 }
 
-/** Debian's Chromium, headless, without the background traffic this closed network refuses. */
+/**
+ * The run's one Chromium (started by global-setup.ts), connected to over its WebSocket; close() on the
+ * returned handle disconnects this journey file and leaves the browser to the next one.
+ */
 export async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-  });
+  return chromium.connect(inject('browserWsEndpoint'));
 }
 
 /**

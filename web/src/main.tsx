@@ -49,12 +49,14 @@ function useTheme() {
 }
 
 // Mantine's default dimmed grey is below WCAG AA contrast on white for small text, and so is the text of
-// light orange alerts and badges (orange.9 on orange.1, 3.6:1): a darker orange reaches 5.4:1.
+// light orange alerts and badges (orange.9 on orange.1, 3.6:1): a darker orange reaches 5.4:1. Light yellow
+// alerts (the ignore dialog's advice, #e67700 on yellow.1, 2.7:1) get a dark amber, 5.7:1.
 const resolver: CSSVariablesResolver = () => ({
   variables: {},
   light: {
     '--mantine-color-dimmed': 'var(--mantine-color-gray-7)',
     '--mantine-color-orange-light-color': '#a8400e',
+    '--mantine-color-yellow-light-color': '#8f5000',
   },
   dark: {},
 });

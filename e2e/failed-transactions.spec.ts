@@ -1,0 +1,264 @@
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, apiToken, baseUrl, expectAccessible, launch, newPage, screenshot, signIn } from './browser';
+import {
+  addCard,
+  CARDS,
+  entryOf,
+  eventually,
+  type FailedEntry,
+  failedEntries,
+  failingSubscription,
+  ledger,
+  rowById,
+  runJob,
+  unique,
+} from './fixtures';
+
+// Journey 1 (fr-CA): failed transactions — the list in French, filters, exports, ignore, a retry that fails
+// again (double-clicked: one request), and change payment method → retry → the orange clock → recovered.
+
+const FRENCH_HEADERS = [
+  'Client',
+  'Type',
+  'Code de raison',
+  'Raison',
+  'ID du paiement',
+  'Montant',
+  'Devise',
+  'Date',
+  'Mode de paiement',
+  'Marque',
+  '4 derniers chiffres',
+  'Tentatives',
+  'Statut',
+  'Payé autrement',
+];
+
+let browser: Browser;
+let token: string;
+let page: Page;
+const run = unique();
+// A: declined card, later pointed at a good one and retried to success. B: forced insufficient funds, then
+// retried into a second decline. C: declined, then ignored.
+let a: Awaited<ReturnType<typeof failingSubscription>>;
+let b: Awaited<ReturnType<typeof failingSubscription>>;
+let c: Awaited<ReturnType<typeof failingSubscription>>;
+let goodCard: { id: string; last4: string };
+let entryA: FailedEntry;
+let entryB: FailedEntry;
+let entryC: FailedEntry;
+
+const row = (entry: FailedEntry) => rowById(page, 'ft-row', entry.id);
+
+async function openFailedTransactions() {
+  await page.goto(`${baseUrl()}/action-center/failed-transactions`);
+  await row(entryA).waitFor();
+}
+
+beforeAll(async () => {
+  browser = await launch();
+  token = await apiToken();
+  [a, b, c] = await Promise.all([
+    failingSubscription(token, `Aurèle Échec ${run}`, CARDS.declined, 4500),
+    failingSubscription(token, `Béatrice Relance ${run}`, CARDS.ok, 5200, {
+      forcedOutcome: 'insufficient_funds',
+    }),
+    failingSubscription(token, `Céline Ignorée ${run}`, CARDS.declined, 3900),
+  ]);
+  goodCard = await addCard(token, a.account.id, CARDS.ok);
+  await runJob(token, 'payments-due');
+  const entries = await failedEntries(token);
+  const find = (accountId: string) => {
+    const entry = entries.find((candidate) => candidate.accountId === accountId);
+    if (!entry) throw new Error(`no failed entry for ${accountId}`);
+    return entry;
+  };
+  entryA = find(a.account.id);
+  entryB = find(b.account.id);
+  entryC = find(c.account.id);
+  ({ page } = await newPage(browser, 'fr-CA'));
+  await signIn(page);
+});
+afterAll(async () => browser?.close());
+
+describe('failed transactions (fr-CA)', () => {
+  it('lists a declined subscription with the customer and the reason in French', async () => {
+    await openFailedTransactions();
+    await expect.poll(() => row(entryA).textContent()).toContain(`Aurèle Échec ${run}`);
+    const text = await row(entryA).textContent();
+    expect(text).toContain('La carte a été refusée.');
+    expect(text).toContain('Abonnement');
+    expect(text).toContain(entryA.paymentId);
+    expect(await row(entryA).getByTestId('ft-attempts').textContent()).toBe('1');
+    expect(await row(entryB).textContent()).toContain(
+      'Les fonds ou le crédit disponibles sur la carte sont insuffisants.',
+    );
+    await screenshot(page, 'failed-transactions-fr-CA');
+    await expectAccessible(page, 'failed transactions fr-CA');
+  });
+
+  it('narrows the list with the method, type and reason filters, and exports the filtered rows', async () => {
+    await page.getByTestId('filter-reason-insufficient_funds').click();
+    await row(entryA).waitFor({ state: 'detached' });
+    await row(entryB).waitFor();
+    await page.getByTestId('filter-type-subscription').click();
+    await page.getByTestId('filter-method-card').click();
+    const query = 'paymentMethod=card&type=subscription&reason=insufficient_funds';
+    const expected = await failedEntries(token, query);
+    expect(expected.map((entry) => entry.id)).toContain(entryB.id);
+    await eventually(() => page.getByTestId('ft-row').count()).toBe(Math.min(expected.length, 50));
+    const shown = await page
+      .getByTestId('ft-row')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+    expect(shown).toEqual(expected.slice(0, 50).map((entry) => entry.id));
+    await screenshot(page, 'failed-transactions-filtered-fr-CA');
+
+    // Export: both files, downloaded through the buttons, parse and hold the filtered rows.
+    mkdirSync('test-results/downloads', { recursive: true });
+    const paymentIds = expected.map((entry) => entry.paymentId).sort();
+    const [csvDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-csv').click(),
+    ]);
+    const csvPath = `test-results/downloads/failed-${run}.csv`;
+    await csvDownload.saveAs(csvPath);
+    expect(csvDownload.suggestedFilename()).toMatch(/\.csv$/);
+    const records = parse(await readFile(csvPath, 'utf8'), { bom: true }) as string[][];
+    expect(records[0]).toEqual(FRENCH_HEADERS);
+    const csvRows = records.slice(1);
+    expect(csvRows.map((r) => r[4]).sort()).toEqual(paymentIds);
+    expect(csvRows.every((r) => r[1] === 'subscription' && r[2] === 'insufficient_funds')).toBe(true);
+    const bRow = csvRows.find((r) => r[4] === entryB.paymentId);
+    expect(bRow?.[0]).toBe(`Béatrice Relance ${run}`);
+    expect(bRow?.[5]).toBe('52.00');
+
+    const [xlsxDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-xlsx').click(),
+    ]);
+    const xlsxPath = `test-results/downloads/failed-${run}.xlsx`;
+    await xlsxDownload.saveAs(xlsxPath);
+    expect(xlsxDownload.suggestedFilename()).toMatch(/\.xlsx$/);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(xlsxPath);
+    const sheet = workbook.worksheets[0];
+    if (!sheet) throw new Error('the workbook has no sheet');
+    const values: string[][] = [];
+    sheet.eachRow((r) => {
+      values.push(
+        (r.values as unknown[]).slice(1).map((v) => (v === null || v === undefined ? '' : String(v))),
+      );
+    });
+    expect(values[0]).toEqual(FRENCH_HEADERS);
+    expect(
+      values
+        .slice(1)
+        .map((r) => r[4])
+        .sort(),
+    ).toEqual(paymentIds);
+
+    // Clear the filters; the eCheck filter alone shows none of these card entries.
+    for (const id of ['filter-reason-insufficient_funds', 'filter-type-subscription', 'filter-method-card']) {
+      await page.getByTestId(id).click();
+    }
+    await page.getByTestId('filter-method-echeck').click();
+    await row(entryB).waitFor({ state: 'detached' });
+    const echecks = await failedEntries(token, 'paymentMethod=echeck');
+    await eventually(() => page.getByTestId('ft-row').count()).toBe(Math.min(echecks.length, 50));
+    await page.getByTestId('filter-method-echeck').click();
+    await row(entryA).waitFor();
+  });
+
+  it('ignores an entry with a note: it leaves the list', async () => {
+    await row(entryC).getByTestId('ft-ignore').click();
+    await page.getByTestId('ignore-note').fill('Payé au comptoir, reçu 1234');
+    await screenshot(page, 'failed-transactions-ignore-fr-CA');
+    await expectAccessible(page, 'ignore dialog fr-CA');
+    await page.getByTestId('ignore-confirm').click();
+    await row(entryC).waitFor({ state: 'detached' });
+    expect(await entryOf(token, c.account.id)).toBeUndefined();
+  });
+
+  it('a double-clicked Retry sends one retry; declined again, the entry shows attempts + 1 and the new reason', async () => {
+    await api(token, 'POST', `/sandbox/payment-methods/${b.method.id}/next-outcome`, {
+      outcome: 'card_declined',
+    });
+    const retries: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith(`/failed-transactions/${entryB.id}/retry`))
+        retries.push(request.url());
+    });
+    await row(entryB).getByTestId('ft-retry').dblclick();
+    await eventually(async () => {
+      const entry = await entryOf(token, b.account.id);
+      return entry && { status: entry.status, attempts: entry.attempts, code: entry.reason.code };
+    }).toEqual({ status: 'open', attempts: 2, code: 'card_declined' });
+    await eventually(() => row(entryB).getByTestId('ft-attempts').textContent()).toBe('2');
+    expect(await row(entryB).textContent()).toContain('La carte a été refusée.');
+    expect(retries).toHaveLength(1);
+    // The server saw one retry request for this entry.
+    const audit = await api<{ items: { action: string; subjectId: string }[] }>(
+      token,
+      'GET',
+      '/audit-log?limit=200',
+    );
+    expect(
+      audit.items.filter(
+        (item) => item.subjectId === entryB.id && item.action === 'failed_transaction.retry_requested',
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('change payment method → Upcoming payments → good card, then Retry: orange clock, row leaves, invoice reconciled', async () => {
+    await row(entryA).getByTestId('ft-change-method').click();
+    await page.waitForURL(new RegExp(`/accounts/${a.account.id}/upcoming-payments$`));
+    const select = page.getByTestId('upcoming-method-select').first();
+    await select.click();
+    await page.getByRole('option', { name: new RegExp(goodCard.last4) }).click();
+    await eventually(async () => {
+      const upcoming = await api<{ items: { paymentMethod: { id: string } }[] }>(
+        token,
+        'GET',
+        `/accounts/${a.account.id}/upcoming-payments`,
+      );
+      return upcoming.items.map((item) => item.paymentMethod.id);
+    }).toEqual([goodCard.id]);
+    await screenshot(page, 'account-upcoming-payments-fr-CA');
+    await expectAccessible(page, 'upcoming payments fr-CA');
+
+    await page.goBack();
+    await row(entryA).waitFor();
+    // The clock may show only for a moment (the worker is quick): watch for it from before the click.
+    await page.evaluate(() => {
+      const w = window as unknown as { sawRetryingClock: boolean };
+      w.sawRetryingClock = false;
+      const check = () => {
+        if (document.querySelector('[data-testid="ft-retrying"]')) w.sawRetryingClock = true;
+      };
+      new MutationObserver(check).observe(document.body, { subtree: true, childList: true });
+    });
+    await row(entryA).getByTestId('ft-retry').click();
+    await row(entryA).waitFor({ state: 'detached', timeout: 20_000 });
+    expect(
+      await page.evaluate(() => (window as unknown as { sawRetryingClock: boolean }).sawRetryingClock),
+    ).toBe(true);
+    expect(await entryOf(token, a.account.id)).toBeUndefined();
+
+    const invoices = (await ledger(token, a.account.id)).filter((d) => d.kind === 'invoice');
+    expect(invoices.length).toBeGreaterThan(0);
+    const [firstInvoice] = invoices.sort((x, y) => x.date.localeCompare(y.date));
+    expect(firstInvoice?.openAmount).toBe(0);
+    await page.goto(`${baseUrl()}/accounts/${a.account.id}/ledger`);
+    const invoiceRow = rowById(page, 'ledger-row', firstInvoice!.id);
+    await expect
+      .poll(() => invoiceRow.getByTestId('ledger-reconciliation').getAttribute('data-status'))
+      .toBe('full');
+    await screenshot(page, 'account-ledger-after-retry-fr-CA');
+    await expectAccessible(page, 'account ledger fr-CA');
+  });
+});
