@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { actionCenterRoutes } from '../modules/action-center/action-center.routes';
 import { accountsRoutes } from '../modules/accounts/accounts.routes';
+import { actionCenterRoutes } from '../modules/action-center/action-center.routes';
 import { auditRoutes } from '../modules/audit/audit.routes';
 import { expiringCardsRoutes } from '../modules/expiring-cards/expiring-cards.routes';
 import { failedTransactionsRoutes } from '../modules/failed-transactions/failed-transactions.routes';

@@ -37,7 +37,7 @@ export function createAuthGuard(auth: AuthService): AuthGuard {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       if (!match) throw new AppError('unauthenticated', 'Authorization must be "Bearer <token>"');
       const principal = await auth.resolve(match[1]!, acceptLanguage);
-      if (!principal || principal.kind !== 'bearer') {
+      if (principal?.kind !== 'bearer') {
         throw new AppError('unauthenticated', 'The token is unknown, expired or revoked');
       }
       return principal;
@@ -45,7 +45,7 @@ export function createAuthGuard(auth: AuthService): AuthGuard {
     const cookie = request.cookies?.[SESSION_COOKIE];
     if (!cookie) throw new AppError('unauthenticated', 'Sign in first');
     const principal = await auth.resolve(cookie, acceptLanguage);
-    if (!principal || principal.kind !== 'session')
+    if (principal?.kind !== 'session')
       throw new AppError('unauthenticated', 'The session has ended; sign in again');
     if (!SAFE_METHODS.has(request.method)) {
       // Cookies ride along with cross-site requests; the CSRF token proves the page itself sent this one.
