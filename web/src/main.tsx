@@ -7,6 +7,7 @@ import {
   type CSSVariablesResolver,
   createTheme,
   MantineProvider,
+  TableScrollContainer,
 } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import { QueryClientProvider } from '@tanstack/react-query';
@@ -41,6 +42,11 @@ function useTheme() {
           // aria-label is passed on to the button element, though CloseButtonProps does not list it.
           CloseButton: CloseButton.extend({
             defaultProps: { 'aria-label': t('common.close') } as Partial<CloseButtonProps>,
+          }),
+          // A table wider than the screen scrolls inside its container: the keyboard must reach it too
+          // (axe: scrollable-region-focusable, seen on the audit log's details column).
+          TableScrollContainer: TableScrollContainer.extend({
+            defaultProps: { scrollAreaProps: { viewportProps: { tabIndex: 0 } } },
           }),
         },
       }),

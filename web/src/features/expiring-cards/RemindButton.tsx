@@ -29,9 +29,10 @@ export function RemindButton({ paymentMethodId }: { paymentMethodId: string }) {
       </Button>
       {tooSoon && (
         <Text size="xs" c="red.8" role="status" data-testid="ec-remind-too-soon">
-          {tooSoon.detail ??
-            (tooSoon.retryAfter &&
-              t('expiring.possibleFrom', { when: formatInstant(tooSoon.retryAfter, locale) }))}
+          {/* The server's detail is English with a raw instant: say it in the viewer's language. */}
+          {tooSoon.retryAfter
+            ? t('expiring.possibleFrom', { when: formatInstant(tooSoon.retryAfter, locale) })
+            : tooSoon.detail}
         </Text>
       )}
     </Stack>
