@@ -82,7 +82,10 @@ export class ExpiringCardsRepository {
       sql`cu.exp_month = ${window.expMonth}`,
     ];
     if (opts.paymentMethodId) filters.push(sql`cu.payment_method_id = ${opts.paymentMethodId}`);
-    if (opts.unremindedOnly) filters.push(sql`pm.expiry_reminder_for is distinct from ${window.expiryKey}`);
+    if (opts.unremindedOnly) {
+      filters.push(sql`exists (select 1 from payment_methods r where r.organization_id = cu.organization_id
+        and r.id = cu.payment_method_id and r.expiry_reminder_for is distinct from ${window.expiryKey})`);
+    }
     const after = opts.after;
     // owner_name is COLLATE "C": the order and the cursor agree on PGlite and PostgreSQL.
     if (after) {
@@ -90,18 +93,21 @@ export class ExpiringCardsRepository {
         sql`(cu.next_date, cu.owner_name, cu.payment_method_id) > (${after.nextDate}::date, ${after.ownerName}, ${after.paymentMethodId})`,
       );
     }
-    // EC2 is re-checked on the card itself (type, wallet, expiry), whatever the summary says.
+    // The page is cut inside, on the index's own order, so that only its rows are joined: the planner
+    // misjudges how many cards a month holds and would otherwise join them all before sorting.
     return sql`select cu.payment_method_id, cu.account_id, cu.owner_name, a.owner_email, a.locale,
         pm.brand, pm.last4, cu.exp_month, cu.exp_year, pm.last_reminder_at,
         cu.upcoming_count as cnt, cu.next_date::text as next_date, cu.next_amount_minor as next_amount,
         cu.at_risk_minor as at_risk
-      from card_upcoming_payments cu
+      from (
+        select * from card_upcoming_payments cu
+        where ${sql.join(filters, sql` and `)}
+        order by cu.next_date, cu.owner_name, cu.payment_method_id
+        limit ${opts.limit}
+      ) cu
       join payment_methods pm on pm.organization_id = cu.organization_id and pm.id = cu.payment_method_id
-        and pm.type = 'card' and pm.in_wallet and pm.exp_year = cu.exp_year and pm.exp_month = cu.exp_month
       join accounts a on a.organization_id = cu.organization_id and a.id = cu.account_id
-      where ${sql.join(filters, sql` and `)}
-      order by cu.next_date, cu.owner_name, cu.payment_method_id
-      limit ${opts.limit}`;
+      order by cu.next_date, cu.owner_name, cu.payment_method_id`;
   }
 
   /** How many rows EC1 lists (the Action Center summary). */
