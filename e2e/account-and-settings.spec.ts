@@ -81,6 +81,14 @@ describe('account file and settings (en-CA)', () => {
 
     await choose('allocation-credit', new RegExp(creditNote.reference ?? creditNote.id));
     await choose('allocation-debit', new RegExp(invoice.reference ?? invoice.id));
+    // More than the credit's open amount: the API's 422 is shown and the form stays usable.
+    await page.getByTestId('allocation-amount').fill('50.00');
+    await page.getByTestId('allocation-form').locator('button[type="submit"]').click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /open amount/ })
+      .waitFor();
+    expect(await page.getByTestId('allocation-row').count()).toBe(0);
     await page.getByTestId('allocation-amount').fill('40.00');
     await page.getByTestId('allocation-form').locator('button[type="submit"]').click();
     await page.getByTestId('allocation-row').waitFor();

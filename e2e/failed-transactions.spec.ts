@@ -16,7 +16,9 @@ import {
   ledger,
   rowById,
   runJob,
+  sawIt,
   unique,
+  watchFor,
 } from './fixtures';
 
 // Journey 1 (fr-CA): failed transactions — the list in French, filters, exports, ignore, a retry that fails
@@ -44,14 +46,16 @@ let token: string;
 let page: Page;
 const run = unique();
 // A: declined card, later pointed at a good one and retried to success. B: forced insufficient funds, then
-// retried into a second decline. C: declined, then ignored.
+// retried into a second decline. C: declined, then ignored. D: a stolen card, whose retry FT12 forbids.
 let a: Awaited<ReturnType<typeof failingSubscription>>;
 let b: Awaited<ReturnType<typeof failingSubscription>>;
 let c: Awaited<ReturnType<typeof failingSubscription>>;
+let d: Awaited<ReturnType<typeof failingSubscription>>;
 let goodCard: { id: string; last4: string };
 let entryA: FailedEntry;
 let entryB: FailedEntry;
 let entryC: FailedEntry;
+let entryD: FailedEntry;
 
 const row = (entry: FailedEntry) => rowById(page, 'ft-row', entry.id);
 
@@ -63,12 +67,13 @@ async function openFailedTransactions() {
 beforeAll(async () => {
   browser = await launch();
   token = await apiToken();
-  [a, b, c] = await Promise.all([
+  [a, b, c, d] = await Promise.all([
     failingSubscription(token, `Aurèle Échec ${run}`, CARDS.declined, 4500),
     failingSubscription(token, `Béatrice Relance ${run}`, CARDS.ok, 5200, {
       forcedOutcome: 'insufficient_funds',
     }),
     failingSubscription(token, `Céline Ignorée ${run}`, CARDS.declined, 3900),
+    failingSubscription(token, `Denis Volé ${run}`, CARDS.stolen, 2500),
   ]);
   goodCard = await addCard(token, a.account.id, CARDS.ok);
   await runJob(token, 'payments-due');
@@ -81,6 +86,7 @@ beforeAll(async () => {
   entryA = find(a.account.id);
   entryB = find(b.account.id);
   entryC = find(c.account.id);
+  entryD = find(d.account.id);
   ({ page } = await newPage(browser, 'fr-CA'));
   await signIn(page);
 });
@@ -102,6 +108,31 @@ describe('failed transactions (fr-CA)', () => {
     await expectAccessible(page, 'failed transactions fr-CA');
   });
 
+  it('refuses the retry of a stolen card with its reason and recommends the next step (FT12)', async () => {
+    const retry = row(entryD).getByTestId('ft-retry');
+    expect(await retry.getAttribute('aria-disabled')).toBe('true');
+    const blocked = await api<{
+      items: { id: string; retryBlockedReason?: string; recommendedAction: { message: string } }[];
+    }>(token, 'GET', '/action-center/failed-transactions?reason=stolen_card&limit=200');
+    const expected = blocked.items.find((entry) => entry.id === entryD.id);
+    expect(expected?.retryBlockedReason).toBeTruthy();
+    expect(await row(entryD).getByTestId('ft-recommended').textContent()).toBe(
+      expected?.recommendedAction.message,
+    );
+    const requests: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes(`/failed-transactions/${entryD.id}/`)) requests.push(request.url());
+    });
+    await retry.click({ force: true });
+    await retry.hover();
+    await page
+      .getByRole('tooltip')
+      .filter({ hasText: expected?.retryBlockedReason ?? '' })
+      .waitFor();
+    expect(requests).toEqual([]);
+    expect((await entryOf(token, d.account.id))?.attempts).toBe(1);
+  });
+
   it('narrows the list with the method, type and reason filters, and exports the filtered rows', async () => {
     await page.getByTestId('filter-reason-insufficient_funds').click();
     await row(entryA).waitFor({ state: 'detached' });
@@ -121,10 +152,12 @@ describe('failed transactions (fr-CA)', () => {
     // Export: both files, downloaded through the buttons, parse and hold the filtered rows.
     mkdirSync('test-results/downloads', { recursive: true });
     const paymentIds = expected.map((entry) => entry.paymentId).sort();
+    await watchFor(page, 'export-progress');
     const [csvDownload] = await Promise.all([
       page.waitForEvent('download'),
       page.getByTestId('export-csv').click(),
     ]);
+    expect(await sawIt(page, 'export-progress')).toBe(true);
     const csvPath = `test-results/downloads/failed-${run}.csv`;
     await csvDownload.saveAs(csvPath);
     expect(csvDownload.suggestedFilename()).toMatch(/\.csv$/);
@@ -171,6 +204,14 @@ describe('failed transactions (fr-CA)', () => {
     const echecks = await failedEntries(token, 'paymentMethod=echeck');
     await eventually(() => page.getByTestId('ft-row').count()).toBe(Math.min(echecks.length, 50));
     await page.getByTestId('filter-method-echeck').click();
+    await row(entryA).waitFor();
+
+    // FT8: failed refunds offer no change of payment method.
+    await page.getByTestId('filter-type-refund').click();
+    await row(entryA).waitFor({ state: 'detached' });
+    expect(await page.getByTestId('ft-row').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('ft-change-method').count()).toBe(0);
+    await page.getByTestId('filter-type-refund').click();
     await row(entryA).waitFor();
   });
 
@@ -234,19 +275,10 @@ describe('failed transactions (fr-CA)', () => {
     await page.goBack();
     await row(entryA).waitFor();
     // The clock may show only for a moment (the worker is quick): watch for it from before the click.
-    await page.evaluate(() => {
-      const w = window as unknown as { sawRetryingClock: boolean };
-      w.sawRetryingClock = false;
-      const check = () => {
-        if (document.querySelector('[data-testid="ft-retrying"]')) w.sawRetryingClock = true;
-      };
-      new MutationObserver(check).observe(document.body, { subtree: true, childList: true });
-    });
+    await watchFor(page, 'ft-retrying');
     await row(entryA).getByTestId('ft-retry').click();
     await row(entryA).waitFor({ state: 'detached', timeout: 20_000 });
-    expect(
-      await page.evaluate(() => (window as unknown as { sawRetryingClock: boolean }).sawRetryingClock),
-    ).toBe(true);
+    expect(await sawIt(page, 'ft-retrying')).toBe(true);
     expect(await entryOf(token, a.account.id)).toBeUndefined();
 
     const invoices = (await ledger(token, a.account.id)).filter((d) => d.kind === 'invoice');

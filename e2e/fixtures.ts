@@ -11,6 +11,7 @@ export const CARDS = {
   ok: '4242424242424242',
   declined: '4000000000000002',
   insufficientFunds: '4000000000009995',
+  stolen: '4000000000009979',
 } as const;
 
 let serial = 0;
@@ -175,4 +176,26 @@ export async function visible(page: Page, selector: string, timeout = 15_000) {
 /** expect.poll with the journeys' usual patience for background work (workers, e-mails). */
 export function eventually<T>(fn: () => Promise<T> | T, timeout = 20_000) {
   return expect.poll(fn, { timeout, interval: 250 });
+}
+
+/**
+ * Remembers whether an element with this test id ever appears from now on, however briefly (the retry clock
+ * and the export progress may last less than a polling interval). Read the answer with sawIt().
+ */
+export async function watchFor(page: Page, testId: string) {
+  await page.evaluate((id) => {
+    const seen = ((window as unknown as { e2eSeen?: Record<string, boolean> }).e2eSeen ??= {});
+    seen[id] = false;
+    const check = () => {
+      if (document.querySelector(`[data-testid="${id}"]`)) seen[id] = true;
+    };
+    new MutationObserver(check).observe(document.body, { subtree: true, childList: true });
+  }, testId);
+}
+
+export async function sawIt(page: Page, testId: string): Promise<boolean> {
+  return page.evaluate(
+    (id) => (window as unknown as { e2eSeen?: Record<string, boolean> }).e2eSeen?.[id] === true,
+    testId,
+  );
 }

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiToken, baseUrl, expectAccessible, launch, newPage, screenshot, signIn } from './browser';
+import { eventually } from './fixtures';
 
 // Journey 4 (fr-CA, staff "accueil"): action_center.view only — no Reconcilable accounts section, no retry,
 // ignore, change-method or reminder buttons, and the reconcile API refuses them (RA7).
@@ -46,5 +47,15 @@ describe('staff (fr-CA): permission-hidden actions and section', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(res.status).toBe(403);
+  });
+
+  it('switches the interface to English', async () => {
+    await page.getByTestId('tab-failed-transactions').waitFor();
+    expect(await page.getByTestId('tab-failed-transactions').textContent()).toMatch(/^Transactions échouées/);
+    await page.getByTestId('language-switch').getByText('English').click();
+    await eventually(() => page.getByTestId('tab-failed-transactions').textContent()).toMatch(
+      /^Failed transactions/,
+    );
+    await screenshot(page, 'staff-failed-transactions-switched-en-CA');
   });
 });
