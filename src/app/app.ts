@@ -76,11 +76,20 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
       });
       await api.register(portalRoutes, { portal: c.portal, idempotency: c.idempotency });
       await api.register(reconciliationRoutes, { reconciliation: c.reconciliation, guard: c.guard });
-      await api.register(expiringCardsRoutes, { expiringCards: c.expiringCards, guard: c.guard });
+      await api.register(expiringCardsRoutes, {
+        expiringCards: c.expiringCards,
+        idempotency: c.idempotency,
+        guard: c.guard,
+      });
       if (sandboxClock) await api.register(sandboxRoutes, { guard: c.guard, sandboxClock, queue: c.queue });
       // The billing core (issue 3).
       await api.register(accountsRoutes, { accounts: c.accounts, guard: c.guard });
-      await api.register(ledgerRoutes, { documents: c.documents, payments: c.payments, guard: c.guard });
+      await api.register(ledgerRoutes, {
+        documents: c.documents,
+        payments: c.payments,
+        idempotency: c.idempotency,
+        guard: c.guard,
+      });
       await api.register(paymentMethodsRoutes, { paymentMethods: c.paymentMethods, guard: c.guard });
       await api.register(schedulesRoutes, { schedules: c.schedules, guard: c.guard });
       if (c.sandboxGateway) {

@@ -291,6 +291,47 @@ describe('expiring cards — happy', () => {
   });
 });
 
+it('Idempotency-Key: the same key replays the 202 without a second e-mail; after a 429 the same key works once the wait is over; another card with it is 409', async () => {
+  await setClock('2026-10-15T16:00:00Z');
+  const org = await createOrg(t.c, { timezone: 'America/Toronto' });
+  const { pm } = await cardWithPayment(org, { expMonth: 11, expYear: 2026 }, '2026-10-25');
+  const other = await cardWithPayment(org, { expMonth: 11, expYear: 2026 }, '2026-10-26', 'Luc Roy');
+  const reminders = async () =>
+    (await t.c.notifications.list(org.organizationId, { limit: 10, kind: 'card_expiry_reminder' })).length;
+  const first = await call(t.app, org.adminToken, 'POST', `${URL}/${pm}/remind`, undefined, {
+    'idempotency-key': 'remind-1',
+  });
+  expect(first.status).toBe(202);
+  const again = await call(t.app, org.adminToken, 'POST', `${URL}/${pm}/remind`, undefined, {
+    'idempotency-key': 'remind-1',
+  });
+  expect(again.status).toBe(202);
+  expect(again.headers['idempotent-replayed']).toBe('true');
+  expect(again.body).toEqual(first.body);
+  expect(await reminders()).toBe(1);
+  const otherCard = await call(t.app, org.adminToken, 'POST', `${URL}/${other.pm}/remind`, undefined, {
+    'idempotency-key': 'remind-1',
+  });
+  expect(otherCard.status).toBe(409);
+  expect(otherCard.body.type).toMatch(/idempotency-conflict/);
+  expect(await reminders()).toBe(1);
+
+  // A new key within 24 hours: 429 with Retry-After, and that key is not spent on it.
+  await setClock('2026-10-16T10:00:00Z');
+  const tooSoon = await call(t.app, org.adminToken, 'POST', `${URL}/${pm}/remind`, undefined, {
+    'idempotency-key': 'remind-2',
+  });
+  expect(tooSoon.status).toBe(429);
+  expect(Number(tooSoon.headers['retry-after'])).toBeGreaterThan(0);
+  await setClock('2026-10-16T16:01:00Z');
+  const later = await call(t.app, org.adminToken, 'POST', `${URL}/${pm}/remind`, undefined, {
+    'idempotency-key': 'remind-2',
+  });
+  expect(later.status).toBe(202);
+  expect(later.headers['idempotent-replayed']).toBeUndefined();
+  expect(await reminders()).toBe(2);
+});
+
 describe('expiring cards — errors', () => {
   it('EC1: remind on a card that is not in the list → 409', async () => {
     await setClock('2026-10-15T16:00:00Z');

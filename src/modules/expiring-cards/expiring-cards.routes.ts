@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from 'typebox';
 import { toJsonAmount } from '../../lib/money';
+import type { IdempotencyStore } from '../../platform/http/idempotency';
 import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
 import { sendProblem } from '../../platform/http/problem';
 import { Currency, errorResponses, Id, Instant, IsoDateSchema } from '../../platform/http/schemas';
@@ -53,8 +54,9 @@ const present = (row: ExpiringCardRow, currency: string): ExpiringCard => ({
 
 export const expiringCardsRoutes: FastifyPluginAsyncTypebox<{
   expiringCards: ExpiringCardsService;
+  idempotency: IdempotencyStore;
   guard: AuthGuard;
-}> = async (app, { expiringCards, guard }) => {
+}> = async (app, { expiringCards, idempotency, guard }) => {
   app.get(
     '/action-center/expiring-cards',
     {
@@ -99,6 +101,8 @@ export const expiringCardsRoutes: FastifyPluginAsyncTypebox<{
         operationId: 'remindExpiringCard',
         tags: ['action-center'],
         summary: 'Send the owner the card-expiry reminder again (at most once per 24 hours per card)',
+        description:
+          'Honours Idempotency-Key: the same key replays the first 202 without sending again; a 429 (too soon, with Retry-After) is not kept, so the same key may be used once the wait is over.',
         params: Type.Object({ paymentMethodId: Id('pm_01jd3k4m5n6p7q8r9s0t1v2w3x') }),
         response: { 202: RemindResponseSchema, ...errorResponses(404, 409, 429) },
       },
@@ -106,16 +110,22 @@ export const expiringCardsRoutes: FastifyPluginAsyncTypebox<{
     async (request, reply) => {
       const principal = principalOf(request);
       try {
-        const result = await expiringCards.remind(
-          principal.organizationId,
-          principal.userId,
-          request.params.paymentMethodId,
-        );
-        return reply.status(202).send({
-          paymentMethodId: result.paymentMethodId,
-          reminderSentAt: result.reminderSentAt.toISOString(),
+        return await idempotency.withIdempotency(request, reply, principal.organizationId, async () => {
+          const result = await expiringCards.remind(
+            principal.organizationId,
+            principal.userId,
+            request.params.paymentMethodId,
+          );
+          return {
+            status: 202,
+            body: {
+              paymentMethodId: result.paymentMethodId,
+              reminderSentAt: result.reminderSentAt.toISOString(),
+            },
+          };
         });
       } catch (err) {
+        // Too soon is not kept under the Idempotency-Key: the same key works once the wait is over.
         if (!(err instanceof ReminderTooSoonError)) throw err;
         reply.header('retry-after', String(err.retryAfterSeconds));
         return sendProblem(reply, err, request);

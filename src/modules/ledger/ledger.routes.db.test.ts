@@ -294,6 +294,92 @@ describe('happy', () => {
     expect(refund.body).toMatchObject({ status: 'paid_out', date: '2026-03-05', transactionId: null });
     expect(await actions(refund.body.id)).toEqual(['refund.paid_out']);
   });
+  it('Idempotency-Key on refunds: the same key and body replay the refund; nothing is given back twice', async () => {
+    const account = await apiAccount(t.app, token);
+    const card = await apiCard(t.app, token, account.id);
+    const pay = await apiPayment(t.app, token, account.id, {
+      amount: 6_000,
+      method: 'card',
+      paymentMethodId: card.id,
+    });
+    await call(t.app, token, 'PUT', '/api/v1/sandbox/merchant-balance', { amount: 1_000_000 });
+    const key = { 'idempotency-key': `refund-${pay.id}` };
+    const body = { amount: 2_000, paymentId: pay.id };
+    const first = await call(t.app, token, 'POST', url(account.id, 'refunds'), body, key);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ status: 'succeeded', amount: 2_000 });
+    const again = await call(t.app, token, 'POST', url(account.id, 'refunds'), body, key);
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    const refunds = (await ledgerOf(t.app, token, account.id)).filter((d) => d.kind === 'refund');
+    expect(refunds.map((d) => d.id)).toEqual([first.body.id]);
+    const balance = await call(t.app, token, 'GET', '/api/v1/sandbox/merchant-balance');
+    expect(balance.body.amount).toBe(1_000_000 - 2_000);
+  });
+
+  it("a failed refund's answer carries reason {code, message} in the caller's language (fr-CA, en-CA)", async () => {
+    const account = await apiAccount(t.app, token);
+    const card = await apiCard(t.app, token, account.id);
+    const pay = await apiPayment(t.app, token, account.id, {
+      amount: 8_000,
+      method: 'card',
+      paymentMethodId: card.id,
+    });
+    await call(t.app, token, 'PUT', '/api/v1/sandbox/merchant-balance', { amount: 10 });
+    const fr = await call(
+      t.app,
+      token,
+      'POST',
+      url(account.id, 'refunds'),
+      { amount: 1_000, paymentId: pay.id },
+      {
+        'accept-language': 'fr-CA',
+      },
+    );
+    expect(fr.status).toBe(201);
+    expect(fr.body).toMatchObject({
+      status: 'failed',
+      code: 'insufficient_merchant_funds',
+      reason: {
+        code: 'insufficient_merchant_funds',
+        message: "Le compte marchand n'a pas suffisamment de fonds pour ce remboursement.",
+      },
+    });
+    const en = await call(
+      t.app,
+      token,
+      'POST',
+      url(account.id, 'refunds'),
+      { amount: 1_000, paymentId: pay.id },
+      {
+        'accept-language': 'en-CA',
+      },
+    );
+    expect(en.body.reason).toEqual({
+      code: 'insufficient_merchant_funds',
+      message: 'The merchant account does not have enough funds for this refund.',
+    });
+    // A refund that went through has no reason.
+    await call(t.app, token, 'PUT', '/api/v1/sandbox/merchant-balance', { amount: 1_000_000 });
+    const ok = await call(t.app, token, 'POST', url(account.id, 'refunds'), {
+      amount: 1_000,
+      paymentId: pay.id,
+    });
+    expect(ok.body.status).toBe('succeeded');
+    expect(ok.body).not.toHaveProperty('reason');
+  });
+
+  it('Idempotency-Key on a cash payment: one document however often the request is sent', async () => {
+    const account = await apiAccount(t.app, token);
+    const body = { amount: 1_500, date: '2026-03-02', method: 'cash' };
+    const key = { 'idempotency-key': `cash-${account.id}` };
+    const first = await call(t.app, token, 'POST', url(account.id, 'payments'), body, key);
+    const again = await call(t.app, token, 'POST', url(account.id, 'payments'), body, key);
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(again.body).toEqual(first.body);
+    expect((await ledgerOf(t.app, token, account.id)).map((d) => d.id)).toEqual([first.body.id]);
+  });
 });
 
 describe('errors', () => {
@@ -341,6 +427,88 @@ describe('errors', () => {
     expect(res.body).toMatchObject({ code: 'insufficient_funds', status: 402 });
     const docs = await t.c.db.select().from(documents).where(eq(documents.accountId, account.id));
     expect(docs).toEqual([]);
+  });
+
+  it("a 402 decline carries the code and a message in the caller's language (fr-CA, en-CA)", async () => {
+    const account = await apiAccount(t.app, token);
+    const card = await apiCard(t.app, token, account.id, '4000000000009995');
+    const body = { amount: 2_000, date: '2026-03-02', method: 'card', paymentMethodId: card.id };
+    const fr = await call(t.app, token, 'POST', url(account.id, 'payments'), body, {
+      'accept-language': 'fr-CA',
+    });
+    expect(fr.status).toBe(402);
+    expect(fr.body).toMatchObject({
+      code: 'insufficient_funds',
+      message: 'Les fonds ou le crédit disponibles sur la carte sont insuffisants.',
+    });
+    const en = await call(t.app, token, 'POST', url(account.id, 'payments'), body, {
+      'accept-language': 'en-CA',
+    });
+    expect(en.status).toBe(402);
+    expect(en.body).toMatchObject({
+      code: 'insufficient_funds',
+      message: 'The card has insufficient funds or credit.',
+    });
+  });
+
+  it('Idempotency-Key on payments: a replayed 402 charges nothing again; the same key with another body is 409', async () => {
+    const account = await apiAccount(t.app, token);
+    const declining = await apiCard(t.app, token, account.id, '4000000000009995');
+    const before = await t.c.sandboxGateway!.chargeCount(org.organizationId);
+    const body = { amount: 2_500, date: '2026-03-02', method: 'card', paymentMethodId: declining.id };
+    const key = { 'idempotency-key': `decline-${account.id}` };
+    const first = await call(t.app, token, 'POST', url(account.id, 'payments'), body, key);
+    const again = await call(t.app, token, 'POST', url(account.id, 'payments'), body, key);
+    expect([first.status, again.status]).toEqual([402, 402]);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.transactionId).toBe(first.body.transactionId);
+    expect(await t.c.sandboxGateway!.chargeCount(org.organizationId)).toBe(before + 1);
+
+    const reused = await call(
+      t.app,
+      token,
+      'POST',
+      url(account.id, 'payments'),
+      { ...body, amount: 2_600 },
+      key,
+    );
+    expect(reused.status).toBe(409);
+    expect(reused.body.type).toMatch(/idempotency-conflict/);
+    expect(await t.c.sandboxGateway!.chargeCount(org.organizationId)).toBe(before + 1);
+
+    const payment = await apiPayment(t.app, token, account.id, { amount: 1_000, method: 'cash' });
+    const refundKey = { 'idempotency-key': `refund-${payment.id}` };
+    const refund = await call(
+      t.app,
+      token,
+      'POST',
+      url(account.id, 'refunds'),
+      { amount: 100, paymentId: payment.id },
+      refundKey,
+    );
+    expect(refund.status).toBe(201);
+    const otherBody = await call(
+      t.app,
+      token,
+      'POST',
+      url(account.id, 'refunds'),
+      { amount: 200, paymentId: payment.id },
+      refundKey,
+    );
+    expect(otherBody.status).toBe(409);
+    expect(otherBody.body.type).toMatch(/idempotency-conflict/);
+    expect((await ledgerOf(t.app, token, account.id)).filter((d) => d.kind === 'refund')).toHaveLength(1);
+    const badKey = await call(
+      t.app,
+      token,
+      'POST',
+      url(account.id, 'refunds'),
+      { amount: 100, paymentId: payment.id },
+      {
+        'idempotency-key': 'with space',
+      },
+    );
+    expect(badKey.status).toBe(400);
   });
 
   it('checks payment methods and invoices of payments', async () => {

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
-import { validation } from '../../lib/errors';
 import { toJsonAmount } from '../../lib/money';
+import { type IdempotencyStore, idempotencyKeyOf } from '../../platform/http/idempotency';
 import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
 import {
   AmountMinor,
@@ -12,6 +11,7 @@ import {
   Instant,
   IsoDateSchema,
 } from '../../platform/http/schemas';
+import { failureMessage } from '../gateway/failure-codes';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import { type DocumentsService, type LedgerItem, reconciliationStatusOf } from './documents.service';
 import type { Allocation } from './ledger.service';
@@ -97,6 +97,15 @@ const RefundResultSchema = Type.Object({
   }),
   transactionId: Nullable(Type.String()),
   code: Type.Optional(Type.String({ examples: ['insufficient_merchant_funds'] })),
+  reason: Type.Optional(
+    Type.Object(
+      {
+        code: Type.String({ examples: ['insufficient_merchant_funds'] }),
+        message: Type.String({ description: "Why it failed, in the caller's language" }),
+      },
+      { description: 'failed: the refusal code and its message' },
+    ),
+  ),
   failedTransactionId: Type.Optional(Type.String()),
   createdAt: Nullable(Instant),
 });
@@ -125,23 +134,12 @@ function allocationJson(a: Allocation) {
 
 const AccountParams = Type.Object({ id: Id('acc_01jd5x2k8v3q7r9t0w1y2z3a4b') });
 
-function idempotencyKeyOf(request: FastifyRequest): string | undefined {
-  const header = request.headers['idempotency-key'];
-  if (header === undefined) return undefined;
-  const key = Array.isArray(header) ? header[0] : header;
-  if (!key || !/^[\x21-\x7e]{1,255}$/.test(key)) {
-    throw validation('The Idempotency-Key header must be 1 to 255 visible ASCII characters', [
-      { field: 'headers.idempotency-key', message: 'must be 1 to 255 visible ASCII characters' },
-    ]);
-  }
-  return key;
-}
-
 export const ledgerRoutes: FastifyPluginAsyncTypebox<{
   documents: DocumentsService;
   payments: PaymentsService;
+  idempotency: IdempotencyStore;
   guard: AuthGuard;
-}> = async (app, { documents, payments, guard }) => {
+}> = async (app, { documents, payments, idempotency, guard }) => {
   app.get(
     '/accounts/:id/ledger',
     {
@@ -248,6 +246,8 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
         tags: ['ledger'],
         summary:
           'Record a payment (cash, cheque, other) or charge one (card now; eCheck pending until it settles). A declined card answers 402 and writes nothing to the ledger.',
+        description:
+          "Honours Idempotency-Key: the same key and body replay the first answer (a 402 included) without charging again; the same key with another body is 409. A 402 carries the decline `code` and a `message` in the caller's language.",
         params: AccountParams,
         body: Type.Object(
           {
@@ -264,24 +264,30 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request, reply) => {
       const p = principalOf(request);
-      const result = await payments.chargeOneOff({
-        organizationId: p.organizationId,
-        actorId: p.userId,
-        accountId: request.params.id,
-        amountMinor: BigInt(request.body.amount),
-        date: request.body.date,
-        method: request.body.method,
-        paymentMethodId: request.body.paymentMethodId,
-        invoiceId: request.body.invoiceId,
-        idempotencyKey: idempotencyKeyOf(request),
-      });
-      const item = ledgerItemJson(asItem(result.document));
-      return reply.status(201).send({
-        ...item,
-        status: result.status,
-        documentStatus: result.document.status,
-        transactionId: result.transactionId,
-        allocatedAmount: toJsonAmount(result.allocatedMinor),
+      return idempotency.withIdempotency(request, reply, p.organizationId, async () => {
+        const result = await payments.chargeOneOff({
+          organizationId: p.organizationId,
+          actorId: p.userId,
+          accountId: request.params.id,
+          amountMinor: BigInt(request.body.amount),
+          date: request.body.date,
+          method: request.body.method,
+          paymentMethodId: request.body.paymentMethodId,
+          invoiceId: request.body.invoiceId,
+          idempotencyKey: idempotencyKeyOf(request),
+          locale: p.locale,
+        });
+        const item = ledgerItemJson(asItem(result.document));
+        return {
+          status: 201,
+          body: {
+            ...item,
+            status: result.status,
+            documentStatus: result.document.status,
+            transactionId: result.transactionId,
+            allocatedAmount: toJsonAmount(result.allocatedMinor),
+          },
+        };
       });
     },
   );
@@ -295,6 +301,8 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
         tags: ['ledger'],
         summary:
           "Give money back from a payment, through the gateway to the payment's method (or paid out by hand for cash and cheques). A refusal answers 201 with status failed and an Action Center entry.",
+        description:
+          "Honours Idempotency-Key: the same key and body replay the first answer without refunding again; the same key with another body is 409. A failed refund carries `reason: {code, message}`, the message in the caller's language.",
         params: AccountParams,
         body: Type.Object(
           {
@@ -309,27 +317,34 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request, reply) => {
       const p = principalOf(request);
-      const r = await payments.refund({
-        organizationId: p.organizationId,
-        actorId: p.userId,
-        accountId: request.params.id,
-        paymentId: request.body.paymentId,
-        amountMinor: BigInt(request.body.amount),
-        date: request.body.date,
-        idempotencyKey: idempotencyKeyOf(request),
-      });
-      return reply.status(201).send({
-        id: r.document?.id ?? null,
-        kind: 'refund' as const,
-        paymentId: r.paymentId,
-        amount: toJsonAmount(r.amountMinor),
-        openAmount: toJsonAmount(r.document?.openMinor ?? 0n),
-        date: r.date,
-        status: r.status,
-        transactionId: r.transactionId,
-        ...(r.code ? { code: r.code } : {}),
-        ...(r.failedTransactionId ? { failedTransactionId: r.failedTransactionId } : {}),
-        createdAt: r.document?.createdAt.toISOString() ?? null,
+      return idempotency.withIdempotency(request, reply, p.organizationId, async () => {
+        const r = await payments.refund({
+          organizationId: p.organizationId,
+          actorId: p.userId,
+          accountId: request.params.id,
+          paymentId: request.body.paymentId,
+          amountMinor: BigInt(request.body.amount),
+          date: request.body.date,
+          idempotencyKey: idempotencyKeyOf(request),
+        });
+        return {
+          status: 201,
+          body: {
+            id: r.document?.id ?? null,
+            kind: 'refund' as const,
+            paymentId: r.paymentId,
+            amount: toJsonAmount(r.amountMinor),
+            openAmount: toJsonAmount(r.document?.openMinor ?? 0n),
+            date: r.date,
+            status: r.status,
+            transactionId: r.transactionId,
+            ...(r.code
+              ? { code: r.code, reason: { code: r.code, message: failureMessage(r.code, p.locale) } }
+              : {}),
+            ...(r.failedTransactionId ? { failedTransactionId: r.failedTransactionId } : {}),
+            createdAt: r.document?.createdAt.toISOString() ?? null,
+          },
+        };
       });
     },
   );

@@ -1,6 +1,6 @@
 import { AppError, businessRule, validation } from '../../lib/errors';
 import { newId } from '../../lib/ids';
-import { failureMessage } from '../gateway/failure-codes';
+import { failureMessage, type Locale } from '../gateway/failure-codes';
 import type { LedgerDocument } from './ledger.service';
 import { type Attempt, allocateToInvoice, type PaymentAttempts } from './payment-attempts';
 import { allocatedFrom } from './payments.repository';
@@ -20,6 +20,8 @@ export interface OneOffPayment {
   invoiceId?: string;
   /** the request's Idempotency-Key: the same key never moves money twice */
   idempotencyKey?: string;
+  /** the caller's language, for the decline message (default en-CA) */
+  locale?: Locale;
 }
 
 export interface OneOffResult {
@@ -124,8 +126,9 @@ export class OneOffPayments {
     const recorded = await this.deps.attempts.run(db, attempt);
     if (recorded.outcome.status === 'failed') {
       const code = recorded.outcome.code ?? 'processing_error';
-      throw new AppError('payment_declined', failureMessage(code, 'en-CA'), {
-        extra: { code, transactionId: recorded.outcome.transactionId },
+      const message = failureMessage(code, input.locale ?? 'en-CA');
+      throw new AppError('payment_declined', message, {
+        extra: { code, message, transactionId: recorded.outcome.transactionId },
       });
     }
     const document = await ledger.getDocument(db, organizationId, recorded.txn.documentId!);

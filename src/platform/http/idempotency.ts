@@ -27,11 +27,27 @@ function canonical(value: unknown): string {
 }
 
 /**
+ * The request's `Idempotency-Key` (undefined without one); 400 when it is not 1 to 255 visible ASCII
+ * characters. Routes pass it on as the inner key of the gateway call too.
+ */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const header = request.headers[IDEMPOTENCY_HEADER];
+  if (header === undefined) return undefined;
+  const key = Array.isArray(header) ? header[0] : header;
+  if (!key || !KEY_RE.test(key)) {
+    throw validation('The Idempotency-Key header must be 1 to 255 visible ASCII characters', [
+      { field: 'headers.idempotency-key', message: 'must be 1 to 255 visible ASCII characters' },
+    ]);
+  }
+  return key;
+}
+
+/**
  * `Idempotency-Key` for any POST (API.md): the same key on the same route with the same request gets the
  * answer given the first time, replayed without running the handler again; the same key with another
  * request is a 409 `idempotency_conflict`. The key is claimed (inserted) before the handler runs, so two
  * concurrent requests with one key never both run it: the loser gets 409 while the first is in flight.
- * Answers of AppErrors (4xx) are kept and replayed too; an unexpected error frees the key for a new try.
+ * Answers of AppErrors (4xx but 429) are kept and replayed too; an unexpected error frees the key for a new try.
  */
 export class IdempotencyStore {
   constructor(private readonly deps: { db: Db; clock: Clock }) {}
@@ -42,14 +58,8 @@ export class IdempotencyStore {
     organizationId: string,
     handler: () => Promise<IdempotentAnswer>,
   ): Promise<never> {
-    const header = request.headers[IDEMPOTENCY_HEADER];
-    if (header === undefined) return send(reply, await handler());
-    const key = Array.isArray(header) ? header[0] : header;
-    if (!key || !KEY_RE.test(key)) {
-      throw validation('The Idempotency-Key header must be 1 to 255 visible ASCII characters', [
-        { field: 'headers.idempotency-key', message: 'must be 1 to 255 visible ASCII characters' },
-      ]);
-    }
+    const key = idempotencyKeyOf(request);
+    if (key === undefined) return send(reply, await handler());
     const route = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
     const requestHash = createHash('sha256')
       .update(
@@ -90,7 +100,8 @@ export class IdempotencyStore {
     try {
       answer = await handler();
     } catch (err) {
-      if (err instanceof AppError && err.status < 500) {
+      // 429 means "not now": the same key must work once the wait is over, so it is not kept.
+      if (err instanceof AppError && err.status < 500 && err.status !== 429) {
         answer = { status: err.status, body: problemBody(err, request.url.split('?')[0]) };
       } else {
         await db.delete(idempotencyKeys).where(where);
