@@ -9,7 +9,7 @@
  *   - that SQL's median time (target ≤ 5 ms);
  *   - the reminder job's run time for 10,000 due reminders (SMTP unset: e-mails are only logged).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -56,6 +56,7 @@ async function main() {
   await admin.query(`create database ${dbName}`);
   console.log(`scratch database ${dbName}`);
   let close: (() => Promise<void>) | undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), 'recoup-bench-ec-'));
   try {
     const config = loadConfig(
       {
@@ -63,7 +64,7 @@ async function main() {
         RECOUP_SANDBOX: 'false',
         PUBLIC_URL: 'http://bench.test',
         RECOUP_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-        RECOUP_DATA_DIR: mkdtempSync(join(tmpdir(), 'recoup-bench-')),
+        RECOUP_DATA_DIR: dataDir,
       },
       { ensureSecret: false },
     );
@@ -249,6 +250,7 @@ async function main() {
     if (REMINDERS !== result.sent) console.log(`  (expected ${REMINDERS})`);
   } finally {
     await close?.().catch((err) => console.error('close:', err));
+    rmSync(dataDir, { recursive: true, force: true });
     if (process.env.BENCH_KEEP) console.log(`kept ${dbName} (BENCH_KEEP)`);
     else {
       await admin.query(`drop database if exists ${dbName} with (force)`);
