@@ -67,6 +67,8 @@ export async function signIn(page: Page, email = DEMO.email, password = DEMO.pas
 
 /** Saves a screenshot for reviewers under test-results/screenshots/. */
 export async function screenshot(page: Page, name: string) {
+  // From the top, so the fixed header is drawn where it belongs in the full-page image.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
 }
 

@@ -76,6 +76,14 @@ describe('expiring cards (fr-CA)', () => {
     const tooSoon = row.getByTestId('ec-remind-too-soon');
     await tooSoon.waitFor();
     expect(await tooSoon.textContent()).toMatch(/^Un nouveau rappel pourra être envoyé à partir du /);
+    // Said once, next to the button: no error notification on top (with the server's English detail).
+    expect(
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /reminder was sent/ })
+        .count(),
+    ).toBe(0);
+    expect(await page.getByText('Un problème est survenu').count()).toBe(0);
     await screenshot(page, 'expiring-cards-too-soon-fr-CA');
   });
 

@@ -3,7 +3,7 @@ import { IconMailForward } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { isApiError } from '../../api/client';
 import { formatInstant } from '../../ui/dates';
-import { notifySuccess } from '../../ui/errors';
+import { notifyError, notifySuccess } from '../../ui/errors';
 import { useLocale } from '../../ui/useLocale';
 import { useRemind } from './api';
 
@@ -21,7 +21,12 @@ export function RemindButton({ paymentMethodId }: { paymentMethodId: string }) {
         leftSection={<IconMailForward size={14} />}
         loading={remind.isPending}
         onClick={() =>
-          remind.mutate(paymentMethodId, { onSuccess: () => notifySuccess(t('expiring.reminderQueued')) })
+          remind.mutate(paymentMethodId, {
+            onSuccess: () => notifySuccess(t('expiring.reminderQueued')),
+            onError: (error) => {
+              if (!(isApiError(error) && error.status === 429)) notifyError(error);
+            },
+          })
         }
         data-testid="ec-remind"
       >

@@ -20,5 +20,7 @@ export function useRemind() {
     mutationFn: (paymentMethodId: string) =>
       api<void>(`/action-center/expiring-cards/${paymentMethodId}/remind`, { method: 'POST' }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: expiringCardsKey }),
+    // RemindButton says "too soon" next to the button itself and reports any other error.
+    meta: { silent: true },
   });
 }
