@@ -87,27 +87,19 @@ export class LedgerService {
 
   /** A pending eCheck payment settles: it becomes a credit, allocated to the invoice it was for when possible. */
   async postPending(tx: Db, organizationId: string, documentId: string): Promise<LedgerDocument> {
-    const [doc] = await tx
-      .update(documents)
-      .set({ status: 'posted' })
-      .where(
-        and(
-          eq(documents.organizationId, organizationId),
-          eq(documents.id, documentId),
-          eq(documents.status, 'pending'),
-        ),
-      )
-      .returning();
-    if (!doc) throw new AppError('conflict', `payment ${documentId} is not pending`);
-    await this.touch(tx, organizationId, doc.accountId);
-    return doc;
+    return this.endPending(tx, organizationId, documentId, 'posted');
   }
 
   /** A pending eCheck payment came back returned: it never becomes a credit. */
   async voidPending(tx: Db, organizationId: string, documentId: string): Promise<LedgerDocument> {
+    return this.endPending(tx, organizationId, documentId, 'void');
+  }
+
+  /** pending → posted | void, once: a second settlement of the same payment is a conflict. */
+  private async endPending(tx: Db, organizationId: string, documentId: string, status: 'posted' | 'void') {
     const [doc] = await tx
       .update(documents)
-      .set({ status: 'void' })
+      .set({ status })
       .where(
         and(
           eq(documents.organizationId, organizationId),

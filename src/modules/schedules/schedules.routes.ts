@@ -231,7 +231,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<{
   app.patch(
     '/subscriptions/:id',
     {
-      onRequest: guard.require('billing.write'),
+      onRequest: guard.require('transactions.manage'),
       schema: {
         operationId: 'changeSubscriptionPaymentMethod',
         tags: ['schedules'],
@@ -256,7 +256,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<{
   app.patch(
     '/installment-plans/:id',
     {
-      onRequest: guard.require('billing.write'),
+      onRequest: guard.require('transactions.manage'),
       schema: {
         operationId: 'changeInstallmentPlanPaymentMethod',
         tags: ['schedules'],
