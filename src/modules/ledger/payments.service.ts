@@ -98,6 +98,11 @@ export class PaymentsService {
     return this.scheduled.run(organizationId, scheduledPaymentId);
   }
 
+  /** Crash recovery: the IDs of scheduled charges left `processing` with nothing recorded, claimed again. */
+  reclaimStaleCharges(organizationId: string): Promise<string[]> {
+    return this.scheduled.reclaimStale(organizationId);
+  }
+
   /** One upcoming charge per active subscription, always. */
   ensureNextPeriod(tx: Db, organizationId: string, subscriptionId: string): Promise<void> {
     return this.scheduled.ensureNextPeriod(tx, organizationId, subscriptionId);

@@ -2,7 +2,7 @@ import { and, count, desc, eq, sql } from 'drizzle-orm';
 import { addDays, addMonths } from '../../lib/dates';
 import { conflict, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
-import type { Db } from '../../platform/db/db';
+import { type Db, rows } from '../../platform/db/db';
 import { transactions } from '../gateway/gateway.table';
 import type { Organization } from '../organizations/organizations.service';
 import type { PaymentMethod } from '../payment-methods/payment-methods.service';
@@ -16,6 +16,10 @@ import {
   transactionByKey,
 } from './payments.repository';
 import type { PaymentsDeps } from './payments.service';
+
+/** A claimed charge with nothing recorded after this long is taken to have crashed (the run takes seconds). */
+export const STALE_CLAIM_MS = 5 * 60_000;
+const RECLAIM_PAGE = 50;
 
 /** The due date of a subscription's period `n` (0 = the start), keeping the anchor day at month ends. */
 export function periodDate(
@@ -53,7 +57,12 @@ export class ScheduledCharges {
       if (sp.status === 'scheduled') {
         const [claimed] = await tx
           .update(scheduledPayments)
-          .set({ status: 'processing', attempts: sql`${scheduledPayments.attempts} + 1` })
+          .set({
+            status: 'processing',
+            attempts: sql`${scheduledPayments.attempts} + 1`,
+            claimedAt: this.deps.clock.now(),
+            attemptPaymentMethodId: null,
+          })
           .where(and(eq(scheduledPayments.organizationId, organizationId), eq(scheduledPayments.id, sp.id)))
           .returning();
         sp = claimed!;
@@ -65,7 +74,7 @@ export class ScheduledCharges {
       if (seen) return { done: outcomeOf(seen), sp: null };
       if (sp.source === 'subscription' && !sp.invoiceId) sp = await this.issuePeriodInvoice(tx, org, sp);
       if (sp.source === 'subscription') await this.ensureNextPeriod(tx, organizationId, sp.subscriptionId!);
-      const method = await this.currentMethod(tx, organizationId, sp);
+      const method = await this.attemptMethod(tx, organizationId, sp);
       await this.deps.ledger.touch(tx, organizationId, sp.accountId);
       return { sp, key, method, done: null };
     });
@@ -83,6 +92,56 @@ export class ScheduledCharges {
       actorId: null,
     };
     return (await this.deps.attempts.run(db, attempt)).outcome;
+  }
+
+  /**
+   * Crash recovery for the due run: claims again the charges left `processing` for more than
+   * STALE_CLAIM_MS with nothing recorded under their attempt's key (`sp:<id>:<attempts>`) — the run
+   * that claimed them stopped between claiming and recording (the gateway call threw, the process
+   * died). `run()` then finishes each with the same key and the same method, so the gateway replays a
+   * charge it made instead of making another. A pending eCheck has its key recorded and is not taken.
+   * Each row claimed again is stamped now, so a charge that keeps failing is tried once per run.
+   */
+  async reclaimStale(organizationId: string): Promise<string[]> {
+    const now = this.deps.clock.now();
+    const staleBefore = new Date(now.getTime() - STALE_CLAIM_MS);
+    const reclaimed: string[] = [];
+    for (;;) {
+      const page = await rows<{ id: string }>(
+        this.deps.db,
+        sql`update scheduled_payments set claimed_at = ${now.toISOString()}::timestamptz
+             where organization_id = ${organizationId} and status = 'processing' and id in (
+               select sp.id from scheduled_payments sp
+                where sp.organization_id = ${organizationId} and sp.status = 'processing'
+                  and (sp.claimed_at is null or sp.claimed_at < ${staleBefore.toISOString()}::timestamptz)
+                  and not exists (
+                    select 1 from transactions t
+                     where t.organization_id = sp.organization_id
+                       and t.idempotency_key = 'sp:' || sp.id || ':' || sp.attempts)
+                order by sp.claimed_at nulls first, sp.id
+                limit ${RECLAIM_PAGE}
+                for update skip locked)
+             returning id`,
+      );
+      reclaimed.push(...page.map((r) => r.id));
+      if (page.length < RECLAIM_PAGE) return reclaimed;
+    }
+  }
+
+  /**
+   * The method of the claimed attempt: the one kept when the attempt started, else the one the
+   * subscription or plan has now (FT5), then kept for this attempt.
+   */
+  private async attemptMethod(tx: Db, organizationId: string, sp: ScheduledPayment): Promise<PaymentMethod> {
+    if (sp.attemptPaymentMethodId) {
+      return this.deps.paymentMethods.get(organizationId, sp.attemptPaymentMethodId, { db: tx });
+    }
+    const method = await this.currentMethod(tx, organizationId, sp);
+    await tx
+      .update(scheduledPayments)
+      .set({ attemptPaymentMethodId: method.id })
+      .where(and(eq(scheduledPayments.organizationId, organizationId), eq(scheduledPayments.id, sp.id)));
+    return method;
   }
 
   /** One upcoming charge per active subscription, always: the next period's, once this one runs. */

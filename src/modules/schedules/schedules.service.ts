@@ -397,16 +397,31 @@ export class SchedulesService {
    * `processing`, attempts + 1, SKIP LOCKED), so two concurrent runs never take the same row, and the
    * gateway key `sp:<id>:<attempt>` makes a re-run of a claimed row replay instead of charging again.
    * A subscription's next period is scheduled as its charge runs, so a late run catches up period by
-   * period.
+   * period. Then charges left `processing` by a run that stopped before recording are finished.
    */
   async runPaymentsDue(organizationId: string) {
     const org = await this.deps.organizations.get(organizationId);
-    const today = todayIn(org.timezone, this.deps.clock.now());
-    const result = { charged: 0, succeeded: 0, pending: 0, failed: 0, errors: 0 };
+    const now = this.deps.clock.now();
+    const today = todayIn(org.timezone, now);
+    const result = { charged: 0, succeeded: 0, pending: 0, failed: 0, errors: 0, recovered: 0 };
+    const charge = async (id: string) => {
+      let outcome: ChargeOutcome;
+      try {
+        outcome = await this.deps.payments.runScheduledCharge(organizationId, id);
+      } catch {
+        // Left `processing`: a later run finishes the same attempt (same key) once the claim is stale.
+        result.errors++;
+        return false;
+      }
+      result.charged++;
+      result[outcome.status]++;
+      return true;
+    };
     for (;;) {
       const claimed = await rows<{ id: string }>(
         this.deps.db,
-        sql`update scheduled_payments set status = 'processing', attempts = attempts + 1
+        sql`update scheduled_payments set status = 'processing', attempts = attempts + 1,
+                   claimed_at = ${now.toISOString()}::timestamptz, attempt_payment_method_id = null
             where organization_id = ${organizationId} and status = 'scheduled' and id in (
               select id from scheduled_payments
                where organization_id = ${organizationId} and status = 'scheduled' and due_date <= ${today}
@@ -416,18 +431,11 @@ export class SchedulesService {
             returning id`,
       );
       if (claimed.length === 0) break;
-      for (const { id } of claimed) {
-        let outcome: ChargeOutcome;
-        try {
-          outcome = await this.deps.payments.runScheduledCharge(organizationId, id);
-        } catch {
-          // Left `processing`: runScheduledCharge on it finishes the same attempt (same key).
-          result.errors++;
-          continue;
-        }
-        result.charged++;
-        result[outcome.status]++;
-      }
+      for (const { id } of claimed) await charge(id);
+    }
+    // Crash recovery: charges an earlier run claimed but never recorded are finished with their key.
+    for (const id of await this.deps.payments.reclaimStaleCharges(organizationId)) {
+      if (await charge(id)) result.recovered++;
     }
     return result;
   }

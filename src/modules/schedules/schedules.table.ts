@@ -87,6 +87,13 @@ export const scheduledPayments = pgTable(
       .notNull()
       .default('scheduled'),
     attempts: integer('attempts').notNull().default(0),
+    /** when the current attempt was claimed (`processing`): a claim left too long is finished again */
+    claimedAt: timestamp('claimed_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * the method the current attempt presents, read from the subscription or plan when the attempt
+     * starts (FT5) and kept, so that finishing it after a crash replays the very same gateway request
+     */
+    attemptPaymentMethodId: text('attempt_payment_method_id'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (t) => [
@@ -98,6 +105,7 @@ export const scheduledPayments = pgTable(
     check('scheduled_payments_amount_positive', sql`${t.amountMinor} > 0`),
     index('scheduled_payments_account').on(t.organizationId, t.accountId, t.dueDate),
     index('scheduled_payments_due').on(t.organizationId, t.dueDate, t.id).where(sql`status = 'scheduled'`),
+    index('scheduled_payments_claimed').on(t.organizationId, t.claimedAt).where(sql`status = 'processing'`),
     index('scheduled_payments_invoice').on(t.organizationId, t.invoiceId),
     index('scheduled_payments_subscription').on(t.organizationId, t.subscriptionId),
     index('scheduled_payments_plan').on(t.organizationId, t.installmentPlanId),
