@@ -75,7 +75,11 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
         clock: c.clock,
       });
       await api.register(portalRoutes, { portal: c.portal, idempotency: c.idempotency });
-      await api.register(reconciliationRoutes, { reconciliation: c.reconciliation, guard: c.guard });
+      await api.register(reconciliationRoutes, {
+        reconciliation: c.reconciliation,
+        guard: c.guard,
+        idempotency: c.idempotency,
+      });
       await api.register(expiringCardsRoutes, {
         expiringCards: c.expiringCards,
         idempotency: c.idempotency,

@@ -62,8 +62,16 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const audit = new AuditService({ db, clock });
   const auth = new AuthService({ db, clock });
   const guard = createAuthGuard(auth);
-  const users = new UsersService({ db, clock, audit });
-  const organizations = new OrganizationsService({ db, clock, audit, publicUrl: config.publicUrl });
+  // The auth service keeps resolved tokens a few seconds; both drop its entries when they change a role,
+  // a language or an organization.
+  const users = new UsersService({ db, clock, audit, principals: auth });
+  const organizations = new OrganizationsService({
+    db,
+    clock,
+    audit,
+    publicUrl: config.publicUrl,
+    principals: auth,
+  });
   const ledger = new LedgerService({ db, clock });
   // The billing core (issue 3). With the sandbox off and no live gateway configured, every call that
   // moves money answers 503 "no payment gateway configured".

@@ -88,7 +88,7 @@ export class AccountsService {
   }
 
   async view(organizationId: string, id: string): Promise<AccountView> {
-    const org = await this.deps.organizations.get(organizationId);
+    const org = await this.deps.organizations.settings(organizationId);
     const [row] = await this.deps.db
       .select({ account: accounts, openDebit, openCredit })
       .from(accounts)
@@ -111,7 +111,7 @@ export class AccountsService {
     organizationId: string,
     opts: { search?: string; limit: number; after?: { name: string; id: string } },
   ): Promise<{ items: AccountView[]; next: { name: string; id: string } | null }> {
-    const org = await this.deps.organizations.get(organizationId);
+    const org = await this.deps.organizations.settings(organizationId);
     const nameKey = sql<string>`lower(${accounts.ownerName})`;
     const conditions = [eq(accounts.organizationId, organizationId)];
     const search = opts.search?.trim();

@@ -43,7 +43,7 @@ export class ActionCenterService {
    * entries that first failed and those recovered (resolved by a retry) that day.
    */
   async charts(organizationId: string, locale: Locale) {
-    const org = await this.deps.organizations.get(organizationId);
+    const org = await this.deps.organizations.settings(organizationId);
     const today = todayIn(org.timezone, this.deps.clock.now());
     const first = addDays(today, -(CHART_DAYS - 1));
     // From midnight of the first day in the organization's zone (a day earlier in UTC covers any offset).

@@ -78,13 +78,21 @@ export function csvField(value: string | number): string {
 
 const csvLine = (fields: (string | number)[]) => `${fields.map(csvField).join(',')}\r\n`;
 
-/** UTF-8 with a BOM so that Excel reads accents correctly; written row by row as the pages are read. */
+/** Rows per chunk handed to the stream: one chunk per row cost more than formatting the rows (bench). */
+const CSV_CHUNK_ROWS = 256;
+
+/**
+ * UTF-8 with a BOM so that Excel reads accents correctly; written as the pages are read, in chunks of
+ * CSV_CHUNK_ROWS rows, so that memory stays bounded whatever the list's length.
+ */
 export function csvStream(items: AsyncIterable<FailedTransactionItem>, locale: Locale): Readable {
   async function* lines() {
     yield `\uFEFF${csvLine(HEADERS[locale])}`;
+    let chunk = '';
+    let rowsInChunk = 0;
     for await (const item of items) {
       const c = cells(item, locale);
-      yield csvLine([
+      chunk += csvLine([
         c.customer,
         c.type,
         c.reasonCode,
@@ -100,7 +108,13 @@ export function csvStream(items: AsyncIterable<FailedTransactionItem>, locale: L
         c.status,
         c.paidElsewhere,
       ]);
+      if (++rowsInChunk === CSV_CHUNK_ROWS) {
+        yield chunk;
+        chunk = '';
+        rowsInChunk = 0;
+      }
     }
+    if (chunk) yield chunk;
   }
   return Readable.from(lines(), { objectMode: false });
 }

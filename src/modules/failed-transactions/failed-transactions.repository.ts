@@ -1,10 +1,8 @@
-import { and, desc, eq, gte, sql } from 'drizzle-orm';
+import { and, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/db';
 import { rows } from '../../platform/db/db';
 import { accounts } from '../accounts/accounts.table';
-import { documents } from '../ledger/ledger.table';
 import { paymentMethods } from '../payment-methods/payment-methods.table';
-import { installmentPlans, scheduledPayments, subscriptions } from '../schedules/schedules.table';
 import { type FailedTransactionType, failedTransactions as ft } from './failed-transactions.table';
 
 export type FailedTransactionRow = typeof ft.$inferSelect;
@@ -28,54 +26,47 @@ export interface ListedEntry {
 // The partial indexes of failed-transactions.table.ts match this literal predicate (STACK-NOTES).
 const ON_LIST = sql`${ft.status} in ('open', 'retrying')`;
 
-const invoiceDoc = documents;
+/**
+ * Newest failure first, in the partial indexes' own order. Drizzle-kit writes `.desc()` index columns as
+ * `DESC NULLS LAST`, while a bare `ORDER BY … DESC` means NULLS FIRST: with that mismatch PostgreSQL cannot
+ * read the index in order and sorts the whole list for every page (75 ms at 100,000 entries against
+ * 0.3 ms; bench/failed-transactions.ts). Both columns are NOT NULL, so the rows come out the same.
+ */
+const NEWEST_FIRST = [sql`${ft.failedAt} desc nulls last`, sql`${ft.id} desc nulls last`];
 
 /** Queries for section 1; no rules here (they are in the service). */
 export class FailedTransactionsRepository {
   constructor(private readonly db: Db) {}
 
+  /**
+   * The list's statement. Only failed_transactions and payment_methods are joined; the owner's name, the
+   * invoice's open amount and the subscription's or plan's current method are scalar subqueries on primary
+   * keys. The result is the same as with joins (the account always exists: a foreign key), but PostgreSQL
+   * plans it in about 1.6 ms instead of 4–5 ms for the seven-table join, which was most of a page's time
+   * (bench/failed-transactions.ts).
+   */
   private listQuery(db: Db) {
     return db
       .select({
         entry: ft,
-        customerName: accounts.ownerName,
+        customerName: sql<string>`(select a.owner_name from accounts a
+          where a.organization_id = ${ft.organizationId} and a.id = ${ft.accountId})`,
         pmType: paymentMethods.type,
         pmBrand: paymentMethods.brand,
         pmLast4: paymentMethods.last4,
-        invoiceOpenMinor: invoiceDoc.openMinor,
-        subscriptionMethodId: subscriptions.paymentMethodId,
-        planMethodId: installmentPlans.paymentMethodId,
+        invoiceOpenMinor: sql<bigint | null>`(select d.open_minor from documents d
+          where d.organization_id = ${ft.organizationId} and d.id = ${ft.invoiceId})`.mapWith(BigInt),
+        // FT5: the method the subscription or plan has now.
+        currentMethodId: sql<string | null>`(select coalesce(s.payment_method_id, p.payment_method_id)
+          from scheduled_payments sp
+          left join subscriptions s on s.organization_id = sp.organization_id and s.id = sp.subscription_id
+          left join installment_plans p on p.organization_id = sp.organization_id and p.id = sp.installment_plan_id
+          where sp.organization_id = ${ft.organizationId} and sp.id = ${ft.scheduledPaymentId})`,
       })
       .from(ft)
-      .innerJoin(accounts, and(eq(accounts.organizationId, ft.organizationId), eq(accounts.id, ft.accountId)))
       .leftJoin(
         paymentMethods,
         and(eq(paymentMethods.organizationId, ft.organizationId), eq(paymentMethods.id, ft.paymentMethodId)),
-      )
-      .leftJoin(
-        invoiceDoc,
-        and(eq(invoiceDoc.organizationId, ft.organizationId), eq(invoiceDoc.id, ft.invoiceId)),
-      )
-      .leftJoin(
-        scheduledPayments,
-        and(
-          eq(scheduledPayments.organizationId, ft.organizationId),
-          eq(scheduledPayments.id, ft.scheduledPaymentId),
-        ),
-      )
-      .leftJoin(
-        subscriptions,
-        and(
-          eq(subscriptions.organizationId, ft.organizationId),
-          eq(subscriptions.id, scheduledPayments.subscriptionId),
-        ),
-      )
-      .leftJoin(
-        installmentPlans,
-        and(
-          eq(installmentPlans.organizationId, ft.organizationId),
-          eq(installmentPlans.id, scheduledPayments.installmentPlanId),
-        ),
       );
   }
 
@@ -86,15 +77,14 @@ export class FailedTransactionsRepository {
     pmBrand: string | null;
     pmLast4: string | null;
     invoiceOpenMinor: bigint | null;
-    subscriptionMethodId: string | null;
-    planMethodId: string | null;
+    currentMethodId: string | null;
   }): ListedEntry {
     return {
       entry: r.entry,
       customerName: r.customerName,
       method: { type: r.pmType ?? r.entry.paymentMethodType, brand: r.pmBrand, last4: r.pmLast4 },
       invoiceOpenMinor: r.invoiceOpenMinor,
-      currentPaymentMethodId: r.subscriptionMethodId ?? r.planMethodId ?? null,
+      currentPaymentMethodId: r.currentMethodId ?? null,
     };
   }
 
@@ -115,7 +105,7 @@ export class FailedTransactionsRepository {
     }
     const found = await this.listQuery(this.db)
       .where(and(...conditions))
-      .orderBy(desc(ft.failedAt), desc(ft.id))
+      .orderBy(...NEWEST_FIRST)
       .limit(opts.limit);
     return found.map(FailedTransactionsRepository.toListed);
   }
@@ -131,7 +121,7 @@ export class FailedTransactionsRepository {
           sql`${ft.type} <> 'refund'`,
         ),
       )
-      .orderBy(desc(ft.failedAt), desc(ft.id))
+      .orderBy(...NEWEST_FIRST)
       .limit(200);
     return found.map(FailedTransactionsRepository.toListed);
   }

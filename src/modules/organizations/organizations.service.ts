@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, getTableColumns } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { isValidTimeZone } from '../../lib/dates';
 import { AppError, validation } from '../../lib/errors';
@@ -42,8 +42,32 @@ export function sniffImage(bytes: Buffer): 'image/png' | 'image/jpeg' | null {
   return null;
 }
 
+/** An organization without its logo bytes: what list pages need (currency, time zone, language, name). */
+export type OrganizationSettings = Omit<Organization, 'logo'>;
+
+/**
+ * How long `settings()` keeps an organization. Changes made in this process drop it at once; another process
+ * sees them within this time (a currency or time-zone change shows on its list pages a few seconds later).
+ */
+export const SETTINGS_TTL_MS = 5_000;
+const SETTINGS_CACHE_MAX = 1_000;
+
 export class OrganizationsService {
-  constructor(private readonly deps: { db: Db; clock: Clock; audit: AuditService; publicUrl: string }) {}
+  // A Map iterates in insertion order: re-inserting on a hit keeps the least recently used first.
+  private readonly settingsCache = new Map<string, { at: number; value: OrganizationSettings }>();
+  private settingsGeneration = 0;
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      clock: Clock;
+      audit: AuditService;
+      publicUrl: string;
+      /** the auth service's principal cache, which holds the organization's language */
+      principals?: { forgetOrganization(organizationId: string): void };
+      settingsTtlMs?: number;
+    },
+  ) {}
 
   async create(
     tx: Db,
@@ -78,6 +102,46 @@ export class OrganizationsService {
     return org;
   }
 
+  /**
+   * The organization's settings for read-only pages, without the logo bytes, kept SETTINGS_TTL_MS (wall
+   * time). Money-moving code reads `get()` inside its transaction instead.
+   */
+  async settings(id: string): Promise<OrganizationSettings> {
+    const ttl = this.deps.settingsTtlMs ?? SETTINGS_TTL_MS;
+    const hit = this.settingsCache.get(id);
+    if (hit) {
+      this.settingsCache.delete(id);
+      if (performance.now() - hit.at <= ttl) {
+        this.settingsCache.set(id, hit);
+        return hit.value;
+      }
+    }
+    const generation = this.settingsGeneration;
+    const { logo: _logo, ...columns } = getTableColumns(organizations);
+    const [org] = await this.deps.db
+      .select(columns)
+      .from(organizations)
+      .where(eq(organizations.id, id))
+      .limit(1);
+    if (!org) throw new AppError('not_found', 'organization not found');
+    if (generation === this.settingsGeneration && ttl > 0) {
+      this.settingsCache.set(id, { at: performance.now(), value: org });
+      while (this.settingsCache.size > SETTINGS_CACHE_MAX) {
+        const oldest = this.settingsCache.keys().next().value;
+        if (oldest === undefined) break;
+        this.settingsCache.delete(oldest);
+      }
+    }
+    return org;
+  }
+
+  /** Drops what this process keeps about the organization (after a change is committed). */
+  private forget(id: string): void {
+    this.settingsGeneration++;
+    this.settingsCache.delete(id);
+    this.deps.principals?.forgetOrganization(id);
+  }
+
   async listIds(): Promise<string[]> {
     const rows = await this.deps.db
       .select({ id: organizations.id })
@@ -95,7 +159,7 @@ export class OrganizationsService {
       errors.push({ field: 'body.currency', message: 'must be an ISO 4217 currency code, e.g. CAD' });
     }
     if (errors.length) throw validation(`${errors[0]!.field} ${errors[0]!.message}`, errors);
-    return this.deps.db.transaction(async (tx) => {
+    const updated = await this.deps.db.transaction(async (tx) => {
       if (
         patch.billingContactUserId &&
         !(await this.userInOrg(tx, organizationId, patch.billingContactUserId))
@@ -119,6 +183,8 @@ export class OrganizationsService {
       });
       return org!;
     });
+    this.forget(organizationId);
+    return updated;
   }
 
   private async userInOrg(tx: Db, organizationId: string, userId: string): Promise<boolean> {
@@ -138,7 +204,7 @@ export class OrganizationsService {
     if (!mime) {
       throw new AppError('unsupported_media_type', 'The logo must be a PNG or JPEG image');
     }
-    return this.deps.db.transaction(async (tx) => {
+    const updated = await this.deps.db.transaction(async (tx) => {
       const [org] = await tx
         .update(organizations)
         .set({ logo: bytes, logoMime: mime, logoUpdatedAt: this.deps.clock.now() })
@@ -154,6 +220,8 @@ export class OrganizationsService {
       });
       return org!;
     });
+    this.forget(organizationId);
+    return updated;
   }
 
   async getLogo(organizationId: string): Promise<{ bytes: Buffer; mime: string } | null> {

@@ -3,7 +3,7 @@ import { big, type Db, int, rows } from '../../platform/db/db';
 import { reconciliationBatches } from '../ledger/ledger.table';
 import type { PlanDocument } from './plan';
 import { jobRuns } from './reconciliation.table';
-import { countedCreditsSql, countedDebitsSql } from './summary';
+import { countedForReconcileSql } from './summary';
 
 /** RA4's sort keys of one summary row: the keyset cursor of the list. */
 export type Ra4Key = readonly [balanceRank: number, items: number, ownerSort: string, accountId: string];
@@ -74,48 +74,52 @@ export class ReconciliationRepository {
   }
 
   /**
+   * RA8 in one round trip: true when the account exists, and then this transaction holds the account's
+   * advisory lock (the same lock as lockAccount; taken only for an existing account).
+   */
+  async lockExistingAccount(tx: Db, organizationId: string, accountId: string): Promise<boolean> {
+    const found = await rows(
+      tx,
+      sql`select pg_advisory_xact_lock(hashtext(organization_id), hashtext(id)) is null as locked
+          from accounts where organization_id = ${organizationId} and id = ${accountId}`,
+    );
+    return found.length > 0;
+  }
+
+  /**
+   * Reconcile's read in one round trip: the counted debits and credits in plan order; with `lock`, their
+   * documents row-locked first (see countedForReconcileSql).
+   */
+  async countedForReconcile(
+    db: Db,
+    organizationId: string,
+    accountId: string,
+    opts: { lock: boolean },
+  ): Promise<{ debits: PlanDocument[]; credits: PlanDocument[] }> {
+    const found = await rows<Record<string, unknown>>(
+      db,
+      countedForReconcileSql(organizationId, accountId, opts.lock),
+    );
+    const debits: PlanDocument[] = [];
+    const credits: PlanDocument[] = [];
+    for (const r of found) {
+      const doc = {
+        id: String(r.id),
+        date: String(r.date),
+        createdAtMs: Number(r.created_ms),
+        amount: big(r.counted_minor),
+      };
+      (r.side === 'debit' ? debits : credits).push(doc);
+    }
+    return { debits, credits };
+  }
+
+  /**
    * RA8: one reconcile (or undo) of an account at a time. A transaction-level advisory lock on the account,
    * taken before any row lock, so it never joins a lock cycle with the ledger's document locks.
    */
   async lockAccount(tx: Db, organizationId: string, accountId: string): Promise<void> {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${organizationId}), hashtext(${accountId}))`);
-  }
-
-  /** Row-locks the account's open posted documents in ID order (the ledger's lock order: no deadlock). */
-  async lockOpenDocuments(tx: Db, organizationId: string, accountId: string): Promise<void> {
-    await tx.execute(sql`
-      select id from documents
-      where organization_id = ${organizationId} and account_id = ${accountId}
-        and open_minor > 0 and status = 'posted'
-      order by id
-      for update`);
-  }
-
-  /** RA2's counted debits and credits of the account, read after the locks (a fresh snapshot per statement). */
-  async countedDocuments(
-    db: Db,
-    organizationId: string,
-    accountId: string,
-  ): Promise<{ debits: PlanDocument[]; credits: PlanDocument[] }> {
-    const read = async (query: ReturnType<typeof sql>) =>
-      (
-        await rows<Record<string, unknown>>(
-          db,
-          sql`select x.id, to_char(x.date, 'YYYY-MM-DD') as date,
-                     (extract(epoch from x.created_at) * 1000)::float8 as created_ms, x.counted_minor
-              from (${query}) x
-              order by x.date, x.created_at, x.id`,
-        )
-      ).map((r) => ({
-        id: String(r.id),
-        date: String(r.date),
-        createdAtMs: Number(r.created_ms),
-        amount: big(r.counted_minor),
-      }));
-    return {
-      debits: await read(countedDebitsSql(organizationId, accountId)),
-      credits: await read(countedCreditsSql(organizationId, accountId)),
-    };
   }
 
   async insertBatch(

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { validation } from '../../lib/errors';
 import { toJsonAmount } from '../../lib/money';
+import type { IdempotencyStore } from '../../platform/http/idempotency';
 import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
 import { Currency, errorResponses, Id } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
@@ -51,11 +52,13 @@ export const JobRunSchema = Type.Object({
 export interface ReconciliationRoutesDeps {
   reconciliation: ReconciliationService;
   guard: AuthGuard;
+  /** Idempotency-Key on reconcile and reconcile-all (API.md: every POST that moves money or starts work) */
+  idempotency: IdempotencyStore;
 }
 
 export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoutesDeps> = async (
   app,
-  { reconciliation, guard },
+  { reconciliation, guard, idempotency },
 ) => {
   // RA7: every route of the section needs reconciliations.manage.
   const manage = guard.require('reconciliations.manage');
@@ -121,7 +124,8 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoute
         summary: 'Allocate the unreconciled credits to the unreconciled debits, oldest first (RA5, RA6, RA8)',
         description:
           'With dryRun=true, answers the allocations it would make and writes nothing. An account with nothing to ' +
-          'reconcile answers 200 with no allocations and its state.',
+          'reconcile answers 200 with no allocations and its state. Honours Idempotency-Key (the same key answers ' +
+          'the first reconcile again).',
         params: Type.Object({ accountId: Id('acc_01jd3k5x7q8r9s0t1v2w3x4y5z') }),
         querystring: Type.Object(
           { dryRun: Type.Optional(Type.Boolean({ default: false })) },
@@ -130,24 +134,31 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoute
         response: { 200: ReconcileResultSchema, ...errorResponses(404, 422) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const principal = principalOf(request);
-      const result = await reconciliation.reconcile(principal.organizationId, request.params.accountId, {
-        actorId: principal.userId,
-        dryRun: request.query.dryRun ?? false,
+      // With an Idempotency-Key, a repeated request answers the first reconcile's batch and allocations
+      // (replayed) instead of a second, empty reconcile.
+      return idempotency.withIdempotency(request, reply, principal.organizationId, async () => {
+        const result = await reconciliation.reconcile(principal.organizationId, request.params.accountId, {
+          actorId: principal.userId,
+          dryRun: request.query.dryRun ?? false,
+        });
+        return {
+          status: 200,
+          body: {
+            accountId: result.accountId,
+            batchId: result.batchId,
+            allocations: result.allocations.map((a) => ({
+              creditId: a.creditId,
+              debitId: a.debitId,
+              amount: toJsonAmount(a.amount),
+            })),
+            state: result.state,
+            unreconciledDebit: toJsonAmount(result.unreconciledDebit),
+            unreconciledCredit: toJsonAmount(result.unreconciledCredit),
+          },
+        };
       });
-      return {
-        accountId: result.accountId,
-        batchId: result.batchId,
-        allocations: result.allocations.map((a) => ({
-          creditId: a.creditId,
-          debitId: a.debitId,
-          amount: toJsonAmount(a.amount),
-        })),
-        state: result.state,
-        unreconciledDebit: toJsonAmount(result.unreconciledDebit),
-        unreconciledCredit: toJsonAmount(result.unreconciledCredit),
-      };
     },
   );
 
@@ -181,6 +192,8 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoute
         operationId: 'reconcileAllAccounts',
         tags: ['action-center'],
         summary: 'Start a background job that reconciles every listed account; follow it at /jobs/:id',
+        description:
+          'Honours Idempotency-Key: the same key answers the first job instead of starting another.',
         body: Type.Object(
           {
             zeroBalanceOnly: Type.Optional(
@@ -197,10 +210,13 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoute
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const started = await reconciliation.startReconcileAll(principal.organizationId, principal.userId, {
-        zeroBalanceOnly: request.body.zeroBalanceOnly ?? false,
-      });
-      return reply.status(202).send(started);
+      // With an Idempotency-Key, a repeated request answers the first job's ID: one bulk job, not two.
+      return idempotency.withIdempotency(request, reply, principal.organizationId, async () => ({
+        status: 202,
+        body: await reconciliation.startReconcileAll(principal.organizationId, principal.userId, {
+          zeroBalanceOnly: request.body.zeroBalanceOnly ?? false,
+        }),
+      }));
     },
   );
 

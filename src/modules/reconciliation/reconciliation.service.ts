@@ -62,7 +62,7 @@ export class ReconciliationService {
     organizationId: string,
     opts: { limit: number; after?: Ra4Key },
   ): Promise<{ rows: ReconcilableRow[]; currency: string; next: Ra4Key | null }> {
-    const org = await this.deps.organizations.get(organizationId);
+    const org = await this.deps.organizations.settings(organizationId);
     const found = await this.repo.page(this.deps.db, organizationId, {
       limit: opts.limit + 1,
       after: opts.after,
@@ -79,9 +79,12 @@ export class ReconciliationService {
 
   /**
    * RA5: allocates the account's counted credits to its counted debits, oldest first, in one transaction.
-   * RA8: an advisory lock on the account, then row locks on its open documents in ID order; the amounts are
-   * read after the locks, so a second concurrent call sees the first one's allocations and finds nothing.
+   * RA8: the account's advisory lock (taken with the existence check, one round trip), then one read that
+   * row-locks its open documents in ID order and computes the counted amounts from the locked rows; a second
+   * concurrent call waits on the advisory lock, then reads the first one's allocations and finds nothing.
    * RA6: amounts come from RA2's counted expressions: the covered part of an invoice is never allocated.
+   * The allocations go to the ledger as one batch (allocateMany: same checks, set-based writes), then one
+   * summary refresh: about ten round trips whatever the number of allocations.
    * A dry run reads the same amounts without locking and writes nothing.
    */
   async reconcile(
@@ -92,7 +95,9 @@ export class ReconciliationService {
     const { db, ledger, audit, clock } = this.deps;
     if (opts.dryRun) {
       if (!(await this.repo.accountExists(db, organizationId, accountId))) throw notFound('account');
-      const { debits, credits } = await this.repo.countedDocuments(db, organizationId, accountId);
+      const { debits, credits } = await this.repo.countedForReconcile(db, organizationId, accountId, {
+        lock: false,
+      });
       const plan = planReconciliation(debits, credits);
       return {
         accountId,
@@ -104,10 +109,10 @@ export class ReconciliationService {
       };
     }
     return db.transaction(async (tx) => {
-      if (!(await this.repo.accountExists(tx, organizationId, accountId))) throw notFound('account');
-      await this.repo.lockAccount(tx, organizationId, accountId);
-      await this.repo.lockOpenDocuments(tx, organizationId, accountId);
-      const { debits, credits } = await this.repo.countedDocuments(tx, organizationId, accountId);
+      if (!(await this.repo.lockExistingAccount(tx, organizationId, accountId))) throw notFound('account');
+      const { debits, credits } = await this.repo.countedForReconcile(tx, organizationId, accountId, {
+        lock: true,
+      });
       const plan = planReconciliation(debits, credits);
       const result: ReconcileResult = {
         accountId,
@@ -127,24 +132,20 @@ export class ReconciliationService {
         createdBy: opts.actorId,
         createdAt: clock.now(),
       });
-      for (const a of plan.allocations) {
-        // The ledger re-checks both open amounts under its own locks: it is the last guard against over-allocation.
-        await ledger.allocate(
-          tx,
-          {
-            organizationId,
-            accountId,
-            creditId: a.creditId,
-            debitId: a.debitId,
-            amountMinor: a.amount,
-            source: 'reconcile',
-            batchId,
-            actorId: opts.actorId,
-          },
-          { refresh: false },
-        );
-      }
-      await ledger.touch(tx, organizationId, accountId);
+      // The ledger re-checks every open amount under its own locks: the last guard against over-allocation.
+      await ledger.allocateMany(
+        tx,
+        plan.allocations.map((a) => ({
+          organizationId,
+          accountId,
+          creditId: a.creditId,
+          debitId: a.debitId,
+          amountMinor: a.amount,
+          source: 'reconcile',
+          batchId,
+          actorId: opts.actorId,
+        })),
+      );
       await audit.record(tx, {
         organizationId,
         actorId: opts.actorId,

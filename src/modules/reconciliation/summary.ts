@@ -26,6 +26,38 @@ export const countedDebitsSql = (organizationId: string, accountId: string) => s
   where d.organization_id = ${organizationId} and d.account_id = ${accountId}
     and d.side = 'debit' and d.status = 'posted' and d.open_minor > 0`;
 
+/**
+ * Reconcile's one read (RA5, RA6, RA8): the account's counted debits and credits together, in plan order,
+ * with the same RA2 rule as countedDebitsSql. With `lock`, the open documents are row-locked in ID order
+ * (the ledger's lock order) by a materialised CTE, and the counted amounts are computed from the locked rows:
+ * under READ COMMITTED a row another transaction changed is re-read at its latest version when its lock is
+ * granted (a row whose open amount fell to 0 meanwhile drops out), so nothing is planned on a stale amount.
+ */
+export const countedForReconcileSql = (organizationId: string, accountId: string, lock: boolean) => sql`
+  with open_docs as materialized (
+    select d.organization_id, d.id, d.kind, d.side, d.date, d.created_at, d.open_minor
+    from documents d
+    where d.organization_id = ${organizationId} and d.account_id = ${accountId}
+      and d.open_minor > 0 and d.status = 'posted'
+    order by d.id
+    ${lock ? sql`for update` : sql``}
+  )
+  select o.id, o.side, to_char(o.date, 'YYYY-MM-DD') as date,
+         (extract(epoch from o.created_at) * 1000)::float8 as created_ms,
+         case when o.side = 'debit' then greatest(o.open_minor - coalesce(cover.amount, 0), 0)
+              else o.open_minor end::bigint as counted_minor
+  from open_docs o
+  left join lateral (
+    select sum(x.amount)::bigint as amount from (
+      select sp.amount_minor as amount from scheduled_payments sp
+       where sp.organization_id = o.organization_id and sp.invoice_id = o.id and sp.status = 'scheduled'
+      union all
+      select p.amount_minor from documents p
+       where p.organization_id = o.organization_id and p.for_invoice_id = o.id and p.status = 'pending'
+    ) x
+  ) cover on o.kind = 'invoice'
+  order by o.date, o.created_at, o.id`;
+
 export const countedCreditsSql = (organizationId: string, accountId: string) => sql`
   select d.id, d.kind, d.date, d.created_at, d.open_minor::bigint as counted_minor
   from documents d

@@ -22,7 +22,15 @@ export function publicUser(u: User) {
 }
 
 export class UsersService {
-  constructor(private readonly deps: { db: Db; clock: Clock; audit: AuditService }) {}
+  constructor(
+    private readonly deps: {
+      db: Db;
+      clock: Clock;
+      audit: AuditService;
+      /** the auth service's principal cache: a role or language change must not wait for its TTL */
+      principals?: { forgetUser(organizationId: string, userId: string): void };
+    },
+  ) {}
 
   async create(
     tx: Db,
@@ -86,7 +94,7 @@ export class UsersService {
     id: string,
     patch: { role?: Role; name?: string; locale?: Locale },
   ) {
-    return this.deps.db.transaction(async (tx) => {
+    const updated = await this.deps.db.transaction(async (tx) => {
       const [user] = await tx
         .update(users)
         .set(patch)
@@ -103,6 +111,9 @@ export class UsersService {
       });
       return user;
     });
+    // After the commit, so that no request of this process re-reads the old role in between.
+    this.deps.principals?.forgetUser(organizationId, id);
+    return updated;
   }
 
   async setDigestPreference(organizationId: string, userId: string, value: boolean): Promise<boolean> {

@@ -1,0 +1,476 @@
+/**
+ * Benchmark of section 1 (issue 4 item 11): the failed-transactions list and its export on PostgreSQL.
+ * Run by hand, never in CI; it prints its figures.
+ *
+ *   npx tsx bench/failed-transactions.ts                              # 100,000 entries over 50,000 accounts
+ *   npx tsx bench/failed-transactions.ts --entries 20000 --accounts 10000
+ *
+ * A scratch database `recoup_bench_ft_<pid>` is created from postgres://root@127.0.0.1:5432/test
+ * (BENCH_PG_URL overrides) and dropped at the end. Everything is measured in the same run:
+ * - for each filter (none, paymentMethod, type, reason, combined): the first page's median latency through
+ *   the real app (`app.inject`) against a bare Fastify route serving the same JSON plus the page SQL's own
+ *   time (the exact statement the repository sends, run directly on the pool), and EXPLAIN's plan;
+ * - the export of every entry on the list (CSV and XLSX) by a server in a child process, read over HTTP,
+ *   against `COPY (the same rows) TO STDOUT` through psql, with the child's peak RSS.
+ *
+ * The mix: 70 % card accounts, 30 % eCheck; entries are refunds (card only), eCheck payments (eCheck
+ * only), installments and subscriptions, each with the documents, plans, subscriptions and scheduled
+ * payments the list joins; 1 % are retrying; reasons follow a realistic skew (insufficient funds first).
+ * 20 % more entries off the list (resolved or ignored) sit in the table as well.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, openSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
+import Fastify from 'fastify';
+import pg from 'pg';
+import { buildApp } from '../src/app/app';
+import { createContainer } from '../src/app/container';
+import { createOrganizationWithAdmin } from '../src/commands';
+import { loadConfig } from '../src/platform/config/config';
+import { createDb, type Db, migrateDb, rows } from '../src/platform/db/db';
+
+const { values: args } = parseArgs({
+  options: {
+    entries: { type: 'string', default: '100000' },
+    accounts: { type: 'string', default: '50000' },
+    // internal: the export child process
+    child: { type: 'boolean', default: false },
+    url: { type: 'string' },
+    token: { type: 'string' },
+    format: { type: 'string' },
+    // development: keep the scratch database (and reuse it when it exists) instead of dropping it
+    keep: { type: 'string' },
+    runs: { type: 'string', default: '300' },
+    'skip-export': { type: 'boolean', default: false },
+  },
+});
+const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/test';
+const urlFor = (name: string) => {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+const ms = (n: number) => `${n.toFixed(3)} ms`;
+const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+
+async function timeIt<T>(work: () => Promise<T>): Promise<[number, T]> {
+  const start = process.hrtime.bigint();
+  const result = await work();
+  return [Number(process.hrtime.bigint() - start) / 1e6, result];
+}
+
+const benchConfig = (databaseUrl: string) =>
+  loadConfig(
+    {
+      DATABASE_URL: databaseUrl,
+      RECOUP_SANDBOX: 'false',
+      RECOUP_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+      RECOUP_DATA_DIR: mkdtempSync(join(tmpdir(), 'recoup-bench-')),
+    },
+    { ensureSecret: false },
+  );
+
+/** Set-based generator: `n` entries on the list over `a` accounts, plus n/5 off the list. */
+async function generate(db: Db, org: string, n: number, a: number) {
+  const t0 = sql.raw(`'2026-11-01 12:00:00+00'::timestamptz`);
+  await db.execute(sql`
+    insert into accounts (organization_id, id, owner_name, owner_email, locale, created_at)
+    select ${org}, 'acc_' || lpad(g::text, 12, '0'),
+      (array['Émile','Zoé','Marie','Léa','Jean','Noël','Chloé','Hélène','Éric','Anaïs'])[1 + g % 10] || ' ' ||
+      (array['Roy','Tremblay','Gagnon','Côté','Bouchard','Gauthier','Morin','Lavoie','Fortin','Ouellet'])[1 + (g / 10) % 10]
+        || ' ' || (g % 997)::text,
+      'owner' || g || '@example.ca', case when g % 3 = 0 then 'en-CA' else 'fr-CA' end, ${t0} - interval '400 days'
+    from generate_series(1, ${a}) g`);
+  // One method per account: 70 % cards, 30 % eCheck bank accounts.
+  await db.execute(sql`
+    insert into payment_methods (organization_id, id, account_id, type, brand, bank_name, holder_name, last4,
+                                 exp_month, exp_year, gateway_token, in_wallet, created_at)
+    select ${org}, 'pm_' || g, 'acc_' || lpad(g::text, 12, '0'),
+           case when g % 10 < 7 then 'card' else 'echeck' end,
+           case when g % 10 < 7 then (array['visa','mastercard','amex'])[1 + g % 3] end,
+           case when g % 10 >= 7 then 'Desjardins' end,
+           case when g % 10 >= 7 then 'Holder ' || g end,
+           lpad((g % 10000)::text, 4, '0'), case when g % 10 < 7 then 1 + g % 12 end,
+           case when g % 10 < 7 then 2027 + g % 3 end, 'tok_' || g, g % 2 = 0, ${t0} - interval '400 days'
+    from generate_series(1, ${a}) g`);
+  // Each entry: i → account 1 + (i - 1) % a; its type follows the account's method; its reason a skew.
+  await db.execute(sql`create temporary table ft_mix as
+    select i, acc, card, 'acc_' || lpad(acc::text, 12, '0') as account_id,
+      case when card then (case when i % 10 < 2 then 'refund' when i % 10 < 6 then 'installment' else 'subscription' end)
+           else (case when i % 10 < 4 then 'echeck_payment' when i % 10 < 7 then 'installment' else 'subscription' end)
+      end as type,
+      1000 + (i % 200) * 25 as amount
+    from (select i, 1 + (i - 1) % ${a} as acc, (1 + (i - 1) % ${a}) % 10 < 7 as card
+          from generate_series(1, ${n}) i) x`);
+  await db.execute(sql`
+    insert into documents (organization_id, id, account_id, kind, side, status, amount_minor, open_minor, currency,
+                           date, created_at)
+    select ${org}, case when type = 'refund' then 'pay_ft' else 'inv_ft' end || i, account_id,
+           case when type = 'refund' then 'payment' else 'invoice' end,
+           case when type = 'refund' then 'credit' else 'debit' end, 'posted', amount,
+           -- 5 % of the invoices were paid another way (FT7: paidElsewhere)
+           case when type <> 'refund' and i % 20 = 0 then 0 else amount end, 'CAD', date '2026-06-01' + i % 150,
+           ${t0} - (i % 150) * interval '1 day'
+    from ft_mix`);
+  await db.execute(sql`
+    insert into subscriptions (organization_id, id, account_id, amount_minor, interval, start_date, anchor_day,
+                               payment_method_id, status, created_at)
+    select ${org}, 'sub_ft' || i, account_id, amount, 'month', date '2026-01-01', 1, 'pm_' || acc, 'active',
+           ${t0} - interval '300 days'
+    from ft_mix where type = 'subscription'`);
+  await db.execute(sql`
+    insert into installment_plans (organization_id, id, account_id, invoice_id, payment_method_id, status, created_at)
+    select ${org}, 'ip_ft' || i, account_id, 'inv_ft' || i, 'pm_' || acc, 'active', ${t0} - interval '300 days'
+    from ft_mix where type = 'installment'`);
+  await db.execute(sql`
+    insert into scheduled_payments (organization_id, id, account_id, source, subscription_id, installment_plan_id,
+                                    invoice_id, due_date, amount_minor, status, attempts, created_at)
+    select ${org}, 'sp_ft' || i, account_id, type,
+           case when type = 'subscription' then 'sub_ft' || i end,
+           case when type = 'installment' then 'ip_ft' || i end,
+           'inv_ft' || i, date '2026-06-01' + i % 150, amount, 'failed', 1, ${t0} - interval '300 days'
+    from ft_mix where type in ('subscription', 'installment')`);
+  const reason = sql.raw(`case
+      when type = 'refund' then 'insufficient_merchant_funds'
+      when card then (array['insufficient_funds','insufficient_funds','insufficient_funds','insufficient_funds',
+                            'card_declined','card_declined','expired_card','processing_error','do_not_honor','lost_card',
+                            'stolen_card','expired_card'])[1 + (i * 7) % 12]
+      else (array['R01','R01','R01','R01','R09','R09','R02','R03','R07','R16'])[1 + (i * 7) % 10] end`);
+  await db.execute(sql`
+    insert into failed_transactions (organization_id, id, account_id, type, status, payment_id, amount_minor, currency,
+      payment_method_id, payment_method_type, reason_code, attempts, representments, first_failed_at, failed_at,
+      original_at, scheduled_payment_id, invoice_id, refunded_document_id, created_at)
+    select ${org}, 'ft_' || lpad(i::text, 10, '0'), account_id, type,
+           case when i % 100 = 0 then 'retrying' else 'open' end,
+           'txn_ft' || i, amount, 'CAD', 'pm_' || acc, case when card then 'card' else 'echeck' end, ${reason},
+           1 + i % 3, case when not card and i % 7 = 0 then 1 else 0 end,
+           ${t0} - ((i * 7919) % 259200) * interval '1 minute' - interval '1 day',
+           ${t0} - ((i * 7919) % 259200) * interval '1 minute',
+           ${t0} - ((i * 7919) % 259200) * interval '1 minute' - interval '3 days',
+           case when type in ('subscription', 'installment') then 'sp_ft' || i end,
+           case when type <> 'refund' then 'inv_ft' || i end,
+           case when type = 'refund' then 'pay_ft' || i end,
+           ${t0} - ((i * 7919) % 259200) * interval '1 minute'
+    from ft_mix`);
+  // Off the list: recovered and ignored entries (the partial indexes leave them out).
+  await db.execute(sql`
+    insert into failed_transactions (organization_id, id, account_id, type, status, payment_id, amount_minor, currency,
+      payment_method_id, payment_method_type, reason_code, first_failed_at, failed_at, original_at, created_at,
+      resolved_at, ignored_at)
+    select ${org}, 'ft_x' || lpad(i::text, 10, '0'), account_id, type,
+           case when i % 4 = 0 then 'ignored' else 'resolved' end, 'txn_fx' || i, amount, 'CAD', 'pm_' || acc,
+           case when card then 'card' else 'echeck' end, case when card then 'card_declined' else 'R01' end,
+           ${t0} - (i % 200000) * interval '1 minute', ${t0} - (i % 200000) * interval '1 minute',
+           ${t0} - (i % 200000) * interval '1 minute', ${t0},
+           case when i % 4 <> 0 then ${t0} end, case when i % 4 = 0 then ${t0} end
+    from ft_mix where i % 5 = 0`);
+  await db.execute(sql`drop table ft_mix`);
+}
+
+/** Records the statements the Drizzle pool sends, to run the repository's exact SQL directly. */
+function recordQueries(pool: pg.Pool) {
+  const seen: { text: string; values: unknown[] }[] = [];
+  const original = pool.query.bind(pool) as (...a: unknown[]) => unknown;
+  (pool as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
+    const q = a[0] as { text?: string; values?: unknown[] } | string;
+    if (typeof q === 'object' && q?.text)
+      seen.push({ text: q.text, values: q.values ?? (a[1] as unknown[]) ?? [] });
+    else if (typeof q === 'string') seen.push({ text: q, values: (a[1] as unknown[]) ?? [] });
+    return original(...a);
+  };
+  return {
+    /** the last statement that read failed_transactions */
+    lastListQuery: () => [...seen].reverse().find((q) => /from "failed_transactions"/.test(q.text)),
+    clear: () => {
+      seen.length = 0;
+    },
+  };
+}
+
+/** Child process: a server of its own, the export read over HTTP to the end; prints time and peak RSS. */
+async function exportChild() {
+  const config = benchConfig(args.url!);
+  const database = await createDb({ databaseUrl: args.url!, poolSize: 4 });
+  const c = await createContainer(config, {
+    database,
+    workers: false,
+    schedules: false,
+    supervise: false,
+    migrate: false,
+  });
+  const app = await buildApp(c, { serveWeb: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address() as { port: number };
+  const rssStart = process.memoryUsage().rss;
+  let peak = rssStart;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 10);
+  const [took, bytes] = await timeIt(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: address.port,
+            path: `/api/v1/action-center/failed-transactions/export?format=${args.format}`,
+            headers: { authorization: `Bearer ${args.token}` },
+          },
+          (res) => {
+            let n = 0;
+            res.on('data', (chunk: Buffer) => {
+              n += chunk.length;
+            });
+            res.on('end', () =>
+              res.statusCode === 200 ? resolve(n) : reject(new Error(`${res.statusCode}`)),
+            );
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      }),
+  );
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  const maxRss = process.resourceUsage().maxRSS * 1024;
+  process.stdout.write(`${JSON.stringify({ ms: took, bytes, rssStart, peak, maxRss })}\n`);
+  await app.close();
+  await c.queue.stop({ graceful: false });
+  await database.close();
+}
+
+function runExportChild(url: string, token: string, format: 'csv' | 'xlsx') {
+  return new Promise<{ ms: number; bytes: number; rssStart: number; peak: number; maxRss: number }>(
+    (resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [
+          ...process.execArgv,
+          fileURLToPath(import.meta.url),
+          '--child',
+          '--url',
+          url,
+          '--token',
+          token,
+          '--format',
+          format,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      child.on('exit', (code) => {
+        const line = out.trim().split('\n').pop() ?? '';
+        if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line));
+        else reject(new Error(`export child exited ${code}: ${out}`));
+      });
+    },
+  );
+}
+
+/** The same rows and columns as the export, straight out of PostgreSQL. */
+const COPY_SQL = (org: string) => `copy (
+  select a.owner_name, f.type, f.reason_code, f.payment_id, f.amount_minor, f.currency, f.failed_at,
+         coalesce(pm.type, f.payment_method_type), pm.brand, pm.last4, f.attempts, f.status, d.open_minor,
+         coalesce(s.payment_method_id, p.payment_method_id)
+  from failed_transactions f
+  join accounts a on a.organization_id = f.organization_id and a.id = f.account_id
+  left join payment_methods pm on pm.organization_id = f.organization_id and pm.id = f.payment_method_id
+  left join documents d on d.organization_id = f.organization_id and d.id = f.invoice_id
+  left join scheduled_payments sp on sp.organization_id = f.organization_id and sp.id = f.scheduled_payment_id
+  left join subscriptions s on s.organization_id = f.organization_id and s.id = sp.subscription_id
+  left join installment_plans p on p.organization_id = f.organization_id and p.id = sp.installment_plan_id
+  where f.organization_id = '${org}' and f.status in ('open', 'retrying')
+  order by f.failed_at desc, f.id desc
+) to stdout with (format csv)`;
+
+async function main() {
+  const n = Number(args.entries);
+  const a = Number(args.accounts);
+  const runs = Number(args.runs);
+  const name = args.keep ?? `recoup_bench_ft_${process.pid}`;
+  const exists = await admin(
+    async (cl) => (await cl.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1,
+  );
+  if (!exists) await admin((cl) => cl.query(`create database ${name}`));
+  const url = urlFor(name);
+  const database = await createDb({ databaseUrl: url, poolSize: 10 });
+  try {
+    await migrateDb(database);
+    const c = await createContainer(benchConfig(url), {
+      database,
+      workers: false,
+      schedules: false,
+      supervise: false,
+      migrate: false,
+    });
+    const app = await buildApp(c, { serveWeb: false });
+    let org: string;
+    let token: string;
+    console.log(
+      `=== PostgreSQL, ${n.toLocaleString('en')} failed entries over ${a.toLocaleString('en')} accounts ===`,
+    );
+    const [reused] = exists
+      ? await rows<{ id: string; user_id: string }>(
+          c.db,
+          sql`select o.id, u.id as user_id from organizations o join users u on u.organization_id = o.id limit 1`,
+        )
+      : [];
+    if (reused) {
+      org = reused.id;
+      token = (await c.auth.issue({ organizationId: org, id: reused.user_id }, 'bearer')).token;
+      console.log(`reusing the database ${name}`);
+    } else {
+      ({ organizationId: org, token } = await createOrganizationWithAdmin(c, {
+        name: 'Bench FT',
+        adminEmail: 'bench-ft@example.ca',
+        adminPassword: 'bench-password',
+      }));
+      // The expiring-cards triggers (card_upcoming_payments) run once per scheduled-payment row and take
+      // minutes here (521 s for 40,000 rows on this machine); these charges all failed, so they are never
+      // upcoming and the triggers have nothing to keep: the load runs as a replica session (no triggers,
+      // no FK checks) in one transaction.
+      const [genMs] = await timeIt(() =>
+        c.db.transaction(async (tx) => {
+          await tx.execute(sql`set local session_replication_role = replica`);
+          await generate(tx, org, n, a);
+        }),
+      );
+      await c.db.execute(sql`vacuum analyze`);
+      console.log(`generated in ${(genMs / 1000).toFixed(1)} s`);
+    }
+    const [count] = await rows<{ n: unknown }>(
+      c.db,
+      sql`select count(*) as n from failed_transactions where organization_id = ${org} and status in ('open', 'retrying')`,
+    );
+    console.log(`on the list: ${Number(count?.n).toLocaleString('en')}`);
+
+    const recorder = recordQueries(database.pool!);
+    const pool = database.pool!;
+    const headers = { authorization: `Bearer ${token}` };
+    if (process.env.BENCH_PRINT_SQL) {
+      recorder.clear();
+      await app.inject({ method: 'GET', url: '/api/v1/action-center/failed-transactions?limit=50', headers });
+      console.log(recorder.lastListQuery());
+    }
+    const filters: [string, string][] = [
+      ['none', ''],
+      ['paymentMethod=echeck', 'paymentMethod=echeck'],
+      ['type=subscription', 'type=subscription'],
+      ['reason=expired_card', 'reason=expired_card'],
+      [
+        'combined card+installment+insufficient_funds',
+        'paymentMethod=card&type=installment&reason=insufficient_funds',
+      ],
+    ];
+    console.log(
+      '\nfirst page (limit 50) per filter: API median vs bare Fastify + page SQL; target ≤ 1.3× and SQL ≤ 2 ms',
+    );
+    for (const [label, query] of filters) {
+      const url = `/api/v1/action-center/failed-transactions?limit=50${query ? `&${query}` : ''}`;
+      recorder.clear();
+      const first = await app.inject({ method: 'GET', url, headers });
+      if (first.statusCode !== 200) throw new Error(`${url}: ${first.statusCode} ${first.body}`);
+      const body = first.json();
+      const statement = recorder.lastListQuery();
+      if (!statement) throw new Error('the list statement was not seen');
+      const bare = Fastify();
+      bare.get('/bare', async () => body);
+      await bare.ready();
+      for (let i = 0; i < Math.min(50, runs); i++) {
+        await app.inject({ method: 'GET', url, headers });
+        await bare.inject({ method: 'GET', url: '/bare' });
+        await pool.query(statement.text, statement.values);
+      }
+      const apiTimes: number[] = [];
+      const bareTimes: number[] = [];
+      const sqlTimes: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        apiTimes.push((await timeIt(() => app.inject({ method: 'GET', url, headers })))[0]);
+        bareTimes.push((await timeIt(() => bare.inject({ method: 'GET', url: '/bare' })))[0]);
+        sqlTimes.push((await timeIt(() => pool.query(statement.text, statement.values)))[0]);
+      }
+      await bare.close();
+      const plan = (
+        await pool.query(`explain (analyze, buffers) ${statement.text}`, statement.values)
+      ).rows.map((r: Record<string, string>) => String(Object.values(r)[0]));
+      const ftScan =
+        plan
+          .find((l) => /Scan.* on failed_transactions/.test(l) || /Scan using failed_transactions/.test(l))
+          ?.trim()
+          .split('  (')[0] ??
+        plan.find((l) => /Scan/.test(l))?.trim() ??
+        '?';
+      const exec = plan.find((l) => l.trim().startsWith('Execution Time'))?.split(': ')[1];
+      const api = median(apiTimes);
+      const base = median(bareTimes) + median(sqlTimes);
+      console.log(
+        `  ${label}: ${body.items.length} items; API ${ms(api)} vs bare ${ms(median(bareTimes))} + SQL ${ms(median(sqlTimes))} = ${ms(base)} → ${(api / base).toFixed(2)}×; ` +
+          `SQL server execution ${exec}; ${ftScan}`,
+      );
+    }
+
+    if (args['skip-export']) return;
+    console.log(
+      '\nexport of every entry on the list (child process, over HTTP) vs COPY TO STDOUT; target ≤ 3× and ≤ 200 MB',
+    );
+    const copyTimes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const devNull = openSync('/dev/null', 'w');
+      copyTimes.push(
+        (
+          await timeIt(async () =>
+            execFileSync('psql', [url, '-qAt', '-c', COPY_SQL(org)], {
+              stdio: ['ignore', devNull, 'inherit'],
+            }),
+          )
+        )[0],
+      );
+    }
+    const copy = median(copyTimes);
+    console.log(`  COPY (same rows, same joins) TO STDOUT via psql: median ${ms(copy)}`);
+    for (const format of ['csv', 'xlsx'] as const) {
+      const r = await runExportChild(url, token, format);
+      console.log(
+        `  ${format}: ${(r.bytes / 1024 / 1024).toFixed(1)} MB in ${ms(r.ms)} → ${(r.ms / copy).toFixed(1)}× COPY; ` +
+          `RSS ${mb(r.rssStart)} before → peak ${mb(r.peak)} (process maxRSS ${mb(r.maxRss)})`,
+      );
+    }
+    await app.close();
+    await c.queue.stop({ graceful: false });
+  } finally {
+    await database.close().catch(() => undefined);
+    if (!args.keep) await admin((cl) => cl.query(`drop database if exists ${name} with (force)`));
+  }
+}
+
+(args.child ? exportChild() : main()).then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
