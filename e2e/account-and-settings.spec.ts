@@ -81,13 +81,13 @@ describe('account file and settings (en-CA)', () => {
 
     await choose('allocation-credit', new RegExp(creditNote.reference ?? creditNote.id));
     await choose('allocation-debit', new RegExp(invoice.reference ?? invoice.id));
-    // More than the credit's open amount: the API's 422 is shown and the form stays usable.
+    // More than the credit's open amount: the API's 422 is said in the viewer's language with the open amount
+    // as money (not the English detail in cents), no error notification, and the form stays usable.
     await page.getByTestId('allocation-amount').fill('50.00');
     await page.getByTestId('allocation-form').locator('button[type="submit"]').click();
-    await page
-      .getByRole('alert')
-      .filter({ hasText: /open amount/ })
-      .waitFor();
+    const refused = page.getByRole('alert').filter({ hasText: /open amount/ });
+    await refused.waitFor();
+    expect(await refused.textContent()).toBe("The amount is larger than the credit's open amount ($40.00).");
     expect(await page.getByTestId('allocation-row').count()).toBe(0);
     await page.getByTestId('allocation-amount').fill('40.00');
     await page.getByTestId('allocation-form').locator('button[type="submit"]').click();

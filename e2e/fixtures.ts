@@ -184,7 +184,9 @@ export function eventually<T>(fn: () => Promise<T> | T, timeout = 20_000) {
  */
 export async function watchFor(page: Page, testId: string) {
   await page.evaluate((id) => {
-    const seen = ((window as unknown as { e2eSeen?: Record<string, boolean> }).e2eSeen ??= {});
+    const scope = window as unknown as { e2eSeen?: Record<string, boolean> };
+    scope.e2eSeen ??= {};
+    const seen = scope.e2eSeen;
     seen[id] = false;
     const check = () => {
       if (document.querySelector(`[data-testid="${id}"]`)) seen[id] = true;

@@ -9,6 +9,8 @@ declare module '@tanstack/react-query' {
       form?: boolean;
       /** The component reports errors itself. */
       silent?: boolean;
+      /** HTTP statuses the component shows itself (in the viewer's language); others still notify. */
+      handles?: number[];
     };
   }
 }
@@ -26,6 +28,7 @@ export const queryClient: QueryClient = new QueryClient({
     onError: (error, _variables, _context, mutation) => {
       if (isApiError(error) && error.status === 401) void queryClient.invalidateQueries({ queryKey: ['me'] });
       if (mutation.meta?.silent) return;
+      if (isApiError(error) && mutation.meta?.handles?.includes(error.status)) return;
       if (mutation.meta?.form && isApiError(error) && error.fieldErrors.length > 0) return;
       notifyError(error);
     },

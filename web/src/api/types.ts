@@ -14,6 +14,8 @@ export interface Problem {
   code?: string;
   /** A refund larger than what is left on the payment (422): what is left, in minor units. */
   refundableAmount?: number;
+  /** An allocation larger than an open amount (422): that open amount, in minor units. */
+  openAmount?: number;
 }
 
 export interface Page<T> {

@@ -59,6 +59,8 @@ export const enCA = {
     empty: 'No failures in the last 30 days.',
     code: 'Code: {{code}}',
     summary: 'Failed amount by reason, as a list',
+    otherReasons: 'Other reasons',
+    otherCount: 'Sum of {{number}} other reasons',
   },
   transactionType: {
     refund: 'Refund',
@@ -77,9 +79,8 @@ export const enCA = {
   failed: {
     columns: {
       customer: 'Customer',
-      type: 'Type',
+      transaction: 'Transaction and payment ID',
       reason: 'Reason',
-      paymentId: 'Payment ID',
       amount: 'Amount',
       date: 'Date',
       method: 'Payment method',
@@ -143,13 +144,13 @@ export const enCA = {
     all: 'Reconcile all zero-balance accounts',
     allProgress: 'Progress of the bulk reconciliation',
     allRunning: '{{done}} of {{total}} accounts reconciled…',
-    allDone:
-      'Done: {{done}} of {{total}} accounts reconciled, {{failed}} failed. Refresh the list to see the rest.',
+    allDone: 'Done: {{reconciled}} of {{total}} accounts reconciled, {{failed}} failed.',
     previewTitle: 'Reconcile {{name}}',
     nothingToDo: 'There is nothing left to reconcile on this account.',
     credit: 'Credit',
     debit: 'Debit',
-    amount: 'Amount',
+    allocated: 'Allocated',
+    documentOf: '{{date}} · total {{amount}}',
     afterwards: 'Afterwards:',
     remainingDebit: 'debit',
     remainingCredit: 'credit',
@@ -224,6 +225,10 @@ export const enCA = {
     undo: 'Undo',
     empty: 'No allocation yet.',
     noneOpen: 'No document with an open amount',
+    overCredit: "The amount is larger than the credit's open amount ({{amount}}).",
+    overDebit: "The amount is larger than the debit's open amount ({{amount}}).",
+    refused:
+      'This credit cannot be allocated to this debit: both must be posted, in the same currency, and the amount positive.',
   },
   documents: {
     title: 'Add an invoice or a credit note',

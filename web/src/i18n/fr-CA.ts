@@ -61,6 +61,8 @@ export const frCA: Resources = {
     empty: 'Aucun échec depuis 30 jours.',
     code: 'Code : {{code}}',
     summary: 'Montant échoué par motif, sous forme de liste',
+    otherReasons: 'Autres motifs',
+    otherCount: 'Total de {{number}} autres motifs',
   },
   transactionType: {
     refund: 'Remboursement',
@@ -79,9 +81,8 @@ export const frCA: Resources = {
   failed: {
     columns: {
       customer: 'Client',
-      type: 'Type',
+      transaction: 'Transaction et ID du paiement',
       reason: 'Motif',
-      paymentId: 'ID du paiement',
       amount: 'Montant',
       date: 'Date',
       method: 'Mode de paiement',
@@ -145,13 +146,13 @@ export const frCA: Resources = {
     all: 'Concilier tous les comptes à solde nul',
     allProgress: 'Progression de la conciliation en lot',
     allRunning: '{{done}} comptes conciliés sur {{total}}…',
-    allDone:
-      'Terminé : {{done}} comptes conciliés sur {{total}}, {{failed}} en échec. Actualisez la liste pour voir le reste.',
+    allDone: 'Terminé : {{reconciled}} comptes conciliés sur {{total}}, {{failed}} en échec.',
     previewTitle: 'Concilier {{name}}',
     nothingToDo: 'Il ne reste rien à concilier dans ce compte.',
     credit: 'Crédit',
     debit: 'Débit',
-    amount: 'Montant',
+    allocated: 'Affecté',
+    documentOf: '{{date}} · total {{amount}}',
     afterwards: 'Ensuite :',
     remainingDebit: 'débit',
     remainingCredit: 'crédit',
@@ -226,6 +227,10 @@ export const frCA: Resources = {
     undo: 'Annuler',
     empty: 'Aucune affectation pour le moment.',
     noneOpen: 'Aucun document avec un montant ouvert',
+    overCredit: 'Le montant dépasse le solde ouvert du crédit ({{amount}}).',
+    overDebit: 'Le montant dépasse le solde ouvert du débit ({{amount}}).',
+    refused:
+      'Ce crédit ne peut pas être affecté à ce débit : les deux doivent être comptabilisés, dans la même devise, et le montant positif.',
   },
   documents: {
     title: 'Ajouter une facture ou une note de crédit',

@@ -1,11 +1,12 @@
-import { Button, Group, Paper, Select, Title } from '@mantine/core';
+import { Alert, Button, Group, Paper, Select, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { LedgerDocument } from '../../api/types';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import { MoneyInput } from '../../ui/MoneyInput';
-import { currencyDigits, parseMoneyInput } from '../../ui/money';
+import { currencyDigits, formatMoney, parseMoneyInput } from '../../ui/money';
 import { useLocale } from '../../ui/useLocale';
+import { allocationRefusal } from './allocationRefusal';
 import { useCreateAllocation } from './api';
 import { isDebit, openDocumentOptions } from './documentOptions';
 
@@ -25,6 +26,17 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
     locale,
   );
   const debits = openDocumentOptions(props.documents.filter(isDebit), t, props.currency, locale);
+  const documentById = (id: string | undefined) => props.documents.find((document) => document.id === id);
+  const refusal = allocationRefusal(
+    allocate.error,
+    { credit: documentById(allocate.variables?.creditId), debit: documentById(allocate.variables?.debitId) },
+    t,
+    (minor) => formatMoney(minor, props.currency, locale),
+  );
+  // A refusal is about what was submitted: it goes as soon as the form is changed.
+  const edited = () => {
+    if (allocate.isError) allocate.reset();
+  };
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -55,7 +67,10 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
             label={t('allocations.credit')}
             data={credits}
             value={creditId}
-            onChange={setCreditId}
+            onChange={(value) => {
+              edited();
+              setCreditId(value);
+            }}
             required
             searchable
             nothingFoundMessage={t('allocations.noneOpen')}
@@ -66,7 +81,10 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
             label={t('allocations.debit')}
             data={debits}
             value={debitId}
-            onChange={setDebitId}
+            onChange={(value) => {
+              edited();
+              setDebitId(value);
+            }}
             required
             searchable
             nothingFoundMessage={t('allocations.noneOpen')}
@@ -77,7 +95,10 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
             label={t('allocations.amount')}
             currency={props.currency}
             value={amount}
-            onChange={(event) => setAmount(event.currentTarget.value)}
+            onChange={(event) => {
+              edited();
+              setAmount(event.currentTarget.value);
+            }}
             required
             error={
               (amountInvalid ? t('form.invalidAmount') : undefined) ?? fieldError(allocate.error, 'amount')
@@ -85,6 +106,11 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
             data-testid="allocation-amount"
           />
         </Group>
+        {refusal && (
+          <Alert color="red" variant="light" mt="sm" role="alert" data-testid="allocation-refused">
+            {refusal}
+          </Alert>
+        )}
         <Group justify="flex-end" mt="sm">
           <Button type="submit" loading={allocate.isPending} disabled={!creditId || !debitId}>
             {t('allocations.submit')}

@@ -70,7 +70,7 @@ function useAccountWrite<V, R>(
   id: string,
   write: (variables: V) => Promise<R>,
   form = true,
-  options: { silent?: boolean; actionCenter?: boolean } = {},
+  options: { silent?: boolean; actionCenter?: boolean; handles?: number[] } = {},
 ) {
   const queryClient = useQueryClient();
   return useMutation({
@@ -79,13 +79,18 @@ function useAccountWrite<V, R>(
       await queryClient.invalidateQueries({ queryKey: accountKey(id) });
       if (options.actionCenter) await queryClient.invalidateQueries({ queryKey: ['action-center'] });
     },
-    meta: { form, silent: options.silent },
+    meta: { form, silent: options.silent, handles: options.handles },
   });
 }
 
+/** The allocation form says a 422 (e.g. more than an open amount) itself, in the viewer's language. */
 export function useCreateAllocation(id: string) {
-  return useAccountWrite(id, (body: { creditId: string; debitId: string; amount: number }) =>
-    api<Allocation>(`/accounts/${id}/allocations`, { method: 'POST', json: body }),
+  return useAccountWrite(
+    id,
+    (body: { creditId: string; debitId: string; amount: number }) =>
+      api<Allocation>(`/accounts/${id}/allocations`, { method: 'POST', json: body }),
+    true,
+    { handles: [422] },
   );
 }
 

@@ -6,18 +6,11 @@ import { formatMoney } from '../../ui/money';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useLocale } from '../../ui/useLocale';
 import { useCharts } from './api';
+import { OTHER, topReasons, truncateLabel } from './chartData';
 
-// About two lines of the axis' 170 px: recharts wraps a tick label to the axis width.
-const LABEL_CHARACTERS = 40;
-
-/** Shortens a reason message for an axis label, at a word boundary where one is close, with an ellipsis. */
-export function truncateLabel(text: string, max = LABEL_CHARACTERS): string {
-  const clean = text.trim().replace(/\s+/g, ' ').replace(/[.]$/, '');
-  if (clean.length <= max) return clean;
-  const cut = clean.slice(0, max - 1);
-  const space = cut.lastIndexOf(' ');
-  return `${(space >= max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:–-]+$/, '')}…`;
-}
+/** Both charts are small, side by side above the tabs: a fixed height whatever the number of reasons. */
+const CHART_HEIGHT = 200;
+const AXIS_WIDTH = 180;
 
 export function ActionCenterCharts() {
   const { t } = useTranslation();
@@ -25,10 +18,14 @@ export function ActionCenterCharts() {
   const charts = useCharts();
   if (!charts.isSuccess) return <QueryStatus query={charts} />;
   const { currency, failedByReason, daily } = charts.data;
+  const money = (minor: number) => formatMoney(minor, currency, locale);
   // One bar per code (codes are unique, messages need not be); the axis shows the message in the viewer's
   // language, shortened, and the tooltip the whole message with its code.
-  const byReason = failedByReason.map((entry) => ({ code: entry.code, amount: entry.amount }));
-  const messageOf = (code: string) => failedByReason.find((entry) => entry.code === code)?.message || code;
+  const { bars, others } = topReasons(failedByReason);
+  const messageOf = (code: string) =>
+    code === OTHER
+      ? t('charts.otherReasons')
+      : failedByReason.find((entry) => entry.code === code)?.message || code;
   const perDay = daily.map((entry) => ({ ...entry, day: formatDate(entry.date, locale) }));
 
   return (
@@ -37,43 +34,52 @@ export function ActionCenterCharts() {
         <Title order={2} size="h5" mb="xs">
           {t('charts.byReason')}
         </Title>
-        {byReason.length === 0 ? (
-          <Text size="sm">{t('charts.empty')}</Text>
+        {bars.length === 0 ? (
+          <Text size="sm" h={CHART_HEIGHT}>
+            {t('charts.empty')}
+          </Text>
         ) : (
           <>
             <BarChart
-              h={Math.max(180, 50 + byReason.length * 40)}
-              data={byReason}
+              h={CHART_HEIGHT}
+              data={bars}
               dataKey="code"
               orientation="vertical"
               series={[{ name: 'amount', label: t('charts.amount'), color: 'red.7' }]}
-              valueFormatter={(value) => formatMoney(value, currency, locale)}
+              valueFormatter={money}
+              withXAxis={false}
+              withBarValueLabel
+              valueLabelProps={{ fill: 'var(--mantine-color-text)', fontSize: 11 }}
+              barChartProps={{ margin: { top: 0, bottom: 0, left: 0, right: 76 } }}
+              maxBarWidth={18}
               yAxisProps={{
-                width: 170,
+                width: AXIS_WIDTH,
                 interval: 0,
+                tick: { transform: 'translate(-6, 0)', fontSize: 11, fill: 'currentColor' },
                 tickFormatter: (code: string) => truncateLabel(messageOf(code)),
               }}
-              xAxisProps={{ tickCount: 4 }}
               tooltipProps={{
                 labelFormatter: (code) => (
                   <Stack gap={0}>
                     <Text size="sm" fw={500}>
                       {messageOf(String(code))}
                     </Text>
-                    <Text size="xs" ff="monospace">
-                      {t('charts.code', { code: String(code) })}
+                    <Text size="xs" ff={code === OTHER ? undefined : 'monospace'}>
+                      {code === OTHER
+                        ? t('charts.otherCount', { number: others.length })
+                        : t('charts.code', { code: String(code) })}
                     </Text>
                   </Stack>
                 ),
               }}
-              gridAxis="x"
-              tickLine="x"
+              gridAxis="none"
+              tickLine="none"
             />
             <VisuallyHidden>
               <ul aria-label={t('charts.summary')} data-testid="chart-failed-by-reason-list">
                 {failedByReason.map((entry) => (
                   <li key={entry.code}>
-                    {messageOf(entry.code)} ({entry.code}): {formatMoney(entry.amount, currency, locale)}
+                    {messageOf(entry.code)} ({entry.code}): {money(entry.amount)}
                   </li>
                 ))}
               </ul>
@@ -86,10 +92,11 @@ export function ActionCenterCharts() {
           {t('charts.daily')}
         </Title>
         <LineChart
-          h={180}
+          h={CHART_HEIGHT}
           data={perDay}
           dataKey="day"
           withLegend
+          legendProps={{ height: 28 }}
           series={[
             { name: 'failures', label: t('charts.failures'), color: 'red.7' },
             { name: 'recoveries', label: t('charts.recoveries'), color: 'teal.8' },
@@ -97,6 +104,8 @@ export function ActionCenterCharts() {
           curveType="monotone"
           withDots={false}
           tickLine="y"
+          yAxisProps={{ width: 32, allowDecimals: false }}
+          xAxisProps={{ minTickGap: 24 }}
         />
       </Paper>
     </SimpleGrid>

@@ -1,13 +1,34 @@
-import { Badge, Button, Group, Stack, Table, Text, Tooltip } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Stack, Table, Text, Tooltip } from '@mantine/core';
 import { IconClockHour4 } from '@tabler/icons-react';
+import { Fragment } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate } from 'react-router-dom';
+import { Link } from 'react-router-dom';
 import type { FailedTransaction } from '../../api/types';
 import { formatInstant } from '../../ui/dates';
 import { Money } from '../../ui/Money';
-import { PaymentMethodLabel } from '../../ui/PaymentMethodLabel';
+import { CompactPaymentMethod } from '../../ui/PaymentMethodLabel';
 import { useLocale } from '../../ui/useLocale';
 import { RetryButton } from './RetryButton';
+
+/** A reason code may break after its underscores ("insufficient_/merchant_/funds") in a narrow column. */
+function BreakableCode({ code }: { code: string }) {
+  const parts = code.split('_');
+  return (
+    <>
+      {parts.map((part, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one code, in order, never reordered
+        <Fragment key={index}>
+          {part}
+          {index < parts.length - 1 && (
+            <>
+              _<wbr />
+            </>
+          )}
+        </Fragment>
+      ))}
+    </>
+  );
+}
 
 export function FailedTransactionRow(props: {
   entry: FailedTransaction;
@@ -17,7 +38,6 @@ export function FailedTransactionRow(props: {
   const { entry, canManage } = props;
   const { t } = useTranslation();
   const locale = useLocale();
-  const navigate = useNavigate();
 
   return (
     <Table.Tr data-testid="ft-row" data-id={entry.id} data-status={entry.status}>
@@ -27,22 +47,28 @@ export function FailedTransactionRow(props: {
             {entry.customerName}
           </Text>
           {entry.paidElsewhere && (
-            <Badge color="teal.9" variant="filled" size="sm" data-testid="ft-paid-elsewhere">
+            <Badge
+              color="teal.9"
+              variant="filled"
+              size="sm"
+              miw="max-content"
+              data-testid="ft-paid-elsewhere"
+            >
               {t('failed.paidElsewhere')}
             </Badge>
           )}
         </Stack>
       </Table.Td>
-      <Table.Td>{t(`transactionType.${entry.type}`)}</Table.Td>
       <Table.Td>
-        <Text size="sm">{entry.reason.message}</Text>
-        <Text size="xs" c="gray.7" ff="monospace" data-testid="ft-reason-code">
-          {entry.reason.code}
-        </Text>
-      </Table.Td>
-      <Table.Td>
+        <Text size="sm">{t(`transactionType.${entry.type}`)}</Text>
         <Group gap={4} wrap="nowrap">
-          <Text size="sm" ff="monospace" data-testid="ft-payment-id">
+          <Text
+            fz={11}
+            c="gray.7"
+            ff="monospace"
+            style={{ whiteSpace: 'nowrap' }}
+            data-testid="ft-payment-id"
+          >
             {entry.paymentId}
           </Text>
           {entry.status === 'retrying' && (
@@ -53,22 +79,33 @@ export function FailedTransactionRow(props: {
                 role="img"
                 aria-label={t('failed.retrying')}
                 data-testid="ft-retrying"
+                style={{ flexShrink: 0 }}
               />
             </Tooltip>
           )}
         </Group>
       </Table.Td>
+      <Table.Td>
+        <Text size="sm">{entry.reason.message}</Text>
+        <Text size="xs" c="gray.7" ff="monospace" data-testid="ft-reason-code">
+          <BreakableCode code={entry.reason.code} />
+        </Text>
+      </Table.Td>
       <Table.Td ta="right">
         <Money minor={entry.amount} currency={entry.currency} />
       </Table.Td>
-      <Table.Td>{formatInstant(entry.failedAt, locale)}</Table.Td>
+      <Table.Td style={{ whiteSpace: 'nowrap' }}>
+        <Text size="xs" span>
+          {formatInstant(entry.failedAt, locale)}
+        </Text>
+      </Table.Td>
       <Table.Td>
-        <PaymentMethodLabel method={entry.paymentMethod} />
+        <CompactPaymentMethod method={entry.paymentMethod} />
       </Table.Td>
       <Table.Td ta="right" data-testid="ft-attempts">
         {entry.attempts}
       </Table.Td>
-      <Table.Td>
+      <Table.Td miw={190}>
         <Stack gap={6}>
           <Text size="xs" data-testid="ft-recommended">
             {entry.recommendedAction.message}
@@ -86,17 +123,19 @@ export function FailedTransactionRow(props: {
                   {t('failed.ignoreAction')}
                 </Button>
               )}
-              {entry.actions.changePaymentMethod && (
-                <Button
-                  size="compact-sm"
-                  variant="light"
-                  onClick={() => navigate(`/accounts/${entry.accountId}/upcoming-payments`)}
-                  data-testid="ft-change-method"
-                >
-                  {t('failed.changeMethod')}
-                </Button>
-              )}
             </Group>
+          )}
+          {canManage && entry.actions.changePaymentMethod && (
+            // FT8: it leads to the account's Upcoming payments tab, so it is a link (and may wrap).
+            <Anchor
+              component={Link}
+              to={`/accounts/${entry.accountId}/upcoming-payments`}
+              size="xs"
+              fw={500}
+              data-testid="ft-change-method"
+            >
+              {t('failed.changeMethod')}
+            </Anchor>
           )}
         </Stack>
       </Table.Td>

@@ -48,14 +48,13 @@ export function FailedTransactionsTab() {
       <QueryStatus query={list} />
       {list.isSuccess && (
         <>
-          <Table.ScrollContainer minWidth={1100}>
-            <Table striped highlightOnHover verticalSpacing="xs" data-testid="ft-table">
+          <Table.ScrollContainer minWidth={1040}>
+            <Table striped highlightOnHover verticalSpacing="xs" horizontalSpacing={8} data-testid="ft-table">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{t('failed.columns.customer')}</Table.Th>
-                  <Table.Th>{t('failed.columns.type')}</Table.Th>
+                  <Table.Th>{t('failed.columns.transaction')}</Table.Th>
                   <Table.Th>{t('failed.columns.reason')}</Table.Th>
-                  <Table.Th>{t('failed.columns.paymentId')}</Table.Th>
                   <Table.Th ta="right">{t('failed.columns.amount')}</Table.Th>
                   <Table.Th>{t('failed.columns.date')}</Table.Th>
                   <Table.Th>{t('failed.columns.method')}</Table.Th>

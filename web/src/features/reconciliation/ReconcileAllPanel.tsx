@@ -2,8 +2,14 @@ import { Button, Group, Progress, Text } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { isJobFinished, useJob, useReconcileAll } from './api';
+import { isJobFinished, reconcilableKey, useJob, useReconcileAll } from './api';
+import { clearOutcomes } from './outcomes';
 
+/**
+ * "Reconcile all zero-balance accounts": a bulk job with a progress bar. RA9 (a reconciled row stays until
+ * the page is refreshed) is about the single-row Reconcile; once the bulk job is over, the list is reloaded
+ * so that the accounts it reconciled leave it instead of still offering their Reconcile button.
+ */
 export function ReconcileAllPanel() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
@@ -14,11 +20,16 @@ export function ReconcileAllPanel() {
   const running = reconcileAll.isPending || (jobId !== null && !finished);
 
   useEffect(() => {
-    if (finished) void queryClient.invalidateQueries({ queryKey: ['action-center', 'summary'] });
+    if (!finished) return;
+    void queryClient.invalidateQueries({ queryKey: ['action-center', 'summary'] });
+    void queryClient.invalidateQueries({ queryKey: ['account'] });
+    // Outcomes are cleared once the fresh list is in, so no row flashes back to "Reconcile" meanwhile.
+    void queryClient.invalidateQueries({ queryKey: reconcilableKey }).then(clearOutcomes);
   }, [finished, queryClient]);
 
   const total = job.data?.total ?? 0;
   const done = job.data?.done ?? 0;
+  const failed = job.data?.failed ?? 0;
   const percent = total > 0 ? Math.round((done / total) * 100) : finished ? 100 : 0;
 
   return (
@@ -40,9 +51,10 @@ export function ReconcileAllPanel() {
             aria-label={t('reconcile.allProgress')}
             data-testid="reconcile-all-progress"
           />
-          <Text size="sm" data-testid="reconcile-all-status">
+          <Text size="sm" role="status" data-testid="reconcile-all-status">
             {finished
-              ? t('reconcile.allDone', { done, total, failed: job.data?.failed ?? 0 })
+              ? // `done` counts the failed accounts too.
+                t('reconcile.allDone', { reconciled: done - failed, total, failed })
               : t('reconcile.allRunning', { done, total })}
           </Text>
         </>

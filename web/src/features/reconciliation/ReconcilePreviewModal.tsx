@@ -1,10 +1,49 @@
-import { Alert, Button, Group, Modal, Stack, Table, Text } from '@mantine/core';
+import { Alert, Button, Center, Group, Modal, Stack, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import type { ReconcilableAccount } from '../../api/types';
+import type { LedgerDocument, ReconcilableAccount } from '../../api/types';
+import { formatDate } from '../../ui/dates';
+import { LoadingIndicator } from '../../ui/LoadingIndicator';
 import { Money } from '../../ui/Money';
+import { formatMoney } from '../../ui/money';
 import { QueryStatus } from '../../ui/QueryStatus';
-import { useReconcile, useReconcilePreview } from './api';
+import { useLocale } from '../../ui/useLocale';
+import { useAccountDocuments, useReconcile, useReconcilePreview } from './api';
 import { StateBadge } from './StateBadge';
+
+/** A ledger document as people read it: kind and reference, then date and amount; its ID when unknown. */
+function DocumentCell({
+  id,
+  document,
+  currency,
+}: {
+  id: string;
+  document: LedgerDocument | undefined;
+  currency: string;
+}) {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  if (!document) {
+    return (
+      <Table.Td ff="monospace" fz="sm">
+        {id}
+      </Table.Td>
+    );
+  }
+  return (
+    <Table.Td data-document-id={id}>
+      <Text size="sm" fw={500}>
+        {t(`documentKind.${document.kind}`)}
+        {document.reference ? ` ${document.reference}` : ''}
+      </Text>
+      <Text size="xs" c="gray.7">
+        {t('reconcile.documentOf', {
+          date: formatDate(document.date, locale),
+          amount: formatMoney(document.amount, currency, locale),
+        })}
+      </Text>
+    </Table.Td>
+  );
+}
 
 export function ReconcilePreviewModal({
   account,
@@ -15,8 +54,11 @@ export function ReconcilePreviewModal({
 }) {
   const { t } = useTranslation();
   const preview = useReconcilePreview(account.accountId);
+  const documents = useAccountDocuments(account.accountId);
   const reconcile = useReconcile();
   const currency = account.currency;
+  // The preview names documents by ID: read them in the account's ledger (IDs stay shown if it fails).
+  const byId = new Map((documents.data?.items ?? []).map((document) => [document.id, document]));
 
   return (
     <Modal
@@ -27,25 +69,38 @@ export function ReconcilePreviewModal({
     >
       <Stack data-testid="reconcile-preview">
         <QueryStatus query={preview} />
-        {preview.isSuccess && (
+        {preview.isSuccess && documents.isPending && (
+          <Center h={80}>
+            <LoadingIndicator label={t('common.loading')} />
+          </Center>
+        )}
+        {preview.isSuccess && !documents.isPending && (
           <>
             {preview.data.allocations.length === 0 ? (
               <Alert color="gray">{t('reconcile.nothingToDo')}</Alert>
             ) : (
-              <Table data-testid="reconcile-preview-allocations">
+              <Table data-testid="reconcile-preview-allocations" verticalSpacing="xs">
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th>{t('reconcile.credit')}</Table.Th>
                     <Table.Th>{t('reconcile.debit')}</Table.Th>
-                    <Table.Th ta="right">{t('reconcile.amount')}</Table.Th>
+                    <Table.Th ta="right">{t('reconcile.allocated')}</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
                   {preview.data.allocations.map((allocation) => (
                     <Table.Tr key={`${allocation.creditId}-${allocation.debitId}`}>
-                      <Table.Td ff="monospace">{allocation.creditId}</Table.Td>
-                      <Table.Td ff="monospace">{allocation.debitId}</Table.Td>
-                      <Table.Td ta="right">
+                      <DocumentCell
+                        id={allocation.creditId}
+                        document={byId.get(allocation.creditId)}
+                        currency={currency}
+                      />
+                      <DocumentCell
+                        id={allocation.debitId}
+                        document={byId.get(allocation.debitId)}
+                        currency={currency}
+                      />
+                      <Table.Td ta="right" fw={500}>
                         <Money minor={allocation.amount} currency={currency} />
                       </Table.Td>
                     </Table.Tr>

@@ -1,9 +1,9 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api/client';
-import type { Job, Page, ReconcilableAccount, ReconcileResult } from '../../api/types';
+import type { Job, LedgerDocument, Page, ReconcilableAccount, ReconcileResult } from '../../api/types';
 import { recordReconciled, recordUndone } from './outcomes';
 
-const reconcilableKey = ['reconcilable-accounts'] as const;
+export const reconcilableKey = ['reconcilable-accounts'] as const;
 
 /** RA9: never refetched behind the user's back, so reconciled rows stay where they were. */
 export function useReconcilableAccounts() {
@@ -38,6 +38,18 @@ export function useReconcilePreview(accountId: string) {
   });
 }
 
+/**
+ * The account's documents, to show a preview's allocations as people read them (kind, date, reference,
+ * amount) rather than by ID. One page of 200: a document beyond it is shown by its ID.
+ */
+export function useAccountDocuments(accountId: string) {
+  return useQuery({
+    queryKey: ['account', accountId, 'reconcile-documents'],
+    queryFn: () => api<Page<LedgerDocument>>(`/accounts/${accountId}/ledger`, { query: { limit: 200 } }),
+    retry: false,
+  });
+}
+
 export function useReconcile() {
   const queryClient = useQueryClient();
   return useMutation({
@@ -45,6 +57,7 @@ export function useReconcile() {
     onSuccess: (result) => {
       recordReconciled(result);
       void queryClient.invalidateQueries({ queryKey: ['action-center', 'summary'] });
+      void queryClient.invalidateQueries({ queryKey: ['account', result.accountId] });
     },
   });
 }
@@ -57,6 +70,7 @@ export function useUndoReconcile() {
     onSuccess: (_answer, { accountId }) => {
       recordUndone(accountId);
       void queryClient.invalidateQueries({ queryKey: ['action-center', 'summary'] });
+      void queryClient.invalidateQueries({ queryKey: ['account', accountId] });
     },
   });
 }
