@@ -4,7 +4,7 @@ import { AppError, businessRule, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { minBig } from '../../lib/money';
 import type { Db } from '../../platform/db/db';
-import { refreshReconciliationSummary } from '../reconciliation/summary';
+import { addPostedDocumentToSummary, refreshReconciliationSummary } from '../reconciliation/summary';
 import { allocations, type DocumentKind, documents } from './ledger.table';
 
 export type LedgerDocument = typeof documents.$inferSelect;
@@ -81,7 +81,13 @@ export class LedgerService {
         createdAt: this.deps.clock.now(),
       })
       .returning();
-    await this.touch(tx, input.organizationId, input.accountId);
+    if (doc!.status === 'posted') {
+      // Posting cost: the new document's share is added to the summary instead of re-aggregating the account.
+      await this.addToSummary(tx, input.organizationId, input.accountId, side, doc!.openMinor);
+    } else {
+      // A pending eCheck payment covers its invoice (RA2): the account is recomputed.
+      await this.touch(tx, input.organizationId, input.accountId);
+    }
     return doc!;
   }
 
@@ -311,6 +317,17 @@ export class LedgerService {
       .from(allocations)
       .where(and(eq(allocations.organizationId, organizationId), eq(allocations.accountId, accountId)))
       .orderBy(asc(allocations.createdAt), asc(allocations.id));
+  }
+
+  /** A new posted document's share of the account's summary (RA1–RA3), inside the caller's transaction. */
+  async addToSummary(
+    tx: Db,
+    organizationId: string,
+    accountId: string,
+    side: 'debit' | 'credit',
+    openMinor: bigint,
+  ): Promise<void> {
+    await addPostedDocumentToSummary(tx, organizationId, accountId, side, openMinor, this.deps.clock.now());
   }
 
   /** Recomputes the account's reconciliation summary (RA1–RA3) inside the caller's transaction. */

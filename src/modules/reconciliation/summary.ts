@@ -97,6 +97,37 @@ export async function refreshReconciliationSummary(
       updated_at = excluded.updated_at`);
 }
 
+/**
+ * The summary after posting one new document, without re-aggregating the account: a new posted document is
+ * open for its whole amount and nothing can cover it yet (scheduled payments and pending eCheck payments
+ * name an invoice that already exists), so it adds exactly one item and its amount to its side. Exact as
+ * long as the row was (the same invariant every writer keeps in its transaction; the doctor and the ledger
+ * property test recompute it). The upsert's row lock makes concurrent postings add up.
+ */
+export async function addPostedDocumentToSummary(
+  tx: Db,
+  organizationId: string,
+  accountId: string,
+  side: 'debit' | 'credit',
+  amountMinor: bigint,
+  now: Date,
+) {
+  const debit = side === 'debit';
+  await tx.execute(sql`
+    insert into account_reconciliation
+      (organization_id, account_id, owner_name, owner_sort, debit_count, debit_minor, credit_count, credit_minor, updated_at)
+    select a.organization_id, a.id, a.owner_name, ${ownerSortSql(sql`a.owner_name`)},
+           ${debit ? 1 : 0}, ${debit ? amountMinor.toString() : '0'}::bigint,
+           ${debit ? 0 : 1}, ${debit ? '0' : amountMinor.toString()}::bigint, ${now.toISOString()}::timestamptz
+    from accounts a where a.organization_id = ${organizationId} and a.id = ${accountId}
+    on conflict (organization_id, account_id) do update set
+      debit_count = account_reconciliation.debit_count + excluded.debit_count,
+      debit_minor = account_reconciliation.debit_minor + excluded.debit_minor,
+      credit_count = account_reconciliation.credit_count + excluded.credit_count,
+      credit_minor = account_reconciliation.credit_minor + excluded.credit_minor,
+      updated_at = excluded.updated_at`);
+}
+
 export interface SummaryMismatch {
   organizationId: string;
   accountId: string;
