@@ -4,6 +4,7 @@ import type { Container } from '../app/container';
 import { createOrganizationWithAdmin } from '../commands';
 import { addDays, todayIn } from '../lib/dates';
 import { newId } from '../lib/ids';
+import { allocate } from '../lib/money';
 import { accounts } from '../modules/accounts/accounts.table';
 import { allocations, documents } from '../modules/ledger/ledger.table';
 import { refreshAllReconciliationSummaries } from '../modules/reconciliation/summary';
@@ -63,10 +64,11 @@ type Api = <T = any>(
 
 async function populate(c: Container, organizationId: string) {
   const sandboxClock = c.sandboxClock;
-  if (!sandboxClock)
+  if (!sandboxClock) {
     throw new Error(
       'the demo needs the sandbox (RECOUP_SANDBOX=true): it uses the sandbox gateway and clock',
     );
+  }
   const app = await buildApp(c, { serveWeb: false, authRateLimit: { max: 1_000_000, timeWindow: 60_000 } });
   const [admin] = await c.db
     .select()
@@ -87,8 +89,32 @@ async function populate(c: Container, organizationId: string) {
   const realOffset = sandboxClock.clock.getOffset();
   const start = sandboxClock.clock.now();
   const org = await c.organizations.get(organizationId);
-  const today = todayIn(org.timezone, start);
-  const rnd = prng(20261125);
+  const kit = demoKit(api, prng(20261125), todayIn(org.timezone, start));
+
+  await api('PATCH', '/organization', { contactEmail: 'facturation@erables.example.ca' });
+  await peopleOfTheOrganization(api);
+  await settledCustomers(c, organizationId, org.currency, kit.today, 1650, kit.rnd);
+  try {
+    await reconcilableCustomers(kit);
+    await scheduledCustomers(kit);
+    await expiringCards(kit);
+    await failedTransactions(c, kit, {
+      at: (instant) => sandboxClock.set(instant),
+      daysAgo: (d) => new Date(start.getTime() - d * DAY_MS),
+      runJob: (name) => c.queue.runNow(name, { organizationId }),
+      timeZone: org.timezone,
+    });
+  } finally {
+    await sandboxClock.set(new Date(Date.now() + realOffset));
+    await app.close();
+  }
+  await refreshAllReconciliationSummaries(c.db, organizationId, c.clock.now());
+}
+
+type Kit = ReturnType<typeof demoKit>;
+
+/** What every section of the demo does again and again, through the public API. */
+function demoKit(api: Api, rnd: ReturnType<typeof prng>, today: string) {
   let serial = 0;
   const person = () => {
     const first = rnd.pick(FIRST_NAMES);
@@ -105,42 +131,73 @@ async function populate(c: Container, organizationId: string) {
       locale: rnd.next() < 0.8 ? 'fr-CA' : 'en-CA',
     };
   };
-  const account = async () => (await api<{ id: string }>('POST', '/accounts', person())).id;
-  const amount = (min: number, max: number) => rnd.int(min / 5, max / 5) * 5;
-  const card = async (
-    accountId: string,
-    number: string,
-    opts: { exp?: [number, number]; wallet?: boolean } = {},
-  ) =>
-    (
-      await api<{ id: string }>('POST', `/accounts/${accountId}/payment-methods`, {
-        type: 'card',
-        number,
-        expMonth: opts.exp?.[0] ?? rnd.int(1, 12),
-        expYear: opts.exp?.[1] ?? rnd.int(2028, 2031),
-        cvc: number.startsWith('3') ? '1234' : '123',
-        saveToWallet: opts.wallet ?? true,
-      })
-    ).id;
-  const at = async (instant: Date) => sandboxClock.set(instant);
-  const daysAgo = (d: number) => new Date(start.getTime() - d * DAY_MS);
-  const runJob = async (name: 'payments-due' | 'echeck-settlement') =>
-    c.queue.runNow(name, { organizationId });
-
-  await api('PATCH', '/organization', { contactEmail: 'facturation@erables.example.ca' });
-  await peopleOfTheOrganization(api);
-  await settledCustomers(c, organizationId, org.currency, today, 1650, rnd);
-
-  try {
-    await reconcilableCustomers(api, account, amount, today, rnd);
-    await scheduledCustomers(api, account, card, amount, today, rnd);
-    await expiringCards(api, account, card, amount, today, rnd);
-    await failedTransactions(c, api, account, card, amount, rnd, at, daysAgo, runJob, org.timezone);
-  } finally {
-    await sandboxClock.set(new Date(Date.now() + realOffset));
-    await app.close();
-  }
-  await refreshAllReconciliationSummaries(c.db, organizationId, c.clock.now());
+  const kit = {
+    api,
+    rnd,
+    today,
+    /** a round amount in cents between min and max */
+    amount: (min: number, max: number) => rnd.int(min / 5, max / 5) * 5,
+    account: async () => (await api<{ id: string }>('POST', '/accounts', person())).id,
+    card: async (
+      accountId: string,
+      number: string,
+      opts: { exp?: [number, number]; wallet?: boolean } = {},
+    ) =>
+      (
+        await api<{ id: string }>('POST', `/accounts/${accountId}/payment-methods`, {
+          type: 'card',
+          number,
+          expMonth: opts.exp?.[0] ?? rnd.int(1, 12),
+          expYear: opts.exp?.[1] ?? rnd.int(2028, 2031),
+          cvc: number.startsWith('3') ? '1234' : '123',
+          saveToWallet: opts.wallet ?? true,
+        })
+      ).id,
+    invoice: async (accountId: string, amount: number, date: string) =>
+      (
+        await api<{ id: string }>('POST', `/accounts/${accountId}/invoices`, {
+          amount,
+          date,
+          description: rnd.pick(ACTIVITIES),
+        })
+      ).id,
+    subscribe: (
+      accountId: string,
+      paymentMethodId: string,
+      startDate: string,
+      amount: number,
+      interval = 'month',
+    ) =>
+      api('POST', `/accounts/${accountId}/subscriptions`, {
+        amount,
+        interval,
+        startDate,
+        paymentMethodId,
+        description: rnd.pick(ACTIVITIES),
+      }),
+    /** an invoice paid in three installments, `spacing` days apart from `firstDue` (split by allocate()) */
+    installmentPlan: async (
+      accountId: string,
+      paymentMethodId: string,
+      total: number,
+      date: string,
+      firstDue: string,
+      spacing: number,
+    ) => {
+      const invoiceId = await kit.invoice(accountId, total, date);
+      const parts = allocate(BigInt(total), [1n, 1n, 1n]);
+      await api('POST', `/accounts/${accountId}/installment-plans`, {
+        invoiceId,
+        paymentMethodId,
+        installments: parts.map((part, k) => ({
+          dueDate: addDays(firstDue, spacing * k),
+          amount: Number(part),
+        })),
+      });
+      return invoiceId;
+    },
+  };
+  return kit;
 }
 
 async function peopleOfTheOrganization(api: Api) {
@@ -228,73 +285,57 @@ async function settledCustomers(
 }
 
 /** RA: unapplied credit notes and payments beside open invoices — cancellations, overpayments, oversights. */
-async function reconcilableCustomers(
-  api: Api,
-  account: () => Promise<string>,
-  amount: (min: number, max: number) => number,
-  today: string,
-  rnd: ReturnType<typeof prng>,
-) {
+async function reconcilableCustomers({ api, account, amount, invoice, today, rnd }: Kit) {
   for (let i = 0; i < 260; i++) {
     const accountId = await account();
     const date = addDays(today, -rnd.int(10, 120));
-    const invoice = (value: number, d = date) =>
-      api('POST', `/accounts/${accountId}/invoices`, {
-        amount: value,
-        date: d,
-        description: rnd.pick(ACTIVITIES),
-      });
+    const credit = (kind: 'credit-notes' | 'payments', body: Record<string, unknown>) =>
+      api('POST', `/accounts/${accountId}/${kind}`, body);
     const kind = i % 5;
     if (kind <= 1) {
       // Zero balance: a cancelled service credited for exactly its invoice.
       const value = amount(2000, 40000);
-      await invoice(value);
-      await api('POST', `/accounts/${accountId}/credit-notes`, {
+      await invoice(accountId, value, date);
+      await credit('credit-notes', {
         amount: value,
         date: addDays(date, rnd.int(1, 20)),
         reason: 'Annulation de services',
       });
     } else if (kind === 2) {
       const value = amount(5000, 60000);
-      await invoice(value);
-      await api('POST', `/accounts/${accountId}/payments`, {
-        amount: Math.round(value / 2 / 5) * 5 || 5,
+      await invoice(accountId, value, date);
+      await credit('payments', {
+        amount: Math.round(value / 10) * 5,
         date: addDays(date, 3),
         method: 'cheque',
       });
     } else if (kind === 3) {
-      await invoice(amount(3000, 20000));
-      await invoice(amount(3000, 20000), addDays(date, 30));
-      await api('POST', `/accounts/${accountId}/credit-notes`, {
+      await invoice(accountId, amount(3000, 20000), date);
+      await invoice(accountId, amount(3000, 20000), addDays(date, 30));
+      await credit('credit-notes', {
         amount: amount(1000, 15000),
         date: addDays(date, 35),
         reason: 'Annulation partielle du contrat',
       });
     } else {
       const value = amount(2000, 30000);
-      await invoice(value);
-      await api('POST', `/accounts/${accountId}/payments`, {
-        amount: value + amount(500, 5000),
-        date: addDays(date, 2),
-        method: 'cash',
-      });
+      await invoice(accountId, value, date);
+      await credit('payments', { amount: value + amount(500, 5000), date: addDays(date, 2), method: 'cash' });
     }
   }
 }
 
 /** Subscriptions and installment plans on good cards: the accounts' upcoming payments (and RA2's cover). */
-async function scheduledCustomers(
-  api: Api,
-  account: () => Promise<string>,
-  card: (
-    accountId: string,
-    number: string,
-    opts?: { exp?: [number, number]; wallet?: boolean },
-  ) => Promise<string>,
-  amount: (min: number, max: number) => number,
-  today: string,
-  rnd: ReturnType<typeof prng>,
-) {
+async function scheduledCustomers({
+  api,
+  account,
+  card,
+  amount,
+  subscribe,
+  installmentPlan,
+  today,
+  rnd,
+}: Kit) {
   for (let i = 0; i < 50; i++) {
     const accountId = await account();
     const methodId = await card(
@@ -302,55 +343,24 @@ async function scheduledCustomers(
       rnd.pick(['4242424242424242', '5555555555554444', '378282246310005']),
     );
     if (i % 2 === 0) {
-      await api('POST', `/accounts/${accountId}/subscriptions`, {
-        amount: amount(2500, 9000),
-        interval: rnd.pick(['month', 'month', 'week', 'year']),
-        startDate: addDays(today, rnd.int(1, 25)),
-        paymentMethodId: methodId,
-        description: rnd.pick(ACTIVITIES),
-      });
-    } else {
-      const total = amount(15000, 60000);
-      const invoice = await api<{ id: string }>('POST', `/accounts/${accountId}/invoices`, {
-        amount: total,
+      const interval = rnd.pick(['month', 'month', 'week', 'year']);
+      await subscribe(accountId, methodId, addDays(today, rnd.int(1, 25)), amount(2500, 9000), interval);
+      continue;
+    }
+    await installmentPlan(accountId, methodId, amount(15000, 60000), today, addDays(today, 7), 30);
+    if (i % 5 === 1) {
+      // A credit beside an invoice the plan fully covers: not reconcilable (RA2).
+      await api('POST', `/accounts/${accountId}/credit-notes`, {
+        amount: amount(1000, 5000),
         date: today,
-        description: rnd.pick(ACTIVITIES),
+        reason: 'Rabais familial',
       });
-      const parts = 3;
-      const each = Math.floor(total / parts);
-      await api('POST', `/accounts/${accountId}/installment-plans`, {
-        invoiceId: invoice.id,
-        paymentMethodId: methodId,
-        installments: Array.from({ length: parts }, (_, k) => ({
-          dueDate: addDays(today, 7 + 30 * k),
-          amount: k === 0 ? total - each * (parts - 1) : each,
-        })),
-      });
-      if (i % 5 === 1) {
-        // A credit beside an invoice the plan fully covers: not reconcilable (RA2).
-        await api('POST', `/accounts/${accountId}/credit-notes`, {
-          amount: amount(1000, 5000),
-          date: today,
-          reason: 'Rabais familial',
-        });
-      }
     }
   }
 }
 
 /** EC: cards saved in the wallet that expire next month while they still pay upcoming payments. */
-async function expiringCards(
-  api: Api,
-  account: () => Promise<string>,
-  card: (
-    accountId: string,
-    number: string,
-    opts?: { exp?: [number, number]; wallet?: boolean },
-  ) => Promise<string>,
-  amount: (min: number, max: number) => number,
-  today: string,
-  rnd: ReturnType<typeof prng>,
-) {
+async function expiringCards({ account, card, amount, subscribe, installmentPlan, today, rnd }: Kit) {
   const [year, month] = today.split('-').map(Number) as [number, number];
   const next: [number, number] = month === 12 ? [1, year + 1] : [month + 1, year];
   for (let i = 0; i < 15; i++) {
@@ -360,31 +370,8 @@ async function expiringCards(
       exp: next,
       wallet: i >= 3,
     });
-    if (i % 2 === 0) {
-      await api('POST', `/accounts/${accountId}/subscriptions`, {
-        amount: amount(3000, 8000),
-        interval: 'month',
-        startDate: addDays(today, rnd.int(2, 20)),
-        paymentMethodId: methodId,
-        description: rnd.pick(ACTIVITIES),
-      });
-    } else {
-      const total = amount(20000, 45000);
-      const invoice = await api<{ id: string }>('POST', `/accounts/${accountId}/invoices`, {
-        amount: total,
-        date: today,
-        description: rnd.pick(ACTIVITIES),
-      });
-      const each = Math.floor(total / 3);
-      await api('POST', `/accounts/${accountId}/installment-plans`, {
-        invoiceId: invoice.id,
-        paymentMethodId: methodId,
-        installments: [0, 1, 2].map((k) => ({
-          dueDate: addDays(today, 10 + 31 * k),
-          amount: k === 0 ? total - each * 2 : each,
-        })),
-      });
-    }
+    if (i % 2 === 0) await subscribe(accountId, methodId, addDays(today, rnd.int(2, 20)), amount(3000, 8000));
+    else await installmentPlan(accountId, methodId, amount(20000, 45000), today, addDays(today, 10), 31);
   }
 }
 
@@ -405,31 +392,23 @@ const FORCED_DECLINES = [
 ];
 const RETURN_ACCOUNTS = ['999001', '999002', '999003', '999004', '999007', '999009', '999010', '999016'];
 
+interface DemoTime {
+  at(instant: Date): Promise<Date>;
+  daysAgo(days: number): Date;
+  runJob(name: 'payments-due' | 'echeck-settlement'): Promise<unknown>;
+  timeZone: string;
+}
+
 /** FT: failures of every type and many reasons, spread over the last weeks; a few recovered or paid elsewhere. */
-async function failedTransactions(
-  c: Container,
-  api: Api,
-  account: () => Promise<string>,
-  card: (
-    accountId: string,
-    number: string,
-    opts?: { exp?: [number, number]; wallet?: boolean },
-  ) => Promise<string>,
-  amount: (min: number, max: number) => number,
-  rnd: ReturnType<typeof prng>,
-  at: (instant: Date) => Promise<Date>,
-  daysAgo: (d: number) => Date,
-  runJob: (name: 'payments-due' | 'echeck-settlement') => Promise<unknown>,
-  timeZone: string,
-) {
-  const decline = async (accountId: string) => {
-    const codes = [...Object.keys(DECLINING_CARDS), ...FORCED_DECLINES];
-    const code = rnd.pick(codes);
-    const number = DECLINING_CARDS[code] ?? '4242424242424242';
-    const methodId = await card(accountId, number);
+async function failedTransactions(c: Container, kit: Kit, time: DemoTime) {
+  const { api, account, card, amount, invoice, subscribe, installmentPlan, rnd } = kit;
+  const { at, daysAgo, runJob, timeZone } = time;
+  const decliningCard = async (accountId: string) => {
+    const code = rnd.pick([...Object.keys(DECLINING_CARDS), ...FORCED_DECLINES]);
+    const methodId = await card(accountId, DECLINING_CARDS[code] ?? '4242424242424242');
     if (!DECLINING_CARDS[code])
       await api('POST', `/sandbox/payment-methods/${methodId}/next-outcome`, { outcome: code });
-    return { methodId };
+    return methodId;
   };
 
   // Subscriptions and installments that fail when their charge comes due.
@@ -438,32 +417,9 @@ async function failedTransactions(
     await at(day);
     const date = todayIn(timeZone, day);
     const accountId = await account();
-    const { methodId } = await decline(accountId);
-    if (i % 2 === 0) {
-      await api('POST', `/accounts/${accountId}/subscriptions`, {
-        amount: amount(3000, 9000),
-        interval: 'month',
-        startDate: date,
-        paymentMethodId: methodId,
-        description: rnd.pick(ACTIVITIES),
-      });
-    } else {
-      const total = amount(18000, 48000);
-      const invoice = await api<{ id: string }>('POST', `/accounts/${accountId}/invoices`, {
-        amount: total,
-        date,
-        description: rnd.pick(ACTIVITIES),
-      });
-      const each = Math.floor(total / 3);
-      await api('POST', `/accounts/${accountId}/installment-plans`, {
-        invoiceId: invoice.id,
-        paymentMethodId: methodId,
-        installments: [0, 1, 2].map((k) => ({
-          dueDate: addDays(date, 30 * k),
-          amount: k === 0 ? total - each * 2 : each,
-        })),
-      });
-    }
+    const methodId = await decliningCard(accountId);
+    if (i % 2 === 0) await subscribe(accountId, methodId, date, amount(3000, 9000));
+    else await installmentPlan(accountId, methodId, amount(18000, 48000), date, date, 30);
     await runJob('payments-due');
   }
 
@@ -473,11 +429,8 @@ async function failedTransactions(
     await at(daysAgo(presented));
     const accountId = await account();
     const date = todayIn(timeZone, daysAgo(presented));
-    const invoice = await api<{ id: string }>('POST', `/accounts/${accountId}/invoices`, {
-      amount: amount(5000, 30000),
-      date,
-      description: rnd.pick(ACTIVITIES),
-    });
+    const value = amount(5000, 30000);
+    const invoiceId = await invoice(accountId, value, date);
     const bank = await api<{ id: string }>('POST', `/accounts/${accountId}/payment-methods`, {
       type: 'echeck',
       routingNumber: '021000021',
@@ -485,15 +438,12 @@ async function failedTransactions(
       holderName: 'Titulaire du compte',
       saveToWallet: true,
     });
-    const open = (
-      await api<{ items: { id: string; openAmount: number }[] }>('GET', `/accounts/${accountId}/ledger`)
-    ).items.find((d) => d.id === invoice.id)!;
     await api('POST', `/accounts/${accountId}/payments`, {
-      amount: open.openAmount,
+      amount: value,
       date,
       method: 'echeck',
       paymentMethodId: bank.id,
-      invoiceId: invoice.id,
+      invoiceId,
     });
     await at(daysAgo(presented - 4));
     await runJob('echeck-settlement');
@@ -507,28 +457,24 @@ async function failedTransactions(
     const accountId = await account();
     const methodId = await card(accountId, '4242424242424242');
     const value = amount(5000, 20000);
-    const invoice = await api<{ id: string }>('POST', `/accounts/${accountId}/invoices`, {
-      amount: value,
-      date,
-      description: rnd.pick(ACTIVITIES),
-    });
+    const invoiceId = await invoice(accountId, value, date);
     const payment = await api<{ id: string }>('POST', `/accounts/${accountId}/payments`, {
       amount: value,
       date,
       method: 'card',
       paymentMethodId: methodId,
-      invoiceId: invoice.id,
+      invoiceId,
     });
     await api('PUT', '/sandbox/merchant-balance', { amount: 0 });
     await api('POST', `/accounts/${accountId}/refunds`, {
-      amount: Math.round(value / 2 / 5) * 5,
+      amount: Math.round(value / 10) * 5,
       paymentId: payment.id,
       date,
     });
     await api('PUT', '/sandbox/merchant-balance', { amount: 5_000_000 });
   }
 
-  // A few recoveries (the customer fixed their card; the retry succeeded) and payments made elsewhere (FT7).
+  // A few recoveries (the customer gave a new card; the retry succeeded) and payments made elsewhere (FT7).
   await at(daysAgo(0));
   const entries = await api<{
     items: { id: string; accountId: string; type: string; actions: { retry: boolean } }[];
@@ -542,18 +488,12 @@ async function failedTransactions(
       'GET',
       `/accounts/${entry.accountId}/upcoming-payments`,
     );
+    if (upcoming.items.length === 0) continue;
     for (const u of upcoming.items) {
-      await api(
-        'PATCH',
-        u.source === 'subscription' ? `/subscriptions/${u.sourceId}` : `/installment-plans/${u.sourceId}`,
-        { paymentMethodId: methodId },
-      );
+      const path =
+        u.source === 'subscription' ? `/subscriptions/${u.sourceId}` : `/installment-plans/${u.sourceId}`;
+      await api('PATCH', path, { paymentMethodId: methodId });
     }
-    const sources = await api<{ items: { source: string; sourceId: string }[] }>(
-      'GET',
-      `/accounts/${entry.accountId}/upcoming-payments`,
-    );
-    if (sources.items.length === 0) continue;
     await api('POST', `/action-center/failed-transactions/${entry.id}/retry`);
   }
   await c.queue.drain({ timeoutMs: 120_000 });
@@ -563,13 +503,12 @@ async function failedTransactions(
       `/accounts/${entry.accountId}/ledger`,
     );
     const openInvoice = ledger.items.find((d) => d.kind === 'invoice' && d.openAmount > 0);
-    if (openInvoice) {
-      await api('POST', `/accounts/${entry.accountId}/payments`, {
-        amount: openInvoice.openAmount,
-        date: todayIn(timeZone, daysAgo(0)),
-        method: 'cheque',
-        invoiceId: openInvoice.id,
-      });
-    }
+    if (!openInvoice) continue;
+    await api('POST', `/accounts/${entry.accountId}/payments`, {
+      amount: openInvoice.openAmount,
+      date: todayIn(timeZone, daysAgo(0)),
+      method: 'cheque',
+      invoiceId: openInvoice.id,
+    });
   }
 }
