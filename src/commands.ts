@@ -75,15 +75,15 @@ export async function runOrgCreate(config: Config, input: OrgCreateInput) {
 export async function runDemo(config: Config): Promise<string> {
   return withContainer(config, async (c) => {
     const demo = await loadDemo(c);
-    return demoBanner(config, demo);
+    return demoBanner(config.publicUrl, demo);
   });
 }
 
+/** How to sign in to the demo; `url` is where the product answers (the listen address when serving). */
 export function demoBanner(
-  config: Config,
+  url: string,
   demo: { email: string; password: string; organizationName: string },
 ): string {
-  const url = config.publicUrl;
   return [
     `Demo organization "${demo.organizationName}" is ready.`,
     `Open ${url} and sign in with:`,

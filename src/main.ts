@@ -17,20 +17,16 @@ export async function serve(config: Config): Promise<void> {
     supervise: withWorkers,
   });
 
-  let banner: string | null = null;
-  if (!config.databaseUrl && config.sandbox && (await isEmpty(c))) {
-    banner = demoBanner(config, await loadDemo(c));
-  }
+  const demo = !config.databaseUrl && config.sandbox && (await isEmpty(c)) ? await loadDemo(c) : null;
 
   const app = withHttp ? await buildApp(c, { logger: { level: process.env.LOG_LEVEL ?? 'info' } }) : null;
-  if (app) await app.listen({ port: config.port, host: config.host });
-
-  const where = app ? `http://${config.host}:${config.port}` : '(no HTTP: worker role)';
+  // listen() answers the real address (PORT=0 picks a free port).
+  const where = app ? await app.listen({ port: config.port, host: config.host }) : '(no HTTP: worker role)';
   console.log(
     `Recoup is running at ${where} — role ${config.role}, ${c.database.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}${config.sandbox ? ', sandbox on' : ''}`,
   );
   if (app) console.log(`API docs: ${where}/docs`);
-  if (banner) console.log(banner);
+  if (demo) console.log(demoBanner(app ? where : config.publicUrl, demo));
   else if (config.sandbox && !config.databaseUrl)
     console.log(
       'Sign in with the demo administrator printed on first start (admin@demo.recoup.local / recoup-demo), or create one with `npx recoup org create`.',
