@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from 'typebox';
 import { toJsonAmount } from '../../lib/money';
 import type { IdempotencyStore } from '../../platform/http/idempotency';
-import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
+import { decodeCursor, encodeCursor, ListOf, PageQuery } from '../../platform/http/pagination';
 import { sendProblem } from '../../platform/http/problem';
 import { Currency, errorResponses, Id, Instant, IsoDateSchema } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
@@ -67,10 +67,7 @@ export const expiringCardsRoutes: FastifyPluginAsyncTypebox<{
         summary: 'Wallet cards expiring next month that pay upcoming payments (EC1–EC3)',
         description:
           "One row per card saved in the owner's wallet, paying at least one scheduled subscription or installment payment, whose expiry is the calendar month after the current one in the organization's time zone. Ordered by next payment date, then owner name.",
-        querystring: Type.Object(
-          { limit: Type.Optional(LimitQuery), cursor: Type.Optional(CursorQuery) },
-          { additionalProperties: false },
-        ),
+        querystring: PageQuery,
         response: { 200: ListOf(ExpiringCardSchema), ...errorResponses() },
       },
     },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from 'typebox';
 import { toJsonAmount } from '../../lib/money';
 import { type IdempotencyStore, idempotencyKeyOf } from '../../platform/http/idempotency';
-import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
+import { decodeCursor, encodeCursor, ListOf, PageQuery } from '../../platform/http/pagination';
 import {
   AmountMinor,
   Currency,
@@ -149,10 +149,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
         tags: ['ledger'],
         summary: "The account's invoices, refunds, payments and credit notes with their open amounts",
         params: AccountParams,
-        querystring: Type.Object(
-          { limit: Type.Optional(LimitQuery), cursor: Type.Optional(CursorQuery) },
-          { additionalProperties: false },
-        ),
+        querystring: PageQuery,
         response: { 200: ListOf(LedgerItemSchema), ...errorResponses(404) },
       },
     },
@@ -390,10 +387,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
         tags: ['ledger'],
         summary: "The account's allocations, oldest first",
         params: AccountParams,
-        querystring: Type.Object(
-          { limit: Type.Optional(LimitQuery), cursor: Type.Optional(CursorQuery) },
-          { additionalProperties: false },
-        ),
+        querystring: PageQuery,
         response: { 200: ListOf(AllocationSchema), ...errorResponses(404) },
       },
     },

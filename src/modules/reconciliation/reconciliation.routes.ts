@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { validation } from '../../lib/errors';
 import { toJsonAmount } from '../../lib/money';
 import type { IdempotencyStore } from '../../platform/http/idempotency';
-import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
+import { decodeCursor, encodeCursor, ListOf, PageQuery } from '../../platform/http/pagination';
 import { Currency, errorResponses, Id } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { Ra4Key } from './reconciliation.repository';
@@ -71,10 +71,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoute
         operationId: 'listReconcilableAccounts',
         tags: ['action-center'],
         summary: 'Accounts with unreconciled debits and credits (RA1–RA3), zero balance first (RA4)',
-        querystring: Type.Object(
-          { limit: Type.Optional(LimitQuery), cursor: Type.Optional(CursorQuery) },
-          { additionalProperties: false },
-        ),
+        querystring: PageQuery,
         response: { 200: ListOf(ReconcilableAccountSchema), ...errorResponses() },
       },
     },

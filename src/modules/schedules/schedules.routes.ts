@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { toJsonAmount } from '../../lib/money';
-import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
+import { decodeCursor, encodeCursor, ListOf, PageQuery } from '../../platform/http/pagination';
 import { AmountMinor, errorResponses, Id, Instant, IsoDateSchema } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type {
@@ -206,10 +206,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<{
         tags: ['schedules'],
         summary: "The account's scheduled charges by due date, with the method that will pay each",
         params: AccountParams,
-        querystring: Type.Object(
-          { limit: Type.Optional(LimitQuery), cursor: Type.Optional(CursorQuery) },
-          { additionalProperties: false },
-        ),
+        querystring: PageQuery,
         response: { 200: ListOf(UpcomingSchema), ...errorResponses(404) },
       },
     },

@@ -12,6 +12,12 @@ export const CursorQuery = Type.String({
   description: 'Opaque cursor from the previous page',
 });
 
+/** The query of a list that takes nothing but a page size and a cursor. */
+export const PageQuery = Type.Object(
+  { limit: Type.Optional(LimitQuery), cursor: Type.Optional(CursorQuery) },
+  { additionalProperties: false },
+);
+
 export function ListOf<T extends import('typebox').TSchema>(item: T) {
   return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 }
