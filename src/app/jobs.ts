@@ -58,9 +58,10 @@ export function registerJobs(c: {
   // FT3: one attempt per retry request; the handler only acts on an entry still `retrying` (idempotent).
   // An attempt that throws is tried again (the gateway call is idempotent); after the last try the entry is
   // put back on the list as `open`.
+  const RETRY_ATTEMPT_TRIES = 3;
   c.queue.register({
     name: 'failed-transaction-retry',
-    retryLimit: 3,
+    retryLimit: RETRY_ATTEMPT_TRIES,
     retryDelay: 10,
     retryBackoff: true,
     handler: async (data: { organizationId: string; failedTransactionId: string }, ctx) => {
@@ -70,7 +71,7 @@ export function registerJobs(c: {
       } catch (err) {
         // A refusal (e.g. the scheduled payment was paid meanwhile) will not change on a new try.
         const refused = err instanceof AppError && err.status < 500;
-        if (refused || ctx.retryCount >= 3 || ctx.jobId === 'inline') {
+        if (refused || ctx.retryCount >= RETRY_ATTEMPT_TRIES || ctx.jobId === 'inline') {
           await c.failedTransactions.releaseStuckRetry(data.organizationId, data.failedTransactionId);
           if (refused) return { refused: (err as Error).message };
         }
