@@ -6,10 +6,10 @@ import { ExpiringCardsService } from '../modules/expiring-cards/expiring-cards.s
 import { FailedTransactionNotices } from '../modules/failed-transactions/failed-transactions.notices';
 import { FailedTransactionsService } from '../modules/failed-transactions/failed-transactions.service';
 import type { PaymentGateway } from '../modules/gateway/gateway.port';
-import { SandboxGateway } from '../modules/gateway/sandbox-gateway';
+import { SandboxGateway } from '../modules/sandbox/sandbox-gateway';
 import { DocumentsService } from '../modules/ledger/documents.service';
 import { LedgerService } from '../modules/ledger/ledger.service';
-import { noGateway, PaymentsService } from '../modules/ledger/payments.service';
+import { noGateway, PaymentsService } from '../modules/payments/payments.service';
 import { createMailTransport } from '../modules/notifications/mail-transport';
 import { NotificationsService } from '../modules/notifications/notifications.service';
 import { OrganizationsService } from '../modules/organizations/organizations.service';

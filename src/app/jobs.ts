@@ -19,7 +19,7 @@ export function registerJobs(c: {
   reconciliation: import('../modules/reconciliation/reconciliation.service').ReconciliationService;
   expiringCards: import('../modules/expiring-cards/expiring-cards.service').ExpiringCardsService;
   schedules: import('../modules/schedules/schedules.service').SchedulesService;
-  payments: import('../modules/ledger/payments.service').PaymentsService;
+  payments: import('../modules/payments/payments.service').PaymentsService;
 }) {
   const forEachOrganization =
     (work: (organizationId: string) => Promise<unknown>) => async (data: RunnablePayload) => {

@@ -16,7 +16,7 @@ import { type AuthGuard, principalOf } from '../users/auth.guard';
 import { type DocumentsService, type LedgerItem, reconciliationStatusOf } from './documents.service';
 import type { Allocation } from './ledger.service';
 import { DOCUMENT_KINDS } from './ledger.table';
-import { PAYMENT_METHODS, type PaymentsService } from './payments.service';
+import { PAYMENT_METHODS, type PaymentsService } from '../payments/payments.service';
 
 const Nullable = <T extends import('typebox').TSchema>(s: T) => Type.Union([s, Type.Null()]);
 const Reference = Type.String({ maxLength: 200 });

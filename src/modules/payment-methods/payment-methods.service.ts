@@ -5,7 +5,7 @@ import { newId } from '../../lib/ids';
 import type { Db } from '../../platform/db/db';
 import type { AccountsService } from '../accounts/accounts.service';
 import type { AuditService } from '../audit/audit.service';
-import { tokenizeBankAccount, tokenizeCard } from '../gateway/sandbox-instruments';
+import { tokenizeBankAccount, tokenizeCard } from '../sandbox/sandbox-instruments';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import { paymentMethods } from './payment-methods.table';
 

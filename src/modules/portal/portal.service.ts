@@ -9,7 +9,7 @@ import {
   paidElsewhere,
 } from '../failed-transactions/failed-transactions.service';
 import { failureMessage, normalizeLocale } from '../gateway/failure-codes';
-import type { CardInput } from '../gateway/sandbox-instruments';
+import type { CardInput } from '../sandbox/sandbox-instruments';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import type { PaymentMethodsService } from '../payment-methods/payment-methods.service';
 import { paymentMethods } from '../payment-methods/payment-methods.table';

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { OffsetClock } from '../../lib/clock';
 import type { Db } from '../../platform/db/db';
-import { sandboxClock } from '../gateway/gateway.table';
+import { sandboxClock } from './sandbox.table';
 
 /**
  * The sandbox clock: real time plus an offset kept in the database, so every API and worker process on

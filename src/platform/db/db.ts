@@ -9,11 +9,11 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
-import * as schema from './schema';
-
-export type Schema = typeof schema;
-/** Both drivers' Drizzle databases share this type; a transaction is one too. */
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/**
+ * Both drivers' Drizzle databases share this type; a transaction is one too. No relational schema is
+ * registered: queries name their tables, so the plumbing needs no import of the domain's tables.
+ */
+export type Db = PgDatabase<PgQueryResultHKT>;
 
 export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle');
 
@@ -51,11 +51,11 @@ export async function createDb(opts: CreateDbOptions): Promise<Database> {
     pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it. Queries in flight report their own error.
     });
-    const db = drizzlePg(pool, { schema }) as unknown as Db;
+    const db = drizzlePg(pool) as unknown as Db;
     return { kind: 'pg', url: opts.databaseUrl, db, pool, close: () => pool.end() };
   }
   if (opts.pglite) {
-    const db = drizzlePglite(opts.pglite, { schema }) as unknown as Db;
+    const db = drizzlePglite(opts.pglite) as unknown as Db;
     return { kind: 'pglite', db, pglite: opts.pglite, close: () => opts.pglite!.close() };
   }
   const dataDir = resolve(opts.dataDir ?? './data');
@@ -69,7 +69,7 @@ export async function createDb(opts: CreateDbOptions): Promise<Database> {
     release();
     throw err;
   }
-  const db = drizzlePglite(pglite, { schema }) as unknown as Db;
+  const db = drizzlePglite(pglite) as unknown as Db;
   return {
     kind: 'pglite',
     db,
@@ -131,7 +131,7 @@ export async function migrateDb(database: Database): Promise<void> {
   try {
     // One migrator at a time when several api/worker processes start together.
     await client.query('select pg_advisory_lock(72871001)');
-    await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+    await migratePg(drizzlePg(client), { migrationsFolder: MIGRATIONS_FOLDER });
   } finally {
     await client.query('select pg_advisory_unlock(72871001)').catch(() => undefined);
     client.release();

@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { businessRule, conflict, notFound } from '../../lib/errors';
-import { transactions } from '../gateway/gateway.table';
+import { transactions } from './payments.table';
 import type { PaymentMethod } from '../payment-methods/payment-methods.service';
 import { type Attempt, assertGateway, type PaymentAttempts } from './payment-attempts';
 import {

@@ -3,7 +3,7 @@ import { type Clock, systemClock } from '../../lib/clock';
 import { AppError, notFound, validation } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { Db } from '../../platform/db/db';
-import { CARD_DECLINE_CODES, ECHECK_RETURN_CODES } from './failure-codes';
+import { CARD_DECLINE_CODES, ECHECK_RETURN_CODES } from '../gateway/failure-codes';
 import type {
   ChargeRequest,
   ChargeResult,
@@ -16,8 +16,8 @@ import type {
   RefundRequest,
   RefundResult,
   SandboxGatewayControls,
-} from './gateway.port';
-import { sandboxGatewayOperations, sandboxMerchant, sandboxNextOutcomes } from './gateway.table';
+} from '../gateway/gateway.port';
+import { sandboxGatewayOperations, sandboxMerchant, sandboxNextOutcomes } from './sandbox.table';
 import { parseSandboxToken } from './sandbox-instruments';
 
 /**
@@ -48,7 +48,7 @@ function gatewayRef(prefix: 'ch' | 're' | 'py'): string {
 }
 
 /**
- * The sandbox gateway on the database (tables in gateway.table.ts). Card outcomes come from the token
+ * The sandbox gateway on the database (tables in sandbox.table.ts). Card outcomes come from the token
  * (the test-card table, see sandbox-instruments.ts) unless a forced next outcome was set for the
  * payment method. No card or account number is ever seen here: only tokens.
  */

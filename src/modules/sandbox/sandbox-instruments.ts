@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { zonedParts } from '../../lib/dates';
 import { type FieldError, validation } from '../../lib/errors';
-import { CARD_DECLINE_CODES, ECHECK_RETURN_CODES } from './failure-codes';
+import { CARD_DECLINE_CODES, ECHECK_RETURN_CODES } from '../gateway/failure-codes';
 
 /**
  * The sandbox gateway's tokenisation: it checks a card or bank account the way a real gateway would and

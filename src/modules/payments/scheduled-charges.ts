@@ -3,7 +3,7 @@ import { addDays, addMonths } from '../../lib/dates';
 import { conflict, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { type Db, rows } from '../../platform/db/db';
-import { transactions } from '../gateway/gateway.table';
+import { transactions } from './payments.table';
 import type { Organization } from '../organizations/organizations.service';
 import type { PaymentMethod } from '../payment-methods/payment-methods.service';
 import { installmentPlans, scheduledPayments, subscriptions } from '../schedules/schedules.table';

@@ -10,7 +10,7 @@ import type { PaymentGateway } from '../gateway/gateway.port';
 import type { Organization } from '../organizations/organizations.service';
 import type { PaymentMethod } from '../payment-methods/payment-methods.service';
 import { installmentPlans, scheduledPayments } from '../schedules/schedules.table';
-import type { Allocation, LedgerService } from './ledger.service';
+import type { Allocation, LedgerService } from '../ledger/ledger.service';
 import type { PaymentFailures } from './payment-failures';
 import {
   type ChargeOutcome,

@@ -7,7 +7,7 @@ import type { AuditService } from '../audit/audit.service';
 import { type FailedTransaction, failedTransactions } from '../failed-transactions/failed-transactions.table';
 import type { Organization } from '../organizations/organizations.service';
 import type { PaymentMethod } from '../payment-methods/payment-methods.service';
-import type { LedgerDocument } from './ledger.service';
+import type { LedgerDocument } from '../ledger/ledger.service';
 import { linkTransactionToEntry, type ScheduledPayment, type Transaction } from './payments.repository';
 
 /**

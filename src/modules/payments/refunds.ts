@@ -6,11 +6,11 @@ import { minBig } from '../../lib/money';
 import { big, type Db } from '../../platform/db/db';
 import { type FailedTransaction, failedTransactions } from '../failed-transactions/failed-transactions.table';
 import type { RefundResult } from '../gateway/gateway.port';
-import { transactions } from '../gateway/gateway.table';
+import { transactions } from './payments.table';
 import type { Organization } from '../organizations/organizations.service';
 import type { PaymentMethod } from '../payment-methods/payment-methods.service';
-import type { LedgerDocument } from './ledger.service';
-import { allocations, documents } from './ledger.table';
+import type { LedgerDocument } from '../ledger/ledger.service';
+import { allocations, documents } from '../ledger/ledger.table';
 import { assertGateway } from './payment-attempts';
 import type { PaymentFailures } from './payment-failures';
 import {

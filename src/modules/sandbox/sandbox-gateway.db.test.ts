@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../../../test/databases';
 import { AppError } from '../../lib/errors';
 import type { Database } from '../../platform/db/db';
-import { sandboxGatewayOperations, sandboxNextOutcomes } from './gateway.table';
+import { sandboxGatewayOperations, sandboxNextOutcomes } from './sandbox.table';
 import { DEFAULT_MERCHANT_BALANCE_MINOR, SandboxGateway } from './sandbox-gateway';
 import { tokenizeBankAccount, tokenizeCard } from './sandbox-instruments';
 

@@ -1,7 +1,7 @@
 import { AppError, businessRule, validation } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { failureMessage, type Locale } from '../gateway/failure-codes';
-import type { LedgerDocument } from './ledger.service';
+import type { LedgerDocument } from '../ledger/ledger.service';
 import { type Attempt, allocateToInvoice, type PaymentAttempts } from './payment-attempts';
 import { allocatedFrom } from './payments.repository';
 import type { PaymentsDeps } from './payments.service';
