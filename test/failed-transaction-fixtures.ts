@@ -6,9 +6,9 @@ import type { FailedTransactionPayments } from '../src/modules/failed-transactio
 import { FailedTransactionsService } from '../src/modules/failed-transactions/failed-transactions.service';
 import type { FailedTransactionType } from '../src/modules/failed-transactions/failed-transactions.table';
 import { failedTransactions } from '../src/modules/failed-transactions/failed-transactions.table';
+import { paymentMethods } from '../src/modules/payment-methods/payment-methods.table';
 import { SandboxGateway } from '../src/modules/sandbox/sandbox-gateway';
 import { tokenizeBankAccount, tokenizeCard } from '../src/modules/sandbox/sandbox-instruments';
-import { paymentMethods } from '../src/modules/payment-methods/payment-methods.table';
 import { installmentPlans, scheduledPayments, subscriptions } from '../src/modules/schedules/schedules.table';
 
 /**

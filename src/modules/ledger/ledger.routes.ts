@@ -12,11 +12,11 @@ import {
   IsoDateSchema,
 } from '../../platform/http/schemas';
 import { failureMessage } from '../gateway/failure-codes';
+import { PAYMENT_METHODS, type PaymentsService } from '../payments/payments.service';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import { type DocumentsService, type LedgerItem, reconciliationStatusOf } from './documents.service';
 import type { Allocation } from './ledger.service';
 import { DOCUMENT_KINDS } from './ledger.table';
-import { PAYMENT_METHODS, type PaymentsService } from '../payments/payments.service';
 
 const Nullable = <T extends import('typebox').TSchema>(s: T) => Type.Union([s, Type.Null()]);
 const Reference = Type.String({ maxLength: 200 });

@@ -5,8 +5,8 @@ import { newId } from '../../lib/ids';
 import type { Db } from '../../platform/db/db';
 import type { AccountsService } from '../accounts/accounts.service';
 import type { AuditService } from '../audit/audit.service';
-import { tokenizeBankAccount, tokenizeCard } from '../sandbox/sandbox-instruments';
 import type { OrganizationsService } from '../organizations/organizations.service';
+import { tokenizeBankAccount, tokenizeCard } from '../sandbox/sandbox-instruments';
 import { paymentMethods } from './payment-methods.table';
 
 export type PaymentMethod = typeof paymentMethods.$inferSelect;

@@ -2,7 +2,6 @@ import { and, asc, eq, gt, lte, or } from 'drizzle-orm';
 import { addBusinessDays, todayIn } from '../../lib/dates';
 import type { Db } from '../../platform/db/db';
 import type { EcheckOutcome } from '../gateway/gateway.port';
-import { transactions } from './payments.table';
 import type { Organization } from '../organizations/organizations.service';
 import { allocateToInvoice, assertGateway, markScheduledPaid } from './payment-attempts';
 import type { PaymentFailures } from './payment-failures';
@@ -14,6 +13,7 @@ import {
   type Transaction,
 } from './payments.repository';
 import type { PaymentsDeps } from './payments.service';
+import { transactions } from './payments.table';
 
 const SETTLEMENT_PAGE = 100;
 

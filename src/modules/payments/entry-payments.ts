@@ -1,6 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { businessRule, conflict, notFound } from '../../lib/errors';
-import { transactions } from './payments.table';
 import type { PaymentMethod } from '../payment-methods/payment-methods.service';
 import { type Attempt, assertGateway, type PaymentAttempts } from './payment-attempts';
 import {
@@ -12,6 +11,7 @@ import {
   transactionByKey,
 } from './payments.repository';
 import type { PaymentsDeps } from './payments.service';
+import { transactions } from './payments.table';
 import type { Refunds } from './refunds';
 import type { ScheduledCharges } from './scheduled-charges';
 

@@ -7,10 +7,10 @@ import type { Db } from '../../platform/db/db';
 import type { AuditService } from '../audit/audit.service';
 import { type FailedTransaction, failedTransactions } from '../failed-transactions/failed-transactions.table';
 import type { PaymentGateway } from '../gateway/gateway.port';
+import type { Allocation, LedgerService } from '../ledger/ledger.service';
 import type { Organization } from '../organizations/organizations.service';
 import type { PaymentMethod } from '../payment-methods/payment-methods.service';
 import { installmentPlans, scheduledPayments } from '../schedules/schedules.table';
-import type { Allocation, LedgerService } from '../ledger/ledger.service';
 import type { PaymentFailures } from './payment-failures';
 import {
   type ChargeOutcome,

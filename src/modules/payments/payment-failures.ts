@@ -5,9 +5,9 @@ import type { Db } from '../../platform/db/db';
 import type { JobQueue } from '../../platform/jobs/queue';
 import type { AuditService } from '../audit/audit.service';
 import { type FailedTransaction, failedTransactions } from '../failed-transactions/failed-transactions.table';
+import type { LedgerDocument } from '../ledger/ledger.service';
 import type { Organization } from '../organizations/organizations.service';
 import type { PaymentMethod } from '../payment-methods/payment-methods.service';
-import type { LedgerDocument } from '../ledger/ledger.service';
 import { linkTransactionToEntry, type ScheduledPayment, type Transaction } from './payments.repository';
 
 /**

@@ -2,9 +2,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import { notFound } from '../../lib/errors';
 import { big, type Db } from '../../platform/db/db';
 import { type FailedTransaction, failedTransactions } from '../failed-transactions/failed-transactions.table';
-import { transactions } from './payments.table';
-import { scheduledPayments } from '../schedules/schedules.table';
 import { allocations } from '../ledger/ledger.table';
+import { scheduledPayments } from '../schedules/schedules.table';
+import { transactions } from './payments.table';
 
 /** The queries the money-moving parts share (no rules here: services decide, repositories fetch). */
 

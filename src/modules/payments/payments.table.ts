@@ -56,4 +56,3 @@ export const transactions = pgTable(
     index('transactions_failed_entry').on(t.organizationId, t.failedTransactionId),
   ],
 );
-

@@ -6,11 +6,10 @@ import { minBig } from '../../lib/money';
 import { big, type Db } from '../../platform/db/db';
 import { type FailedTransaction, failedTransactions } from '../failed-transactions/failed-transactions.table';
 import type { RefundResult } from '../gateway/gateway.port';
-import { transactions } from './payments.table';
-import type { Organization } from '../organizations/organizations.service';
-import type { PaymentMethod } from '../payment-methods/payment-methods.service';
 import type { LedgerDocument } from '../ledger/ledger.service';
 import { allocations, documents } from '../ledger/ledger.table';
+import type { Organization } from '../organizations/organizations.service';
+import type { PaymentMethod } from '../payment-methods/payment-methods.service';
 import { assertGateway } from './payment-attempts';
 import type { PaymentFailures } from './payment-failures';
 import {
@@ -22,6 +21,7 @@ import {
   transactionById,
 } from './payments.repository';
 import type { PaymentsDeps } from './payments.service';
+import { transactions } from './payments.table';
 
 export interface RefundInput {
   organizationId: string;

@@ -3,7 +3,6 @@ import { addDays, addMonths } from '../../lib/dates';
 import { conflict, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { type Db, rows } from '../../platform/db/db';
-import { transactions } from './payments.table';
 import type { Organization } from '../organizations/organizations.service';
 import type { PaymentMethod } from '../payment-methods/payment-methods.service';
 import { installmentPlans, scheduledPayments, subscriptions } from '../schedules/schedules.table';
@@ -16,6 +15,7 @@ import {
   transactionByKey,
 } from './payments.repository';
 import type { PaymentsDeps } from './payments.service';
+import { transactions } from './payments.table';
 
 /** A claimed charge with nothing recorded after this long is taken to have crashed (the run takes seconds). */
 export const STALE_CLAIM_MS = 5 * 60_000;

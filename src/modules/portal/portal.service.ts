@@ -9,10 +9,10 @@ import {
   paidElsewhere,
 } from '../failed-transactions/failed-transactions.service';
 import { failureMessage, normalizeLocale } from '../gateway/failure-codes';
-import type { CardInput } from '../sandbox/sandbox-instruments';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import type { PaymentMethodsService } from '../payment-methods/payment-methods.service';
 import { paymentMethods } from '../payment-methods/payment-methods.table';
+import type { CardInput } from '../sandbox/sandbox-instruments';
 import type { SchedulesService } from '../schedules/schedules.service';
 import { installmentPlans, subscriptions } from '../schedules/schedules.table';
 import type { PortalClaims, PortalTokens } from './portal-token';

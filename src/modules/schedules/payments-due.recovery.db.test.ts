@@ -9,8 +9,8 @@ import type {
   PaymentGateway,
   RefundRequest,
 } from '../gateway/gateway.port';
-import { transactions } from '../payments/payments.table';
 import { PaymentsService } from '../payments/payments.service';
+import { transactions } from '../payments/payments.table';
 import { findSummaryMismatches } from '../reconciliation/summary';
 import { SchedulesService } from './schedules.service';
 import { scheduledPayments } from './schedules.table';

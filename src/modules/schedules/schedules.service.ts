@@ -9,10 +9,10 @@ import type { AccountsService } from '../accounts/accounts.service';
 import type { AuditService } from '../audit/audit.service';
 import type { DocumentsService } from '../ledger/documents.service';
 import type { LedgerService } from '../ledger/ledger.service';
-import type { ChargeOutcome, PaymentsService } from '../payments/payments.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import type { PaymentMethodsService } from '../payment-methods/payment-methods.service';
 import { paymentMethods } from '../payment-methods/payment-methods.table';
+import type { ChargeOutcome, PaymentsService } from '../payments/payments.service';
 import { installmentPlans, scheduledPayments, subscriptions } from './schedules.table';
 
 export type Subscription = typeof subscriptions.$inferSelect;
