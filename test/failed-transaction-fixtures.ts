@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Container } from '../src/app/container';
 import { newId } from '../src/lib/ids';
 import { accounts } from '../src/modules/accounts/accounts.table';
+import { FailedTransactionEntries } from '../src/modules/failed-transactions/failed-transactions.entries';
 import type { FailedTransactionPayments } from '../src/modules/failed-transactions/failed-transactions.service';
 import { FailedTransactionsService } from '../src/modules/failed-transactions/failed-transactions.service';
 import type { FailedTransactionType } from '../src/modules/failed-transactions/failed-transactions.table';
@@ -285,6 +286,7 @@ export function fakePayments(c: Container, gateway = new SandboxGateway({ db: c.
     async payFailedTransaction() {
       return { status: 'succeeded' };
     },
+    entryLeftList: (tx, entry) => c.payments.entryLeftList(tx, entry),
   };
   return { payments, charged, gateway };
 }
@@ -297,6 +299,7 @@ export function bindRetryJob(c: Container, payments: FailedTransactionPayments) 
     queue: c.queue,
     audit: c.audit,
     payments,
+    entries: new FailedTransactionEntries({ clock: c.clock, audit: c.audit, queue: c.queue }),
   });
   c.queue.register({
     name: 'failed-transaction-retry',

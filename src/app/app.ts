@@ -95,7 +95,7 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
         guard: c.guard,
       });
       await api.register(paymentMethodsRoutes, { paymentMethods: c.paymentMethods, guard: c.guard });
-      await api.register(schedulesRoutes, { schedules: c.schedules, guard: c.guard });
+      await api.register(schedulesRoutes, { schedules: c.schedules, lifecycle: c.lifecycle, guard: c.guard });
       if (c.sandboxGateway) {
         await api.register(sandboxGatewayRoutes, {
           guard: c.guard,

@@ -3,6 +3,7 @@ import { AccountsService } from '../modules/accounts/accounts.service';
 import { ActionCenterService } from '../modules/action-center/action-center.service';
 import { AuditService } from '../modules/audit/audit.service';
 import { ExpiringCardsService } from '../modules/expiring-cards/expiring-cards.service';
+import { FailedTransactionEntries } from '../modules/failed-transactions/failed-transactions.entries';
 import { FailedTransactionNotices } from '../modules/failed-transactions/failed-transactions.notices';
 import { FailedTransactionsService } from '../modules/failed-transactions/failed-transactions.service';
 import type { PaymentGateway } from '../modules/gateway/gateway.port';
@@ -18,6 +19,8 @@ import { PortalTokens } from '../modules/portal/portal-token';
 import { ReconciliationService } from '../modules/reconciliation/reconciliation.service';
 import { SandboxClockService } from '../modules/sandbox/sandbox-clock.service';
 import { SandboxGateway } from '../modules/sandbox/sandbox-gateway';
+import { ScheduledPayments } from '../modules/schedules/scheduled-payments';
+import { ScheduleLifecycle } from '../modules/schedules/schedules.lifecycle';
 import { SchedulesService } from '../modules/schedules/schedules.service';
 import { createAuthGuard } from '../modules/users/auth.guard';
 import { AuthService } from '../modules/users/auth.service';
@@ -87,6 +90,10 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     sandbox: config.sandbox,
   });
   const documents = new DocumentsService({ db, clock, audit, ledger, accounts, organizations });
+  // The writers other modules' money flows go through (one writer per table): scheduled payments and
+  // Action Center entries. The payments module moves the money and calls them with its transaction.
+  const scheduled = new ScheduledPayments({ clock });
+  const entries = new FailedTransactionEntries({ clock, audit, queue });
   const payments = new PaymentsService({
     db,
     clock,
@@ -94,10 +101,11 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     ledger,
     documents,
     audit,
-    queue,
     organizations,
     accounts,
     paymentMethods,
+    entries,
+    scheduled,
   });
   const schedules = new SchedulesService({
     db,
@@ -109,7 +117,9 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     paymentMethods,
     organizations,
     payments,
+    scheduled,
   });
+  const lifecycle = new ScheduleLifecycle({ db, clock, audit, ledger, organizations, scheduled });
   const notifications = new NotificationsService({
     db,
     clock,
@@ -130,7 +140,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   });
   // Section 1 (issue 4). The retry attempt and the portal payment are the billing core's PaymentsService.
   const idempotency = new IdempotencyStore({ db, clock });
-  const failedTransactions = new FailedTransactionsService({ db, clock, queue, audit, payments });
+  const failedTransactions = new FailedTransactionsService({ db, clock, queue, audit, payments, entries });
   const failedTransactionNotices = new FailedTransactionNotices({
     db,
     clock,
@@ -184,6 +194,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     documents,
     payments,
     schedules,
+    lifecycle,
     idempotency,
     failedTransactions,
     failedTransactionNotices,

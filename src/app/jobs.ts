@@ -1,5 +1,6 @@
 import { AppError } from '../lib/errors';
 import type { RunnableJob } from '../platform/jobs/registry';
+import { log } from '../platform/log';
 
 /**
  * Binds every job name of `platform/jobs/registry` to the service that does the work.
@@ -20,14 +21,40 @@ export function registerJobs(c: {
   expiringCards: import('../modules/expiring-cards/expiring-cards.service').ExpiringCardsService;
   schedules: import('../modules/schedules/schedules.service').SchedulesService;
   payments: import('../modules/payments/payments.service').PaymentsService;
+  audit: import('../modules/audit/audit.service').AuditService;
+  db: import('../platform/db/db').Db;
 }) {
   const forEachOrganization =
-    (work: (organizationId: string) => Promise<unknown>) => async (data: RunnablePayload) => {
+    (name: RunnableJob, work: (organizationId: string) => Promise<unknown>) =>
+    async (data: RunnablePayload) => {
       // A worker may run in another process than the one that moved the sandbox clock.
       await c.sandboxClock?.refresh();
       const ids = data.organizationId ? [data.organizationId] : await c.organizations.listIds();
       const results: unknown[] = [];
-      for (const id of ids) results.push(await work(id));
+      // One organization whose run throws is logged with its ID and recorded in its audit log; the run
+      // goes on for the others, and the next scheduled run tries it again (every job is idempotent).
+      // A run asked for one organization (CLI, sandbox) reports its failure to the caller instead.
+      for (const id of ids) {
+        try {
+          results.push(await work(id));
+        } catch (err) {
+          if (data.organizationId) throw err;
+          log.error({ err, job: name, organizationId: id }, 'scheduled job failed for one organization');
+          results.push({ organizationId: id, error: (err as Error).message });
+          await c.db
+            .transaction((tx) =>
+              c.audit.record(tx, {
+                organizationId: id,
+                actorId: null,
+                action: 'job.failed',
+                subjectType: 'organization',
+                subjectId: id,
+                details: { job: name, error: (err as Error).message },
+              }),
+            )
+            .catch(() => undefined);
+        }
+      }
       return results;
     };
 
@@ -40,12 +67,14 @@ export function registerJobs(c: {
     'daily-digest': (organizationId) => c.failedTransactionNotices.dailyDigest(organizationId),
     // EC4: hourly; each run reminds the cards that are in the window today in the organization's zone.
     'card-expiry-reminders': (organizationId) => c.expiringCards.sendDueReminders(organizationId),
+    // MS5: money attempts a crash left unanswered are finished with the gateway's answer or released.
+    'payments-sweeper': (organizationId) => c.payments.sweep(organizationId),
   };
   for (const [name, work] of Object.entries(scheduled)) {
-    c.queue.register({ name: name as RunnableJob, handler: forEachOrganization(work) });
+    c.queue.register({ name: name as RunnableJob, handler: forEachOrganization(name as RunnableJob, work) });
   }
 
-  // The bulk reconcile (issue 6): one run per job_runs row; the handler re-reads the row, so a re-delivery is harmless.
+  // The bulk reconcile: one run per job_runs row; the handler re-reads the row, so a re-delivery is harmless.
   c.queue.register({
     name: 'reconcile-all',
     expireInSeconds: 3600,

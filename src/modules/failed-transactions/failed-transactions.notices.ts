@@ -3,11 +3,11 @@ import { todayIn, zonedParts } from '../../lib/dates';
 import type { Db } from '../../platform/db/db';
 import { failureMessage, normalizeLocale } from '../gateway/failure-codes';
 import type { NotificationsService } from '../notifications/notifications.service';
-import { digestRuns } from '../notifications/notifications.table';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import { PORTAL_LINK_TTL_SECONDS, type PortalTokens } from '../portal/portal-token';
 import type { UsersService } from '../users/users.service';
 import type { FailedTransactionsRepository } from './failed-transactions.repository';
+import { digestRuns } from './failed-transactions.table';
 import { renderDigestEmail } from './templates/failed-transactions-digest.email';
 import { renderPaymentFailedEmail } from './templates/payment-failed.email';
 

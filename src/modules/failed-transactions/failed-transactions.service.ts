@@ -4,6 +4,7 @@ import { AppError, notFound } from '../../lib/errors';
 import { toJsonAmount } from '../../lib/money';
 import type { Db } from '../../platform/db/db';
 import type { JobQueue } from '../../platform/jobs/queue';
+import { accountTransaction } from '../accounts/account-lock';
 import type { AuditService } from '../audit/audit.service';
 import {
   failureInfo,
@@ -13,6 +14,7 @@ import {
   recommendedAction,
   retryDecision,
 } from '../gateway/failure-codes';
+import type { FailedTransactionEntries } from './failed-transactions.entries';
 import {
   type FailedTransactionRow,
   FailedTransactionsRepository,
@@ -21,8 +23,10 @@ import {
 } from './failed-transactions.repository';
 import { failedTransactions } from './failed-transactions.table';
 
-/** What the billing core's PaymentsService offers this section (src/modules/ledger/payments.service.ts). */
+/** What the payments module offers this section (src/modules/payments/payments.service.ts). */
 export interface FailedTransactionPayments {
+  /** An entry left the list with no money moved: a failed refund's reservation is given back (MS3), RA2. */
+  entryLeftList(tx: Db, entry: FailedTransactionRow): Promise<void>;
   /** One gateway attempt for the entry with the method the sub/plan has now (FT3, FT5); resolves or reopens it. */
   retryFailedTransaction(
     organizationId: string,
@@ -133,6 +137,7 @@ export class FailedTransactionsService {
       queue: JobQueue;
       audit: AuditService;
       payments: FailedTransactionPayments;
+      entries: FailedTransactionEntries;
     },
   ) {
     this.repository = new FailedTransactionsRepository(deps.db);
@@ -229,21 +234,15 @@ export class FailedTransactionsService {
    * so that it can be retried or ignored, instead of spinning as `retrying` forever.
    */
   async releaseStuckRetry(organizationId: string, failedTransactionId: string): Promise<void> {
-    await this.deps.db
-      .update(failedTransactions)
-      .set({ status: 'open' })
-      .where(
-        and(
-          eq(failedTransactions.organizationId, organizationId),
-          eq(failedTransactions.id, failedTransactionId),
-          eq(failedTransactions.status, 'retrying'),
-        ),
-      );
+    await this.deps.entries.releaseRetry(this.deps.db, organizationId, failedTransactionId);
   }
 
   /** FT6: the entry leaves the list; no money moves; who, when and the note are kept. */
   async ignore(actor: Actor, id: string, note: string | null): Promise<{ id: string; status: 'ignored' }> {
-    return this.deps.db.transaction(async (tx) => {
+    const first = await this.repository.get(this.deps.db, actor.organizationId, id);
+    if (!first) throw notFound('failed transaction');
+    // The account lock first (accounts/account-lock.ts): ignoring gives a refund's reservation back.
+    return accountTransaction(this.deps.db, actor.organizationId, first.accountId, async (tx) => {
       const entry = await this.repository.get(tx, actor.organizationId, id);
       if (!entry) throw notFound('failed transaction');
       if (entry.status !== 'open') throw notOpen(entry, 'ignored');
@@ -260,6 +259,7 @@ export class FailedTransactionsService {
         )
         .returning({ id: failedTransactions.id });
       if (!done) throw notOpen({ ...entry, status: 'retrying' }, 'ignored');
+      await this.deps.payments.entryLeftList(tx, entry);
       await this.deps.audit.record(tx, {
         organizationId: actor.organizationId,
         actorId: actor.userId,

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  date,
   foreignKey,
   index,
   integer,
@@ -85,3 +86,17 @@ export const failedTransactions = pgTable(
 
 /** One Action Center entry as stored (written by the billing core's PaymentsService). */
 export type FailedTransaction = typeof failedTransactions.$inferSelect;
+
+/** FT10: one digest per organization and local day, whoever runs the job. */
+export const digestRuns = pgTable(
+  'digest_runs',
+  {
+    organizationId: text('organization_id').notNull(),
+    localDate: date('local_date', { mode: 'string' }).notNull(),
+    failures: integer('failures').notNull(),
+    /** the digest covers the failures after the previous run's `through_at`, up to this one (none twice) */
+    throughAt: timestamp('through_at', { withTimezone: true, mode: 'date' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.localDate] })],
+);

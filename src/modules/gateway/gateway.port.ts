@@ -49,6 +49,17 @@ export interface PaymentGateway {
   echeckDebit(req: EcheckDebitRequest): Promise<EcheckDebitResult>;
   /** The final state of a pending eCheck debit; asking again answers the same. */
   echeckOutcome(req: { organizationId: string; gatewayRef: string }): Promise<EcheckOutcome>;
+  /**
+   * Crash recovery (MS5): what became of the operation requested with this key — its recorded answer, or
+   * null when the gateway never received it. A null answer also FENCES the key: a request with it that
+   * arrives later (a process that was only slow) is refused and moves no money, so the caller may release
+   * the attempt safely.
+   */
+  lookup(req: LookupRequest): Promise<ChargeResult | EcheckDebitResult | null>;
+}
+
+export interface LookupRequest extends MoneyRequest {
+  kind: 'charge' | 'echeck_debit' | 'refund';
 }
 
 /** `succeed`, a card decline code, or (for eCheck methods) an ACH return code. */

@@ -5,6 +5,7 @@ import { big, type Db } from '../../platform/db/db';
 import type { AccountsService } from '../accounts/accounts.service';
 import type { AuditService } from '../audit/audit.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
+import { invoiceCoverSql } from '../schedules/coverage';
 import type { Allocation, LedgerDocument, LedgerService } from './ledger.service';
 import { allocations, documents } from './ledger.table';
 
@@ -17,19 +18,10 @@ export interface LedgerItem extends LedgerDocument {
   coveredMinor: bigint;
 }
 
-// RA2, the same rule as reconciliation/summary.ts: scheduled charges for the invoice and eCheck
-// payments still pending for it cover it.
-// (The outer columns are written qualified: Drizzle leaves them unqualified in a single-table select.)
-const cover = sql<unknown>`case when "documents"."kind" = 'invoice' then (
-  select coalesce(sum(x.amount), 0) from (
-    select sp.amount_minor as amount from scheduled_payments sp
-     where sp.organization_id = "documents"."organization_id" and sp.invoice_id = "documents"."id"
-       and sp.status = 'scheduled'
-    union all
-    select p.amount_minor from documents p
-     where p.organization_id = "documents"."organization_id" and p.for_invoice_id = "documents"."id"
-       and p.status = 'pending'
-  ) x) else 0 end`;
+// RA2 (schedules/coverage.ts). The outer columns are written qualified: Drizzle leaves them unqualified in a
+// single-table select.
+const cover = sql<unknown>`case when "documents"."kind" = 'invoice'
+  then ${invoiceCoverSql(sql`"documents"."organization_id"`, sql`"documents"."id"`)} else 0 end`;
 
 export function reconciliationStatusOf(doc: LedgerDocument, coveredMinor: bigint): ReconciliationStatus {
   if (doc.status !== 'posted') return 'none';

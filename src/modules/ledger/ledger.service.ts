@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { AppError, businessRule, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
@@ -317,6 +317,109 @@ export class LedgerService {
       .from(allocations)
       .where(and(eq(allocations.organizationId, organizationId), eq(allocations.accountId, accountId)))
       .orderBy(asc(allocations.createdAt), asc(allocations.id));
+  }
+
+  /**
+   * MS3: reserves `amount` of a payment for a refund, in one guarded UPDATE: it succeeds only while the
+   * payment's refunds (made, under way, or failed and still listed) stay within its amount, so concurrent
+   * refunds can never give back more than was paid; the CHECK `documents_refunded_in_range` is the
+   * backstop. Answers what was refundable when it refuses (null when it reserved).
+   */
+  async reserveRefund(
+    tx: Db,
+    organizationId: string,
+    paymentId: string,
+    amountMinor: bigint,
+  ): Promise<{ refundableMinor: bigint } | null> {
+    const [reserved] = await tx
+      .update(documents)
+      .set({ refundedMinor: sql`${documents.refundedMinor} + ${amountMinor}` })
+      .where(
+        and(
+          eq(documents.organizationId, organizationId),
+          eq(documents.id, paymentId),
+          eq(documents.kind, 'payment'),
+          eq(documents.status, 'posted'),
+          sql`${documents.refundedMinor} + ${amountMinor} <= ${documents.amountMinor}`,
+        ),
+      )
+      .returning({ id: documents.id });
+    if (reserved) return null;
+    const doc = await this.getDocument(tx, organizationId, paymentId);
+    return { refundableMinor: doc.amountMinor - doc.refundedMinor };
+  }
+
+  /** Gives back a refund's reservation (the refund was never sent, or its failed entry was ignored). */
+  async releaseRefund(tx: Db, organizationId: string, paymentId: string, amountMinor: bigint) {
+    await tx
+      .update(documents)
+      .set({ refundedMinor: sql`greatest(${documents.refundedMinor} - ${amountMinor}, 0)` })
+      .where(and(eq(documents.organizationId, organizationId), eq(documents.id, paymentId)));
+  }
+
+  /**
+   * The refund debit is allocated to the payment it refunds. When the payment was already allocated
+   * (to an invoice), those allocations are released newest first as far as needed — the money went
+   * back, so the invoice is open again — and re-made for any excess.
+   */
+  async allocateRefund(
+    tx: Db,
+    req: {
+      organizationId: string;
+      accountId: string;
+      paymentId: string;
+      refundId: string;
+      amountMinor: bigint;
+      actorId: string | null;
+    },
+  ) {
+    const { organizationId, accountId, paymentId, amountMinor } = req;
+    const locked = await this.lockDocuments(tx, organizationId, [paymentId, req.refundId]);
+    const payment = locked.get(paymentId)!;
+    let need = amountMinor - payment.openMinor;
+    if (need > 0n) {
+      const given = await tx
+        .select({ allocation: allocations, debitKind: documents.kind })
+        .from(allocations)
+        .innerJoin(
+          documents,
+          and(
+            eq(documents.organizationId, allocations.organizationId),
+            eq(documents.id, allocations.debitId),
+          ),
+        )
+        .where(and(eq(allocations.organizationId, organizationId), eq(allocations.creditId, paymentId)))
+        .orderBy(desc(allocations.createdAt), desc(allocations.id));
+      for (const { allocation, debitKind } of given) {
+        if (need <= 0n) break;
+        if (debitKind === 'refund') continue; // another refund of this payment keeps its money
+        await this.deleteAllocation(tx, organizationId, allocation.id);
+        const released = minBig(allocation.amountMinor, need);
+        need -= released;
+        const back = allocation.amountMinor - released;
+        if (back > 0n) {
+          await this.allocate(tx, {
+            organizationId,
+            accountId,
+            creditId: paymentId,
+            debitId: allocation.debitId,
+            amountMinor: back,
+            source: allocation.source,
+            batchId: allocation.batchId,
+            actorId: allocation.createdBy,
+          });
+        }
+      }
+    }
+    await this.allocateUpTo(tx, {
+      organizationId,
+      accountId,
+      creditId: paymentId,
+      debitId: req.refundId,
+      amountMinor,
+      source: 'refund',
+      actorId: req.actorId,
+    });
   }
 
   /** A new posted document's share of the account's summary (RA1–RA3), inside the caller's transaction. */

@@ -36,6 +36,11 @@ export const documents = pgTable(
       .default('posted'),
     amountMinor: bigint('amount_minor', { mode: 'bigint' }).notNull(),
     openMinor: bigint('open_minor', { mode: 'bigint' }).notNull(),
+    /**
+     * payments: what is refunded, being refunded, or failed to refund and still on the Action Center list
+     * (MS3). Moved only by one guarded UPDATE; the CHECK makes refunds above the payment impossible.
+     */
+    refundedMinor: bigint('refunded_minor', { mode: 'bigint' }).notNull().default(sql`0`),
     currency: text('currency').notNull(),
     date: date('date', { mode: 'string' }).notNull(),
     reference: text('reference'),
@@ -58,6 +63,10 @@ export const documents = pgTable(
     }),
     check('documents_amount_positive', sql`${t.amountMinor} > 0 and ${t.amountMinor} <= 1000000000000`),
     check('documents_open_in_range', sql`${t.openMinor} >= 0 and ${t.openMinor} <= ${t.amountMinor}`),
+    check(
+      'documents_refunded_in_range',
+      sql`${t.refundedMinor} >= 0 and ${t.refundedMinor} <= ${t.amountMinor}`,
+    ),
     check('documents_side_matches_kind', sql`(${t.side} = 'debit') = (${t.kind} in ('invoice', 'refund'))`),
     index('documents_account').on(t.organizationId, t.accountId, t.date, t.createdAt, t.id),
     // RA2: pending eCheck payments cover the invoice they were made for.

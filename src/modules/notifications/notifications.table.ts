@@ -31,15 +31,3 @@ export const emails = pgTable(
     index('emails_created').on(t.organizationId, t.createdAt, t.id),
   ],
 );
-
-/** FT10: one digest per organization and local day, whoever runs the job. */
-export const digestRuns = pgTable(
-  'digest_runs',
-  {
-    organizationId: text('organization_id').notNull(),
-    localDate: date('local_date', { mode: 'string' }).notNull(),
-    failures: integer('failures').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.organizationId, t.localDate] })],
-);

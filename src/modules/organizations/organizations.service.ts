@@ -1,9 +1,9 @@
-import { and, eq, getTableColumns } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { isValidTimeZone } from '../../lib/dates';
-import { AppError, validation } from '../../lib/errors';
+import { AppError, conflict, validation } from '../../lib/errors';
 import { newId } from '../../lib/ids';
-import type { Db } from '../../platform/db/db';
+import { type Db, rows } from '../../platform/db/db';
 import type { AuditService } from '../audit/audit.service';
 import type { Locale } from '../users/permissions';
 import { users } from '../users/users.table';
@@ -168,6 +168,7 @@ export class OrganizationsService {
           { field: 'body.billingContactUserId', message: 'is not a user of this organization' },
         ]);
       }
+      if (patch.currency !== undefined) await this.checkCurrencyChange(tx, organizationId, patch.currency);
       const [org] = await tx
         .update(organizations)
         .set(patch)
@@ -185,6 +186,26 @@ export class OrganizationsService {
     });
     this.forget(organizationId);
     return updated;
+  }
+
+  /**
+   * MS4: the currency is fixed once the organization holds any money document or payment method: amounts
+   * recorded in one currency would otherwise be charged and reported in another (and a charge recorded
+   * after the gateway moved money could fail on the mismatch). The organization row is locked first.
+   */
+  private async checkCurrencyChange(tx: Db, organizationId: string, currency: string) {
+    const [row] = await rows<{ currency: string; used: boolean }>(
+      tx,
+      sql`select o.currency,
+                 exists (select 1 from documents d where d.organization_id = o.id)
+                 or exists (select 1 from payment_methods p where p.organization_id = o.id) as used
+            from organizations o where o.id = ${organizationId} for update of o`,
+    );
+    if (!row || row.currency === currency || !row.used) return;
+    throw conflict(
+      `The currency stays ${row.currency}: this organization already holds invoices, payments or payment methods in it`,
+      { code: 'currency_locked', currency: row.currency },
+    );
   }
 
   private async userInOrg(tx: Db, organizationId: string, userId: string): Promise<boolean> {

@@ -1,17 +1,13 @@
 import { and, asc, eq, gt, lte, or } from 'drizzle-orm';
 import { addBusinessDays, todayIn } from '../../lib/dates';
 import type { Db } from '../../platform/db/db';
+import { log } from '../../platform/log';
+import { accountTransaction } from '../accounts/account-lock';
+import type { FailedTransactionEntries } from '../failed-transactions/failed-transactions.entries';
 import type { EcheckOutcome } from '../gateway/gateway.port';
-import type { Organization } from '../organizations/organizations.service';
-import { allocateToInvoice, assertGateway, markScheduledPaid } from './payment-attempts';
-import type { PaymentFailures } from './payment-failures';
-import {
-  completePending,
-  entryById,
-  scheduledPaymentById,
-  setScheduledStatus,
-  type Transaction,
-} from './payments.repository';
+import type { ScheduledPayments } from '../schedules/scheduled-payments';
+import { assertGateway, modeOf, type PaymentAttempts } from './payment-attempts';
+import { completeAttempt, linkTransactionToEntry, type Transaction } from './payments.repository';
 import type { PaymentsDeps } from './payments.service';
 import { transactions } from './payments.table';
 
@@ -24,7 +20,9 @@ export class EcheckSettlement {
       PaymentsDeps,
       'db' | 'clock' | 'gateway' | 'ledger' | 'audit' | 'organizations' | 'paymentMethods'
     > & {
-      failures: PaymentFailures;
+      attempts: PaymentAttempts;
+      entries: FailedTransactionEntries;
+      scheduled: ScheduledPayments;
     },
   ) {}
 
@@ -32,13 +30,17 @@ export class EcheckSettlement {
    * The `echeck-settlement` job for one organization: every pending eCheck debit presented two business
    * days or more before today asks the gateway how it ended. Settled → the payment is posted and
    * allocated to its invoice; returned → the document is void and an entry records the R code.
+   * Each debit is its own unit of work: one that throws is logged and counted, and the run goes on
+   * (it is asked again at the next run).
    */
-  async settle(organizationId: string): Promise<{ checked: number; settled: number; returned: number }> {
+  async settle(
+    organizationId: string,
+  ): Promise<{ checked: number; settled: number; returned: number; errors: number }> {
     assertGateway(this.deps.gateway);
     const { db } = this.deps;
     const org = await this.deps.organizations.get(organizationId);
     const today = todayIn(org.timezone, this.deps.clock.now());
-    const result = { checked: 0, settled: 0, returned: 0 };
+    const result = { checked: 0, settled: 0, returned: 0, errors: 0 };
     let after: { date: string; id: string } | null = null;
     for (;;) {
       const conditions = [
@@ -69,13 +71,20 @@ export class EcheckSettlement {
           break;
         }
         result.checked++;
-        const outcome = await this.deps.gateway.echeckOutcome({
-          organizationId,
-          gatewayRef: txn.gatewayRef!,
-        });
-        const done = await db.transaction((tx) => this.record(tx, org, txn, outcome));
-        if (done === 'settled') result.settled++;
-        if (done === 'returned') result.returned++;
+        try {
+          const outcome = await this.deps.gateway.echeckOutcome({
+            organizationId,
+            gatewayRef: txn.gatewayRef!,
+          });
+          const done = await accountTransaction(db, organizationId, txn.accountId, (tx) =>
+            this.record(tx, txn, outcome),
+          );
+          if (done === 'settled') result.settled++;
+          if (done === 'returned') result.returned++;
+        } catch (err) {
+          result.errors++;
+          log.error({ err, organizationId, transactionId: txn.id }, 'eCheck settlement failed for one debit');
+        }
       }
       const last = page[page.length - 1];
       if (stop || page.length < SETTLEMENT_PAGE || !last) break;
@@ -86,41 +95,28 @@ export class EcheckSettlement {
 
   private async record(
     tx: Db,
-    org: Organization,
     pending: Transaction,
     outcome: EcheckOutcome,
   ): Promise<'settled' | 'returned' | null> {
-    const { ledger, failures } = this.deps;
-    const organizationId = org.id;
-    const now = this.deps.clock.now();
-    const txn = await completePending(tx, organizationId, pending.id, {
+    const { ledger, entries, scheduled } = this.deps;
+    const organizationId = pending.organizationId;
+    const txn = await completeAttempt(tx, organizationId, pending.id, 'pending', {
       status: outcome.status,
       failureCode: outcome.status === 'returned' ? outcome.code : null,
-      settledAt: now,
+      settledAt: this.deps.clock.now(),
     });
     if (!txn) return null; // another run recorded it
+    const mode = modeOf(txn);
     const sp = txn.scheduledPaymentId
-      ? await scheduledPaymentById(tx, organizationId, txn.scheduledPaymentId)
+      ? await scheduled.get(tx, organizationId, txn.scheduledPaymentId)
       : null;
     const entry = txn.failedTransactionId
-      ? await entryById(tx, organizationId, txn.failedTransactionId)
+      ? await entries.get(tx, organizationId, txn.failedTransactionId, { lock: true })
       : null;
-    const isRetry = txn.purpose === 'retry' && entry !== null;
 
     if (outcome.status === 'settled') {
       const document = await ledger.postPending(tx, organizationId, txn.documentId!);
-      if (txn.forInvoiceId) {
-        await allocateToInvoice(ledger, tx, {
-          organizationId,
-          accountId: txn.accountId,
-          creditId: document.id,
-          invoiceId: txn.forInvoiceId,
-          source: isRetry ? 'retry' : 'payment',
-          actorId: null,
-        });
-      }
-      if (sp) await markScheduledPaid(tx, sp);
-      if (isRetry) await failures.resolveEntry(tx, entry, txn);
+      await this.deps.attempts.collected(tx, txn, document.id, sp, entry);
       await this.deps.audit.record(tx, {
         organizationId,
         actorId: null,
@@ -129,19 +125,22 @@ export class EcheckSettlement {
         subjectId: document.id,
         details: { transactionId: txn.id, invoiceId: txn.forInvoiceId },
       });
+      await ledger.touch(tx, organizationId, txn.accountId);
       return 'settled';
     }
 
     await ledger.voidPending(tx, organizationId, txn.documentId!);
     const method = await this.deps.paymentMethods.get(organizationId, txn.paymentMethodId!, { db: tx });
-    if (isRetry) {
-      await failures.failEntryAgain(tx, entry, txn, outcome.code);
-      if (sp) await setScheduledStatus(tx, sp, 'failed');
+    if (mode === 'retry' && entry) {
+      await entries.failAgain(tx, entry, txn, outcome.code);
+      if (sp) await scheduled.setStatus(tx, sp, 'failed');
     } else if (sp) {
-      await setScheduledStatus(tx, sp, 'failed');
-      await failures.recordScheduledFailure(tx, org, sp, method, txn, outcome.code);
+      await scheduled.setStatus(tx, sp, 'failed');
+      const entryId = await entries.recordScheduledFailure(tx, sp, method, txn, outcome.code);
+      await linkTransactionToEntry(tx, organizationId, txn.id, entryId);
     } else {
-      await failures.recordEcheckReturn(tx, txn, method, outcome.code);
+      const entryId = await entries.recordEcheckReturn(tx, txn, method, outcome.code);
+      await linkTransactionToEntry(tx, organizationId, txn.id, entryId);
     }
     await ledger.touch(tx, organizationId, txn.accountId);
     return 'returned';

@@ -1,9 +1,10 @@
+import { todayIn } from '../../lib/dates';
 import { AppError, businessRule, validation } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import { accountTransaction } from '../accounts/account-lock';
 import { failureMessage, type Locale } from '../gateway/failure-codes';
 import type { LedgerDocument } from '../ledger/ledger.service';
-import { type Attempt, allocateToInvoice, type PaymentAttempts } from './payment-attempts';
-import { allocatedFrom } from './payments.repository';
+import { assertGateway, type PaymentAttempts } from './payment-attempts';
 import type { PaymentsDeps } from './payments.service';
 
 export const PAYMENT_METHODS = ['cash', 'cheque', 'other', 'card', 'echeck'] as const;
@@ -36,7 +37,15 @@ export class OneOffPayments {
   constructor(
     private readonly deps: Pick<
       PaymentsDeps,
-      'db' | 'ledger' | 'documents' | 'audit' | 'organizations' | 'accounts' | 'paymentMethods'
+      | 'db'
+      | 'clock'
+      | 'gateway'
+      | 'ledger'
+      | 'documents'
+      | 'audit'
+      | 'organizations'
+      | 'accounts'
+      | 'paymentMethods'
     > & {
       attempts: PaymentAttempts;
     },
@@ -45,7 +54,8 @@ export class OneOffPayments {
   /**
    * cash | cheque | other: received, posted at once. card: charged now; a decline is a 402 and writes
    * nothing to the ledger. echeck: presented now, a pending document until the settlement job decides.
-   * With an invoice, the posted payment is allocated to it as far as both open amounts allow.
+   * With an invoice, the posted payment is allocated to it as far as both open amounts allow (what
+   * exceeds the invoice stays an unallocated credit: the administrator chose the amount).
    */
   async charge(input: OneOffPayment): Promise<OneOffResult> {
     const { organizationId, accountId } = input;
@@ -61,7 +71,7 @@ export class OneOffPayments {
           { field: 'body.paymentMethodId', message: `is not used with method ${input.method}` },
         ]);
       }
-      return db.transaction(async (tx) => {
+      return accountTransaction(db, organizationId, accountId, async (tx) => {
         const document = await ledger.createDocument(tx, {
           organizationId,
           accountId,
@@ -73,11 +83,11 @@ export class OneOffPayments {
           forInvoiceId: invoiceId,
         });
         const allocation = invoiceId
-          ? await allocateToInvoice(ledger, tx, {
+          ? await ledger.allocateUpTo(tx, {
               organizationId,
               accountId,
               creditId: document.id,
-              invoiceId,
+              debitId: invoiceId,
               source: 'payment',
               actorId: input.actorId,
             })
@@ -104,26 +114,33 @@ export class OneOffPayments {
         { field: 'body.paymentMethodId', message: `is required for method ${input.method}` },
       ]);
     }
+    assertGateway(this.deps.gateway);
     const method = await this.deps.paymentMethods.get(organizationId, input.paymentMethodId, { accountId });
     if (method.type !== input.method) {
       throw businessRule(
         `payment method ${method.id} is a${method.type === 'card' ? ' card' : 'n eCheck account'}`,
       );
     }
-    const attempt: Attempt = {
-      org,
-      accountId,
-      amountMinor: input.amountMinor,
-      method,
-      idempotencyKey: `oneoff:${input.idempotencyKey ?? newId('transaction')}`,
-      mode: 'one_off',
-      invoiceId,
-      scheduledPayment: null,
-      entry: null,
-      actorId: input.actorId,
-      date: input.date,
-    };
-    const recorded = await this.deps.attempts.run(db, attempt);
+    // MS5: the attempt is written before the gateway is called, under a key derived from the request's
+    // Idempotency-Key (or a fresh one), so a crash after the gateway answered is replayed, never doubled.
+    const { txn } = await accountTransaction(db, organizationId, accountId, (tx) =>
+      this.deps.attempts.begin(tx, {
+        organizationId,
+        id: newId('transaction'),
+        accountId,
+        kind: method.type === 'card' ? 'charge' : 'echeck_debit',
+        purpose: 'one_off',
+        amountMinor: input.amountMinor,
+        currency: org.currency,
+        paymentMethodId: method.id,
+        idempotencyKey: `oneoff:${input.idempotencyKey ?? newId('transaction')}`,
+        forInvoiceId: invoiceId,
+        documentDate: input.date,
+        actorId: input.actorId,
+        presentedDate: todayIn(org.timezone, this.deps.clock.now()),
+      }),
+    );
+    const recorded = await this.deps.attempts.run(txn);
     if (recorded.outcome.status === 'failed') {
       const code = recorded.outcome.code ?? 'processing_error';
       const message = failureMessage(code, input.locale ?? 'en-CA');
@@ -136,7 +153,7 @@ export class OneOffPayments {
       document,
       status: recorded.outcome.status === 'pending' ? 'pending' : 'succeeded',
       transactionId: recorded.txn.id,
-      allocatedMinor: await allocatedFrom(db, organizationId, document.id),
+      allocatedMinor: document.amountMinor - document.openMinor,
     };
   }
 }

@@ -1,24 +1,26 @@
-import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { todayIn } from '../../lib/dates';
 import { AppError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { Db } from '../../platform/db/db';
+import { accountTransaction } from '../accounts/account-lock';
 import type { AuditService } from '../audit/audit.service';
-import { type FailedTransaction, failedTransactions } from '../failed-transactions/failed-transactions.table';
+import type { FailedTransactionEntries } from '../failed-transactions/failed-transactions.entries';
+import type { FailedTransaction } from '../failed-transactions/failed-transactions.table';
 import type { PaymentGateway } from '../gateway/gateway.port';
-import type { Allocation, LedgerService } from '../ledger/ledger.service';
-import type { Organization } from '../organizations/organizations.service';
-import type { PaymentMethod } from '../payment-methods/payment-methods.service';
-import { installmentPlans, scheduledPayments } from '../schedules/schedules.table';
-import type { PaymentFailures } from './payment-failures';
+import type { LedgerService } from '../ledger/ledger.service';
+import type { OrganizationsService } from '../organizations/organizations.service';
+import type { PaymentMethodsService } from '../payment-methods/payment-methods.service';
+import type { ScheduledPayment, ScheduledPayments } from '../schedules/scheduled-payments';
 import {
   type ChargeOutcome,
-  insertTransaction,
+  completeAttempt,
+  insertAttempt,
+  linkTransactionToEntry,
+  type NewTransaction,
   outcomeOf,
-  type ScheduledPayment,
-  setScheduledStatus,
   type Transaction,
+  transactionById,
 } from './payments.repository';
 
 /** When no gateway is configured (sandbox off, no live gateway), money-moving calls answer 503. */
@@ -27,6 +29,7 @@ export const noGateway: PaymentGateway = {
   refund: unavailable,
   echeckDebit: unavailable,
   echeckOutcome: unavailable,
+  lookup: unavailable,
 };
 async function unavailable(): Promise<never> {
   throw new AppError('unavailable', 'no payment gateway configured');
@@ -38,238 +41,328 @@ export function assertGateway(gateway: PaymentGateway): void {
 
 export type GatewayAnswer = { status: 'succeeded' | 'pending' | 'failed'; gatewayRef: string; code?: string };
 
-/** What one money-moving attempt is for, and what its result changes. */
-export interface Attempt {
-  org: Organization;
-  accountId: string;
-  amountMinor: bigint;
-  method: PaymentMethod;
-  idempotencyKey: string;
-  /** charge: a scheduled charge; retry: an Action Center retry; portal: the owner paid; one_off: a route */
-  mode: 'charge' | 'retry' | 'portal' | 'one_off';
-  invoiceId: string | null;
-  scheduledPayment: ScheduledPayment | null;
-  entry: FailedTransaction | null;
-  actorId: string | null;
-  date?: string;
+/**
+ * What an attempt is for, read back from its row, so that whoever finishes it — the request that wrote
+ * it, a replay, or the sweeper after a crash — applies the very same effects:
+ * charge: a scheduled charge; retry: an Action Center retry; portal: the owner paid an entry;
+ * one_off: a payment from the ledger routes; refund: money given back; refund_retry: a failed refund made again.
+ */
+export type AttemptMode = 'charge' | 'retry' | 'portal' | 'one_off' | 'refund' | 'refund_retry';
+
+export function modeOf(txn: Pick<Transaction, 'kind' | 'purpose'>): AttemptMode {
+  if (txn.kind === 'refund') return txn.purpose === 'retry' ? 'refund_retry' : 'refund';
+  if (txn.purpose === 'subscription' || txn.purpose === 'installment') return 'charge';
+  if (txn.purpose === 'retry' || txn.purpose === 'portal') return txn.purpose;
+  return 'one_off';
 }
 
-/** A posted payment goes to the invoice it was for, as far as both open amounts allow. */
-export function allocateToInvoice(
-  ledger: LedgerService,
-  tx: Db,
-  req: {
-    organizationId: string;
-    accountId: string;
-    creditId: string;
-    invoiceId: string;
-    source: string;
-    actorId: string | null;
-  },
-): Promise<Allocation | null> {
-  const { invoiceId, ...rest } = req;
-  return ledger.allocateUpTo(tx, { ...rest, debitId: invoiceId });
-}
-
-/** A scheduled payment is paid; the last one of an installment plan completes the plan. */
-export async function markScheduledPaid(tx: Db, sp: ScheduledPayment) {
-  await setScheduledStatus(tx, sp, 'paid');
-  if (!sp.installmentPlanId) return;
-  const [left] = await tx
-    .select({ n: count() })
-    .from(scheduledPayments)
-    .where(
-      and(
-        eq(scheduledPayments.organizationId, sp.organizationId),
-        eq(scheduledPayments.installmentPlanId, sp.installmentPlanId),
-        inArray(scheduledPayments.status, ['scheduled', 'processing', 'failed']),
-      ),
-    );
-  if (Number(left?.n ?? 0) === 0) {
-    await tx
-      .update(installmentPlans)
-      .set({ status: 'completed' })
-      .where(
-        and(
-          eq(installmentPlans.organizationId, sp.organizationId),
-          eq(installmentPlans.id, sp.installmentPlanId),
-        ),
-      );
-  }
+export interface AttemptDeps {
+  db: Db;
+  clock: Clock;
+  gateway: PaymentGateway;
+  ledger: LedgerService;
+  audit: AuditService;
+  organizations: OrganizationsService;
+  paymentMethods: PaymentMethodsService;
+  entries: FailedTransactionEntries;
+  scheduled: ScheduledPayments;
 }
 
 /**
- * A payment attempt through the gateway and its recording: the card charge or eCheck debit is made
- * outside any transaction, then its answer is recorded with every effect in one transaction.
+ * Every money movement goes through here, in three steps (MS5, MS6):
+ * 1. `begin`: the attempt is written `processing` in the caller's transaction (with every check that
+ *    decides it, under the account lock), with the gateway key derived from what it is for; MS1's unique
+ *    index refuses a second collection of the same obligation;
+ * 2. `present`: the gateway is called with that key, outside any transaction;
+ * 3. `finish`: its answer moves the row out of `processing` and records every effect in one transaction;
+ *    only the call that moves the row records anything.
+ * A crash between 1 and 3 leaves a `processing` row: the sweeper asks the gateway what became of the key
+ * (`lookup`) and finishes it with that answer, or releases it when the gateway never saw it (the key is
+ * then fenced, so a late request moves no money).
  */
 export class PaymentAttempts {
-  constructor(
-    private readonly deps: {
-      clock: Clock;
-      gateway: PaymentGateway;
-      ledger: LedgerService;
-      audit: AuditService;
-      failures: PaymentFailures;
-    },
-  ) {}
+  constructor(private readonly deps: AttemptDeps) {}
 
-  /** Presents the attempt, then records its answer in a transaction of `db`. */
-  async run(db: Db, a: Attempt): Promise<{ outcome: ChargeOutcome; txn: Transaction }> {
-    const answer = await this.present(a);
-    return db.transaction((tx) => this.record(tx, a, answer));
+  begin(tx: Db, values: Omit<NewTransaction, 'status' | 'createdAt'>) {
+    return insertAttempt(tx, { ...values, status: 'processing', createdAt: this.deps.clock.now() });
   }
 
-  private async present(a: Attempt): Promise<GatewayAnswer> {
-    const req = {
-      organizationId: a.org.id,
-      token: a.method.gatewayToken,
-      amountMinor: a.amountMinor,
-      currency: a.org.currency,
-      idempotencyKey: a.idempotencyKey,
-      paymentMethodId: a.method.id,
-    };
-    if (a.method.type === 'card') {
-      const r = await this.deps.gateway.charge(req);
-      return r.status === 'succeeded' ? { status: 'succeeded', gatewayRef: r.gatewayRef } : { ...r };
+  /** Present and finish; a gateway that does not answer leaves the attempt to the sweeper (503). */
+  async run(txn: Transaction): Promise<{ outcome: ChargeOutcome; txn: Transaction }> {
+    if (txn.status !== 'processing') return { outcome: outcomeOf(txn), txn };
+    let answer: GatewayAnswer;
+    try {
+      answer = await this.present(txn);
+    } catch (err) {
+      if (err instanceof AppError && err.status < 500) throw err;
+      throw new AppError(
+        'unavailable',
+        'The payment processor did not answer. Nothing is lost: this attempt is settled automatically within minutes, and it is never charged twice.',
+        { extra: { transactionId: txn.id } },
+      );
     }
-    const r = await this.deps.gateway.echeckDebit(req);
-    return r.status === 'pending' ? { status: 'pending', gatewayRef: r.gatewayRef } : { ...r };
+    const done = await this.finish(txn, answer);
+    return { outcome: outcomeOf(done), txn: done };
+  }
+
+  async present(txn: Transaction): Promise<GatewayAnswer> {
+    const method = await this.deps.paymentMethods.get(txn.organizationId, txn.paymentMethodId!);
+    const req = {
+      organizationId: txn.organizationId,
+      token: method.gatewayToken,
+      amountMinor: txn.amountMinor,
+      currency: txn.currency,
+      idempotencyKey: txn.idempotencyKey,
+      paymentMethodId: method.id,
+    };
+    if (txn.kind === 'refund') return this.deps.gateway.refund(req);
+    if (txn.kind === 'charge') return this.deps.gateway.charge(req);
+    return this.deps.gateway.echeckDebit(req);
+  }
+
+  /** The sweeper's question: what the gateway did with this attempt's key (null: never received, now fenced). */
+  async lookup(txn: Transaction): Promise<GatewayAnswer | null> {
+    const method = await this.deps.paymentMethods.get(txn.organizationId, txn.paymentMethodId!);
+    return this.deps.gateway.lookup({
+      organizationId: txn.organizationId,
+      token: method.gatewayToken,
+      amountMinor: txn.amountMinor,
+      currency: txn.currency,
+      idempotencyKey: txn.idempotencyKey,
+      kind: txn.kind,
+    });
+  }
+
+  /** Records the answer of an attempt `processing` with every effect, once (MS6). */
+  async finish(txn: Transaction, answer: GatewayAnswer): Promise<Transaction> {
+    const { db } = this.deps;
+    return accountTransaction(db, txn.organizationId, txn.accountId, async (tx) => {
+      const now = this.deps.clock.now();
+      const isDebitDoc = answer.status !== 'failed';
+      const done = await completeAttempt(tx, txn.organizationId, txn.id, 'processing', {
+        status: answer.status,
+        gatewayRef: answer.gatewayRef,
+        failureCode: answer.status === 'failed' ? (answer.code ?? 'processing_error') : null,
+        documentId: isDebitDoc ? newId(txn.kind === 'refund' ? 'refund' : 'payment') : null,
+        settledAt: answer.status === 'pending' ? null : now,
+      });
+      if (!done) return transactionById(tx, txn.organizationId, txn.id);
+      if (done.kind === 'refund') await this.refundEffects(tx, done);
+      else await this.collectionEffects(tx, done);
+      await this.deps.ledger.touch(tx, done.organizationId, done.accountId);
+      return done;
+    });
   }
 
   /**
-   * Records a payment attempt's answer with every effect, in the caller's transaction. The transaction
-   * row's idempotency key is unique: when it is already there, this attempt was recorded before and
-   * nothing else happens.
+   * The sweeper found that the gateway never received the attempt (its key is fenced): the attempt ends
+   * `abandoned` and what it held is given back — the scheduled payment to the next due run, the entry to
+   * the list, the refund's reservation to the payment.
    */
-  private async record(
-    tx: Db,
-    a: Attempt,
-    answer: GatewayAnswer,
-  ): Promise<{ outcome: ChargeOutcome; txn: Transaction }> {
-    const { ledger, audit, failures } = this.deps;
-    const organizationId = a.org.id;
-    const now = this.deps.clock.now();
-    const today = todayIn(a.org.timezone, now);
-    const documentId = answer.status === 'failed' ? null : newId('payment');
-    const purpose =
-      a.mode === 'charge'
-        ? (a.scheduledPayment?.source ?? 'one_off')
-        : a.mode === 'one_off'
-          ? 'one_off'
-          : a.mode;
-    const { txn, inserted } = await insertTransaction(tx, {
-      organizationId,
-      id: newId('transaction'),
-      accountId: a.accountId,
-      kind: a.method.type === 'card' ? 'charge' : 'echeck_debit',
-      purpose,
-      status: answer.status,
-      amountMinor: a.amountMinor,
-      currency: a.org.currency,
-      paymentMethodId: a.method.id,
-      gatewayRef: answer.gatewayRef,
-      failureCode: answer.code ?? null,
-      idempotencyKey: a.idempotencyKey,
-      scheduledPaymentId: a.scheduledPayment?.id ?? null,
-      failedTransactionId: a.entry?.id ?? null,
-      documentId,
-      forInvoiceId: a.invoiceId,
-      presentedDate: today,
-      createdAt: now,
-      settledAt: answer.status === 'pending' ? null : now,
-    });
-    if (!inserted) return { outcome: outcomeOf(txn), txn };
-    const sp = a.scheduledPayment;
-
-    if (answer.status !== 'failed') {
-      const document = await ledger.createDocument(tx, {
-        id: documentId!,
-        organizationId,
-        accountId: a.accountId,
-        kind: 'payment',
-        status: answer.status === 'pending' ? 'pending' : 'posted',
-        amountMinor: a.amountMinor,
-        currency: a.org.currency,
-        date: a.date ?? today,
-        reference: answer.gatewayRef,
-        method: a.method.type,
-        paymentMethodId: a.method.id,
-        forInvoiceId: a.invoiceId,
-        transactionId: txn.id,
+  async release(txn: Transaction): Promise<boolean> {
+    return accountTransaction(this.deps.db, txn.organizationId, txn.accountId, async (tx) => {
+      const done = await completeAttempt(tx, txn.organizationId, txn.id, 'processing', {
+        status: 'abandoned',
+        failureCode: 'not_sent',
+        settledAt: this.deps.clock.now(),
       });
-      if (answer.status === 'succeeded') {
-        if (a.invoiceId) {
-          await allocateToInvoice(ledger, tx, {
-            organizationId,
-            accountId: a.accountId,
-            creditId: document.id,
-            invoiceId: a.invoiceId,
-            source: a.mode === 'retry' ? 'retry' : 'payment',
-            actorId: a.actorId,
-          });
-        }
-        if (sp) await markScheduledPaid(tx, sp);
-        if (a.entry && a.mode === 'retry') await failures.resolveEntry(tx, a.entry, txn);
-      } else {
-        // eCheck presented: pending until the settlement job; the scheduled payment is under way.
-        if (sp) await setScheduledStatus(tx, sp, 'processing');
-        if (a.entry && a.mode === 'retry') {
-          await tx
-            .update(failedTransactions)
-            .set({
-              representments: sql`${failedTransactions.representments} + 1`,
-              lastTransactionId: txn.id,
-            })
-            .where(
-              and(
-                eq(failedTransactions.organizationId, organizationId),
-                eq(failedTransactions.id, a.entry.id),
-              ),
-            );
-        }
+      if (!done) return false;
+      const mode = modeOf(done);
+      if (mode === 'charge' && done.scheduledPaymentId) {
+        const sp = await this.deps.scheduled.get(tx, done.organizationId, done.scheduledPaymentId);
+        if (sp?.status === 'processing') await this.deps.scheduled.setStatus(tx, sp, 'scheduled');
       }
-      await audit.record(tx, {
-        organizationId,
-        actorId: a.actorId,
-        action:
-          answer.status === 'pending'
-            ? 'payment.presented'
-            : `payment.${a.mode === 'retry' ? 'retried' : 'received'}`,
-        subjectType: 'payment',
-        subjectId: document.id,
-        details: {
-          accountId: a.accountId,
-          amount: Number(a.amountMinor),
-          method: a.method.type,
-          transactionId: txn.id,
-          invoiceId: a.invoiceId,
-          scheduledPaymentId: sp?.id ?? null,
-          failedTransactionId: a.entry?.id ?? null,
-          mode: a.mode,
-        },
+      if ((mode === 'retry' || mode === 'refund_retry') && done.failedTransactionId) {
+        await this.deps.entries.releaseRetry(tx, done.organizationId, done.failedTransactionId);
+      }
+      if (mode === 'refund' && done.refundedDocumentId) {
+        await this.deps.ledger.releaseRefund(
+          tx,
+          done.organizationId,
+          done.refundedDocumentId,
+          done.amountMinor,
+        );
+      }
+      await this.deps.audit.record(tx, {
+        organizationId: done.organizationId,
+        actorId: null,
+        action: 'payment_attempt.released',
+        subjectType: 'transaction',
+        subjectId: done.id,
+        details: { mode, amount: Number(done.amountMinor), reason: 'the gateway never received it' },
       });
-      if (answer.status === 'pending') await ledger.touch(tx, organizationId, a.accountId);
-      return { outcome: outcomeOf(txn), txn };
+      await this.deps.ledger.touch(tx, done.organizationId, done.accountId);
+      return true;
+    });
+  }
+
+  private async context(tx: Db, txn: Transaction) {
+    const sp = txn.scheduledPaymentId
+      ? await this.deps.scheduled.get(tx, txn.organizationId, txn.scheduledPaymentId)
+      : null;
+    const entry = txn.failedTransactionId
+      ? await this.deps.entries.get(tx, txn.organizationId, txn.failedTransactionId, { lock: true })
+      : null;
+    return { sp, entry };
+  }
+
+  /** A card charge or an eCheck debit answered: the payment document, the invoice, the schedule, the entry. */
+  private async collectionEffects(tx: Db, txn: Transaction) {
+    const { ledger, audit, entries } = this.deps;
+    const mode = modeOf(txn);
+    const org = await this.deps.organizations.get(txn.organizationId);
+    const today = todayIn(org.timezone, this.deps.clock.now());
+    const { sp, entry } = await this.context(tx, txn);
+
+    if (txn.status === 'failed') {
+      const code = txn.failureCode ?? 'processing_error';
+      if (mode === 'retry' && entry) {
+        await entries.failAgain(tx, entry, txn, code);
+      } else if (mode === 'charge' && sp) {
+        await this.deps.scheduled.setStatus(tx, sp, 'failed');
+        const method = await this.deps.paymentMethods.get(txn.organizationId, txn.paymentMethodId!, {
+          db: tx,
+        });
+        const entryId = await entries.recordScheduledFailure(tx, sp, method, txn, code);
+        await linkTransactionToEntry(tx, txn.organizationId, txn.id, entryId);
+      } else {
+        await audit.record(tx, {
+          organizationId: txn.organizationId,
+          actorId: txn.actorId,
+          action: 'payment.declined',
+          subjectType: 'transaction',
+          subjectId: txn.id,
+          details: { accountId: txn.accountId, amount: Number(txn.amountMinor), code, mode },
+        });
+      }
+      return;
     }
 
-    // Failed: the ledger is untouched.
-    const code = answer.code ?? 'processing_error';
-    if (a.mode === 'retry' && a.entry) {
-      await failures.failEntryAgain(tx, a.entry, txn, code);
-    } else if (a.mode === 'charge' && sp) {
-      await setScheduledStatus(tx, sp, 'failed');
-      await failures.recordScheduledFailure(tx, a.org, sp, a.method, txn, code);
+    const pending = txn.status === 'pending';
+    const document = await ledger.createDocument(tx, {
+      id: txn.documentId!,
+      organizationId: txn.organizationId,
+      accountId: txn.accountId,
+      kind: 'payment',
+      status: pending ? 'pending' : 'posted',
+      amountMinor: txn.amountMinor,
+      currency: txn.currency,
+      date: txn.documentDate ?? today,
+      reference: txn.gatewayRef,
+      method: txn.kind === 'charge' ? 'card' : 'echeck',
+      paymentMethodId: txn.paymentMethodId,
+      forInvoiceId: txn.forInvoiceId,
+      transactionId: txn.id,
+    });
+    if (!pending) {
+      await this.collected(tx, txn, document.id, sp, entry);
     } else {
-      await audit.record(tx, {
-        organizationId,
-        actorId: a.actorId,
-        action: 'payment.declined',
-        subjectType: 'transaction',
-        subjectId: txn.id,
-        details: { accountId: a.accountId, amount: Number(a.amountMinor), code, mode: a.mode },
+      // eCheck presented: pending until the settlement job; the scheduled payment is under way.
+      if (sp) await this.deps.scheduled.setStatus(tx, sp, 'processing');
+      if (entry && mode === 'retry') await entries.represented(tx, entry, txn);
+    }
+    await audit.record(tx, {
+      organizationId: txn.organizationId,
+      actorId: txn.actorId,
+      action: pending ? 'payment.presented' : `payment.${mode === 'retry' ? 'retried' : 'received'}`,
+      subjectType: 'payment',
+      subjectId: document.id,
+      details: {
+        accountId: txn.accountId,
+        amount: Number(txn.amountMinor),
+        method: txn.kind === 'charge' ? 'card' : 'echeck',
+        transactionId: txn.id,
+        invoiceId: txn.forInvoiceId,
+        scheduledPaymentId: sp?.id ?? null,
+        failedTransactionId: entry?.id ?? null,
+        mode,
+      },
+    });
+  }
+
+  /**
+   * Money is in (a card charge succeeded, or an eCheck settled): allocated to its invoice as far as both
+   * open amounts allow, the scheduled payment paid, a retried entry resolved. A portal payment leaves
+   * its entry on the list (FT7: flagged paidElsewhere until someone ignores it).
+   */
+  async collected(
+    tx: Db,
+    txn: Transaction,
+    documentId: string,
+    sp: ScheduledPayment | null,
+    entry: FailedTransaction | null,
+  ) {
+    const mode = modeOf(txn);
+    if (txn.forInvoiceId) {
+      await this.deps.ledger.allocateUpTo(tx, {
+        organizationId: txn.organizationId,
+        accountId: txn.accountId,
+        creditId: documentId,
+        debitId: txn.forInvoiceId,
+        source: mode === 'retry' ? 'retry' : 'payment',
+        actorId: txn.actorId,
       });
     }
-    await ledger.touch(tx, organizationId, a.accountId);
-    return { outcome: outcomeOf(txn), txn };
+    if (sp && sp.status !== 'paid') await this.deps.scheduled.markPaid(tx, sp);
+    if (entry && mode === 'retry' && (entry.status === 'retrying' || entry.status === 'open')) {
+      await this.deps.entries.resolve(tx, entry, txn);
+    }
+  }
+
+  /** A refund answered: the refund debit allocated to its payment, or a failed-refund entry. */
+  private async refundEffects(tx: Db, txn: Transaction) {
+    const { ledger, audit, entries } = this.deps;
+    const mode = modeOf(txn);
+    const org = await this.deps.organizations.get(txn.organizationId);
+    const today = todayIn(org.timezone, this.deps.clock.now());
+    const payment = await ledger.getDocument(tx, txn.organizationId, txn.refundedDocumentId!);
+    const entry = txn.failedTransactionId
+      ? await entries.get(tx, txn.organizationId, txn.failedTransactionId, { lock: true })
+      : null;
+    if (txn.status === 'failed') {
+      const code = txn.failureCode ?? 'processing_error';
+      if (mode === 'refund_retry' && entry) {
+        await entries.failAgain(tx, entry, txn, code);
+      } else {
+        const method = await this.deps.paymentMethods.get(txn.organizationId, txn.paymentMethodId!, {
+          db: tx,
+        });
+        // The reservation stays: a failed refund still on the list may be retried (MS3 counts it).
+        const entryId = await entries.recordRefundFailure(tx, txn, payment, method, code, txn.actorId);
+        await linkTransactionToEntry(tx, txn.organizationId, txn.id, entryId);
+      }
+      return;
+    }
+    const document = await ledger.createDocument(tx, {
+      id: txn.documentId!,
+      organizationId: txn.organizationId,
+      accountId: payment.accountId,
+      kind: 'refund',
+      amountMinor: txn.amountMinor,
+      currency: txn.currency,
+      date: txn.documentDate ?? today,
+      reference: txn.gatewayRef,
+      method: payment.method,
+      paymentMethodId: txn.paymentMethodId,
+      refundedDocumentId: payment.id,
+      transactionId: txn.id,
+    });
+    await ledger.allocateRefund(tx, {
+      organizationId: txn.organizationId,
+      accountId: payment.accountId,
+      paymentId: payment.id,
+      refundId: document.id,
+      amountMinor: txn.amountMinor,
+      actorId: txn.actorId,
+    });
+    if (mode === 'refund_retry' && entry) await entries.resolve(tx, entry, txn);
+    await audit.record(tx, {
+      organizationId: txn.organizationId,
+      actorId: txn.actorId,
+      action: 'refund.succeeded',
+      subjectType: 'refund',
+      subjectId: document.id,
+      details: { paymentId: payment.id, amount: Number(txn.amountMinor), transactionId: txn.id },
+    });
   }
 }

@@ -1,15 +1,12 @@
-import { and, eq, sql } from 'drizzle-orm';
-import { notFound } from '../../lib/errors';
+import { and, asc, eq, lt, sql } from 'drizzle-orm';
+import { conflict, notFound } from '../../lib/errors';
 import { big, type Db } from '../../platform/db/db';
-import { type FailedTransaction, failedTransactions } from '../failed-transactions/failed-transactions.table';
-import { allocations } from '../ledger/ledger.table';
-import { scheduledPayments } from '../schedules/schedules.table';
 import { transactions } from './payments.table';
 
-/** The queries the money-moving parts share (no rules here: services decide, repositories fetch). */
+/** The queries of the attempts table (no rules here: services decide, repositories fetch). */
 
 export type Transaction = typeof transactions.$inferSelect;
-export type ScheduledPayment = typeof scheduledPayments.$inferSelect;
+export type NewTransaction = typeof transactions.$inferInsert;
 
 export type ChargeOutcome = {
   status: 'succeeded' | 'pending' | 'failed';
@@ -17,19 +14,16 @@ export type ChargeOutcome = {
   transactionId: string;
 };
 
-/** What a recorded gateway attempt means to the caller. */
+/** What a recorded gateway attempt means to the caller (`processing`: the answer is not recorded yet). */
 export function outcomeOf(txn: Transaction): ChargeOutcome {
   if (txn.status === 'succeeded' || txn.status === 'settled')
     return { status: 'succeeded', transactionId: txn.id };
-  if (txn.status === 'pending') return { status: 'pending', transactionId: txn.id };
+  if (txn.status === 'pending' || txn.status === 'processing')
+    return { status: 'pending', transactionId: txn.id };
   return { status: 'failed', code: txn.failureCode ?? 'processing_error', transactionId: txn.id };
 }
 
-export async function transactionByKey(
-  db: Db,
-  organizationId: string,
-  key: string,
-): Promise<Transaction | null> {
+export async function transactionByKey(db: Db, organizationId: string, key: string) {
   const [seen] = await db
     .select()
     .from(transactions)
@@ -46,35 +40,91 @@ export async function transactionById(db: Db, organizationId: string, id: string
   return txn;
 }
 
+/** The collection of an obligation that is in flight or has collected (at most one: MS1's index). */
+export async function collectionOf(db: Db, organizationId: string, obligationId: string) {
+  const [txn] = await db
+    .select()
+    .from(transactions)
+    .where(
+      and(
+        eq(transactions.organizationId, organizationId),
+        eq(transactions.obligationId, obligationId),
+        sql`${transactions.status} in ('processing', 'pending', 'succeeded', 'settled')`,
+      ),
+    );
+  return txn ?? null;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+function violated(err: unknown, constraint: string): boolean {
+  let e = err as { code?: string; constraint?: string; cause?: unknown } | undefined;
+  for (let i = 0; e && i < 4; i++) {
+    if (e.code === UNIQUE_VIOLATION && (e.constraint === constraint || !e.constraint)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
 /**
- * Inserts an attempt's transaction row unless its idempotency key is already there: `inserted` tells
- * whether this call won (and must record the effects) or found an earlier recording.
+ * Writes an attempt before the gateway is called (MS5), or finds the one already written under its key.
+ * A second collection of an obligation in flight or collected is refused by the unique index
+ * `transactions_one_collection` (MS1): the caller gets a 409 saying which attempt holds it. A savepoint
+ * keeps the caller's transaction usable when the index refuses.
  */
-export async function insertTransaction(
+export async function insertAttempt(
   tx: Db,
-  values: typeof transactions.$inferInsert,
+  values: NewTransaction,
 ): Promise<{ txn: Transaction; inserted: boolean }> {
-  const [inserted] = await tx
-    .insert(transactions)
-    .values(values)
-    .onConflictDoNothing({ target: [transactions.organizationId, transactions.idempotencyKey] })
-    .returning();
+  let inserted: Transaction | undefined;
+  try {
+    [inserted] = await tx.transaction((sp) =>
+      sp
+        .insert(transactions)
+        .values(values)
+        .onConflictDoNothing({ target: [transactions.organizationId, transactions.idempotencyKey] })
+        .returning(),
+    );
+  } catch (err) {
+    if (values.obligationId && violated(err, 'transactions_one_collection')) {
+      const holder = await collectionOf(tx, values.organizationId, values.obligationId);
+      throw collectionConflict(holder);
+    }
+    throw err;
+  }
   if (inserted) return { txn: inserted, inserted: true };
   const seen = await transactionByKey(tx, values.organizationId, values.idempotencyKey);
   if (!seen) throw new Error(`transaction ${values.idempotencyKey} conflicted but was not found`);
   return { txn: seen, inserted: false };
 }
 
+/** MS1's refusal, with what holds the obligation. */
+export function collectionConflict(holder: Transaction | null) {
+  const collected = holder && (holder.status === 'succeeded' || holder.status === 'settled');
+  return conflict(
+    collected
+      ? 'This amount was already collected (payment attempt ' + holder.id + ')'
+      : 'A payment of this amount is already being processed' +
+          (holder
+            ? ` (attempt ${holder.id}, ${holder.kind === 'echeck_debit' ? 'a bank debit that settles in a few business days' : 'answered in a moment'})`
+            : ''),
+    {
+      code: collected ? 'already_collected' : 'collection_in_flight',
+      ...(holder ? { transactionId: holder.id } : {}),
+    },
+  );
+}
+
 /**
- * Completes a pending transaction (a refund answered, an eCheck settled or returned): null when another
- * call completed it first, so only one records the effects.
+ * Records the gateway's answer on an attempt still `processing`: null when another call (a replay, the
+ * sweeper) recorded it first, so that exactly one records the effects (MS6).
  */
-export async function completePending(
+export async function completeAttempt(
   tx: Db,
   organizationId: string,
   id: string,
-  values: Pick<typeof transactions.$inferInsert, 'status' | 'failureCode' | 'settledAt'> &
-    Partial<Pick<typeof transactions.$inferInsert, 'gatewayRef' | 'documentId'>>,
+  from: 'processing' | 'pending',
+  values: Partial<Pick<NewTransaction, 'status' | 'failureCode' | 'settledAt' | 'gatewayRef' | 'documentId'>>,
 ): Promise<Transaction | null> {
   const [done] = await tx
     .update(transactions)
@@ -83,7 +133,7 @@ export async function completePending(
       and(
         eq(transactions.organizationId, organizationId),
         eq(transactions.id, id),
-        eq(transactions.status, 'pending'),
+        eq(transactions.status, from),
       ),
     )
     .returning();
@@ -103,41 +153,27 @@ export async function linkTransactionToEntry(
     .where(and(eq(transactions.organizationId, organizationId), eq(transactions.id, transactionId)));
 }
 
-export async function entryById(db: Db, organizationId: string, id: string): Promise<FailedTransaction> {
-  const [entry] = await db
+/** Attempts the gateway has not answered for longer than the lease, oldest first (the sweeper's read). */
+export async function staleAttempts(db: Db, organizationId: string, before: Date, limit: number) {
+  return db
     .select()
-    .from(failedTransactions)
-    .where(and(eq(failedTransactions.organizationId, organizationId), eq(failedTransactions.id, id)));
-  if (!entry) throw notFound('failed transaction');
-  return entry;
+    .from(transactions)
+    .where(
+      and(
+        eq(transactions.organizationId, organizationId),
+        eq(transactions.status, 'processing'),
+        lt(transactions.createdAt, before),
+      ),
+    )
+    .orderBy(asc(transactions.createdAt), asc(transactions.id))
+    .limit(limit);
 }
 
-export async function scheduledPaymentById(
-  db: Db,
-  organizationId: string,
-  id: string,
-  opts: { forUpdate?: boolean } = {},
-): Promise<ScheduledPayment | null> {
-  const query = db
-    .select()
-    .from(scheduledPayments)
-    .where(and(eq(scheduledPayments.organizationId, organizationId), eq(scheduledPayments.id, id)));
-  const [row] = opts.forUpdate ? await query.for('update') : await query;
-  return row ?? null;
-}
-
-export async function setScheduledStatus(tx: Db, sp: ScheduledPayment, status: ScheduledPayment['status']) {
-  await tx
-    .update(scheduledPayments)
-    .set({ status })
-    .where(and(eq(scheduledPayments.organizationId, sp.organizationId), eq(scheduledPayments.id, sp.id)));
-}
-
-/** How much of a credit is allocated (to invoices and refunds). */
-export async function allocatedFrom(db: Db, organizationId: string, creditId: string): Promise<bigint> {
-  const [allocated] = await db
-    .select({ total: sql<unknown>`coalesce(sum(${allocations.amountMinor}), 0)` })
-    .from(allocations)
-    .where(and(eq(allocations.organizationId, organizationId), eq(allocations.creditId, creditId)));
-  return big(allocated?.total);
+/** The sum of attempt amounts matching a condition (e.g. money in flight). */
+export async function sumAmounts(db: Db, where: ReturnType<typeof and>): Promise<bigint> {
+  const [row] = await db
+    .select({ total: sql<unknown>`coalesce(sum(${transactions.amountMinor}), 0)` })
+    .from(transactions)
+    .where(where);
+  return big(row?.total);
 }

@@ -1,22 +1,26 @@
 import type { Clock } from '../../lib/clock';
 import type { Db } from '../../platform/db/db';
-import type { JobQueue } from '../../platform/jobs/queue';
 import type { AccountsService } from '../accounts/accounts.service';
 import type { AuditService } from '../audit/audit.service';
+import type { FailedTransactionEntries } from '../failed-transactions/failed-transactions.entries';
+import type { FailedTransaction } from '../failed-transactions/failed-transactions.table';
 import type { PaymentGateway } from '../gateway/gateway.port';
 import type { DocumentsService } from '../ledger/documents.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import type { PaymentMethodsService } from '../payment-methods/payment-methods.service';
+import type { ScheduledPayments } from '../schedules/scheduled-payments';
 import { EcheckSettlement } from './echeck-settlement';
 import { EntryPayments } from './entry-payments';
 import { type OneOffPayment, OneOffPayments, type OneOffResult } from './one-off-payments';
+import { owedOnEntry } from './owed';
 import { PaymentAttempts } from './payment-attempts';
-import { PaymentFailures } from './payment-failures';
-import type { ChargeOutcome } from './payments.repository';
+import { type ChargeOutcome, collectionOf } from './payments.repository';
 import { type RefundInput, type RefundOutcome, Refunds } from './refunds';
-import { ScheduledCharges } from './scheduled-charges';
+import { type ScheduledChargeOutcome, ScheduledCharges } from './scheduled-charges';
+import { PaymentsSweeper } from './sweeper';
 
+export { obligationOf } from './entry-payments';
 export {
   type OneOffPayment,
   type OneOffResult,
@@ -24,9 +28,9 @@ export {
   type PaymentMethodKind,
 } from './one-off-payments';
 export { noGateway } from './payment-attempts';
-export type { ChargeOutcome, ScheduledPayment, Transaction } from './payments.repository';
+export type { ChargeOutcome, Transaction } from './payments.repository';
 export type { RefundInput, RefundOutcome } from './refunds';
-export { periodDate } from './scheduled-charges';
+export type { ScheduledChargeOutcome } from './scheduled-charges';
 
 /** What the money-moving parts are built from (each part takes only what it uses). */
 export interface PaymentsDeps {
@@ -36,46 +40,46 @@ export interface PaymentsDeps {
   ledger: LedgerService;
   documents: DocumentsService;
   audit: AuditService;
-  queue: JobQueue;
   organizations: OrganizationsService;
   accounts: AccountsService;
   paymentMethods: PaymentMethodsService;
+  entries: FailedTransactionEntries;
+  scheduled: ScheduledPayments;
 }
 
 /**
- * The money-moving service: one-off payments and refunds, scheduled charges, retries of Action Center
- * entries, portal payments and eCheck settlement — a facade over one part per role:
- * one-off-payments.ts, refunds.ts, scheduled-charges.ts, entry-payments.ts (retries and the portal),
- * echeck-settlement.ts, with the attempt and its recording in payment-attempts.ts and what failures
- * leave in the Action Center in payment-failures.ts.
+ * The payments module: the one owner of every movement of money (STYLE habit 11) and of the
+ * `transactions` table — one-off payments and refunds, scheduled charges, retries of Action Center
+ * entries, portal payments, eCheck settlement and the crash sweeper. A facade over one part per role;
+ * every part goes through `PaymentAttempts` (payment-attempts.ts), which writes the attempt before the
+ * gateway is called and records its answer once. Other modules' tables are written through their
+ * owners: `ScheduledPayments` (schedules), `FailedTransactionEntries` (failed transactions), the ledger.
  *
- * Crash safety: a gateway call is never made inside a long transaction. Every call carries an
- * idempotency key derived from what it is for (`sp:<id>:<attempt>`, `ft:<id>:<attempts>`, …), and its
- * result is recorded by inserting the `transactions` row with that key in the same transaction as every
- * effect (documents, allocations, entries): the insert that wins does the work, a repeat finds the row
- * and answers the same. Re-running after a crash calls the gateway again with the same key, which
- * replays its answer without moving money, and then finishes the recording.
+ * Safety, each held by the database as well as by the code:
+ * - MS1: one collection in flight or collected per obligation — unique index `transactions_one_collection`;
+ * - MS3: refunds within their payment — `documents.refunded_minor`, a guarded UPDATE and a CHECK;
+ * - MS5/MS6: an attempt row before every gateway call, the gateway key derived from it (`sp:<id>:<attempt>`,
+ *   `ft:<id>:<attempts>`, `oneoff:<key>`, `refund:<key>`, `portal:<entry>:<id>`), its answer recorded by the
+ *   one update that moves it out of `processing`, and the sweeper for the rest;
+ * - one lock order (accounts/account-lock.ts): the account first.
  */
 export class PaymentsService {
+  private readonly attempts: PaymentAttempts;
   private readonly oneOff: OneOffPayments;
   private readonly refunds: Refunds;
   private readonly scheduled: ScheduledCharges;
   private readonly entries: EntryPayments;
   private readonly echecks: EcheckSettlement;
+  private readonly sweeper: PaymentsSweeper;
 
-  constructor(deps: PaymentsDeps) {
-    const failures = new PaymentFailures(deps);
-    const attempts = new PaymentAttempts({ ...deps, failures });
-    this.oneOff = new OneOffPayments({ ...deps, attempts });
-    this.refunds = new Refunds({ ...deps, failures });
-    this.scheduled = new ScheduledCharges({ ...deps, attempts });
-    this.entries = new EntryPayments({
-      ...deps,
-      attempts,
-      refunds: this.refunds,
-      scheduledCharges: this.scheduled,
-    });
-    this.echecks = new EcheckSettlement({ ...deps, failures });
+  constructor(private readonly deps: PaymentsDeps) {
+    this.attempts = new PaymentAttempts(deps);
+    this.oneOff = new OneOffPayments({ ...deps, attempts: this.attempts });
+    this.refunds = new Refunds({ ...deps, attempts: this.attempts });
+    this.scheduled = new ScheduledCharges({ ...deps, attempts: this.attempts });
+    this.entries = new EntryPayments({ ...deps, attempts: this.attempts, refunds: this.refunds });
+    this.echecks = new EcheckSettlement({ ...deps, attempts: this.attempts });
+    this.sweeper = new PaymentsSweeper({ ...deps, attempts: this.attempts });
   }
 
   /** A payment from the ledger routes: recorded (cash, cheque, other) or charged (card, eCheck). */
@@ -94,18 +98,8 @@ export class PaymentsService {
   }
 
   /** Charges one scheduled payment (the `payments-due` run). */
-  runScheduledCharge(organizationId: string, scheduledPaymentId: string): Promise<ChargeOutcome> {
+  runScheduledCharge(organizationId: string, scheduledPaymentId: string): Promise<ScheduledChargeOutcome> {
     return this.scheduled.run(organizationId, scheduledPaymentId);
-  }
-
-  /** Crash recovery: the IDs of scheduled charges left `processing` with nothing recorded, claimed again. */
-  reclaimStaleCharges(organizationId: string): Promise<string[]> {
-    return this.scheduled.reclaimStale(organizationId);
-  }
-
-  /** One upcoming charge per active subscription, always. */
-  ensureNextPeriod(tx: Db, organizationId: string, subscriptionId: string): Promise<void> {
-    return this.scheduled.ensureNextPeriod(tx, organizationId, subscriptionId);
   }
 
   /** One new gateway attempt for an Action Center entry (FT4, FT5). */
@@ -122,8 +116,39 @@ export class PaymentsService {
     return this.entries.payInPortal(organizationId, failedTransactionId, paymentMethodId);
   }
 
+  /** What collecting an entry may still bring in (0: collected another way, FT7). */
+  owedOnEntry(db: Db, entry: FailedTransaction): Promise<bigint> {
+    return owedOnEntry(db, entry);
+  }
+
+  /** The attempt collecting an entry's obligation now, if one is in flight or done (for the portal). */
+  collectionOfEntry(db: Db, entry: FailedTransaction) {
+    return collectionOf(db, entry.organizationId, entry.scheduledPaymentId ?? entry.id);
+  }
+
+  /**
+   * An entry left the list without money moving (ignored): a failed refund's reservation is given back
+   * to its payment (MS3), and the account's summary no longer counts a failed installment as coming (RA2).
+   */
+  async entryLeftList(tx: Db, entry: FailedTransaction): Promise<void> {
+    if (entry.type === 'refund' && entry.refundedDocumentId) {
+      await this.deps.ledger.releaseRefund(
+        tx,
+        entry.organizationId,
+        entry.refundedDocumentId,
+        entry.amountMinor,
+      );
+    }
+    await this.deps.ledger.touch(tx, entry.organizationId, entry.accountId);
+  }
+
   /** The `echeck-settlement` job for one organization. */
-  settleEchecks(organizationId: string): Promise<{ checked: number; settled: number; returned: number }> {
+  settleEchecks(organizationId: string) {
     return this.echecks.settle(organizationId);
+  }
+
+  /** The `payments-sweeper` job for one organization (MS5). */
+  sweep(organizationId: string) {
+    return this.sweeper.sweep(organizationId);
   }
 }

@@ -13,9 +13,26 @@ import {
 } from 'drizzle-orm/pg-core';
 import { accounts } from '../accounts/accounts.table';
 
+/** `processing`: persisted, the gateway not yet answered (or the process died before recording it). */
+export const TRANSACTION_STATUSES = [
+  'processing',
+  'succeeded',
+  'failed',
+  'pending',
+  'settled',
+  'returned',
+  'abandoned',
+] as const;
+
+/** A collection of an obligation that is in flight or has collected: at most one per obligation (MS1). */
+export const COLLECTING_STATUSES = ['processing', 'pending', 'succeeded', 'settled'] as const;
+
 /**
- * One attempt to move money through the gateway. `idempotency_key` is unique per organization:
- * an attempt that was already made for a key is read back, never made twice.
+ * One attempt to move money through the gateway, written BEFORE the gateway is called (`processing`),
+ * so that a crash at any point leaves a row the sweeper can finish or release (MS5). `idempotency_key`
+ * is unique per organization and is the key the gateway is called with: an attempt is never made twice.
+ * `obligation_id` names what a customer owes (a scheduled payment, or a failed entry without one): the
+ * partial unique index lets at most one attempt per obligation be in flight or collected (MS1).
  */
 export const transactions = pgTable(
   'transactions',
@@ -26,7 +43,13 @@ export const transactions = pgTable(
     kind: text('kind', { enum: ['charge', 'echeck_debit', 'refund'] }).notNull(),
     /** what the money was for: one_off | subscription | installment | refund | retry */
     purpose: text('purpose').notNull(),
-    status: text('status', { enum: ['succeeded', 'failed', 'pending', 'settled', 'returned'] }).notNull(),
+    status: text('status', { enum: TRANSACTION_STATUSES }).notNull(),
+    /** the obligation this collects (scheduled payment or failed entry ID); null for one-off money */
+    obligationId: text('obligation_id'),
+    /** who started it (audit of the recording, also when the sweeper finishes it) */
+    actorId: text('actor_id'),
+    /** one-off payments: the business date of the payment document to post */
+    documentDate: date('document_date', { mode: 'string' }),
     amountMinor: bigint('amount_minor', { mode: 'bigint' }).notNull(),
     currency: text('currency').notNull(),
     paymentMethodId: text('payment_method_id'),
@@ -54,5 +77,15 @@ export const transactions = pgTable(
     index('transactions_pending').on(t.organizationId, t.presentedDate).where(sql`status = 'pending'`),
     index('transactions_account').on(t.organizationId, t.accountId, t.createdAt),
     index('transactions_failed_entry').on(t.organizationId, t.failedTransactionId),
+    // MS1: one collection in flight or succeeded per obligation, whoever starts it. The predicate is literal.
+    uniqueIndex('transactions_one_collection')
+      .on(t.organizationId, t.obligationId)
+      .where(sql`obligation_id is not null and status in ('processing', 'pending', 'succeeded', 'settled')`),
+    // The sweeper's read: attempts the gateway has not answered, oldest first.
+    index('transactions_processing').on(t.organizationId, t.createdAt).where(sql`status = 'processing'`),
+    // RA2: money in flight for an invoice covers it.
+    index('transactions_in_flight_for_invoice')
+      .on(t.organizationId, t.forInvoiceId)
+      .where(sql`status in ('processing', 'pending') and for_invoice_id is not null`),
   ],
 );

@@ -1,34 +1,25 @@
-import { and, count, desc, eq, sql } from 'drizzle-orm';
-import { addDays, addMonths } from '../../lib/dates';
-import { conflict, notFound } from '../../lib/errors';
+import { and, desc, eq } from 'drizzle-orm';
+import { todayIn } from '../../lib/dates';
+import { notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
-import { type Db, rows } from '../../platform/db/db';
+import type { Db } from '../../platform/db/db';
+import { accountTransaction } from '../accounts/account-lock';
 import type { Organization } from '../organizations/organizations.service';
-import type { PaymentMethod } from '../payment-methods/payment-methods.service';
-import { installmentPlans, scheduledPayments, subscriptions } from '../schedules/schedules.table';
-import { type Attempt, assertGateway, type PaymentAttempts } from './payment-attempts';
 import {
-  type ChargeOutcome,
-  outcomeOf,
+  type ChargeSchedule,
+  chargeable,
   type ScheduledPayment,
-  scheduledPaymentById,
-  transactionByKey,
-} from './payments.repository';
+  type ScheduledPayments,
+} from '../schedules/scheduled-payments';
+import { owedOnScheduled } from './owed';
+import { assertGateway, type PaymentAttempts } from './payment-attempts';
+import { type ChargeOutcome, outcomeOf, type Transaction, transactionByKey } from './payments.repository';
 import type { PaymentsDeps } from './payments.service';
 import { transactions } from './payments.table';
 
-/** A claimed charge with nothing recorded after this long is taken to have crashed (the run takes seconds). */
-export const STALE_CLAIM_MS = 5 * 60_000;
-const RECLAIM_PAGE = 50;
-
-/** The due date of a subscription's period `n` (0 = the start), keeping the anchor day at month ends. */
-export function periodDate(
-  sub: { startDate: string; interval: 'week' | 'month' | 'year'; anchorDay: number },
-  n: number,
-): string {
-  if (sub.interval === 'week') return addDays(sub.startDate, 7 * n);
-  return addMonths(sub.startDate, sub.interval === 'year' ? 12 * n : n, sub.anchorDay);
-}
+/** A due charge that moved no money: its schedule is not active, or its invoice owes nothing (MS2). */
+export type SkippedCharge = { status: 'skipped' | 'cancelled'; scheduledPaymentId: string };
+export type ScheduledChargeOutcome = ChargeOutcome | SkippedCharge;
 
 /** Scheduled charges: one subscription period or installment charged by the due run. */
 export class ScheduledCharges {
@@ -38,170 +29,114 @@ export class ScheduledCharges {
       'db' | 'clock' | 'gateway' | 'ledger' | 'audit' | 'organizations' | 'paymentMethods'
     > & {
       attempts: PaymentAttempts;
+      scheduled: ScheduledPayments;
     },
   ) {}
 
   /**
-   * Charges one scheduled payment with the method its subscription or plan has NOW (FT5). The row is
-   * claimed (`processing`, attempts + 1) first; the idempotency key `sp:<id>:<attempt>` makes a
-   * second run of the same attempt replay instead of charging again.
+   * Charges one scheduled payment with the method its subscription or plan has NOW (FT5), and only what
+   * its invoice still owes (MS2): nothing when the schedule is paused or cancelled (→ cancelled) or the
+   * invoice is covered (→ skipped), the remainder when it is partly covered. Under the account lock the
+   * row is claimed (`processing`, attempts + 1) if the due run has not claimed it, and the attempt is
+   * written under the key `sp:<id>:<attempt>` with the scheduled payment as its obligation (MS1), so a
+   * second run of the same attempt replays instead of charging again.
    */
-  async run(organizationId: string, scheduledPaymentId: string): Promise<ChargeOutcome> {
+  async run(organizationId: string, scheduledPaymentId: string): Promise<ScheduledChargeOutcome> {
     assertGateway(this.deps.gateway);
     const { db } = this.deps;
     const org = await this.deps.organizations.get(organizationId);
-    const prepared = await db.transaction(async (tx) => {
-      const row = await scheduledPaymentById(tx, organizationId, scheduledPaymentId, { forUpdate: true });
-      if (!row) throw notFound('scheduled payment');
-      let sp = row;
-      if (sp.status === 'scheduled') {
-        const [claimed] = await tx
-          .update(scheduledPayments)
-          .set({
-            status: 'processing',
-            attempts: sql`${scheduledPayments.attempts} + 1`,
-            claimedAt: this.deps.clock.now(),
-            attemptPaymentMethodId: null,
-          })
-          .where(and(eq(scheduledPayments.organizationId, organizationId), eq(scheduledPayments.id, sp.id)))
-          .returning();
-        sp = claimed!;
-      } else if (sp.status !== 'processing') {
-        return { done: await this.lastOutcome(tx, organizationId, sp), sp: null };
-      }
-      const key = `sp:${sp.id}:${sp.attempts}`;
-      const seen = await transactionByKey(tx, organizationId, key);
-      if (seen) return { done: outcomeOf(seen), sp: null };
-      if (sp.source === 'subscription' && !sp.invoiceId) sp = await this.issuePeriodInvoice(tx, org, sp);
-      if (sp.source === 'subscription') await this.ensureNextPeriod(tx, organizationId, sp.subscriptionId!);
-      const method = await this.attemptMethod(tx, organizationId, sp);
-      await this.deps.ledger.touch(tx, organizationId, sp.accountId);
-      return { sp, key, method, done: null };
+    const first = await this.deps.scheduled.get(db, organizationId, scheduledPaymentId);
+    if (!first) throw notFound('scheduled payment');
+    const prepared = await accountTransaction(db, organizationId, first.accountId, (tx) =>
+      this.prepare(tx, org, scheduledPaymentId),
+    );
+    if (!('txn' in prepared)) return prepared;
+    return (await this.deps.attempts.run(prepared.txn)).outcome;
+  }
+
+  private async prepare(
+    tx: Db,
+    org: Organization,
+    id: string,
+  ): Promise<{ txn: Transaction } | ScheduledChargeOutcome> {
+    const { scheduled, audit } = this.deps;
+    const locked = await scheduled.lockForCharge(tx, org.id, id);
+    if (!locked) throw notFound('scheduled payment');
+    const { schedule } = locked;
+    let sp = locked.sp;
+    if (sp.status === 'scheduled') sp = await scheduled.claim(tx, sp);
+    else if (sp.status !== 'processing') return this.lastOutcome(tx, sp);
+    const key = `sp:${sp.id}:${sp.attempts}`;
+    const seen = await transactionByKey(tx, org.id, key);
+    if (seen) return { txn: seen };
+
+    if (!chargeable(schedule, sp.dueDate)) {
+      // MS2: a paused or cancelled schedule charges nothing (its upcoming charges were withdrawn with it;
+      // this one had been claimed by a due run just before).
+      await scheduled.setStatus(tx, sp, 'cancelled');
+      await this.audit(tx, sp, 'scheduled_payment.cancelled', {
+        schedule: schedule.kind,
+        status: schedule.status,
+      });
+      await this.deps.ledger.touch(tx, org.id, sp.accountId);
+      return { status: 'cancelled', scheduledPaymentId: sp.id };
+    }
+    if (sp.source === 'subscription' && !sp.invoiceId)
+      sp = await this.issuePeriodInvoice(tx, org, sp, schedule);
+    if (sp.source === 'subscription') await scheduled.ensureNextPeriod(tx, org.id, sp.subscriptionId!);
+
+    const owed = await owedOnScheduled(tx, org.id, sp.id);
+    if (owed <= 0n) {
+      await scheduled.setStatus(tx, sp, 'skipped');
+      await this.audit(tx, sp, 'scheduled_payment.skipped', {
+        invoiceId: sp.invoiceId,
+        amount: Number(sp.amountMinor),
+        reason: 'the invoice was already covered',
+      });
+      await this.deps.ledger.touch(tx, org.id, sp.accountId);
+      return { status: 'skipped', scheduledPaymentId: sp.id };
+    }
+    if (owed < sp.amountMinor) {
+      await audit.record(tx, {
+        organizationId: org.id,
+        actorId: null,
+        action: 'scheduled_payment.reduced',
+        subjectType: 'scheduled_payment',
+        subjectId: sp.id,
+        details: { from: Number(sp.amountMinor), to: Number(owed), invoiceId: sp.invoiceId },
+      });
+      sp = await scheduled.reduceAmount(tx, sp, owed);
+    }
+    const methodId = sp.attemptPaymentMethodId ?? schedule.paymentMethodId;
+    if (!sp.attemptPaymentMethodId) await scheduled.setAttemptMethod(tx, sp, methodId);
+    const method = await this.deps.paymentMethods.get(org.id, methodId, { db: tx });
+    const { txn } = await this.deps.attempts.begin(tx, {
+      organizationId: org.id,
+      id: newId('transaction'),
+      accountId: sp.accountId,
+      kind: method.type === 'card' ? 'charge' : 'echeck_debit',
+      purpose: sp.source,
+      amountMinor: sp.amountMinor,
+      currency: org.currency,
+      paymentMethodId: method.id,
+      idempotencyKey: key,
+      obligationId: sp.id,
+      scheduledPaymentId: sp.id,
+      forInvoiceId: sp.invoiceId,
+      presentedDate: todayIn(org.timezone, this.deps.clock.now()),
     });
-    if (prepared.done || !prepared.sp) return prepared.done!;
-    const attempt: Attempt = {
-      org,
-      accountId: prepared.sp.accountId,
-      amountMinor: prepared.sp.amountMinor,
-      method: prepared.method,
-      idempotencyKey: prepared.key,
-      mode: 'charge',
-      invoiceId: prepared.sp.invoiceId,
-      scheduledPayment: prepared.sp,
-      entry: null,
+    return { txn };
+  }
+
+  private async audit(tx: Db, sp: ScheduledPayment, action: string, details: Record<string, unknown>) {
+    await this.deps.audit.record(tx, {
+      organizationId: sp.organizationId,
       actorId: null,
-    };
-    return (await this.deps.attempts.run(db, attempt)).outcome;
-  }
-
-  /**
-   * Crash recovery for the due run: claims again the charges left `processing` for more than
-   * STALE_CLAIM_MS with nothing recorded under their attempt's key (`sp:<id>:<attempts>`) — the run
-   * that claimed them stopped between claiming and recording (the gateway call threw, the process
-   * died). `run()` then finishes each with the same key and the same method, so the gateway replays a
-   * charge it made instead of making another. A pending eCheck has its key recorded and is not taken.
-   * Each row claimed again is stamped now, so a charge that keeps failing is tried once per run.
-   */
-  async reclaimStale(organizationId: string): Promise<string[]> {
-    const now = this.deps.clock.now();
-    const staleBefore = new Date(now.getTime() - STALE_CLAIM_MS);
-    const reclaimed: string[] = [];
-    for (;;) {
-      const page = await rows<{ id: string }>(
-        this.deps.db,
-        sql`update scheduled_payments set claimed_at = ${now.toISOString()}::timestamptz
-             where organization_id = ${organizationId} and status = 'processing' and id in (
-               select sp.id from scheduled_payments sp
-                where sp.organization_id = ${organizationId} and sp.status = 'processing'
-                  and (sp.claimed_at is null or sp.claimed_at < ${staleBefore.toISOString()}::timestamptz)
-                  and not exists (
-                    select 1 from transactions t
-                     where t.organization_id = sp.organization_id
-                       and t.idempotency_key = 'sp:' || sp.id || ':' || sp.attempts)
-                order by sp.claimed_at nulls first, sp.id
-                limit ${RECLAIM_PAGE}
-                for update skip locked)
-             returning id`,
-      );
-      reclaimed.push(...page.map((r) => r.id));
-      if (page.length < RECLAIM_PAGE) return reclaimed;
-    }
-  }
-
-  /**
-   * The method of the claimed attempt: the one kept when the attempt started, else the one the
-   * subscription or plan has now (FT5), then kept for this attempt.
-   */
-  private async attemptMethod(tx: Db, organizationId: string, sp: ScheduledPayment): Promise<PaymentMethod> {
-    if (sp.attemptPaymentMethodId) {
-      return this.deps.paymentMethods.get(organizationId, sp.attemptPaymentMethodId, { db: tx });
-    }
-    const method = await this.currentMethod(tx, organizationId, sp);
-    await tx
-      .update(scheduledPayments)
-      .set({ attemptPaymentMethodId: method.id })
-      .where(and(eq(scheduledPayments.organizationId, organizationId), eq(scheduledPayments.id, sp.id)));
-    return method;
-  }
-
-  /** One upcoming charge per active subscription, always: the next period's, once this one runs. */
-  async ensureNextPeriod(tx: Db, organizationId: string, subscriptionId: string): Promise<void> {
-    const [sub] = await tx
-      .select()
-      .from(subscriptions)
-      .where(and(eq(subscriptions.organizationId, organizationId), eq(subscriptions.id, subscriptionId)))
-      .for('update');
-    if (sub?.status !== 'active') return;
-    const [periods] = await tx
-      .select({
-        all: count(),
-        upcoming: sql<unknown>`count(*) filter (where ${scheduledPayments.status} = 'scheduled')`,
-      })
-      .from(scheduledPayments)
-      .where(
-        and(
-          eq(scheduledPayments.organizationId, organizationId),
-          eq(scheduledPayments.subscriptionId, subscriptionId),
-        ),
-      );
-    if (Number(periods?.upcoming ?? 0) > 0) return;
-    await tx.insert(scheduledPayments).values({
-      organizationId,
-      id: newId('scheduledPayment'),
-      accountId: sub.accountId,
-      source: 'subscription',
-      subscriptionId,
-      dueDate: periodDate(sub, Number(periods?.all ?? 0)),
-      amountMinor: sub.amountMinor,
-      createdAt: this.deps.clock.now(),
+      action,
+      subjectType: 'scheduled_payment',
+      subjectId: sp.id,
+      details: { accountId: sp.accountId, ...details },
     });
-  }
-
-  /** FT5: the method is read from the subscription or plan at charge time, never copied. */
-  async currentMethod(tx: Db, organizationId: string, sp: ScheduledPayment): Promise<PaymentMethod> {
-    let methodId: string | undefined;
-    if (sp.subscriptionId) {
-      const [sub] = await tx
-        .select({ paymentMethodId: subscriptions.paymentMethodId })
-        .from(subscriptions)
-        .where(
-          and(eq(subscriptions.organizationId, organizationId), eq(subscriptions.id, sp.subscriptionId)),
-        );
-      methodId = sub?.paymentMethodId;
-    } else if (sp.installmentPlanId) {
-      const [plan] = await tx
-        .select({ paymentMethodId: installmentPlans.paymentMethodId })
-        .from(installmentPlans)
-        .where(
-          and(
-            eq(installmentPlans.organizationId, organizationId),
-            eq(installmentPlans.id, sp.installmentPlanId),
-          ),
-        );
-      methodId = plan?.paymentMethodId;
-    }
-    if (!methodId) throw conflict(`scheduled payment ${sp.id} has no subscription or plan`);
-    return this.deps.paymentMethods.get(organizationId, methodId, { db: tx });
   }
 
   /** A subscription period's invoice is issued when its charge runs (dated on the due date). */
@@ -209,11 +144,8 @@ export class ScheduledCharges {
     tx: Db,
     org: Organization,
     sp: ScheduledPayment,
+    schedule: ChargeSchedule,
   ): Promise<ScheduledPayment> {
-    const [sub] = await tx
-      .select()
-      .from(subscriptions)
-      .where(and(eq(subscriptions.organizationId, org.id), eq(subscriptions.id, sp.subscriptionId!)));
     const invoice = await this.deps.ledger.createDocument(tx, {
       organizationId: org.id,
       accountId: sp.accountId,
@@ -222,13 +154,9 @@ export class ScheduledCharges {
       currency: org.currency,
       date: sp.dueDate,
       reference: sp.id,
-      description: sub?.description ?? `Subscription ${sp.subscriptionId}`,
+      description: schedule.description ?? `Subscription ${sp.subscriptionId}`,
     });
-    const [updated] = await tx
-      .update(scheduledPayments)
-      .set({ invoiceId: invoice.id })
-      .where(and(eq(scheduledPayments.organizationId, org.id), eq(scheduledPayments.id, sp.id)))
-      .returning();
+    const updated = await this.deps.scheduled.setInvoice(tx, sp, invoice.id);
     await this.deps.audit.record(tx, {
       organizationId: org.id,
       actorId: null,
@@ -237,17 +165,21 @@ export class ScheduledCharges {
       subjectId: invoice.id,
       details: { accountId: sp.accountId, subscriptionId: sp.subscriptionId, scheduledPaymentId: sp.id },
     });
-    return updated!;
+    return updated;
   }
 
-  private async lastOutcome(tx: Db, organizationId: string, sp: ScheduledPayment): Promise<ChargeOutcome> {
+  private async lastOutcome(tx: Db, sp: ScheduledPayment): Promise<ScheduledChargeOutcome> {
+    if (sp.status === 'skipped' || sp.status === 'cancelled')
+      return { status: sp.status, scheduledPaymentId: sp.id };
     const [last] = await tx
       .select()
       .from(transactions)
-      .where(and(eq(transactions.organizationId, organizationId), eq(transactions.scheduledPaymentId, sp.id)))
+      .where(
+        and(eq(transactions.organizationId, sp.organizationId), eq(transactions.scheduledPaymentId, sp.id)),
+      )
       .orderBy(desc(transactions.createdAt), desc(transactions.id))
       .limit(1);
-    if (!last) throw conflict(`scheduled payment ${sp.id} is ${sp.status}`);
+    if (!last) return { status: 'cancelled', scheduledPaymentId: sp.id };
     return outcomeOf(last);
   }
 }

@@ -179,6 +179,7 @@ describe('happy', () => {
     // The billing core's payFailedTransaction posts a payment allocated to the invoice and leaves the entry.
     const calls: unknown[] = [];
     const payments: FailedTransactionPayments = {
+      entryLeftList: (tx, entry) => t.c.payments.entryLeftList(tx, entry),
       retryFailedTransaction: async () => {
         throw new Error('not used');
       },

@@ -28,6 +28,37 @@ const presentCard = (pm: PaymentMethodRow) => ({
   inWallet: pm.inWallet,
 });
 
+type PortalConflict = keyof typeof PORTAL_CONFLICTS;
+const PORTAL_CONFLICTS = {
+  retry_in_flight: {
+    'en-CA':
+      'This payment is already being processed (a new attempt is under way; a bank debit settles within a few business days). Nothing more is needed from you for now.',
+    'fr-CA':
+      'Ce paiement est déjà en cours de traitement (une nouvelle tentative est en cours ; un débit bancaire se règle en quelques jours ouvrables). Vous n’avez rien d’autre à faire pour l’instant.',
+  },
+  collection_in_flight: {
+    'en-CA': 'A payment of this amount is already being processed. Nothing more is needed from you for now.',
+    'fr-CA':
+      'Un paiement de ce montant est déjà en cours de traitement. Vous n’avez rien d’autre à faire pour l’instant.',
+  },
+  already_collected: {
+    'en-CA': 'This amount has already been paid. Thank you!',
+    'fr-CA': 'Ce montant a déjà été payé. Merci !',
+  },
+  paid_elsewhere: {
+    'en-CA': 'This amount has already been paid. Thank you!',
+    'fr-CA': 'Ce montant a déjà été payé. Merci !',
+  },
+  not_open: {
+    'en-CA': 'This payment no longer needs to be made.',
+    'fr-CA': 'Ce paiement n’est plus à faire.',
+  },
+} as const;
+
+function portalConflict(code: PortalConflict, locale: 'fr-CA' | 'en-CA') {
+  return new AppError('conflict', PORTAL_CONFLICTS[code][locale], { extra: { code } });
+}
+
 /**
  * The customer portal's API: what the holder of a signed link (FT11, EC4) may see and do for one account.
  * No admin guard: the token is the credential, checked on every call (401 when tampered or expired).
@@ -183,9 +214,12 @@ export class PortalService {
       input.failedTransactionId,
     );
     if (!entry || entry.accountId !== accountId || entry.type === 'refund') throw notFound('failed payment');
-    if (entry.status !== 'open' && entry.status !== 'retrying') {
-      throw new AppError('conflict', 'This payment no longer needs to be made');
-    }
+    const owner = await this.deps.failedTransactions.owner(this.deps.db, organizationId, accountId);
+    const locale = normalizeLocale(owner?.locale ?? 'fr-CA');
+    // MS1: one collection at a time. A retry in flight (an eCheck takes days) or money already collected
+    // is refused with the reason in the owner's language, before and (by the database) during the charge.
+    if (entry.status === 'retrying') throw portalConflict('retry_in_flight', locale);
+    if (entry.status !== 'open') throw portalConflict('not_open', locale);
     const [pm] = await this.deps.db
       .select({ id: paymentMethods.id })
       .from(paymentMethods)
@@ -198,9 +232,14 @@ export class PortalService {
       )
       .limit(1);
     if (!pm) throw notFound('payment method');
-    const owner = await this.deps.failedTransactions.owner(this.deps.db, organizationId, accountId);
-    const locale = normalizeLocale(owner?.locale ?? 'fr-CA');
-    const result = await this.deps.payments.payFailedTransaction(organizationId, entry.id, pm.id);
+    let result: Awaited<ReturnType<FailedTransactionPayments['payFailedTransaction']>>;
+    try {
+      result = await this.deps.payments.payFailedTransaction(organizationId, entry.id, pm.id);
+    } catch (err) {
+      const code = err instanceof AppError ? (err.extra?.code as string | undefined) : undefined;
+      if (code && code in PORTAL_CONFLICTS) throw portalConflict(code as PortalConflict, locale);
+      throw err;
+    }
     return {
       status: result.status,
       ...(result.status === 'failed' && result.code

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/db';
 import { rows } from '../../platform/db/db';
+import { invoiceCoverSql, organizationCoverSql } from '../schedules/coverage';
 
 /**
  * What RA1–RA3 count for one account, straight from the documents:
@@ -15,13 +16,7 @@ export const countedDebitsSql = (organizationId: string, accountId: string) => s
          greatest(d.open_minor - coalesce(cover.amount, 0), 0)::bigint as counted_minor
   from documents d
   left join lateral (
-    select sum(x.amount)::bigint as amount from (
-      select sp.amount_minor as amount from scheduled_payments sp
-       where sp.organization_id = d.organization_id and sp.invoice_id = d.id and sp.status = 'scheduled'
-      union all
-      select p.amount_minor from documents p
-       where p.organization_id = d.organization_id and p.for_invoice_id = d.id and p.status = 'pending'
-    ) x
+    select ${invoiceCoverSql(sql`d.organization_id`, sql`d.id`)}::bigint as amount
   ) cover on d.kind = 'invoice'
   where d.organization_id = ${organizationId} and d.account_id = ${accountId}
     and d.side = 'debit' and d.status = 'posted' and d.open_minor > 0`;
@@ -48,13 +43,7 @@ export const countedForReconcileSql = (organizationId: string, accountId: string
               else o.open_minor end::bigint as counted_minor
   from open_docs o
   left join lateral (
-    select sum(x.amount)::bigint as amount from (
-      select sp.amount_minor as amount from scheduled_payments sp
-       where sp.organization_id = o.organization_id and sp.invoice_id = o.id and sp.status = 'scheduled'
-      union all
-      select p.amount_minor from documents p
-       where p.organization_id = o.organization_id and p.for_invoice_id = o.id and p.status = 'pending'
-    ) x
+    select ${invoiceCoverSql(sql`o.organization_id`, sql`o.id`)}::bigint as amount
   ) cover on o.kind = 'invoice'
   order by o.date, o.created_at, o.id`;
 
@@ -183,14 +172,8 @@ export async function findSummaryMismatches(db: Db, organizationId?: string): Pr
 /** countedDebitsSql for the outer query's account `a` (same rule, correlated instead of parameterised). */
 function countedDebitsRaw() {
   return sql`
-    select greatest(d.open_minor - coalesce((
-      select sum(x.amount) from (
-        select sp.amount_minor as amount from scheduled_payments sp
-         where sp.organization_id = d.organization_id and sp.invoice_id = d.id and sp.status = 'scheduled'
-        union all
-        select p.amount_minor from documents p
-         where p.organization_id = d.organization_id and p.for_invoice_id = d.id and p.status = 'pending'
-      ) x), 0), 0) as counted_minor
+    select greatest(d.open_minor - case when d.kind = 'invoice'
+      then ${invoiceCoverSql(sql`d.organization_id`, sql`d.id`)} else 0 end, 0) as counted_minor
     from documents d
     where d.organization_id = a.organization_id and d.account_id = a.id
       and d.side = 'debit' and d.status = 'posted' and d.open_minor > 0`;
@@ -202,15 +185,7 @@ function countedDebitsRaw() {
  */
 export async function refreshAllReconciliationSummaries(db: Db, org: string, now: Date) {
   await db.execute(sql`
-    with cover as (
-      select x.invoice_id, sum(x.amount) as amount from (
-        select invoice_id, amount_minor as amount from scheduled_payments
-         where organization_id = ${org} and status = 'scheduled' and invoice_id is not null
-        union all
-        select for_invoice_id, amount_minor from documents
-         where organization_id = ${org} and status = 'pending' and for_invoice_id is not null
-      ) x group by x.invoice_id
-    ), counted as (
+    with cover as (${organizationCoverSql(org)}), counted as (
       select d.account_id, d.side,
              case when d.side = 'debit' then greatest(d.open_minor - coalesce(c.amount, 0), 0) else d.open_minor end as counted
       from documents d left join cover c on d.kind = 'invoice' and c.invoice_id = d.id

@@ -11,6 +11,7 @@ import type {
   EcheckDebitResult,
   EcheckOutcome,
   ForcedOutcome,
+  LookupRequest,
   MoneyRequest,
   PaymentGateway,
   RefundRequest,
@@ -35,6 +36,8 @@ type OperationKind = Operation['kind'];
 // reads it in that state: a concurrent call with the same key waits on the primary key until the
 // first transaction commits, then does nothing and reads the finished row.
 const PROCESSING = 'processing';
+/** A key fenced by `lookup` before any request with it arrived: it never moves money. */
+const VOIDED = 'voided';
 
 const FORCED_OUTCOMES: ReadonlySet<string> = new Set([
   'succeed',
@@ -184,6 +187,39 @@ export class SandboxGateway implements PaymentGateway, SandboxGatewayControls {
     });
   }
 
+  async lookup(req: LookupRequest): Promise<ChargeResult | EcheckDebitResult | null> {
+    checkRequest(req);
+    return this.db.transaction(async (tx) => {
+      // The fence: a key the gateway never saw is taken now, as voided, so it can never move money later.
+      const fenced = await tx
+        .insert(sandboxGatewayOperations)
+        .values({
+          organizationId: req.organizationId,
+          idempotencyKey: req.idempotencyKey,
+          kind: req.kind,
+          amountMinor: req.amountMinor,
+          token: req.token,
+          status: VOIDED,
+          gatewayRef: gatewayRef(req.kind === 'charge' ? 'ch' : req.kind === 'refund' ? 're' : 'py'),
+          createdAt: this.clock.now(),
+        })
+        .onConflictDoNothing()
+        .returning({ status: sandboxGatewayOperations.status });
+      if (fenced.length > 0) return null;
+      const [op] = await tx
+        .select()
+        .from(sandboxGatewayOperations)
+        .where(
+          and(
+            eq(sandboxGatewayOperations.organizationId, req.organizationId),
+            eq(sandboxGatewayOperations.idempotencyKey, req.idempotencyKey),
+          ),
+        );
+      if (!op || op.status === VOIDED) return null;
+      return op.kind === 'echeck_debit' ? echeckDebitResult(op) : chargeResult(op);
+    });
+  }
+
   // ---- sandbox controls ----
 
   async setMerchantBalance(organizationId: string, amountMinor: bigint): Promise<void> {
@@ -232,6 +268,7 @@ export class SandboxGateway implements PaymentGateway, SandboxGatewayControls {
         and(
           eq(sandboxGatewayOperations.organizationId, organizationId),
           inArray(sandboxGatewayOperations.kind, ['charge', 'echeck_debit']),
+          sql`${sandboxGatewayOperations.status} <> ${VOIDED}`,
         ),
       );
     return Number(row?.n ?? 0);

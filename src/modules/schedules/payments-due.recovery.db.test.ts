@@ -3,22 +3,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiAccount, apiBank, apiCard, apiInvoice, ledgerOf } from '../../../test/billing';
 import { createOrg, type TestOrg } from '../../../test/factories';
 import { call, createTestContext, type TestContext } from '../../../test/harness';
+import { FailedTransactionEntries } from '../failed-transactions/failed-transactions.entries';
 import type {
   ChargeRequest,
   EcheckDebitRequest,
+  LookupRequest,
   PaymentGateway,
   RefundRequest,
 } from '../gateway/gateway.port';
 import { PaymentsService } from '../payments/payments.service';
 import { transactions } from '../payments/payments.table';
 import { findSummaryMismatches } from '../reconciliation/summary';
+import { ScheduledPayments } from './scheduled-payments';
 import { SchedulesService } from './schedules.service';
 import { scheduledPayments } from './schedules.table';
 
 /**
- * Crash recovery of `payments-due` (exactly once, issue 3 item 6): a charge claimed by a run that
- * stopped before recording its answer is finished by a later run with the same idempotency key, so
- * the gateway replays what it did and no money moves twice.
+ * MS5 crash drill of `payments-due`: the attempt is written before the gateway is called; a run whose
+ * gateway call threw (before it was reached, or after it answered) leaves it `processing`, and the
+ * `payments-sweeper` finishes it with the gateway's recorded answer or releases it when the gateway never
+ * received it (the key is fenced), so no money moves twice and none is left unrecorded.
  */
 
 type Failure = 'before' | 'after';
@@ -39,6 +43,9 @@ class FlakyGateway implements PaymentGateway {
   echeckOutcome(req: { organizationId: string; gatewayRef: string }) {
     return this.real.echeckOutcome(req);
   }
+  lookup(req: LookupRequest) {
+    return this.real.lookup(req);
+  }
   private async flaky<T>(call: () => Promise<T>): Promise<T> {
     const failure = this.failures.shift();
     if (failure === 'before') throw new Error('connect ECONNREFUSED (the gateway was not reached)');
@@ -51,11 +58,13 @@ class FlakyGateway implements PaymentGateway {
 let t: TestContext;
 let gateway: FlakyGateway;
 let schedules: SchedulesService;
+let sweep: (organizationId: string) => Promise<{ finished: number; released: number; errors: number }>;
 
 beforeAll(async () => {
   t = await createTestContext();
   gateway = new FlakyGateway(t.c.gateway);
   const { db, clock, ledger, documents, audit, queue, organizations, accounts, paymentMethods } = t.c;
+  const scheduled = new ScheduledPayments({ clock });
   const payments = new PaymentsService({
     db,
     clock,
@@ -63,11 +72,13 @@ beforeAll(async () => {
     ledger,
     documents,
     audit,
-    queue,
     organizations,
     accounts,
     paymentMethods,
+    entries: new FailedTransactionEntries({ clock, audit, queue }),
+    scheduled,
   });
+  sweep = (organizationId: string) => payments.sweep(organizationId);
   schedules = new SchedulesService({
     db,
     clock,
@@ -78,6 +89,7 @@ beforeAll(async () => {
     paymentMethods,
     organizations,
     payments,
+    scheduled,
   });
 });
 afterAll(async () => t?.close());
@@ -124,27 +136,25 @@ async function attemptsOf(org: TestOrg, spId: string) {
 const charges = (org: TestOrg) => t.c.sandboxGateway!.chargeCount(org.organizationId);
 
 describe('happy', () => {
-  it('exactly once: a card charge whose answer was lost after the gateway charged is finished by a later run, charged once', async () => {
+  it('exactly once: a card charge whose answer was lost after the gateway charged is finished by the sweeper, charged once', async () => {
     const { org, token, account, pm, invoice, spId } = await dueInstallment();
     gateway.failures.push('after');
     const crashed = await schedules.runPaymentsDue(org.organizationId);
     expect(crashed).toMatchObject({ charged: 0, errors: 1, recovered: 0 });
     expect(await charges(org)).toBe(1); // the money moved…
-    expect(await attemptsOf(org, spId)).toEqual([]); // …but nothing was recorded
+    // …and the attempt written before the call is there, unanswered
+    expect(await attemptsOf(org, spId)).toEqual([expect.objectContaining({ status: 'processing' })]);
     expect((await scheduled(org, spId)).status).toBe('processing');
 
-    // A run a minute later leaves a fresh claim alone (its run may still be at work).
+    // A minute later nothing takes it (its request may still be at work): neither the due run nor the sweeper.
     await setClock('2026-03-02T15:01:00Z');
     expect(await schedules.runPaymentsDue(org.organizationId)).toMatchObject({ charged: 0, recovered: 0 });
+    expect(await sweep(org.organizationId)).toMatchObject({ finished: 0, released: 0 });
 
-    // Past the stale delay, two concurrent runs: one finishes it, with the same key; nothing is charged again.
+    // Past the lease, two concurrent sweeps: one finishes it with the gateway's answer; nothing is charged again.
     await setClock('2026-03-02T15:06:00Z');
-    const [a, b] = await Promise.all([
-      schedules.runPaymentsDue(org.organizationId),
-      schedules.runPaymentsDue(org.organizationId),
-    ]);
-    expect(a.recovered + b.recovered).toBe(1);
-    expect(a.succeeded + b.succeeded).toBe(1);
+    const [a, b] = await Promise.all([sweep(org.organizationId), sweep(org.organizationId)]);
+    expect(a.finished + b.finished).toBe(1);
     expect(a.errors + b.errors).toBe(0);
     expect(await charges(org)).toBe(1);
     const recorded = await attemptsOf(org, spId);
@@ -161,24 +171,40 @@ describe('happy', () => {
     // Later runs find nothing to do.
     await setClock('2026-03-02T16:00:00Z');
     expect(await schedules.runPaymentsDue(org.organizationId)).toMatchObject({ charged: 0, recovered: 0 });
+    expect(await sweep(org.organizationId)).toMatchObject({ finished: 0, released: 0 });
     expect(await charges(org)).toBe(1);
   });
 
-  it('a charge that threw before reaching the gateway is charged once when finished', async () => {
+  it('a charge that threw before reaching the gateway is released (its key fenced), then charged once by the next due run', async () => {
     const { org, spId } = await dueInstallment();
     gateway.failures.push('before');
     expect(await schedules.runPaymentsDue(org.organizationId)).toMatchObject({ errors: 1 });
     expect(await charges(org)).toBe(0);
     await setClock('2026-03-02T15:10:00Z');
-    expect(await schedules.runPaymentsDue(org.organizationId)).toMatchObject({
-      recovered: 1,
-      succeeded: 1,
+    expect(await sweep(org.organizationId)).toMatchObject({ released: 1, finished: 0 });
+    expect(await attemptsOf(org, spId)).toEqual([
+      expect.objectContaining({ idempotencyKey: `sp:${spId}:1`, status: 'abandoned' }),
+    ]);
+    expect((await scheduled(org, spId)).status).toBe('scheduled');
+    // The fenced key can never move money, even if the lost request arrived now.
+    const [fenced] = await attemptsOf(org, spId);
+    const method = await t.c.paymentMethods.get(org.organizationId, fenced!.paymentMethodId!);
+    const late = await t.c.gateway.charge({
+      organizationId: org.organizationId,
+      token: method.gatewayToken,
+      amountMinor: 3_000n,
+      currency: 'CAD',
+      idempotencyKey: fenced!.idempotencyKey,
+      paymentMethodId: method.id,
     });
+    expect(late.status).toBe('failed');
+    expect(await charges(org)).toBe(0);
+    expect(await schedules.runPaymentsDue(org.organizationId)).toMatchObject({ succeeded: 1 });
     expect(await charges(org)).toBe(1);
     expect((await scheduled(org, spId)).status).toBe('paid');
   });
 
-  it('FT5: the card changed after the crash — the attempt is finished with the card it started with, the next charge uses the new one', async () => {
+  it('FT5: the card changed after the crash — the attempt is finished with the card it started with', async () => {
     const { org, token, account, pm, plan, spId } = await dueInstallment();
     gateway.failures.push('after');
     await schedules.runPaymentsDue(org.organizationId);
@@ -188,44 +214,51 @@ describe('happy', () => {
     });
     expect(patched.status).toBe(200);
     await setClock('2026-03-02T15:06:00Z');
-    expect(await schedules.runPaymentsDue(org.organizationId)).toMatchObject({
-      recovered: 1,
-      succeeded: 1,
-      errors: 0,
-    });
+    expect(await sweep(org.organizationId)).toMatchObject({ finished: 1, errors: 0 });
     expect(await charges(org)).toBe(1);
     const [attempt] = await attemptsOf(org, spId);
     expect(attempt).toMatchObject({ paymentMethodId: pm.id, status: 'succeeded' });
     expect((await scheduled(org, spId)).attemptPaymentMethodId).toBe(pm.id);
   });
+
+  it('a run that stopped between its claim and the attempt is claimed again by a later due run', async () => {
+    const { org, spId } = await dueInstallment();
+    const scheduledPayments = new ScheduledPayments({ clock: t.c.clock });
+    expect(await scheduledPayments.claimDue(t.c.db, org.organizationId, '2026-03-02')).toEqual([spId]);
+    expect(await attemptsOf(org, spId)).toEqual([]);
+    await setClock('2026-03-02T15:06:00Z');
+    expect(await schedules.runPaymentsDue(org.organizationId)).toMatchObject({ recovered: 1, succeeded: 1 });
+    expect(await charges(org)).toBe(1);
+  });
 });
 
 describe('errors', () => {
-  it('a charge that keeps failing is tried again once per run, never in a loop, until it goes through', async () => {
+  it('a charge that keeps failing before the gateway is released and tried once per due run, never in a loop', async () => {
     const { org, spId } = await dueInstallment();
     gateway.failures.push('before', 'before');
     expect(await schedules.runPaymentsDue(org.organizationId)).toMatchObject({ errors: 1 });
     await setClock('2026-03-02T15:06:00Z');
-    expect(await schedules.runPaymentsDue(org.organizationId)).toMatchObject({
-      errors: 1,
-      recovered: 0,
-    });
+    expect(await sweep(org.organizationId)).toMatchObject({ released: 1 });
+    expect(await schedules.runPaymentsDue(org.organizationId)).toMatchObject({ errors: 1 });
     expect((await scheduled(org, spId)).status).toBe('processing');
     await setClock('2026-03-02T15:12:00Z');
-    expect(await schedules.runPaymentsDue(org.organizationId)).toMatchObject({
-      errors: 0,
-      recovered: 1,
-      succeeded: 1,
-    });
+    expect(await sweep(org.organizationId)).toMatchObject({ released: 1 });
+    expect(await schedules.runPaymentsDue(org.organizationId)).toMatchObject({ errors: 0, succeeded: 1 });
     expect(await charges(org)).toBe(1);
-    expect((await scheduled(org, spId)).attempts).toBe(1);
+    expect((await scheduled(org, spId)).attempts).toBe(3);
+    expect((await attemptsOf(org, spId)).map((a) => a.status).sort()).toEqual([
+      'abandoned',
+      'abandoned',
+      'succeeded',
+    ]);
   });
 
-  it('a pending eCheck is `processing` with its attempt recorded: never presented again', async () => {
+  it('a pending eCheck is `processing` with its attempt recorded: never presented again, never swept', async () => {
     const { org, spId } = await dueInstallment('echeck');
     expect(await schedules.runPaymentsDue(org.organizationId)).toMatchObject({ pending: 1 });
     await setClock('2026-03-02T18:00:00Z');
     expect(await schedules.runPaymentsDue(org.organizationId)).toMatchObject({ charged: 0, recovered: 0 });
+    expect(await sweep(org.organizationId)).toMatchObject({ finished: 0, released: 0 });
     expect(await charges(org)).toBe(1);
     expect(await attemptsOf(org, spId)).toHaveLength(1);
     expect((await scheduled(org, spId)).status).toBe('processing');
@@ -239,7 +272,7 @@ describe('errors', () => {
     gateway.failures.push('after');
     await schedules.runPaymentsDue(org.organizationId);
     await setClock('2026-03-02T15:06:00Z');
-    expect(await schedules.runPaymentsDue(org.organizationId)).toMatchObject({ recovered: 1, failed: 1 });
+    expect(await sweep(org.organizationId)).toMatchObject({ finished: 1 });
     expect(await charges(org)).toBe(1);
     const [attempt] = await attemptsOf(org, spId);
     expect(attempt).toMatchObject({ status: 'failed', failureCode: 'card_declined' });

@@ -4,6 +4,7 @@ import { toJsonAmount } from '../../lib/money';
 import { decodeCursor, encodeCursor, ListOf, PageQuery } from '../../platform/http/pagination';
 import { AmountMinor, errorResponses, Id, Instant, IsoDateSchema } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
+import type { ScheduleLifecycle } from './schedules.lifecycle';
 import type {
   InstallmentPlan,
   ScheduledPaymentRow,
@@ -11,10 +12,14 @@ import type {
   Subscription,
   UpcomingPayment,
 } from './schedules.service';
+import { SCHEDULED_PAYMENT_STATUSES } from './schedules.table';
 
 const Nullable = <T extends import('typebox').TSchema>(s: T) => Type.Union([s, Type.Null()]);
 const Interval = Type.Enum(['week', 'month', 'year']);
-const ScheduledStatus = Type.Enum(['scheduled', 'processing', 'paid', 'failed', 'cancelled']);
+const ScheduledStatus = Type.Enum([...SCHEDULED_PAYMENT_STATUSES], {
+  description:
+    'scheduled: to be charged; processing: being charged (an eCheck pending); paid; failed (see the Action Center); skipped: its invoice was already covered when it came due; cancelled: its schedule was cancelled or paused',
+});
 
 const SubscriptionSchema = Type.Object({
   id: Type.String({ examples: ['sub_01jd5x2k8v3q7r9t0w1y2z3a4b'] }),
@@ -25,7 +30,10 @@ const SubscriptionSchema = Type.Object({
   anchorDay: Type.Integer({ description: 'The day of month the periods keep (31 → Feb 28/29 → Mar 31)' }),
   paymentMethodId: Type.String(),
   description: Nullable(Type.String()),
-  status: Type.Enum(['active', 'cancelled']),
+  status: Type.Enum(['active', 'paused', 'cancelled'], {
+    description: 'Only an active subscription is charged (a cancelled one until `endsOn`)',
+  }),
+  endsOn: Nullable(IsoDateSchema),
   nextDueDate: Nullable(IsoDateSchema),
   createdAt: Instant,
 });
@@ -50,6 +58,7 @@ const PlanSchema = Type.Object({
 const UpcomingSchema = Type.Object({
   id: Type.String({ examples: ['sp_01jd5x2k8v3q7r9t0w1y2z3a4b'] }),
   dueDate: IsoDateSchema,
+  status: ScheduledStatus,
   amount: Type.Integer(),
   source: Type.Enum(['subscription', 'installment']),
   sourceId: Type.String({ description: 'The subscription or installment plan' }),
@@ -77,6 +86,7 @@ function subscriptionJson(s: Subscription, next: ScheduledPaymentRow | null) {
     paymentMethodId: s.paymentMethodId,
     description: s.description,
     status: s.status,
+    endsOn: s.endsOn,
     nextDueDate: next?.dueDate ?? null,
     createdAt: s.createdAt.toISOString(),
   };
@@ -110,10 +120,128 @@ const MethodBody = Type.Object(
   { additionalProperties: false },
 );
 
+const SubscriptionParams = Type.Object({ id: Id('sub_01jd5x2k8v3q7r9t0w1y2z3a4b') });
+const PlanParams = Type.Object({ id: Id('ip_01jd5x2k8v3q7r9t0w1y2z3a4b') });
+
 export const schedulesRoutes: FastifyPluginAsyncTypebox<{
   schedules: SchedulesService;
+  lifecycle: ScheduleLifecycle;
   guard: AuthGuard;
-}> = async (app, { schedules, guard }) => {
+}> = async (app, { schedules, lifecycle, guard }) => {
+  app.post(
+    '/subscriptions/:id/cancel',
+    {
+      onRequest: guard.require('billing.write'),
+      schema: {
+        operationId: 'cancelSubscription',
+        tags: ['schedules'],
+        summary:
+          'Cancel a subscription now, or at the end of the current period (its charge, if due, is still made); nothing after is charged',
+        params: SubscriptionParams,
+        body: Type.Object(
+          {
+            at: Type.Enum(['now', 'period_end'], {
+              description: 'now: no further charge; period_end: the current period runs out',
+            }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: SubscriptionSchema, ...errorResponses(404, 409) },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      const sub = await lifecycle.cancelSubscription(
+        p.organizationId,
+        p.userId,
+        request.params.id,
+        request.body.at,
+      );
+      return subscriptionJson(sub, await schedules.nextOf(p.organizationId, sub.id));
+    },
+  );
+
+  for (const [action, summary] of [
+    [
+      'pause',
+      'Pause an active subscription: its upcoming charge is withdrawn and nothing is charged until it resumes',
+    ],
+    [
+      'resume',
+      'Resume a paused subscription: the next charge is the first period from today (paused periods are not charged)',
+    ],
+  ] as const) {
+    app.post(
+      `/subscriptions/:id/${action}`,
+      {
+        onRequest: guard.require('billing.write'),
+        schema: {
+          operationId: `${action}Subscription`,
+          tags: ['schedules'],
+          summary,
+          params: SubscriptionParams,
+          response: { 200: SubscriptionSchema, ...errorResponses(404, 409) },
+        },
+      },
+      async (request) => {
+        const p = principalOf(request);
+        const sub =
+          action === 'pause'
+            ? await lifecycle.pauseSubscription(p.organizationId, p.userId, request.params.id)
+            : await lifecycle.resumeSubscription(p.organizationId, p.userId, request.params.id);
+        return subscriptionJson(sub, await schedules.nextOf(p.organizationId, sub.id));
+      },
+    );
+  }
+
+  app.post(
+    '/installment-plans/:id/cancel',
+    {
+      onRequest: guard.require('billing.write'),
+      schema: {
+        operationId: 'cancelInstallmentPlan',
+        tags: ['schedules'],
+        summary:
+          'Cancel an installment plan: its upcoming installments are withdrawn (open failed ones stay in the Action Center)',
+        params: PlanParams,
+        response: { 200: PlanSchema, ...errorResponses(404, 409) },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      await lifecycle.cancelPlan(p.organizationId, p.userId, request.params.id);
+      const { plan, installments } = await schedules.getInstallmentPlan(p.organizationId, request.params.id);
+      return planJson(plan, installments);
+    },
+  );
+
+  app.patch(
+    '/scheduled-payments/:id',
+    {
+      onRequest: guard.require('billing.write'),
+      schema: {
+        operationId: 'updateScheduledPayment',
+        tags: ['schedules'],
+        summary:
+          'Move an upcoming charge to another date (today or later) or change its amount (an installment: within what its invoice allows)',
+        params: Type.Object({ id: Id('sp_01jd5x2k8v3q7r9t0w1y2z3a4b') }),
+        body: Type.Object(
+          { dueDate: Type.Optional(IsoDateSchema), amount: Type.Optional(AmountMinor) },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: InstallmentSchema, ...errorResponses(404, 409, 422) },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      const sp = await lifecycle.updateScheduledPayment(p.organizationId, p.userId, request.params.id, {
+        dueDate: request.body.dueDate,
+        amountMinor: request.body.amount === undefined ? undefined : BigInt(request.body.amount),
+      });
+      return { id: sp.id, dueDate: sp.dueDate, amount: toJsonAmount(sp.amountMinor), status: sp.status };
+    },
+  );
+
   app.post(
     '/accounts/:id/subscriptions',
     {
@@ -233,7 +361,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<{
         operationId: 'changeSubscriptionPaymentMethod',
         tags: ['schedules'],
         summary: "Change the subscription's payment method (a method of the same account)",
-        params: Type.Object({ id: Id('sub_01jd5x2k8v3q7r9t0w1y2z3a4b') }),
+        params: SubscriptionParams,
         body: MethodBody,
         response: { 200: SubscriptionSchema, ...errorResponses(404) },
       },
@@ -258,7 +386,7 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<{
         operationId: 'changeInstallmentPlanPaymentMethod',
         tags: ['schedules'],
         summary: "Change the plan's payment method (a method of the same account)",
-        params: Type.Object({ id: Id('ip_01jd5x2k8v3q7r9t0w1y2z3a4b') }),
+        params: PlanParams,
         body: MethodBody,
         response: { 200: PlanSchema, ...errorResponses(404) },
       },

@@ -1,10 +1,12 @@
-import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { parseIsoDate, todayIn } from '../../lib/dates';
 import { businessRule, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { sumMinor } from '../../lib/money';
 import { big, type Db, rows } from '../../platform/db/db';
+import { log } from '../../platform/log';
+import { accountTransaction } from '../accounts/account-lock';
 import type { AccountsService } from '../accounts/accounts.service';
 import type { AuditService } from '../audit/audit.service';
 import type { DocumentsService } from '../ledger/documents.service';
@@ -12,8 +14,15 @@ import type { LedgerService } from '../ledger/ledger.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import type { PaymentMethodsService } from '../payment-methods/payment-methods.service';
 import { paymentMethods } from '../payment-methods/payment-methods.table';
-import type { ChargeOutcome, PaymentsService } from '../payments/payments.service';
-import { installmentPlans, scheduledPayments, subscriptions } from './schedules.table';
+import type { PaymentsService, ScheduledChargeOutcome } from '../payments/payments.service';
+import { invoiceCoverSql } from './coverage';
+import type { ScheduledPayments } from './scheduled-payments';
+import {
+  installmentPlans,
+  type ScheduledPaymentStatus,
+  scheduledPayments,
+  subscriptions,
+} from './schedules.table';
 
 export type Subscription = typeof subscriptions.$inferSelect;
 export type InstallmentPlan = typeof installmentPlans.$inferSelect;
@@ -22,6 +31,7 @@ export type ScheduledPaymentRow = typeof scheduledPayments.$inferSelect;
 export interface UpcomingPayment {
   id: string;
   dueDate: string;
+  status: ScheduledPaymentStatus;
   amountMinor: bigint;
   source: 'subscription' | 'installment';
   sourceId: string;
@@ -35,9 +45,6 @@ export interface UpcomingPayment {
     expYear: number | null;
   };
 }
-
-/** Rows claimed per statement by the due-charge run (the rest is read in the next pages). */
-const CLAIM_PAGE = 50;
 
 /**
  * Subscriptions, installment plans and their scheduled payments (the account's upcoming payments).
@@ -56,6 +63,7 @@ export class SchedulesService {
       paymentMethods: PaymentMethodsService;
       organizations: OrganizationsService;
       payments: PaymentsService;
+      scheduled: ScheduledPayments;
     },
   ) {}
 
@@ -74,7 +82,7 @@ export class SchedulesService {
   ): Promise<{ subscription: Subscription; next: ScheduledPaymentRow }> {
     await this.deps.accounts.get(organizationId, accountId);
     await this.deps.paymentMethods.get(organizationId, input.paymentMethodId, { accountId });
-    return this.deps.db.transaction(async (tx) => {
+    return accountTransaction(this.deps.db, organizationId, accountId, async (tx) => {
       const now = this.deps.clock.now();
       const [subscription] = await tx
         .insert(subscriptions)
@@ -148,7 +156,7 @@ export class SchedulesService {
       }
     }
     const total = sumMinor(input.installments.map((i) => i.amountMinor));
-    return this.deps.db.transaction(async (tx) => {
+    return accountTransaction(this.deps.db, organizationId, accountId, async (tx) => {
       const locked = await this.deps.ledger.lockDocuments(tx, organizationId, [input.invoiceId]);
       const invoice = locked.get(input.invoiceId)!;
       const available = invoice.openMinor - (await this.coverOf(tx, organizationId, invoice.id));
@@ -199,17 +207,11 @@ export class SchedulesService {
     });
   }
 
-  /** RA2: what is already scheduled or pending for an invoice. */
+  /** RA2: what is already coming for an invoice (scheduled, running, being recovered, in flight). */
   private async coverOf(tx: Db, organizationId: string, invoiceId: string): Promise<bigint> {
     const [row] = await rows<{ amount: unknown }>(
       tx,
-      sql`select coalesce(sum(x.amount), 0) as amount from (
-        select amount_minor as amount from scheduled_payments
-         where organization_id = ${organizationId} and invoice_id = ${invoiceId} and status = 'scheduled'
-        union all
-        select amount_minor from documents
-         where organization_id = ${organizationId} and for_invoice_id = ${invoiceId} and status = 'pending'
-      ) x`,
+      sql`select ${invoiceCoverSql(sql`${organizationId}`, sql`${invoiceId}`)} as amount`,
     );
     return big(row?.amount);
   }
@@ -224,7 +226,8 @@ export class SchedulesService {
     const conditions = [
       eq(scheduledPayments.organizationId, organizationId),
       eq(scheduledPayments.accountId, accountId),
-      eq(scheduledPayments.status, 'scheduled'),
+      // What is still to come, and what was withdrawn or skipped with the reason visible (MS2).
+      inArray(scheduledPayments.status, ['scheduled', 'processing', 'skipped', 'cancelled']),
     ];
     if (opts.after) {
       conditions.push(
@@ -270,6 +273,7 @@ export class SchedulesService {
       items: page.map(({ sp, method }) => ({
         id: sp.id,
         dueDate: sp.dueDate,
+        status: sp.status,
         amountMinor: sp.amountMinor,
         source: sp.source,
         sourceId: (sp.subscriptionId ?? sp.installmentPlanId)!,
@@ -287,20 +291,32 @@ export class SchedulesService {
     };
   }
 
-  async getSubscription(organizationId: string, id: string, db: Db = this.deps.db): Promise<Subscription> {
-    const [row] = await db
+  async getSubscription(
+    organizationId: string,
+    id: string,
+    db: Db = this.deps.db,
+    opts: { lock?: boolean } = {},
+  ): Promise<Subscription> {
+    const q = db
       .select()
       .from(subscriptions)
       .where(and(eq(subscriptions.organizationId, organizationId), eq(subscriptions.id, id)));
+    const [row] = opts.lock ? await q.for('update') : await q;
     if (!row) throw notFound('subscription');
     return row;
   }
 
-  async getInstallmentPlan(organizationId: string, id: string, db: Db = this.deps.db) {
-    const [row] = await db
+  async getInstallmentPlan(
+    organizationId: string,
+    id: string,
+    db: Db = this.deps.db,
+    opts: { lock?: boolean } = {},
+  ) {
+    const q = db
       .select()
       .from(installmentPlans)
       .where(and(eq(installmentPlans.organizationId, organizationId), eq(installmentPlans.id, id)));
+    const [row] = opts.lock ? await q.for('update') : await q;
     if (!row) throw notFound('installment plan');
     const installments = await db
       .select()
@@ -338,8 +354,9 @@ export class SchedulesService {
     id: string,
     paymentMethodId: string,
   ): Promise<Subscription> {
-    return this.deps.db.transaction(async (tx) => {
-      const sub = await this.getSubscription(organizationId, id, tx);
+    const { accountId } = await this.getSubscription(organizationId, id);
+    return accountTransaction(this.deps.db, organizationId, accountId, async (tx) => {
+      const sub = await this.getSubscription(organizationId, id, tx, { lock: true });
       await this.deps.paymentMethods.get(organizationId, paymentMethodId, {
         accountId: sub.accountId,
         db: tx,
@@ -368,8 +385,9 @@ export class SchedulesService {
     id: string,
     paymentMethodId: string,
   ) {
-    await this.deps.db.transaction(async (tx) => {
-      const { plan } = await this.getInstallmentPlan(organizationId, id, tx);
+    const { plan: first } = await this.getInstallmentPlan(organizationId, id);
+    await accountTransaction(this.deps.db, organizationId, first.accountId, async (tx) => {
+      const { plan } = await this.getInstallmentPlan(organizationId, id, tx, { lock: true });
       await this.deps.paymentMethods.get(organizationId, paymentMethodId, {
         accountId: plan.accountId,
         db: tx,
@@ -401,40 +419,39 @@ export class SchedulesService {
    */
   async runPaymentsDue(organizationId: string) {
     const org = await this.deps.organizations.get(organizationId);
-    const now = this.deps.clock.now();
-    const today = todayIn(org.timezone, now);
-    const result = { charged: 0, succeeded: 0, pending: 0, failed: 0, errors: 0, recovered: 0 };
+    const today = todayIn(org.timezone, this.deps.clock.now());
+    const result = {
+      charged: 0,
+      succeeded: 0,
+      pending: 0,
+      failed: 0,
+      skipped: 0,
+      cancelled: 0,
+      errors: 0,
+      recovered: 0,
+    };
     const charge = async (id: string) => {
-      let outcome: ChargeOutcome;
+      let outcome: ScheduledChargeOutcome;
       try {
         outcome = await this.deps.payments.runScheduledCharge(organizationId, id);
-      } catch {
-        // Left `processing`: a later run finishes the same attempt (same key) once the claim is stale.
+      } catch (err) {
+        // One charge that throws does not stop the run: left `processing`, a later run (or the payments
+        // sweeper, once its attempt is written) finishes the same attempt with the same key.
         result.errors++;
+        log.error({ err, organizationId, scheduledPaymentId: id }, 'payments-due: one charge failed to run');
         return false;
       }
-      result.charged++;
+      if (outcome.status !== 'skipped' && outcome.status !== 'cancelled') result.charged++;
       result[outcome.status]++;
       return true;
     };
     for (;;) {
-      const claimed = await rows<{ id: string }>(
-        this.deps.db,
-        sql`update scheduled_payments set status = 'processing', attempts = attempts + 1,
-                   claimed_at = ${now.toISOString()}::timestamptz, attempt_payment_method_id = null
-            where organization_id = ${organizationId} and status = 'scheduled' and id in (
-              select id from scheduled_payments
-               where organization_id = ${organizationId} and status = 'scheduled' and due_date <= ${today}
-               order by due_date, id
-               limit ${CLAIM_PAGE}
-               for update skip locked)
-            returning id`,
-      );
+      const claimed = await this.deps.scheduled.claimDue(this.deps.db, organizationId, today);
       if (claimed.length === 0) break;
-      for (const { id } of claimed) await charge(id);
+      for (const id of claimed) await charge(id);
     }
-    // Crash recovery: charges an earlier run claimed but never recorded are finished with their key.
-    for (const id of await this.deps.payments.reclaimStaleCharges(organizationId)) {
+    // Crash recovery: charges an earlier run claimed but never wrote an attempt for are run again.
+    for (const id of await this.deps.scheduled.reclaimStale(this.deps.db, organizationId)) {
       if (await charge(id)) result.recovered++;
     }
     return result;

@@ -13,6 +13,16 @@ import {
 } from 'drizzle-orm/pg-core';
 import { accounts } from '../accounts/accounts.table';
 
+export const SCHEDULED_PAYMENT_STATUSES = [
+  'scheduled',
+  'processing',
+  'paid',
+  'failed',
+  'skipped',
+  'cancelled',
+] as const;
+export type ScheduledPaymentStatus = (typeof SCHEDULED_PAYMENT_STATUSES)[number];
+
 export const subscriptions = pgTable(
   'subscriptions',
   {
@@ -26,9 +36,14 @@ export const subscriptions = pgTable(
     anchorDay: integer('anchor_day').notNull(),
     paymentMethodId: text('payment_method_id').notNull(),
     description: text('description'),
-    status: text('status', { enum: ['active', 'cancelled'] })
+    /** active → paused ⇄ active; active | paused → cancelled (no charge is made unless active) */
+    status: text('status', { enum: ['active', 'paused', 'cancelled'] })
       .notNull()
       .default('active'),
+    /** cancelled: the last day it runs (today for `now`, the end of the current period for `period_end`) */
+    endsOn: date('ends_on', { mode: 'string' }),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true, mode: 'date' }),
+    pausedAt: timestamp('paused_at', { withTimezone: true, mode: 'date' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (t) => [
@@ -53,6 +68,7 @@ export const installmentPlans = pgTable(
     status: text('status', { enum: ['active', 'completed', 'cancelled'] })
       .notNull()
       .default('active'),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true, mode: 'date' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (t) => [
@@ -67,7 +83,8 @@ export const installmentPlans = pgTable(
 
 /**
  * Every future charge of a subscription or plan: the account's upcoming payments.
- * scheduled → processing (charge under way; eCheck pending) → paid | failed; cancelled when withdrawn.
+ * scheduled → processing (charge under way; eCheck pending) → paid | failed; skipped when its invoice was
+ * already covered when it came due (MS2); cancelled when its schedule was cancelled or paused.
  * The payment method is read from the subscription or plan at charge time (FT5), never copied here.
  */
 export const scheduledPayments = pgTable(
@@ -83,9 +100,7 @@ export const scheduledPayments = pgTable(
     invoiceId: text('invoice_id'),
     dueDate: date('due_date', { mode: 'string' }).notNull(),
     amountMinor: bigint('amount_minor', { mode: 'bigint' }).notNull(),
-    status: text('status', { enum: ['scheduled', 'processing', 'paid', 'failed', 'cancelled'] })
-      .notNull()
-      .default('scheduled'),
+    status: text('status', { enum: SCHEDULED_PAYMENT_STATUSES }).notNull().default('scheduled'),
     attempts: integer('attempts').notNull().default(0),
     /** when the current attempt was claimed (`processing`): a claim left too long is finished again */
     claimedAt: timestamp('claimed_at', { withTimezone: true, mode: 'date' }),

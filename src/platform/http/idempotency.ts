@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../lib/clock';
 import { AppError, problemBody, validation } from '../../lib/errors';
@@ -8,6 +8,8 @@ import { idempotencyKeys } from './idempotency.table';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
+/** How long a claimed key may stay unanswered before another request may take it over (a dead request). */
+export const IDEMPOTENCY_LEASE_MS = 2 * 60_000;
 
 export interface IdempotentAnswer {
   status: number;
@@ -87,15 +89,55 @@ export class IdempotencyStore {
         );
       }
       if (seen.statusCode === null) {
-        throw new AppError(
-          'conflict',
-          `A request with the Idempotency-Key "${key}" is still being processed`,
-        );
+        // A claim older than the lease belongs to a request that died (a crash, a killed process): this
+        // request takes it over and runs the handler again. That is safe because every money-moving
+        // handler derives its gateway attempt's key from this Idempotency-Key, so the re-run finds the
+        // attempt and replays it instead of moving money twice (MS5).
+        const leaseEnd = new Date(seen.createdAt.getTime() + IDEMPOTENCY_LEASE_MS);
+        const takenOver =
+          this.deps.clock.now() >= leaseEnd
+            ? await db
+                .update(idempotencyKeys)
+                .set({ createdAt: this.deps.clock.now() })
+                .where(
+                  and(
+                    where,
+                    isNull(idempotencyKeys.statusCode),
+                    eq(idempotencyKeys.createdAt, seen.createdAt),
+                  ),
+                )
+                .returning({ key: idempotencyKeys.key })
+            : [];
+        if (takenOver.length === 0) {
+          throw new AppError(
+            'conflict',
+            `A request with the Idempotency-Key "${key}" is still being processed`,
+            {
+              extra: {
+                retryAfterSeconds: Math.max(
+                  1,
+                  Math.ceil((leaseEnd.getTime() - this.deps.clock.now().getTime()) / 1000),
+                ),
+              },
+            },
+          );
+        }
+        return this.run(request, reply, where, handler);
       }
       reply.header('idempotent-replayed', 'true');
       return send(reply, { status: seen.statusCode, body: seen.body });
     }
 
+    return this.run(request, reply, where, handler);
+  }
+
+  private async run(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    where: ReturnType<typeof and>,
+    handler: () => Promise<IdempotentAnswer>,
+  ): Promise<never> {
+    const db = this.deps.db;
     let answer: IdempotentAnswer;
     try {
       answer = await handler();

@@ -8,6 +8,7 @@ export const JOB_NAMES = [
   'echeck-settlement',
   'daily-digest',
   'card-expiry-reminders',
+  'payments-sweeper',
   // work started by a request or by another job
   'failed-transaction-retry',
   'customer-notice',
@@ -23,6 +24,7 @@ export const RUNNABLE_JOBS = [
   'echeck-settlement',
   'daily-digest',
   'card-expiry-reminders',
+  'payments-sweeper',
 ] as const;
 export type RunnableJob = (typeof RUNNABLE_JOBS)[number];
 
@@ -40,4 +42,6 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
   { name: 'daily-digest', cron: '2 * * * *' },
   // EC4: hourly, so that a card entering the window is reminded the same day, and a restart misses nothing.
   { name: 'card-expiry-reminders', cron: '10 * * * *' },
+  // MS5: attempts a crash left unanswered are finished or released once their lease has run out.
+  { name: 'payments-sweeper', cron: '*/5 * * * *' },
 ];

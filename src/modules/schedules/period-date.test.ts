@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { periodDate } from './payments.service';
+import { periodDate } from './scheduled-payments';
 
 describe('subscription periods keep their anchor day', () => {
   it('month-end anchors: Jan 31 → Feb 28 → Mar 31, and Feb 29 in a leap year', () => {

@@ -1,0 +1,323 @@
+import { and, count, eq, inArray, sql } from 'drizzle-orm';
+import type { Clock } from '../../lib/clock';
+import { addDays, addMonths } from '../../lib/dates';
+import { newId } from '../../lib/ids';
+import { type Db, rows } from '../../platform/db/db';
+import {
+  installmentPlans,
+  type ScheduledPaymentStatus,
+  scheduledPayments,
+  subscriptions,
+} from './schedules.table';
+
+export type ScheduledPayment = typeof scheduledPayments.$inferSelect;
+export type Subscription = typeof subscriptions.$inferSelect;
+export type InstallmentPlan = typeof installmentPlans.$inferSelect;
+
+/** A claimed charge with nothing recorded after this long is taken to have crashed (the run takes seconds). */
+export const STALE_CLAIM_MS = 5 * 60_000;
+const PAGE = 50;
+
+/** The due date of a subscription's period `n` (0 = the start), keeping the anchor day at month ends. */
+export function periodDate(
+  sub: { startDate: string; interval: 'week' | 'month' | 'year'; anchorDay: number },
+  n: number,
+): string {
+  if (sub.interval === 'week') return addDays(sub.startDate, 7 * n);
+  return addMonths(sub.startDate, sub.interval === 'year' ? 12 * n : n, sub.anchorDay);
+}
+
+/** The schedule a scheduled payment belongs to, as a charge needs it. */
+export interface ChargeSchedule {
+  kind: 'subscription' | 'installment';
+  id: string;
+  /** only `active` schedules are charged (MS2) */
+  status: 'active' | 'paused' | 'cancelled' | 'completed';
+  paymentMethodId: string;
+  description: string | null;
+  /** a subscription cancelled at the end of its period: charges due before this date are still made */
+  endsOn: string | null;
+}
+
+/** MS2: a charge is made only for an active schedule, or within a cancelled one's last paid-for period. */
+export function chargeable(schedule: ChargeSchedule, dueDate: string): boolean {
+  if (schedule.status === 'active') return true;
+  return schedule.status === 'cancelled' && schedule.endsOn !== null && dueDate < schedule.endsOn;
+}
+
+/**
+ * The one writer of `scheduled_payments` and of the schedules' state as charges move it (STYLE habit 11):
+ * scheduled → processing → paid | failed, scheduled → skipped | cancelled, processing → scheduled (a claim
+ * released). The payments module calls it with its transaction; SchedulesService uses it for lifecycle.
+ * Lock order (accounts/account-lock.ts): the schedule row, then its scheduled payments.
+ */
+export class ScheduledPayments {
+  constructor(private readonly deps: { clock: Clock }) {}
+
+  async get(db: Db, organizationId: string, id: string): Promise<ScheduledPayment | null> {
+    const [row] = await db
+      .select()
+      .from(scheduledPayments)
+      .where(and(eq(scheduledPayments.organizationId, organizationId), eq(scheduledPayments.id, id)));
+    return row ?? null;
+  }
+
+  /**
+   * Locks a scheduled payment for a charge, its schedule first (the lock order), and answers both as they
+   * are now: the schedule's status and method are what the charge must obey (MS2, FT5).
+   */
+  async lockForCharge(
+    tx: Db,
+    organizationId: string,
+    id: string,
+  ): Promise<{ sp: ScheduledPayment; schedule: ChargeSchedule } | null> {
+    const first = await this.get(tx, organizationId, id);
+    if (!first) return null;
+    const schedule = await this.lockSchedule(tx, first);
+    const [sp] = await tx
+      .select()
+      .from(scheduledPayments)
+      .where(and(eq(scheduledPayments.organizationId, organizationId), eq(scheduledPayments.id, id)))
+      .for('update');
+    return sp && schedule ? { sp, schedule } : null;
+  }
+
+  private async lockSchedule(tx: Db, sp: ScheduledPayment): Promise<ChargeSchedule | null> {
+    if (sp.subscriptionId) {
+      const [sub] = await tx
+        .select()
+        .from(subscriptions)
+        .where(
+          and(eq(subscriptions.organizationId, sp.organizationId), eq(subscriptions.id, sp.subscriptionId)),
+        )
+        .for('update');
+      return sub
+        ? {
+            kind: 'subscription',
+            id: sub.id,
+            status: sub.status,
+            paymentMethodId: sub.paymentMethodId,
+            description: sub.description,
+            endsOn: sub.endsOn,
+          }
+        : null;
+    }
+    const [plan] = await tx
+      .select()
+      .from(installmentPlans)
+      .where(
+        and(
+          eq(installmentPlans.organizationId, sp.organizationId),
+          eq(installmentPlans.id, sp.installmentPlanId!),
+        ),
+      )
+      .for('update');
+    return plan
+      ? {
+          kind: 'installment',
+          id: plan.id,
+          status: plan.status,
+          paymentMethodId: plan.paymentMethodId,
+          description: null,
+          endsOn: null,
+        }
+      : null;
+  }
+
+  /** The schedule's method now (FT5: a retry charges what the subscription or plan has now). */
+  async currentMethodId(db: Db, sp: ScheduledPayment): Promise<string | null> {
+    if (sp.subscriptionId) {
+      const [sub] = await db
+        .select({ id: subscriptions.paymentMethodId })
+        .from(subscriptions)
+        .where(
+          and(eq(subscriptions.organizationId, sp.organizationId), eq(subscriptions.id, sp.subscriptionId)),
+        );
+      return sub?.id ?? null;
+    }
+    const [plan] = await db
+      .select({ id: installmentPlans.paymentMethodId })
+      .from(installmentPlans)
+      .where(
+        and(
+          eq(installmentPlans.organizationId, sp.organizationId),
+          eq(installmentPlans.id, sp.installmentPlanId!),
+        ),
+      );
+    return plan?.id ?? null;
+  }
+
+  /** scheduled → processing, one more attempt (a charge claimed one by one, e.g. by a test or a re-run). */
+  async claim(tx: Db, sp: ScheduledPayment): Promise<ScheduledPayment> {
+    const [claimed] = await tx
+      .update(scheduledPayments)
+      .set({
+        status: 'processing',
+        attempts: sql`${scheduledPayments.attempts} + 1`,
+        claimedAt: this.deps.clock.now(),
+        attemptPaymentMethodId: null,
+      })
+      .where(this.is(sp))
+      .returning();
+    return claimed!;
+  }
+
+  /**
+   * The due run's claim: up to a page of payments due by `today` go scheduled → processing (attempts + 1)
+   * in one statement; SKIP LOCKED lets concurrent runs share the work without taking the same row.
+   */
+  async claimDue(db: Db, organizationId: string, today: string): Promise<string[]> {
+    const now = this.deps.clock.now();
+    const claimed = await rows<{ id: string }>(
+      db,
+      sql`update scheduled_payments set status = 'processing', attempts = attempts + 1,
+                 claimed_at = ${now.toISOString()}::timestamptz, attempt_payment_method_id = null
+          where organization_id = ${organizationId} and status = 'scheduled' and id in (
+            select id from scheduled_payments
+             where organization_id = ${organizationId} and status = 'scheduled' and due_date <= ${today}
+             order by due_date, id
+             limit ${PAGE}
+             for update skip locked)
+          returning id`,
+    );
+    return claimed.map((r) => r.id);
+  }
+
+  /**
+   * Crash recovery for the due run: claims again the charges left `processing` for more than STALE_CLAIM_MS
+   * with no attempt recorded under their key (`sp:<id>:<attempts>`): the run stopped between its claim and
+   * the attempt's row. (An attempt that was written is the payments sweeper's: it finishes or releases it.)
+   */
+  async reclaimStale(db: Db, organizationId: string): Promise<string[]> {
+    const now = this.deps.clock.now();
+    const staleBefore = new Date(now.getTime() - STALE_CLAIM_MS);
+    const reclaimed: string[] = [];
+    for (;;) {
+      const page = await rows<{ id: string }>(
+        db,
+        sql`update scheduled_payments set claimed_at = ${now.toISOString()}::timestamptz
+             where organization_id = ${organizationId} and status = 'processing' and id in (
+               select sp.id from scheduled_payments sp
+                where sp.organization_id = ${organizationId} and sp.status = 'processing'
+                  and (sp.claimed_at is null or sp.claimed_at < ${staleBefore.toISOString()}::timestamptz)
+                  and not exists (
+                    select 1 from transactions t
+                     where t.organization_id = sp.organization_id
+                       and t.idempotency_key = 'sp:' || sp.id || ':' || sp.attempts)
+                  -- a retry or portal payment of its entry is collecting it (an eCheck pending for days)
+                  and not exists (
+                    select 1 from transactions t
+                     where t.organization_id = sp.organization_id and t.obligation_id = sp.id
+                       and t.status in ('processing', 'pending'))
+                order by sp.claimed_at nulls first, sp.id
+                limit ${PAGE}
+                for update skip locked)
+             returning id`,
+      );
+      reclaimed.push(...page.map((r) => r.id));
+      if (page.length < PAGE) return reclaimed;
+    }
+  }
+
+  async setStatus(
+    tx: Db,
+    sp: Pick<ScheduledPayment, 'organizationId' | 'id'>,
+    status: ScheduledPaymentStatus,
+  ) {
+    await tx.update(scheduledPayments).set({ status }).where(this.is(sp));
+  }
+
+  /** The attempt's method, kept so that finishing it after a crash replays the very same request. */
+  async setAttemptMethod(tx: Db, sp: ScheduledPayment, paymentMethodId: string) {
+    await tx.update(scheduledPayments).set({ attemptPaymentMethodId: paymentMethodId }).where(this.is(sp));
+  }
+
+  /** MS2: a partly covered charge collects only what its invoice still owes. */
+  async reduceAmount(tx: Db, sp: ScheduledPayment, amountMinor: bigint): Promise<ScheduledPayment> {
+    const [row] = await tx.update(scheduledPayments).set({ amountMinor }).where(this.is(sp)).returning();
+    return row!;
+  }
+
+  async setInvoice(tx: Db, sp: ScheduledPayment, invoiceId: string): Promise<ScheduledPayment> {
+    const [row] = await tx.update(scheduledPayments).set({ invoiceId }).where(this.is(sp)).returning();
+    return row!;
+  }
+
+  /** A scheduled payment is paid; the last one of an installment plan completes the plan. */
+  async markPaid(tx: Db, sp: ScheduledPayment) {
+    await this.setStatus(tx, sp, 'paid');
+    if (!sp.installmentPlanId) return;
+    const [left] = await tx
+      .select({ n: count() })
+      .from(scheduledPayments)
+      .where(
+        and(
+          eq(scheduledPayments.organizationId, sp.organizationId),
+          eq(scheduledPayments.installmentPlanId, sp.installmentPlanId),
+          inArray(scheduledPayments.status, ['scheduled', 'processing', 'failed']),
+        ),
+      );
+    if (Number(left?.n ?? 0) === 0) {
+      await tx
+        .update(installmentPlans)
+        .set({ status: 'completed' })
+        .where(
+          and(
+            eq(installmentPlans.organizationId, sp.organizationId),
+            eq(installmentPlans.id, sp.installmentPlanId),
+            eq(installmentPlans.status, 'active'),
+          ),
+        );
+    }
+  }
+
+  /** One upcoming charge per active subscription, always: the next period's, once this one runs. */
+  async ensureNextPeriod(tx: Db, organizationId: string, subscriptionId: string): Promise<void> {
+    const [sub] = await tx
+      .select()
+      .from(subscriptions)
+      .where(and(eq(subscriptions.organizationId, organizationId), eq(subscriptions.id, subscriptionId)))
+      .for('update');
+    if (sub?.status !== 'active') return;
+    const [periods] = await tx
+      .select({
+        upcoming: sql<unknown>`count(*) filter (where ${scheduledPayments.status} = 'scheduled')`,
+        lastDue: sql<string | null>`to_char(max(${scheduledPayments.dueDate}), 'YYYY-MM-DD')`,
+      })
+      .from(scheduledPayments)
+      .where(
+        and(
+          eq(scheduledPayments.organizationId, organizationId),
+          eq(scheduledPayments.subscriptionId, subscriptionId),
+        ),
+      );
+    if (Number(periods?.upcoming ?? 0) > 0) return;
+    // The period after the latest one scheduled (periods a pause skipped are not charged later).
+    let n = 0;
+    const lastDue = periods?.lastDue ?? null;
+    if (lastDue) while (periodDate(sub, n) <= lastDue) n++;
+    await this.insertPeriod(tx, sub, n);
+  }
+
+  /** Schedules period `n` of a subscription. */
+  async insertPeriod(tx: Db, sub: Subscription, n: number): Promise<ScheduledPayment> {
+    const [row] = await tx
+      .insert(scheduledPayments)
+      .values({
+        organizationId: sub.organizationId,
+        id: newId('scheduledPayment'),
+        accountId: sub.accountId,
+        source: 'subscription',
+        subscriptionId: sub.id,
+        dueDate: periodDate(sub, n),
+        amountMinor: sub.amountMinor,
+        createdAt: this.deps.clock.now(),
+      })
+      .returning();
+    return row!;
+  }
+
+  private is(sp: Pick<ScheduledPayment, 'organizationId' | 'id'>) {
+    return and(eq(scheduledPayments.organizationId, sp.organizationId), eq(scheduledPayments.id, sp.id));
+  }
+}
