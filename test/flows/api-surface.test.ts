@@ -74,6 +74,11 @@ const ACCESS: Record<string, Access> = {
   listUpcomingPayments: 'action_center.view',
   changeSubscriptionPaymentMethod: 'transactions.manage',
   changeInstallmentPlanPaymentMethod: 'transactions.manage',
+  cancelSubscription: 'billing.write',
+  pauseSubscription: 'billing.write',
+  resumeSubscription: 'billing.write',
+  cancelInstallmentPlan: 'billing.write',
+  updateScheduledPayment: 'billing.write',
 };
 
 interface Operation {
@@ -150,6 +155,7 @@ async function world(org: TestOrg, ids: Record<string, string>) {
     installments: [{ dueDate: '2030-01-01', amount: 1_000 }],
   });
   ids.installmentPlan = plan.id;
+  ids.scheduledPayment = plan.installments[0].id;
   const today = (await ok(org, 'GET', '/api/v1/sandbox/clock')).now.slice(0, 10);
   const sub = await ok(org, 'POST', `/api/v1/accounts/${account.id}/subscriptions`, {
     amount: 2_500,
@@ -208,6 +214,7 @@ function fill(path: string, ids: Record<string, string>): string {
       'payment-methods': 'paymentMethod',
       subscriptions: 'subscription',
       'installment-plans': 'installmentPlan',
+      'scheduled-payments': 'scheduledPayment',
       organizations: 'organization',
     };
     return ids[byCollection[seg] ?? seg]!;
@@ -249,6 +256,8 @@ function validBody(op: Operation): unknown {
     },
     changeSubscriptionPaymentMethod: { paymentMethodId: aIds.paymentMethod },
     changeInstallmentPlanPaymentMethod: { paymentMethodId: aIds.paymentMethod },
+    cancelSubscription: { at: 'period_end' },
+    updateScheduledPayment: { dueDate: '2030-01-02' },
     setSandboxNextOutcome: { outcome: 'succeed' },
   };
   if (op.operationId in byOp) return byOp[op.operationId];

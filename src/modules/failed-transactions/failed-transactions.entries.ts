@@ -6,6 +6,8 @@ import type { JobQueue } from '../../platform/jobs/queue';
 import type { AuditService } from '../audit/audit.service';
 import { type FailedTransaction, failedTransactions } from './failed-transactions.table';
 
+export { FAILED_TRANSACTION_TYPES, type FailedTransaction } from './failed-transactions.table';
+
 /** What an entry is opened or moved from: the attempt's recorded row (payments module). */
 export interface AttemptRecord {
   organizationId: string;

@@ -83,26 +83,6 @@ export const documents = pgTable(
   ],
 );
 
-export const reconciliationBatches = pgTable(
-  'reconciliation_batches',
-  {
-    organizationId: text('organization_id').notNull(),
-    id: text('id').notNull(),
-    accountId: text('account_id').notNull(),
-    createdBy: text('created_by'),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
-    undoneAt: timestamp('undone_at', { withTimezone: true, mode: 'date' }),
-    undoneBy: text('undone_by'),
-  },
-  (t) => [
-    primaryKey({ columns: [t.organizationId, t.id] }),
-    foreignKey({
-      columns: [t.organizationId, t.accountId],
-      foreignColumns: [accounts.organizationId, accounts.id],
-    }),
-  ],
-);
-
 /** Links a credit to a debit of the same account. Deleting an allocation gives both amounts back (undo). */
 export const allocations = pgTable(
   'allocations',

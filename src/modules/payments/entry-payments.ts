@@ -3,8 +3,10 @@ import { AppError, businessRule, conflict, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { Db } from '../../platform/db/db';
 import { accountTransaction } from '../accounts/account-lock';
-import type { FailedTransactionEntries } from '../failed-transactions/failed-transactions.entries';
-import type { FailedTransaction } from '../failed-transactions/failed-transactions.table';
+import type {
+  FailedTransaction,
+  FailedTransactionEntries,
+} from '../failed-transactions/failed-transactions.entries';
 import type { Organization } from '../organizations/organizations.service';
 import type { ScheduledPayments } from '../schedules/scheduled-payments';
 import { owedOnEntry } from './owed';

@@ -1,5 +1,5 @@
 import { big, type Db, rows } from '../../platform/db/db';
-import type { FailedTransaction } from '../failed-transactions/failed-transactions.table';
+import type { FailedTransaction } from '../failed-transactions/failed-transactions.entries';
 import { invoiceOwedSql, scheduledOwedSql } from '../schedules/coverage';
 
 /** MS2: what a scheduled payment may still collect (schedules/coverage.ts). */

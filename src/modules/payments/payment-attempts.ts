@@ -5,8 +5,10 @@ import { newId } from '../../lib/ids';
 import type { Db } from '../../platform/db/db';
 import { accountTransaction } from '../accounts/account-lock';
 import type { AuditService } from '../audit/audit.service';
-import type { FailedTransactionEntries } from '../failed-transactions/failed-transactions.entries';
-import type { FailedTransaction } from '../failed-transactions/failed-transactions.table';
+import type {
+  FailedTransaction,
+  FailedTransactionEntries,
+} from '../failed-transactions/failed-transactions.entries';
 import type { PaymentGateway } from '../gateway/gateway.port';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
@@ -101,7 +103,7 @@ export class PaymentAttempts {
         { extra: { transactionId: txn.id } },
       );
     }
-    const done = await this.finish(txn, answer);
+    const { txn: done } = await this.finish(txn, answer);
     return { outcome: outcomeOf(done), txn: done };
   }
 
@@ -133,8 +135,8 @@ export class PaymentAttempts {
     });
   }
 
-  /** Records the answer of an attempt `processing` with every effect, once (MS6). */
-  async finish(txn: Transaction, answer: GatewayAnswer): Promise<Transaction> {
+  /** Records the answer of an attempt `processing` with every effect, once (MS6): `recorded` tells which call did. */
+  async finish(txn: Transaction, answer: GatewayAnswer): Promise<{ txn: Transaction; recorded: boolean }> {
     const { db } = this.deps;
     return accountTransaction(db, txn.organizationId, txn.accountId, async (tx) => {
       const now = this.deps.clock.now();
@@ -146,11 +148,11 @@ export class PaymentAttempts {
         documentId: isDebitDoc ? newId(txn.kind === 'refund' ? 'refund' : 'payment') : null,
         settledAt: answer.status === 'pending' ? null : now,
       });
-      if (!done) return transactionById(tx, txn.organizationId, txn.id);
+      if (!done) return { txn: await transactionById(tx, txn.organizationId, txn.id), recorded: false };
       if (done.kind === 'refund') await this.refundEffects(tx, done);
       else await this.collectionEffects(tx, done);
       await this.deps.ledger.touch(tx, done.organizationId, done.accountId);
-      return done;
+      return { txn: done, recorded: true };
     });
   }
 
@@ -210,7 +212,7 @@ export class PaymentAttempts {
   private async collectionEffects(tx: Db, txn: Transaction) {
     const { ledger, audit, entries } = this.deps;
     const mode = modeOf(txn);
-    const org = await this.deps.organizations.get(txn.organizationId);
+    const org = await this.deps.organizations.get(txn.organizationId, tx);
     const today = todayIn(org.timezone, this.deps.clock.now());
     const { sp, entry } = await this.context(tx, txn);
 
@@ -313,7 +315,7 @@ export class PaymentAttempts {
   private async refundEffects(tx: Db, txn: Transaction) {
     const { ledger, audit, entries } = this.deps;
     const mode = modeOf(txn);
-    const org = await this.deps.organizations.get(txn.organizationId);
+    const org = await this.deps.organizations.get(txn.organizationId, tx);
     const today = todayIn(org.timezone, this.deps.clock.now());
     const payment = await ledger.getDocument(tx, txn.organizationId, txn.refundedDocumentId!);
     const entry = txn.failedTransactionId

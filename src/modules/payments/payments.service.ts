@@ -2,8 +2,10 @@ import type { Clock } from '../../lib/clock';
 import type { Db } from '../../platform/db/db';
 import type { AccountsService } from '../accounts/accounts.service';
 import type { AuditService } from '../audit/audit.service';
-import type { FailedTransactionEntries } from '../failed-transactions/failed-transactions.entries';
-import type { FailedTransaction } from '../failed-transactions/failed-transactions.table';
+import type {
+  FailedTransaction,
+  FailedTransactionEntries,
+} from '../failed-transactions/failed-transactions.entries';
 import type { PaymentGateway } from '../gateway/gateway.port';
 import type { DocumentsService } from '../ledger/documents.service';
 import type { LedgerService } from '../ledger/ledger.service';

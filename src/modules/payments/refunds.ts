@@ -3,7 +3,7 @@ import { businessRule, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { Db } from '../../platform/db/db';
 import { accountTransaction } from '../accounts/account-lock';
-import type { FailedTransaction } from '../failed-transactions/failed-transactions.table';
+import type { FailedTransaction } from '../failed-transactions/failed-transactions.entries';
 import type { LedgerDocument } from '../ledger/ledger.service';
 import type { Organization } from '../organizations/organizations.service';
 import { assertGateway, type PaymentAttempts } from './payment-attempts';

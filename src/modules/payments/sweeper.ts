@@ -34,8 +34,7 @@ export class PaymentsSweeper {
         try {
           const answer = await this.deps.attempts.lookup(txn);
           if (answer) {
-            await this.deps.attempts.finish(txn, answer);
-            result.finished++;
+            if ((await this.deps.attempts.finish(txn, answer)).recorded) result.finished++;
           } else if (await this.deps.attempts.release(txn)) {
             result.released++;
           }

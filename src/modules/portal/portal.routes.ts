@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { IdempotencyStore } from '../../platform/http/idempotency';
 import { Currency, Id, Instant, LocaleSchema } from '../../platform/http/schemas';
-import { FAILED_TRANSACTION_TYPES } from '../failed-transactions/failed-transactions.table';
+import { FAILED_TRANSACTION_TYPES } from '../failed-transactions/failed-transactions.entries';
 import type { PortalService } from './portal.service';
 
 const TokenQuery = Type.Object(

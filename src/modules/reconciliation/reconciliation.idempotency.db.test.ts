@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, type TestOrg } from '../../../test/factories';
 import { call, createTestContext, type TestContext } from '../../../test/harness';
 import { ledgerAccount, ledgerDocument } from '../../../test/ledger-fixtures';
-import { allocations, reconciliationBatches } from '../ledger/ledger.table';
-import { jobRuns } from './reconciliation.table';
+import { allocations } from '../ledger/ledger.table';
+import { jobRuns, reconciliationBatches } from './reconciliation.table';
 
 let t: TestContext;
 let org: TestOrg;

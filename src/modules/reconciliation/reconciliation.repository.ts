@@ -1,8 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { big, type Db, int, rows } from '../../platform/db/db';
-import { reconciliationBatches } from '../ledger/ledger.table';
 import type { PlanDocument } from './plan';
-import { jobRuns } from './reconciliation.table';
+import { jobRuns, reconciliationBatches } from './reconciliation.table';
 import { countedForReconcileSql } from './summary';
 
 /** RA4's sort keys of one summary row: the keyset cursor of the list. */

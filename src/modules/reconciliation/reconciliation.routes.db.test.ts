@@ -1,14 +1,15 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { apiBank } from '../../../test/billing';
 import { createOrg, type TestOrg } from '../../../test/factories';
 import { call, createTestContext, type TestContext } from '../../../test/harness';
 import { ledgerAccount, ledgerDocument, scheduledFor } from '../../../test/ledger-fixtures';
 import { int, rows } from '../../platform/db/db';
 import { auditLog } from '../audit/audit.table';
-import { allocations, documents, reconciliationBatches } from '../ledger/ledger.table';
+import { allocations, documents } from '../ledger/ledger.table';
 import { ReconciliationRepository } from './reconciliation.repository';
 import { ReconciliationService } from './reconciliation.service';
-import { accountReconciliation } from './reconciliation.table';
+import { accountReconciliation, reconciliationBatches } from './reconciliation.table';
 import { findSummaryMismatches } from './summary';
 
 let t: TestContext;
@@ -155,15 +156,28 @@ describe('happy', () => {
     expect(again.body).toMatchObject({ allocations: [], batchId: null, state: 'credit_remaining' });
   });
 
-  it('RA2: a pending eCheck payment for an invoice covers it until it settles', async () => {
+  it('RA2: a pending eCheck payment for an invoice covers it until it settles (here: it comes back returned)', async () => {
     const o = await createOrg(t.c);
     const acc = await account('Chèque Électronique', o);
     const invoice = await document(acc, 'invoice', 5_000, {}, o);
     await document(acc, 'credit_note', 1_000, {}, o);
-    const pending = await document(acc, 'payment', 5_000, { status: 'pending', forInvoiceId: invoice.id }, o);
+    const bank = await apiBank(t.app, o.adminToken, acc, '999001'); // comes back R01
+    const today = (await call(t.app, o.adminToken, 'GET', '/api/v1/sandbox/clock')).body.now as string;
+    const paid = await call(t.app, o.adminToken, 'POST', `/api/v1/accounts/${acc}/payments`, {
+      amount: 5_000,
+      date: today.slice(0, 10),
+      method: 'echeck',
+      paymentMethodId: bank.id,
+      invoiceId: invoice.id,
+    });
+    expect(paid.body).toMatchObject({ status: 'pending' });
     expect((await call(t.app, o.adminToken, 'GET', LIST)).body.items).toEqual([]);
     // Returned: the cover is gone, the invoice counts again.
-    await t.c.db.transaction((tx) => t.c.ledger.voidPending(tx, o.organizationId, pending.id));
+    await t.c.sandboxClock!.set(new Date(new Date(today).getTime() + 5 * 86_400_000));
+    expect(
+      (await call(t.app, o.adminToken, 'POST', '/api/v1/sandbox/jobs/echeck-settlement')).status,
+    ).toBeLessThan(300);
+    await t.c.sandboxClock!.set(new Date(today));
     expect((await call(t.app, o.adminToken, 'GET', LIST)).body.items).toMatchObject([
       { accountId: acc, unreconciledDebit: 5_000, unreconciledCredit: 1_000, unreconciledItems: 2 },
     ]);

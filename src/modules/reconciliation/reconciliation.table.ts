@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   customType,
+  foreignKey,
   index,
   integer,
   pgTable,
@@ -9,6 +10,7 @@ import {
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
+import { accounts } from '../accounts/accounts.table';
 
 /** Byte-order text, so that the owner-name sort is the same on PGlite and PostgreSQL whatever their locale. */
 const textC = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });
@@ -62,4 +64,25 @@ export const jobRuns = pgTable(
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [primaryKey({ columns: [t.organizationId, t.id] })],
+);
+
+/** One reconcile (RA5): the allocations it made carry its ID, so that it can be undone as a whole. */
+export const reconciliationBatches = pgTable(
+  'reconciliation_batches',
+  {
+    organizationId: text('organization_id').notNull(),
+    id: text('id').notNull(),
+    accountId: text('account_id').notNull(),
+    createdBy: text('created_by'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    undoneAt: timestamp('undone_at', { withTimezone: true, mode: 'date' }),
+    undoneBy: text('undone_by'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    foreignKey({
+      columns: [t.organizationId, t.accountId],
+      foreignColumns: [accounts.organizationId, accounts.id],
+    }),
+  ],
 );

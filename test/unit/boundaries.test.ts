@@ -1,0 +1,151 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * STYLE habits 1 and 11, held by a test: one writer per table, and plumbing that knows nothing of the
+ * domain. It parses the sources (tests excluded) and fails when
+ * - a file under src/platform/ imports anything under src/modules/;
+ * - a module writes another module's table: Drizzle `.insert/.update/.delete(table)` of a table imported
+ *   from another module, or hand-written SQL `insert into / update / delete from <table>` of a table
+ *   another module declares;
+ * - a module imports another module's `*.table.ts` outside its own table files (a foreign key is fine),
+ *   except the read-only joins listed in READ_JOINS, each to be moved behind its owner's service.
+ */
+const ROOT = join(import.meta.dirname, '..', '..');
+const SRC = join(ROOT, 'src');
+
+/** Cross-module reads that still join another module's table directly (no writes; see the test below). */
+const READ_JOINS: Record<string, string[]> = {
+  'modules/failed-transactions/failed-transactions.repository.ts': ['accounts', 'payment-methods'],
+  'modules/schedules/schedules.service.ts': ['payment-methods'],
+  'modules/users/auth.service.ts': ['organizations'],
+  'modules/organizations/organizations.service.ts': ['users'],
+  'modules/portal/portal.service.ts': ['payment-methods', 'schedules'],
+};
+
+/**
+ * Hand-written writes of another module's table still to move to its owner: the expiring-cards reminder
+ * stamps live on `payment_methods` (one guarded UPDATE that claims a reminder exactly once, EC4).
+ */
+const FOREIGN_WRITES: Record<string, string[]> = {
+  'modules/expiring-cards/expiring-cards.repository.ts': ['payment_methods'],
+};
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return path.endsWith('.ts') && !path.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const files = sources(SRC).map((path) => ({
+  path,
+  rel: relative(SRC, path),
+  text: readFileSync(path, 'utf8'),
+}));
+const moduleOf = (rel: string) => (rel.startsWith('modules/') ? rel.split('/')[1]! : null);
+
+/** Every table name declared by `pgTable('name', …)`, with the module that declares it. */
+const tableOwners = new Map<string, string>();
+const tableVars = new Map<string, string>(); // `export const x = pgTable(` → module
+for (const f of files.filter((f) => f.rel.endsWith('.table.ts'))) {
+  const owner = moduleOf(f.rel) ?? `platform:${f.rel}`;
+  for (const m of f.text.matchAll(/export const (\w+) = pgTable\(\s*'([a-z_]+)'/g)) {
+    tableVars.set(m[1]!, owner);
+    tableOwners.set(m[2]!, owner);
+  }
+}
+
+function imports(text: string) {
+  return [...text.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s+from\s+'([^']+)'/g)].map((m) => ({
+    names: m[2]!
+      .split(',')
+      .map((n) => n.trim().replace(/^type\s+/, ''))
+      .filter(Boolean),
+    spec: m[3]!,
+  }));
+}
+
+function resolveSpec(fromRel: string, spec: string): string | null {
+  if (!spec.startsWith('.')) return null;
+  return normalize(join(dirname(fromRel), spec));
+}
+
+describe('module boundaries (STYLE habits 1 and 11)', () => {
+  it('platform/ imports nothing from modules/', () => {
+    const bad = files
+      .filter((f) => f.rel.startsWith('platform/'))
+      .flatMap((f) =>
+        imports(f.text)
+          .map((i) => resolveSpec(f.rel, i.spec))
+          .filter((t): t is string => t?.startsWith('modules/') ?? false)
+          .map((t) => `${f.rel} → ${t}`),
+      );
+    expect(bad).toEqual([]);
+  });
+
+  it("no module writes another module's table (Drizzle or hand-written SQL)", () => {
+    const bad: string[] = [];
+    for (const f of files) {
+      const mine = moduleOf(f.rel);
+      if (!mine) continue;
+      const foreign = new Set(
+        imports(f.text)
+          .filter((i) => {
+            const target = resolveSpec(f.rel, i.spec);
+            return target?.endsWith('.table') && moduleOf(target) !== mine;
+          })
+          .flatMap((i) => i.names),
+      );
+      for (const m of f.text.matchAll(/\.(insert|update|delete)\(\s*(\w+)\s*\)/g)) {
+        if (foreign.has(m[2]!)) bad.push(`${f.rel}: ${m[1]}(${m[2]})`);
+      }
+      for (const m of f.text.matchAll(/\b(insert\s+into|update|delete\s+from)\s+([a-z_]+)\b/gi)) {
+        const owner = tableOwners.get(m[2]!.toLowerCase());
+        if (!owner || owner === mine || owner.startsWith('platform:')) continue;
+        if (FOREIGN_WRITES[f.rel]?.includes(m[2]!.toLowerCase())) continue;
+        bad.push(`${f.rel}: ${m[1]} ${m[2]}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it("a module imports another module's table only in its own table files (for foreign keys)", () => {
+    const bad: string[] = [];
+    for (const f of files) {
+      const mine = moduleOf(f.rel);
+      if (!mine || f.rel.endsWith('.table.ts')) continue;
+      for (const i of imports(f.text)) {
+        const target = resolveSpec(f.rel, i.spec);
+        if (!target?.endsWith('.table')) continue;
+        const theirs = moduleOf(target);
+        if (!theirs || theirs === mine) continue;
+        if (READ_JOINS[f.rel]?.includes(theirs)) continue;
+        bad.push(`${f.rel} → ${target}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('the listed read-only joins are still needed (the list only shrinks)', () => {
+    const stale = Object.entries(READ_JOINS).flatMap(([rel, modules]) => {
+      const f = files.find((x) => x.rel === rel);
+      return modules
+        .filter(
+          (m) => !f || !imports(f.text).some((i) => resolveSpec(rel, i.spec)?.startsWith(`modules/${m}/`)),
+        )
+        .map((m) => `${rel} → ${m}`);
+    });
+    expect(stale).toEqual([]);
+  });
+
+  it('the checks see the tables (a guard against a parser that finds nothing)', () => {
+    expect(tableOwners.get('transactions')).toBe('payments');
+    expect(tableOwners.get('scheduled_payments')).toBe('schedules');
+    expect(tableOwners.get('failed_transactions')).toBe('failed-transactions');
+    expect(tableOwners.get('sandbox_gateway_operations')).toBe('sandbox');
+    expect(tableVars.size).toBeGreaterThan(15);
+  });
+});
