@@ -1,6 +1,7 @@
 import { AppError, businessRule, validation } from '../../lib/errors';
 import { newId } from '../../lib/ids';
-import { failureMessage, type Locale } from '../gateway/failure-codes';
+import type { Locale } from '../../lib/locale';
+import { failureMessage } from '../gateway/failure-codes';
 import type { LedgerDocument } from './ledger.service';
 import { type Attempt, allocateToInvoice, type PaymentAttempts } from './payment-attempts';
 import { allocatedFrom } from './payments.repository';

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../../lib/errors';
+import type { Locale } from '../../lib/locale';
 import { Currency, Email, errorResponses, LocaleSchema, Name } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import { MAX_LOGO_BYTES, type Organization, type OrganizationsService } from './organizations.service';
@@ -26,7 +27,7 @@ export const organizationsRoutes: FastifyPluginAsyncTypebox<{
     contactEmail: org.contactEmail,
     billingContactUserId: org.billingContactUserId,
     timezone: org.timezone,
-    locale: org.locale as 'fr-CA' | 'en-CA',
+    locale: org.locale as Locale,
     currency: org.currency,
     logoUrl: organizations.logoUrl(org),
   });
