@@ -45,7 +45,7 @@ export function registerJobs(c: {
     c.queue.register({ name: name as RunnableJob, handler: forEachOrganization(work) });
   }
 
-  // The bulk reconcile (issue 6): one run per job_runs row; the handler re-reads the row, so a re-delivery is harmless.
+  // The bulk reconcile: one run per job_runs row; the handler re-reads the row, so a re-delivery is harmless.
   c.queue.register({
     name: 'reconcile-all',
     expireInSeconds: 3600,

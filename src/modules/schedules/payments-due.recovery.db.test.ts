@@ -16,7 +16,7 @@ import { SchedulesService } from './schedules.service';
 import { scheduledPayments } from './schedules.table';
 
 /**
- * Crash recovery of `payments-due` (exactly once, issue 3 item 6): a charge claimed by a run that
+ * Crash recovery of `payments-due` (exactly once): a charge claimed by a run that
  * stopped before recording its answer is finished by a later run with the same idempotency key, so
  * the gateway replays what it did and no money moves twice.
  */
