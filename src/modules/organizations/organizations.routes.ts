@@ -2,20 +2,23 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../../lib/errors';
 import type { Locale } from '../../lib/locale';
-import { Currency, Email, errorResponses, LocaleSchema, Name } from '../../platform/http/schemas';
+import { Currency, component, Email, errorResponses, LocaleSchema, Name } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import { MAX_LOGO_BYTES, type Organization, type OrganizationsService } from './organizations.service';
 
-const OrganizationSchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  contactEmail: Type.Union([Type.String(), Type.Null()]),
-  billingContactUserId: Type.Union([Type.String(), Type.Null()]),
-  timezone: Type.String({ examples: ['America/Toronto'] }),
-  locale: LocaleSchema,
-  currency: Currency,
-  logoUrl: Type.Union([Type.String(), Type.Null()]),
-});
+const OrganizationSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    contactEmail: Type.Union([Type.String(), Type.Null()]),
+    billingContactUserId: Type.Union([Type.String(), Type.Null()]),
+    timezone: Type.String({ examples: ['America/Toronto'] }),
+    locale: LocaleSchema,
+    currency: Currency,
+    logoUrl: Type.Union([Type.String(), Type.Null()]),
+  },
+  component('Organization'),
+);
 
 export const organizationsRoutes: FastifyPluginAsyncTypebox<{
   organizations: OrganizationsService;
