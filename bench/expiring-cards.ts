@@ -1,5 +1,5 @@
 /**
- * Benchmark of Action Center §2 (issue 5). Run by hand, never in CI:
+ * Benchmark of Action Center §2 (expiring cards). Run by hand, never in CI:
  *   npx tsx bench/expiring-cards.ts
  * On a scratch PostgreSQL database (created from TEST_DATABASE_URL, default postgres://root@127.0.0.1:5432/test,
  * dropped afterwards) it generates, with set-based SQL, 200,000 wallet cards over 150,000 accounts with

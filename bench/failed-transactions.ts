@@ -1,5 +1,5 @@
 /**
- * Benchmark of section 1 (issue 4 item 11): the failed-transactions list and its export on PostgreSQL.
+ * Benchmark of section 1: the failed-transactions list and its export on PostgreSQL.
  * Run by hand, never in CI; it prints its figures.
  *
  *   npx tsx bench/failed-transactions.ts                              # 100,000 entries over 50,000 accounts

@@ -1,5 +1,5 @@
 /**
- * Benchmark of section 3 (issue 6): the reconcilable accounts list from the per-account summary against the
+ * Benchmark of section 3 (reconcilable accounts): the reconcilable accounts list from the per-account summary against the
  * best on-the-fly aggregate, the API's overhead, reconciles per second, the summary's cost on postings and
  * the bulk job. Run by hand, never in CI; it prints its figures.
  *

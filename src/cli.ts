@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { Locale } from './lib/locale';
 import { ConfigError, loadConfig } from './platform/config/config';
 import { DatabaseLockedError } from './platform/db/db';
 import { RUNNABLE_JOBS, type RunnableJob } from './platform/jobs/registry';
@@ -97,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
         adminName: values['admin-name'],
         currency: values.currency,
         timezone: values.timezone,
-        locale: values.locale as 'fr-CA' | 'en-CA' | undefined,
+        locale: values.locale as Locale | undefined,
       });
       console.log(JSON.stringify(result));
       return 0;

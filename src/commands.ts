@@ -1,7 +1,7 @@
 import { createContainer } from './app/container';
 import { loadDemo } from './demo/demo';
+import type { Locale } from './lib/locale';
 import { formatDoctorReport, runDoctorCheck } from './modules/reconciliation/doctor';
-import type { Locale } from './modules/users/permissions';
 import type { Config } from './platform/config/config';
 import { createDb, migrateDb } from './platform/db/db';
 import type { RunnableJob } from './platform/jobs/registry';

@@ -1,5 +1,6 @@
 import type { Container } from '../src/app/container';
-import type { Locale, Role } from '../src/modules/users/permissions';
+import type { Locale } from '../src/lib/locale';
+import type { Role } from '../src/modules/users/permissions';
 
 let counter = 0;
 const unique = () =>

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Container } from '../src/app/container';
 import { newId } from '../src/lib/ids';
+import type { Locale } from '../src/lib/locale';
 import { accounts } from '../src/modules/accounts/accounts.table';
 import { FailedTransactionEntries } from '../src/modules/failed-transactions/failed-transactions.entries';
 import type { FailedTransactionPayments } from '../src/modules/failed-transactions/failed-transactions.service';
@@ -20,7 +21,7 @@ import { installmentPlans, scheduledPayments, subscriptions } from '../src/modul
 export async function ftAccount(
   c: Container,
   organizationId: string,
-  opts: { name?: string; email?: string; locale?: 'fr-CA' | 'en-CA' } = {},
+  opts: { name?: string; email?: string; locale?: Locale } = {},
 ) {
   const id = newId('account');
   await c.db.transaction(async (tx) => {

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Container } from '../src/app/container';
 import { newId } from '../src/lib/ids';
+import type { Locale } from '../src/lib/locale';
 import { accounts } from '../src/modules/accounts/accounts.table';
 import { paymentMethods } from '../src/modules/payment-methods/payment-methods.table';
 import { installmentPlans, scheduledPayments, subscriptions } from '../src/modules/schedules/schedules.table';
@@ -12,7 +13,7 @@ import { installmentPlans, scheduledPayments, subscriptions } from '../src/modul
 export async function insertAccount(
   c: Container,
   organizationId: string,
-  opts: { ownerName?: string; ownerEmail?: string; locale?: 'fr-CA' | 'en-CA' } = {},
+  opts: { ownerName?: string; ownerEmail?: string; locale?: Locale } = {},
 ): Promise<string> {
   const id = newId('account');
   await c.db.insert(accounts).values({

@@ -86,7 +86,6 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
         guard: c.guard,
       });
       if (sandboxClock) await api.register(sandboxRoutes, { guard: c.guard, sandboxClock, queue: c.queue });
-      // The billing core (issue 3).
       await api.register(accountsRoutes, { accounts: c.accounts, guard: c.guard });
       await api.register(ledgerRoutes, {
         documents: c.documents,

@@ -76,8 +76,8 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     principals: auth,
   });
   const ledger = new LedgerService({ db, clock });
-  // The billing core (issue 3). With the sandbox off and no live gateway configured, every call that
-  // moves money answers 503 "no payment gateway configured".
+  // With the sandbox off and no live gateway configured, every call that moves money answers 503
+  // "no payment gateway configured": the rest of the product (lists, reconciliation, settings) still works.
   const sandboxGateway = config.sandbox ? new SandboxGateway({ db, clock }) : null;
   const gateway: PaymentGateway = sandboxGateway ?? noGateway;
   const accounts = new AccountsService({ db, clock, audit, ledger, organizations });
@@ -138,7 +138,8 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     portalTokens,
     publicUrl: config.publicUrl,
   });
-  // Section 1 (issue 4). The retry attempt and the portal payment are the billing core's PaymentsService.
+  // A retry and a portal payment are gateway attempts, so they go through PaymentsService (the one writer of
+  // payments), which this section sees only as its FailedTransactionPayments port.
   const idempotency = new IdempotencyStore({ db, clock });
   const failedTransactions = new FailedTransactionsService({ db, clock, queue, audit, payments, entries });
   const failedTransactionNotices = new FailedTransactionNotices({

@@ -4,6 +4,7 @@ import { toJsonAmount } from '../../lib/money';
 import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
 import {
   Currency,
+  component,
   Email,
   errorResponses,
   Id,
@@ -14,16 +15,21 @@ import {
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { AccountsService, AccountView } from './accounts.service';
 
-export const AccountSchema = Type.Object({
-  id: Type.String({ examples: ['acc_01jd5x2k8v3q7r9t0w1y2z3a4b'] }),
-  ownerName: Type.String(),
-  ownerEmail: Type.String(),
-  locale: LocaleSchema,
-  currency: Currency,
-  openDebit: Type.Integer({ description: 'Open amount of posted invoices and refunds (minor units)' }),
-  openCredit: Type.Integer({ description: 'Open amount of posted payments and credit notes (minor units)' }),
-  createdAt: Instant,
-});
+export const AccountSchema = Type.Object(
+  {
+    id: Type.String({ examples: ['acc_01jd5x2k8v3q7r9t0w1y2z3a4b'] }),
+    ownerName: Type.String(),
+    ownerEmail: Type.String(),
+    locale: LocaleSchema,
+    currency: Currency,
+    openDebit: Type.Integer({ description: 'Open amount of posted invoices and refunds (minor units)' }),
+    openCredit: Type.Integer({
+      description: 'Open amount of posted payments and credit notes (minor units)',
+    }),
+    createdAt: Instant,
+  },
+  component('Account'),
+);
 export type AccountJson = Static<typeof AccountSchema>;
 
 export function accountJson(a: AccountView): AccountJson {

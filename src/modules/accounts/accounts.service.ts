@@ -2,12 +2,12 @@ import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import type { Locale } from '../../lib/locale';
 import { big, type Db } from '../../platform/db/db';
 import type { AuditService } from '../audit/audit.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import { ownerSortSql } from '../reconciliation/summary';
-import type { Locale } from '../users/permissions';
 import { accounts } from './accounts.table';
 
 export type Account = typeof accounts.$inferSelect;

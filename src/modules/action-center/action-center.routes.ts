@@ -1,31 +1,37 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { Currency, errorResponses, IsoDateSchema } from '../../platform/http/schemas';
+import { Currency, component, errorResponses, IsoDateSchema } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { ActionCenterService } from './action-center.service';
 
-export const ActionCenterSummarySchema = Type.Object({
-  failedTransactions: Type.Integer({ minimum: 0 }),
-  expiringCards: Type.Integer({ minimum: 0 }),
-  reconcilableAccounts: Type.Optional(
-    Type.Integer({ minimum: 0, description: 'Omitted without reconciliations.manage (RA7)' }),
-  ),
-});
+export const ActionCenterSummarySchema = Type.Object(
+  {
+    failedTransactions: Type.Integer({ minimum: 0 }),
+    expiringCards: Type.Integer({ minimum: 0 }),
+    reconcilableAccounts: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Omitted without reconciliations.manage (RA7)' }),
+    ),
+  },
+  component('ActionCenterSummary'),
+);
 
-export const ActionCenterChartsSchema = Type.Object({
-  currency: Currency,
-  failedByReason: Type.Array(
-    Type.Object({
-      code: Type.String(),
-      message: Type.String(),
-      amount: Type.Integer({ description: 'Minor units' }),
-      count: Type.Integer(),
-    }),
-  ),
-  daily: Type.Array(
-    Type.Object({ date: IsoDateSchema, failures: Type.Integer(), recoveries: Type.Integer() }),
-  ),
-});
+export const ActionCenterChartsSchema = Type.Object(
+  {
+    currency: Currency,
+    failedByReason: Type.Array(
+      Type.Object({
+        code: Type.String(),
+        message: Type.String(),
+        amount: Type.Integer({ description: 'Minor units' }),
+        count: Type.Integer(),
+      }),
+    ),
+    daily: Type.Array(
+      Type.Object({ date: IsoDateSchema, failures: Type.Integer(), recoveries: Type.Integer() }),
+    ),
+  },
+  component('ActionCenterCharts'),
+);
 
 export const actionCenterRoutes: FastifyPluginAsyncTypebox<{
   actionCenter: ActionCenterService;

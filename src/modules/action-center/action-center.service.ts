@@ -1,8 +1,9 @@
 import type { Clock } from '../../lib/clock';
 import { addDays, todayIn } from '../../lib/dates';
+import type { Locale } from '../../lib/locale';
 import { toJsonAmount } from '../../lib/money';
 import type { FailedTransactionsRepository } from '../failed-transactions/failed-transactions.repository';
-import { failureMessage, type Locale } from '../gateway/failure-codes';
+import { failureMessage } from '../gateway/failure-codes';
 import type { OrganizationsService } from '../organizations/organizations.service';
 
 /** The counts of the other two sections, from their own services (wired in the container). */

@@ -1,19 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
-import { errorResponses, Instant } from '../../platform/http/schemas';
+import { component, errorResponses, Instant } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { AuditService } from './audit.service';
 
-const AuditSchema = Type.Object({
-  id: Type.String(),
-  actorId: Type.Union([Type.String(), Type.Null()]),
-  action: Type.String(),
-  subjectType: Type.String(),
-  subjectId: Type.String(),
-  at: Instant,
-  details: Type.Record(Type.String(), Type.Unknown()),
-});
+const AuditSchema = Type.Object(
+  {
+    id: Type.String(),
+    actorId: Type.Union([Type.String(), Type.Null()]),
+    action: Type.String(),
+    subjectType: Type.String(),
+    subjectId: Type.String(),
+    at: Instant,
+    details: Type.Record(Type.String(), Type.Unknown()),
+  },
+  component('AuditEntry'),
+);
 
 export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditService; guard: AuthGuard }> = async (
   app,

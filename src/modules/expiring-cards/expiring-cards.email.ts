@@ -1,7 +1,6 @@
+import type { Locale } from '../../lib/locale';
 import { formatMoney } from '../../lib/money';
 import { type EmailOrganization, renderEmail } from '../notifications/email-layout';
-
-export type Locale = 'fr-CA' | 'en-CA';
 
 export interface CardExpiryEmailInput {
   locale: Locale;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, type TestOrg } from '../../../test/factories';
 import { call, createTestContext, type TestContext } from '../../../test/harness';
 import { insertAccount, insertCard, insertSubscription } from '../../../test/schedule-fixtures';
+import type { Locale } from '../../lib/locale';
 
 let t: TestContext;
 let smtp: SMTPServer;
@@ -44,7 +45,7 @@ const runJob = async (org: TestOrg) =>
   )[0]!.sent;
 const mailTo = (address: string) => received.filter((m) => m.to && 'text' in m.to && m.to.text === address);
 
-async function owner(org: TestOrg, locale: 'fr-CA' | 'en-CA', card: { expMonth: number; expYear: number }) {
+async function owner(org: TestOrg, locale: Locale, card: { expMonth: number; expYear: number }) {
   const ownerEmail = `${locale}-${Math.random().toString(36).slice(2)}@example.ca`;
   const accountId = await insertAccount(t.c, org.organizationId, {
     ownerName: locale === 'fr-CA' ? 'Élodie Gagnon' : 'Liam Smith',

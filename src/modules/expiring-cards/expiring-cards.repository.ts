@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import type { Locale } from '../../lib/locale';
 import { big, type Db, int, rows } from '../../platform/db/db';
 import type { ExpiryWindow } from './expiry-window';
 
@@ -8,7 +9,7 @@ export interface ExpiringCardRow {
   accountId: string;
   ownerName: string;
   ownerEmail: string;
-  ownerLocale: 'fr-CA' | 'en-CA';
+  ownerLocale: Locale;
   brand: string;
   last4: string;
   expMonth: number;

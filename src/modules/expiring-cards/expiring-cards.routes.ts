@@ -4,35 +4,38 @@ import { toJsonAmount } from '../../lib/money';
 import type { IdempotencyStore } from '../../platform/http/idempotency';
 import { decodeCursor, encodeCursor, ListOf, PageQuery } from '../../platform/http/pagination';
 import { sendProblem } from '../../platform/http/problem';
-import { Currency, errorResponses, Id, Instant, IsoDateSchema } from '../../platform/http/schemas';
+import { Currency, component, errorResponses, Id, Instant, IsoDateSchema } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { ExpiringCardRow } from './expiring-cards.repository';
 import { type ExpiringCardsService, ReminderTooSoonError } from './expiring-cards.service';
 
-export const ExpiringCardSchema = Type.Object({
-  accountId: Type.String({
-    description: "The owner's account (the name opens it)",
-    examples: ['acc_01jd3k4m5n6p7q8r9s0t1v2w3x'],
-  }),
-  customerName: Type.String({ description: 'Owner name', examples: ['Marie Tremblay'] }),
-  paymentMethodId: Type.String({ examples: ['pm_01jd3k4m5n6p7q8r9s0t1v2w3x'] }),
-  card: Type.Object({
-    brand: Type.String({ examples: ['visa'] }),
-    last4: Type.String({ examples: ['4242'] }),
-    expMonth: Type.Integer({ minimum: 1, maximum: 12 }),
-    expYear: Type.Integer(),
-  }),
-  upcomingPayments: Type.Object({
-    count: Type.Integer({ minimum: 1, description: 'Scheduled payments this card pays' }),
-    nextDate: IsoDateSchema,
-    nextAmount: Type.Integer({ description: 'Minor units due on the next date' }),
-  }),
-  amountAtRisk: Type.Integer({
-    description: "Total of this card's upcoming payments due after its expiry month (minor units)",
-  }),
-  currency: Currency,
-  reminderSentAt: Type.Union([Instant, Type.Null()], { description: 'When the last reminder was sent' }),
-});
+export const ExpiringCardSchema = Type.Object(
+  {
+    accountId: Type.String({
+      description: "The owner's account (the name opens it)",
+      examples: ['acc_01jd3k4m5n6p7q8r9s0t1v2w3x'],
+    }),
+    customerName: Type.String({ description: 'Owner name', examples: ['Marie Tremblay'] }),
+    paymentMethodId: Type.String({ examples: ['pm_01jd3k4m5n6p7q8r9s0t1v2w3x'] }),
+    card: Type.Object({
+      brand: Type.String({ examples: ['visa'] }),
+      last4: Type.String({ examples: ['4242'] }),
+      expMonth: Type.Integer({ minimum: 1, maximum: 12 }),
+      expYear: Type.Integer(),
+    }),
+    upcomingPayments: Type.Object({
+      count: Type.Integer({ minimum: 1, description: 'Scheduled payments this card pays' }),
+      nextDate: IsoDateSchema,
+      nextAmount: Type.Integer({ description: 'Minor units due on the next date' }),
+    }),
+    amountAtRisk: Type.Integer({
+      description: "Total of this card's upcoming payments due after its expiry month (minor units)",
+    }),
+    currency: Currency,
+    reminderSentAt: Type.Union([Instant, Type.Null()], { description: 'When the last reminder was sent' }),
+  },
+  component('ExpiringCard'),
+);
 export type ExpiringCard = Static<typeof ExpiringCardSchema>;
 
 export const RemindResponseSchema = Type.Object({

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, type TestOrg } from '../../../test/factories';
 import { ftAccount, ftCard, ftEntry, ftGet } from '../../../test/failed-transaction-fixtures';
 import { call, createTestContext, type TestContext } from '../../../test/harness';
+import type { Locale } from '../../lib/locale';
 import { emails } from '../notifications/notifications.table';
 import { failedTransactions } from './failed-transactions.table';
 
@@ -61,7 +62,7 @@ const notice = (org: TestOrg, failedTransactionId: string) =>
 const digest = async (org: TestOrg) =>
   ((await t.c.queue.runNow('daily-digest', { organizationId: org.organizationId })) as any[])[0];
 
-async function orgWithLogo(opts: { locale?: 'fr-CA' | 'en-CA' } = {}) {
+async function orgWithLogo(opts: { locale?: Locale } = {}) {
   const org = await createOrg(t.c, { locale: opts.locale });
   await t.c.organizations.setLogo(org.organizationId, org.adminId, PNG);
   return org;

@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import type { Locale } from '../../lib/locale';
 import { currencyDigits } from '../../lib/money';
-import type { Locale } from '../gateway/failure-codes';
 import type { FailedTransactionItem } from './failed-transactions.service';
 
 /** FT9: the export has the list's columns, in the viewer's language. */

@@ -23,7 +23,7 @@ export interface ListedEntry {
   currentPaymentMethodId: string | null;
 }
 
-// The partial indexes of failed-transactions.table.ts match this literal predicate (STACK-NOTES).
+// The partial indexes of failed-transactions.table.ts match this literal predicate (../shared/STACK-NOTES.md).
 const ON_LIST = sql`${ft.status} in ('open', 'retrying')`;
 
 /**

@@ -5,7 +5,7 @@ import { todayIn } from '../../lib/dates';
 import { validation } from '../../lib/errors';
 import type { IdempotencyStore } from '../../platform/http/idempotency';
 import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
-import { Currency, errorResponses, Id, Instant } from '../../platform/http/schemas';
+import { Currency, component, errorResponses, Id, Instant } from '../../platform/http/schemas';
 import { FAILURE_CODES, RECOMMENDED_ACTIONS } from '../gateway/failure-codes';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
@@ -19,37 +19,40 @@ const Reason = Type.Object({
   message: Type.String({ examples: ['The card has insufficient funds or credit.'] }),
 });
 
-export const FailedTransactionSchema = Type.Object({
-  id: Id('ft_01jd3k4m5n6p7q8r9s0t1v2w3x'),
-  paymentId: Type.String({ description: 'Public payment ID of the first failed attempt' }),
-  accountId: Type.String(),
-  customerName: Type.String({ description: "The account owner's name" }),
-  type: Type.Enum([...FAILED_TRANSACTION_TYPES]),
-  paymentMethod: Type.Object({
-    type: Type.Enum(['card', 'echeck']),
-    brand: Type.Optional(Type.String({ examples: ['visa'] })),
-    last4: Type.String({ examples: ['4242'] }),
-  }),
-  reason: Reason,
-  amount: Type.Integer({ description: 'Minor units (cents)', examples: [12500] }),
-  currency: Currency,
-  failedAt: Instant,
-  status: Type.Enum(['open', 'retrying']),
-  attempts: Type.Integer({ minimum: 1 }),
-  paidElsewhere: Type.Boolean({
-    description: 'FT7: the invoice the money was for has nothing left open (collected another way)',
-  }),
-  actions: Type.Object({
-    retry: Type.Boolean(),
-    ignore: Type.Boolean(),
-    changePaymentMethod: Type.Boolean({ description: 'FT8: subscription and installment entries only' }),
-  }),
-  retryBlockedReason: Type.Optional(Type.String({ description: 'FT12: why retrying is refused' })),
-  recommendedAction: Type.Object({
-    code: Type.Enum([...RECOMMENDED_ACTIONS]),
-    message: Type.String(),
-  }),
-});
+export const FailedTransactionSchema = Type.Object(
+  {
+    id: Id('ft_01jd3k4m5n6p7q8r9s0t1v2w3x'),
+    paymentId: Type.String({ description: 'Public payment ID of the first failed attempt' }),
+    accountId: Type.String(),
+    customerName: Type.String({ description: "The account owner's name" }),
+    type: Type.Enum([...FAILED_TRANSACTION_TYPES]),
+    paymentMethod: Type.Object({
+      type: Type.Enum(['card', 'echeck']),
+      brand: Type.Optional(Type.String({ examples: ['visa'] })),
+      last4: Type.String({ examples: ['4242'] }),
+    }),
+    reason: Reason,
+    amount: Type.Integer({ description: 'Minor units (cents)', examples: [12500] }),
+    currency: Currency,
+    failedAt: Instant,
+    status: Type.Enum(['open', 'retrying']),
+    attempts: Type.Integer({ minimum: 1 }),
+    paidElsewhere: Type.Boolean({
+      description: 'FT7: the invoice the money was for has nothing left open (collected another way)',
+    }),
+    actions: Type.Object({
+      retry: Type.Boolean(),
+      ignore: Type.Boolean(),
+      changePaymentMethod: Type.Boolean({ description: 'FT8: subscription and installment entries only' }),
+    }),
+    retryBlockedReason: Type.Optional(Type.String({ description: 'FT12: why retrying is refused' })),
+    recommendedAction: Type.Object({
+      code: Type.Enum([...RECOMMENDED_ACTIONS]),
+      message: Type.String(),
+    }),
+  },
+  component('FailedTransaction'),
+);
 
 const Filters = {
   paymentMethod: Type.Optional(Type.Enum(['card', 'echeck'])),

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { AppError, notFound } from '../../lib/errors';
+import type { Locale } from '../../lib/locale';
 import { toJsonAmount } from '../../lib/money';
 import type { Db } from '../../platform/db/db';
 import type { JobQueue } from '../../platform/jobs/queue';
@@ -9,7 +10,6 @@ import type { AuditService } from '../audit/audit.service';
 import {
   failureInfo,
   failureMessage,
-  type Locale,
   type RetryDecision,
   recommendedAction,
   retryDecision,

@@ -1,3 +1,5 @@
+import type { Locale } from '../../lib/locale';
+
 /**
  * THE failure catalogue: every code the payment gateway can give when money does not move — card
  * declines (Stripe-style decline codes), the refund failure `insufficient_merchant_funds`, and every
@@ -14,7 +16,6 @@
  * - `limited`: R01 and R09, re-presentable at most twice within 180 days of the original debit (FT12).
  */
 
-export type Locale = 'fr-CA' | 'en-CA';
 export type FailureKind = 'card' | 'echeck' | 'refund';
 export type FailureCategory = 'soft' | 'needs_new_method' | 'hard' | 'not_represented' | 'limited';
 export type RecommendedActionCode = 'retry_now' | 'ask_new_method' | 'contact_bank' | 'do_not_retry';

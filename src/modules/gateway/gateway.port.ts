@@ -4,7 +4,8 @@
  * asks `echeckOutcome` when the debit is old enough).
  *
  * Every money-moving call takes an `idempotencyKey`, unique per organization: calling again with a key
- * already used answers the recorded result and moves no money (FT4, issue 3 item 6). Reusing a key for
+ * already used answers the recorded result and moves no money (FT4), so a run that crashed
+ * after the gateway answered can simply run again. Reusing a key for
  * a different request (another kind, amount or token) is a programming error and throws an
  * `idempotency_conflict` AppError.
  *

@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor, ListOf, PageQuery } from '../../platform/ht
 import {
   AmountMinor,
   Currency,
+  component,
   errorResponses,
   Id,
   Instant,
@@ -44,7 +45,7 @@ const ledgerItemFields = {
   }),
   createdAt: Instant,
 };
-export const LedgerItemSchema = Type.Object(ledgerItemFields);
+export const LedgerItemSchema = Type.Object(ledgerItemFields, component('LedgerItem'));
 export type LedgerItemJson = Static<typeof LedgerItemSchema>;
 
 export function ledgerItemJson(d: LedgerItem): LedgerItemJson {

@@ -1,3 +1,5 @@
+import type { Locale } from '../../lib/locale';
+
 /**
  * The one HTML e-mail layout: the organization's logo, a heading, paragraphs, an optional table and button,
  * and the organization's contact address in the footer. Every template renders through it, in HTML and text.
@@ -9,7 +11,7 @@ export interface EmailOrganization {
 }
 
 export interface EmailContent {
-  locale: 'fr-CA' | 'en-CA';
+  locale: Locale;
   organization: EmailOrganization;
   heading: string;
   paragraphs: string[];

@@ -1,24 +1,27 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
-import { errorResponses, Id, Instant } from '../../platform/http/schemas';
+import { component, errorResponses, Id, Instant } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { EmailRow, NotificationsService } from './notifications.service';
 
-const EmailSchema = Type.Object({
-  id: Type.String(),
-  to: Type.String(),
-  subject: Type.String(),
-  kind: Type.String({
-    examples: ['customer_payment_failed', 'failed_transactions_digest', 'card_expiry_reminder'],
-  }),
-  status: Type.Enum(['queued', 'sent', 'logged', 'failed']),
-  locale: Type.String(),
-  attempts: Type.Integer(),
-  lastError: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Instant,
-  sentAt: Type.Union([Instant, Type.Null()]),
-});
+const EmailSchema = Type.Object(
+  {
+    id: Type.String(),
+    to: Type.String(),
+    subject: Type.String(),
+    kind: Type.String({
+      examples: ['customer_payment_failed', 'failed_transactions_digest', 'card_expiry_reminder'],
+    }),
+    status: Type.Enum(['queued', 'sent', 'logged', 'failed']),
+    locale: Type.String(),
+    attempts: Type.Integer(),
+    lastError: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Instant,
+    sentAt: Type.Union([Instant, Type.Null()]),
+  },
+  component('Email'),
+);
 
 const present = (e: EmailRow) => ({
   id: e.id,
@@ -84,7 +87,10 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<{
         summary: 'One e-mail with its HTML and text, for a preview',
         params: Type.Object({ id: Id('em_01jd3k4m5n6p7q8r9s0t1v2w3x') }),
         response: {
-          200: Type.Intersect([EmailSchema, Type.Object({ html: Type.String(), text: Type.String() })]),
+          200: Type.Intersect(
+            [EmailSchema, Type.Object({ html: Type.String(), text: Type.String() })],
+            component('EmailDetail'),
+          ),
           ...errorResponses(404),
         },
       },

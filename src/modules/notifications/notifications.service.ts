@@ -2,6 +2,7 @@ import { and, desc, eq, lt, or } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import type { Locale } from '../../lib/locale';
 import type { Db } from '../../platform/db/db';
 import type { JobQueue } from '../../platform/jobs/queue';
 import type { MailTransport } from './mail-transport';
@@ -13,7 +14,7 @@ export interface NewEmail {
   dedupeKey: string;
   kind: string;
   to: string;
-  locale: 'fr-CA' | 'en-CA';
+  locale: Locale;
   subject: string;
   html: string;
   text: string;

@@ -1,20 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../../lib/errors';
-import { Currency, Email, errorResponses, LocaleSchema, Name } from '../../platform/http/schemas';
+import type { Locale } from '../../lib/locale';
+import { Currency, component, Email, errorResponses, LocaleSchema, Name } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import { MAX_LOGO_BYTES, type Organization, type OrganizationsService } from './organizations.service';
 
-const OrganizationSchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  contactEmail: Type.Union([Type.String(), Type.Null()]),
-  billingContactUserId: Type.Union([Type.String(), Type.Null()]),
-  timezone: Type.String({ examples: ['America/Toronto'] }),
-  locale: LocaleSchema,
-  currency: Currency,
-  logoUrl: Type.Union([Type.String(), Type.Null()]),
-});
+const OrganizationSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    contactEmail: Type.Union([Type.String(), Type.Null()]),
+    billingContactUserId: Type.Union([Type.String(), Type.Null()]),
+    timezone: Type.String({ examples: ['America/Toronto'] }),
+    locale: LocaleSchema,
+    currency: Currency,
+    logoUrl: Type.Union([Type.String(), Type.Null()]),
+  },
+  component('Organization'),
+);
 
 export const organizationsRoutes: FastifyPluginAsyncTypebox<{
   organizations: OrganizationsService;
@@ -26,7 +30,7 @@ export const organizationsRoutes: FastifyPluginAsyncTypebox<{
     contactEmail: org.contactEmail,
     billingContactUserId: org.billingContactUserId,
     timezone: org.timezone,
-    locale: org.locale as 'fr-CA' | 'en-CA',
+    locale: org.locale as Locale,
     currency: org.currency,
     logoUrl: organizations.logoUrl(org),
   });

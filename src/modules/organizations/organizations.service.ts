@@ -3,9 +3,9 @@ import type { Clock } from '../../lib/clock';
 import { isValidTimeZone } from '../../lib/dates';
 import { AppError, conflict, validation } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import type { Locale } from '../../lib/locale';
 import { type Db, rows } from '../../platform/db/db';
 import type { AuditService } from '../audit/audit.service';
-import type { Locale } from '../users/permissions';
 import { users } from '../users/users.table';
 import { organizations } from './organizations.table';
 

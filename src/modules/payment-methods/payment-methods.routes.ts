@@ -1,25 +1,28 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from 'typebox';
 import { ListOf } from '../../platform/http/pagination';
-import { errorResponses, Id, Instant } from '../../platform/http/schemas';
+import { component, errorResponses, Id, Instant } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { PaymentMethod, PaymentMethodsService } from './payment-methods.service';
 
 const Nullable = <T extends import('typebox').TSchema>(s: T) => Type.Union([s, Type.Null()]);
 
-export const PaymentMethodSchema = Type.Object({
-  id: Type.String({ examples: ['pm_01jd5x2k8v3q7r9t0w1y2z3a4b'] }),
-  accountId: Type.String(),
-  type: Type.Enum(['card', 'echeck']),
-  brand: Nullable(Type.String({ examples: ['visa'] })),
-  last4: Type.String({ examples: ['4242'] }),
-  expMonth: Nullable(Type.Integer({ minimum: 1, maximum: 12 })),
-  expYear: Nullable(Type.Integer()),
-  bankName: Nullable(Type.String()),
-  holderName: Nullable(Type.String()),
-  inWallet: Type.Boolean({ description: "Saved in the owner's wallet" }),
-  createdAt: Instant,
-});
+export const PaymentMethodSchema = Type.Object(
+  {
+    id: Type.String({ examples: ['pm_01jd5x2k8v3q7r9t0w1y2z3a4b'] }),
+    accountId: Type.String(),
+    type: Type.Enum(['card', 'echeck']),
+    brand: Nullable(Type.String({ examples: ['visa'] })),
+    last4: Type.String({ examples: ['4242'] }),
+    expMonth: Nullable(Type.Integer({ minimum: 1, maximum: 12 })),
+    expYear: Nullable(Type.Integer()),
+    bankName: Nullable(Type.String()),
+    holderName: Nullable(Type.String()),
+    inWallet: Type.Boolean({ description: "Saved in the owner's wallet" }),
+    createdAt: Instant,
+  },
+  component('PaymentMethod'),
+);
 export type PaymentMethodJson = Static<typeof PaymentMethodSchema>;
 
 export function paymentMethodJson(m: PaymentMethod): PaymentMethodJson {

@@ -1,8 +1,9 @@
 import { todayIn } from '../../lib/dates';
 import { AppError, businessRule, validation } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import type { Locale } from '../../lib/locale';
 import { accountTransaction } from '../accounts/account-lock';
-import { failureMessage, type Locale } from '../gateway/failure-codes';
+import { failureMessage } from '../gateway/failure-codes';
 import type { LedgerDocument } from '../ledger/ledger.service';
 import { assertGateway, type PaymentAttempts } from './payment-attempts';
 import type { PaymentsDeps } from './payments.service';

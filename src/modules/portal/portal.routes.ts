@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { IdempotencyStore } from '../../platform/http/idempotency';
-import { Currency, Id, Instant, LocaleSchema } from '../../platform/http/schemas';
+import { Currency, component, Id, Instant, LocaleSchema } from '../../platform/http/schemas';
 import { FAILED_TRANSACTION_TYPES } from '../failed-transactions/failed-transactions.entries';
 import type { PortalService } from './portal.service';
 
@@ -12,36 +12,42 @@ const TokenQuery = Type.Object(
 const Problems = { 400: Type.Ref('Problem'), 401: Type.Ref('Problem'), 404: Type.Ref('Problem') };
 const Reason = Type.Object({ code: Type.String(), message: Type.String() });
 
-export const PortalCardSchema = Type.Object({
-  id: Type.String(),
-  brand: Type.String(),
-  last4: Type.String(),
-  expMonth: Type.Integer(),
-  expYear: Type.Integer(),
-  inWallet: Type.Boolean(),
-});
+export const PortalCardSchema = Type.Object(
+  {
+    id: Type.String(),
+    brand: Type.String(),
+    last4: Type.String(),
+    expMonth: Type.Integer(),
+    expYear: Type.Integer(),
+    inWallet: Type.Boolean(),
+  },
+  component('PortalCard'),
+);
 
-export const PortalSessionSchema = Type.Object({
-  organization: Type.Object({
-    name: Type.String(),
-    logoUrl: Type.Union([Type.String(), Type.Null()]),
-    contactEmail: Type.String(),
-  }),
-  account: Type.Object({ ownerName: Type.String(), locale: LocaleSchema }),
-  currency: Currency,
-  failedPayments: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      amount: Type.Integer({ description: 'Minor units' }),
-      type: Type.Enum([...FAILED_TRANSACTION_TYPES]),
-      reason: Reason,
-      failedAt: Instant,
-      status: Type.String(),
-      paidElsewhere: Type.Boolean(),
+export const PortalSessionSchema = Type.Object(
+  {
+    organization: Type.Object({
+      name: Type.String(),
+      logoUrl: Type.Union([Type.String(), Type.Null()]),
+      contactEmail: Type.String(),
     }),
-  ),
-  cards: Type.Array(PortalCardSchema),
-});
+    account: Type.Object({ ownerName: Type.String(), locale: LocaleSchema }),
+    currency: Currency,
+    failedPayments: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        amount: Type.Integer({ description: 'Minor units' }),
+        type: Type.Enum([...FAILED_TRANSACTION_TYPES]),
+        reason: Reason,
+        failedAt: Instant,
+        status: Type.String(),
+        paidElsewhere: Type.Boolean(),
+      }),
+    ),
+    cards: Type.Array(PortalCardSchema),
+  },
+  component('PortalSession'),
+);
 
 /** The customer portal (signed links from e-mails); not behind the admin guard: the token is checked. */
 export const portalRoutes: FastifyPluginAsyncTypebox<{

@@ -4,24 +4,27 @@ import { validation } from '../../lib/errors';
 import { toJsonAmount } from '../../lib/money';
 import type { IdempotencyStore } from '../../platform/http/idempotency';
 import { decodeCursor, encodeCursor, ListOf, PageQuery } from '../../platform/http/pagination';
-import { Currency, errorResponses, Id } from '../../platform/http/schemas';
+import { Currency, component, errorResponses, Id } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { Ra4Key } from './reconciliation.repository';
 import type { ReconciliationService } from './reconciliation.service';
 
 const Amount = Type.Integer({ minimum: 0, description: 'Amount in minor units (cents)', examples: [12500] });
 
-export const ReconcilableAccountSchema = Type.Object({
-  accountId: Type.String({ examples: ['acc_01jd3k5x7q8r9s0t1v2w3x4y5z'] }),
-  ownerName: Type.String({ examples: ['Émile Roy'] }),
-  unreconciledItems: Type.Integer({
-    minimum: 0,
-    description: 'RA3: unreconciled payments, credit notes, invoices and refunds',
-  }),
-  unreconciledDebit: { ...Amount, description: 'RA3: open amount of invoices and refunds (RA2 applied)' },
-  unreconciledCredit: { ...Amount, description: 'RA3: open amount of payments and credit notes' },
-  currency: Currency,
-});
+export const ReconcilableAccountSchema = Type.Object(
+  {
+    accountId: Type.String({ examples: ['acc_01jd3k5x7q8r9s0t1v2w3x4y5z'] }),
+    ownerName: Type.String({ examples: ['Émile Roy'] }),
+    unreconciledItems: Type.Integer({
+      minimum: 0,
+      description: 'RA3: unreconciled payments, credit notes, invoices and refunds',
+    }),
+    unreconciledDebit: { ...Amount, description: 'RA3: open amount of invoices and refunds (RA2 applied)' },
+    unreconciledCredit: { ...Amount, description: 'RA3: open amount of payments and credit notes' },
+    currency: Currency,
+  },
+  component('ReconcilableAccount'),
+);
 
 const AllocationSchema = Type.Object({
   creditId: Type.String({ examples: ['pay_01jd3k5x7q8r9s0t1v2w3x4y5z'] }),
@@ -29,25 +32,31 @@ const AllocationSchema = Type.Object({
   amount: { ...Amount, minimum: 1 },
 });
 
-export const ReconcileResultSchema = Type.Object({
-  accountId: Type.String(),
-  batchId: Type.Union([Type.String(), Type.Null()], {
-    description: 'The reconcile batch, for undo; null on a dry run or when nothing was allocated',
-  }),
-  allocations: Type.Array(AllocationSchema),
-  state: Type.Enum(['reconciled', 'debit_remaining', 'credit_remaining']),
-  unreconciledDebit: Amount,
-  unreconciledCredit: Amount,
-});
+export const ReconcileResultSchema = Type.Object(
+  {
+    accountId: Type.String(),
+    batchId: Type.Union([Type.String(), Type.Null()], {
+      description: 'The reconcile batch, for undo; null on a dry run or when nothing was allocated',
+    }),
+    allocations: Type.Array(AllocationSchema),
+    state: Type.Enum(['reconciled', 'debit_remaining', 'credit_remaining']),
+    unreconciledDebit: Amount,
+    unreconciledCredit: Amount,
+  },
+  component('ReconcileResult'),
+);
 
-export const JobRunSchema = Type.Object({
-  id: Type.String({ examples: ['job_01jd3k5x7q8r9s0t1v2w3x4y5z'] }),
-  name: Type.String({ examples: ['reconcile-all'] }),
-  state: Type.Enum(['queued', 'running', 'completed', 'failed']),
-  done: Type.Integer({ minimum: 0, description: 'accounts processed so far (failed ones included)' }),
-  total: Type.Integer({ minimum: 0 }),
-  failed: Type.Integer({ minimum: 0 }),
-});
+export const JobRunSchema = Type.Object(
+  {
+    id: Type.String({ examples: ['job_01jd3k5x7q8r9s0t1v2w3x4y5z'] }),
+    name: Type.String({ examples: ['reconcile-all'] }),
+    state: Type.Enum(['queued', 'running', 'completed', 'failed']),
+    done: Type.Integer({ minimum: 0, description: 'accounts processed so far (failed ones included)' }),
+    total: Type.Integer({ minimum: 0 }),
+    failed: Type.Integer({ minimum: 0 }),
+  },
+  component('Job'),
+);
 
 export interface ReconciliationRoutesDeps {
   reconciliation: ReconciliationService;

@@ -3,10 +3,11 @@ import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { AppError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import type { Locale } from '../../lib/locale';
 import type { Db } from '../../platform/db/db';
 import { organizations } from '../organizations/organizations.table';
 import { DUMMY_HASH, verifyPassword } from './passwords';
-import { type Locale, type Principal, permissionsOf, type Role } from './permissions';
+import { type Principal, permissionsOf, type Role } from './permissions';
 import { authTokens, users } from './users.table';
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;

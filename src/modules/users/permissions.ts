@@ -1,3 +1,5 @@
+import type { Locale } from '../../lib/locale';
+
 export const PERMISSIONS = [
   'action_center.view',
   'transactions.manage',
@@ -20,9 +22,6 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
 export function permissionsOf(role: Role): readonly Permission[] {
   return ROLE_PERMISSIONS[role];
 }
-
-export type Locale = 'fr-CA' | 'en-CA';
-export const LOCALES: readonly Locale[] = ['fr-CA', 'en-CA'];
 
 /** Who is calling: set on the request by the auth guard. */
 export interface Principal {

@@ -1,7 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Database } from '../../platform/db/db';
-import { Email, errorResponses, Id, Instant, LocaleSchema, Name } from '../../platform/http/schemas';
+import {
+  component,
+  Email,
+  errorResponses,
+  Id,
+  Instant,
+  LocaleSchema,
+  Name,
+} from '../../platform/http/schemas';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import { type AuthGuard, CSRF_COOKIE, principalOf, SESSION_COOKIE } from './auth.guard';
 import { type AuthService, SESSION_TTL_MS } from './auth.service';
@@ -9,14 +17,17 @@ import { PERMISSIONS, ROLES } from './permissions';
 import { publicUser, type UsersService } from './users.service';
 
 const RoleSchema = Type.Enum([...ROLES]);
-const UserSchema = Type.Object({
-  id: Type.String(),
-  email: Type.String(),
-  name: Type.String(),
-  role: RoleSchema,
-  locale: Type.Union([LocaleSchema, Type.Null()]),
-  createdAt: Instant,
-});
+const UserSchema = Type.Object(
+  {
+    id: Type.String(),
+    email: Type.String(),
+    name: Type.String(),
+    role: RoleSchema,
+    locale: Type.Union([LocaleSchema, Type.Null()]),
+    createdAt: Instant,
+  },
+  component('User'),
+);
 const Credentials = Type.Object(
   { email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false },
@@ -112,15 +123,18 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesDeps> = async (ap
         tags: ['people'],
         summary: 'Who is signed in, with their permissions',
         response: {
-          200: Type.Object({
-            id: Type.String(),
-            email: Type.String(),
-            name: Type.String(),
-            role: RoleSchema,
-            permissions: Type.Array(Type.Enum([...PERMISSIONS])),
-            organizationId: Type.String(),
-            locale: LocaleSchema,
-          }),
+          200: Type.Object(
+            {
+              id: Type.String(),
+              email: Type.String(),
+              name: Type.String(),
+              role: RoleSchema,
+              permissions: Type.Array(Type.Enum([...PERMISSIONS])),
+              organizationId: Type.String(),
+              locale: LocaleSchema,
+            },
+            component('Me'),
+          ),
           ...errorResponses(),
         },
       },
@@ -140,7 +154,10 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesDeps> = async (ap
     },
   );
 
-  const Preferences = Type.Object({ failedTransactionsDigest: Type.Boolean() });
+  const Preferences = Type.Object(
+    { failedTransactionsDigest: Type.Boolean() },
+    component('EmailPreferences'),
+  );
   app.get(
     '/me/email-preferences',
     {

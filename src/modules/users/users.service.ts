@@ -2,10 +2,11 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { AppError, conflict } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import type { Locale } from '../../lib/locale';
 import type { Db } from '../../platform/db/db';
 import type { AuditService } from '../audit/audit.service';
 import { hashPassword } from './passwords';
-import type { Locale, Role } from './permissions';
+import type { Role } from './permissions';
 import { users } from './users.table';
 
 export type User = typeof users.$inferSelect;

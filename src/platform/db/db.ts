@@ -45,7 +45,7 @@ export async function createDb(opts: CreateDbOptions): Promise<Database> {
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
       max: opts.poolSize ?? 10,
-      // JIT planning costs tens of milliseconds on these short queries (STACK-NOTES).
+      // JIT planning costs tens of milliseconds on these short queries (../shared/STACK-NOTES.md).
       options: '-c jit=off',
     });
     pool.on('error', () => {

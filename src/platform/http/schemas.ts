@@ -1,5 +1,7 @@
 import { Type } from 'typebox';
 
+export { component } from './openapi-components';
+
 /** Shared field schemas, so that every route describes the same thing the same way. */
 export const Id = (example: string) =>
   Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z]+_[0-9a-z]+$', examples: [example] });
@@ -33,6 +35,20 @@ export const ProblemSchema = Type.Object(
     detail: Type.String(),
     instance: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+    code: Type.Optional(
+      Type.String({ description: 'A declined payment (402) or a refused retry (409): the reason code' }),
+    ),
+    retryAfter: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Too soon (429): when the action is allowed again' }),
+    ),
+    openAmount: Type.Optional(
+      Type.Integer({
+        description: 'More than an open amount (422): that open amount, in minor units',
+      }),
+    ),
+    refundableAmount: Type.Optional(
+      Type.Integer({ description: 'A refund larger than what is left (422): what is left, in minor units' }),
+    ),
   },
   { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details' },
 );

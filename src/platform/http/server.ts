@@ -11,6 +11,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { AppError } from '../../lib/errors';
+import { hoistNamedSchemas } from './openapi-components';
 import { installProblemHandlers, sendProblem } from './problem';
 import { ProblemSchema } from './schemas';
 
@@ -133,6 +134,9 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
       security: [{ bearer: [] }, { session: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) || `def-${i}` },
+    // Response schemas marked with named() become components.schemas entries.
+    transformObject: (document) =>
+      'openapiObject' in document ? hoistNamedSchemas(document.openapiObject) : document.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 

@@ -27,7 +27,7 @@ export interface EnqueueOptions {
 /**
  * pg-boss on the product's own database. Jobs are enqueued with the business transaction's connection
  * (fromDrizzle), so a job exists exactly when the data that asked for it was committed — and on PGlite's
- * single connection a send outside that transaction would deadlock (STACK-NOTES).
+ * single connection a send outside that transaction would deadlock (../shared/STACK-NOTES.md).
  */
 export class JobQueue {
   private readonly definitions = new Map<JobName, JobDefinition>();

@@ -1,9 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../api/client';
-import type { Me, Organization, Permission } from '../api/types';
+import { answer, api } from '../api/client';
+import type { BodyOf, Permission } from '../api/schema';
 
 export function useMe() {
-  return useQuery({ queryKey: ['me'], queryFn: () => api<Me>('/me'), retry: false, staleTime: 60_000 });
+  return useQuery({
+    queryKey: ['me'],
+    queryFn: () => answer(api.GET('/api/v1/me')),
+    retry: false,
+    staleTime: 60_000,
+  });
 }
 
 /** Permissions of the signed-in user (an empty list while loading). */
@@ -15,7 +20,7 @@ export function useCan(): (permission: Permission) => boolean {
 export function useOrganization() {
   return useQuery({
     queryKey: ['organization'],
-    queryFn: () => api<Organization>('/organization'),
+    queryFn: () => answer(api.GET('/api/v1/organization')),
     staleTime: 60_000,
   });
 }
@@ -23,8 +28,7 @@ export function useOrganization() {
 export function useLogin() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: { email: string; password: string }) =>
-      api<void>('/auth/login', { method: 'POST', json: body }),
+    mutationFn: (body: BodyOf<'login'>) => answer(api.POST('/api/v1/auth/login', { body })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['me'] }),
     meta: { form: true },
   });
@@ -33,7 +37,7 @@ export function useLogin() {
 export function useLogout() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: () => api<void>('/auth/logout', { method: 'POST' }),
+    mutationFn: () => answer(api.POST('/api/v1/auth/logout')),
     onSettled: () => queryClient.clear(),
   });
 }

@@ -1,4 +1,9 @@
-import type { FieldError, Problem } from './types';
+import createClient, { type Middleware } from 'openapi-fetch';
+import type { Schemas } from './schema';
+import type { paths } from './schema.gen';
+
+export type Problem = Schemas['Problem'];
+export type FieldError = NonNullable<Problem['errors']>[number];
 
 /** An HTTP error answered by the API as application/problem+json (or anything else non-2xx). */
 export class ApiError extends Error {
@@ -17,16 +22,6 @@ export class ApiError extends Error {
   }
 }
 
-type Query = Record<string, string | number | boolean | null | undefined>;
-
-export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-  query?: Query;
-  json?: unknown;
-  body?: BodyInit;
-  headers?: Record<string, string>;
-}
-
 let acceptLanguage = 'fr-CA';
 
 /** The API answers reason messages and e-mails in the viewer's language. */
@@ -40,17 +35,22 @@ function readCookie(name: string): string | undefined {
   return found ? decodeURIComponent(found.slice(prefix.length)) : undefined;
 }
 
-function buildUrl(path: string, query?: Query): string {
+/** Empty filters are left out of the URL rather than sent as `?reason=`. */
+function serializeQuery(query: Record<string, unknown>): string {
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query ?? {})) {
+  for (const [key, value] of Object.entries(query)) {
     if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
   }
-  const search = params.toString();
-  return `/api/v1${path}${search ? `?${search}` : ''}`;
+  return params.toString();
 }
 
 async function toApiError(response: Response): Promise<ApiError> {
-  const fallback: Problem = { type: 'about:blank', title: response.statusText, status: response.status };
+  const fallback: Problem = {
+    type: 'about:blank',
+    title: response.statusText,
+    status: response.status,
+    detail: '',
+  };
   const text = await response.text().catch(() => '');
   try {
     const parsed = JSON.parse(text) as Partial<Problem>;
@@ -60,39 +60,39 @@ async function toApiError(response: Response): Promise<ApiError> {
   }
 }
 
-/** The one place that talks HTTP: CSRF header on writes, language header, problem+json errors. */
-export async function send(path: string, options: RequestOptions = {}): Promise<Response> {
-  const method = options.method ?? 'GET';
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': acceptLanguage };
-  let body = options.body;
-  if (options.json !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(options.json);
-  }
-  if (method !== 'GET') {
-    const csrf = readCookie('recoup_csrf');
-    if (csrf) headers['X-CSRF-Token'] = csrf;
-  }
-  let response: Response;
-  try {
-    response = await fetch(buildUrl(path, options.query), {
-      method,
-      body,
-      headers: { ...headers, ...options.headers },
-      credentials: 'same-origin',
-    });
-  } catch {
-    throw new ApiError(0, { type: 'about:blank', title: 'Network error', status: 0 });
-  }
-  if (!response.ok) throw await toApiError(response);
-  return response;
-}
+/** The conventions of every call: language header, CSRF header on writes, problem+json errors thrown. */
+const conventions: Middleware = {
+  onRequest({ request }) {
+    request.headers.set('Accept-Language', acceptLanguage);
+    if (request.method !== 'GET') {
+      const csrf = readCookie('recoup_csrf');
+      if (csrf) request.headers.set('X-CSRF-Token', csrf);
+    }
+    return request;
+  },
+  async onResponse({ response }) {
+    if (!response.ok) throw await toApiError(response);
+  },
+  onError() {
+    return new ApiError(0, { type: 'about:blank', title: 'Network error', status: 0, detail: '' });
+  },
+};
 
-export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const response = await send(path, options);
-  if (response.status === 204) return undefined as T;
-  const text = await response.text();
-  return (text ? JSON.parse(text) : undefined) as T;
+/**
+ * The one place that talks HTTP, typed by the generated contract: `api.GET('/api/v1/me')`. The session
+ * cookie goes along (same origin); a non-2xx answer rejects with an ApiError, so `data` is the answer.
+ */
+export const api = createClient<paths>({
+  credentials: 'same-origin',
+  headers: { Accept: 'application/json' },
+  querySerializer: serializeQuery,
+});
+api.use(conventions);
+
+/** The answer's body: failures were already thrown as ApiError by the middleware. */
+export async function answer<T>(call: Promise<{ data?: T }>): Promise<T> {
+  const { data } = await call;
+  return data as T;
 }
 
 export function isApiError(error: unknown): error is ApiError {

@@ -1,7 +1,7 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { setApiLanguage } from '../api/client';
-import type { Locale } from '../api/types';
+import type { Locale } from '../api/schema';
 import { enCA } from './en-CA';
 import { frCA } from './fr-CA';
 

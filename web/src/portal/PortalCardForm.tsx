@@ -1,10 +1,9 @@
 import { Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { PortalCard } from '../api/types';
 import { CardFields, cardPayload, emptyCard } from '../ui/CardFields';
 import { notifySuccess } from '../ui/errors';
-import { usePortalSaveCard } from './api';
+import { type PortalCard, usePortalSaveCard } from './api';
 
 export function PortalCardForm({ token, onSaved }: { token: string; onSaved: (card: PortalCard) => void }) {
   const { t } = useTranslation();

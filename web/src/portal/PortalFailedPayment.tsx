@@ -1,12 +1,11 @@
 import { Alert, Badge, Button, Group, Paper, Select, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { PortalFailedPayment as Payment, PortalCard } from '../api/types';
 import { formatInstant } from '../ui/dates';
 import { Money } from '../ui/Money';
 import { usePaymentMethodLabel } from '../ui/PaymentMethodLabel';
 import { useLocale } from '../ui/useLocale';
-import { usePortalPay } from './api';
+import { type PortalFailedPayment as Payment, type PortalCard, usePortalPay } from './api';
 
 export function PortalFailedPayment(props: {
   token: string;

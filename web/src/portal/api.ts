@@ -1,14 +1,18 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../api/client';
-import type { PortalCard, PortalPayResult, PortalSession } from '../api/types';
+import { answer, api } from '../api/client';
+import type { BodyOf, Schemas } from '../api/schema';
 import { newIdempotencyKey } from '../ui/idempotency';
+
+export type PortalSession = Schemas['PortalSession'];
+export type PortalCard = Schemas['PortalCard'];
+export type PortalFailedPayment = PortalSession['failedPayments'][number];
 
 const sessionKey = (token: string) => ['portal', token] as const;
 
 export function usePortalSession(token: string) {
   return useQuery({
     queryKey: sessionKey(token),
-    queryFn: () => api<PortalSession>('/portal/session', { query: { token } }),
+    queryFn: () => answer(api.GET('/api/v1/portal/session', { params: { query: { token } } })),
     enabled: token !== '',
     retry: false,
   });
@@ -17,8 +21,8 @@ export function usePortalSession(token: string) {
 export function usePortalSaveCard(token: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (card: { number: string; expMonth: number; expYear: number; cvc: string }) =>
-      api<PortalCard>('/portal/payment-methods', { method: 'POST', query: { token }, json: card }),
+    mutationFn: (card: BodyOf<'savePortalCard'>) =>
+      answer(api.POST('/api/v1/portal/payment-methods', { params: { query: { token } }, body: card })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: sessionKey(token) }),
     meta: { form: true },
   });
@@ -27,13 +31,14 @@ export function usePortalSaveCard(token: string) {
 export function usePortalPay(token: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: { failedTransactionId: string; paymentMethodId: string }) =>
-      api<PortalPayResult>('/portal/pay', {
-        method: 'POST',
-        query: { token },
-        json: body,
-        headers: { 'Idempotency-Key': newIdempotencyKey() },
-      }),
+    mutationFn: (body: BodyOf<'payPortalFailedPayment'>) =>
+      answer(
+        api.POST('/api/v1/portal/pay', {
+          params: { query: { token } },
+          body,
+          headers: { 'Idempotency-Key': newIdempotencyKey() },
+        }),
+      ),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: sessionKey(token) }),
   });
 }

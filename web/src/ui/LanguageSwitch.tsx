@@ -1,6 +1,6 @@
 import { SegmentedControl } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import type { Locale } from '../api/types';
+import type { Locale } from '../api/schema';
 import { changeLocale } from '../i18n';
 import { useLocale } from './useLocale';
 

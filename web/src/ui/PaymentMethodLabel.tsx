@@ -1,15 +1,15 @@
 import { Group, Text, Tooltip, VisuallyHidden } from '@mantine/core';
 import { IconBrandMastercard, IconBrandVisa, IconBuildingBank, IconCreditCard } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
-import type { MethodType } from '../api/types';
+import type { MethodType } from '../api/schema';
 import { formatExpiry } from './dates';
 
 export interface MethodLike {
   type: MethodType;
-  brand?: string;
+  brand?: string | null;
   last4: string;
-  expMonth?: number;
-  expYear?: number;
+  expMonth?: number | null;
+  expYear?: number | null;
 }
 
 export function usePaymentMethodLabel(): (method: MethodLike, withExpiry?: boolean) => string {
@@ -32,7 +32,7 @@ const BRAND_ICONS: Record<string, typeof IconCreditCard> = {
   mastercard: IconBrandMastercard,
 };
 
-function brandName(brand: string | undefined): string {
+function brandName(brand: string | null | undefined): string {
   if (!brand) return '';
   return brand.length <= 4 ? brand.toUpperCase() : brand.charAt(0).toUpperCase() + brand.slice(1);
 }

@@ -11,7 +11,7 @@ export function formatInstant(instant: string, locale: string): string {
   );
 }
 
-export function formatExpiry(month: number | undefined, year: number | undefined): string {
+export function formatExpiry(month: number | null | undefined, year: number | null | undefined): string {
   if (!month || !year) return '';
   return `${String(month).padStart(2, '0')}/${String(year).slice(-2)}`;
 }

@@ -1,5 +1,3 @@
-import { send } from '../api/client';
-
 function filenameFrom(disposition: string | null, fallback: string): string {
   if (!disposition) return fallback;
   const encoded = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(disposition);
@@ -9,16 +7,15 @@ function filenameFrom(disposition: string | null, fallback: string): string {
 }
 
 /**
- * Fetches a file as a blob, reporting progress as a fraction when the size is known (null otherwise),
- * then saves it under the name from Content-Disposition.
+ * Reads a file answer (a call made with `parseAs: 'stream'`) as a blob, reporting progress as a fraction
+ * when the size is known (null otherwise), then saves it under the name from Content-Disposition.
  */
 export async function downloadFile(
-  path: string,
-  query: Record<string, string | undefined>,
+  call: Promise<{ response: Response }>,
   fallbackName: string,
   onProgress: (fraction: number | null) => void,
 ): Promise<string> {
-  const response = await send(path, { query, headers: { Accept: '*/*' } });
+  const { response } = await call;
   const total = Number(response.headers.get('Content-Length')) || 0;
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   let received = 0;

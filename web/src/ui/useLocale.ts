@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import type { Locale } from '../api/types';
+import type { Locale } from '../api/schema';
 
 export function useLocale(): Locale {
   const { i18n } = useTranslation();

@@ -1,3 +1,4 @@
+import type { Locale } from '../../../lib/locale';
 import { formatMoney } from '../../../lib/money';
 import { type EmailOrganization, renderEmail } from '../../notifications/email-layout';
 
@@ -11,7 +12,7 @@ export interface DigestLine {
 }
 
 export interface DigestEmail {
-  locale: 'fr-CA' | 'en-CA';
+  locale: Locale;
   organization: EmailOrganization;
   timeZone: string;
   localDate: string;

@@ -1,8 +1,9 @@
+import type { Locale } from '../../../lib/locale';
 import { formatMoney } from '../../../lib/money';
 import { type EmailOrganization, renderEmail } from '../../notifications/email-layout';
 
 export interface PaymentFailedEmail {
-  locale: 'fr-CA' | 'en-CA';
+  locale: Locale;
   organization: EmailOrganization;
   ownerName: string;
   amountMinor: bigint;

@@ -1,13 +1,12 @@
 import { Alert, Button, Group, Paper, Select, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { LedgerDocument } from '../../api/types';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import { MoneyInput } from '../../ui/MoneyInput';
 import { currencyDigits, formatMoney, parseMoneyInput } from '../../ui/money';
 import { useLocale } from '../../ui/useLocale';
 import { allocationRefusal } from './allocationRefusal';
-import { useCreateAllocation } from './api';
+import { type LedgerDocument, useCreateAllocation } from './api';
 import { isDebit, openDocumentOptions } from './documentOptions';
 
 export function AllocationForm(props: { accountId: string; documents: LedgerDocument[]; currency: string }) {

@@ -1,12 +1,11 @@
 import { Button, Paper, Table, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import type { LedgerDocument } from '../../api/types';
 import { formatInstant } from '../../ui/dates';
 import { LoadMore } from '../../ui/LoadMore';
 import { Money } from '../../ui/Money';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useLocale } from '../../ui/useLocale';
-import { useAllocations, useUndoAllocation } from './api';
+import { type LedgerDocument, useAllocations, useUndoAllocation } from './api';
 
 export function AllocationsList(props: {
   accountId: string;

@@ -15,13 +15,12 @@ import {
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { type FormEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { LedgerDocument, PaymentMethod } from '../../api/types';
 import { today } from '../../ui/dates';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import { MoneyInput } from '../../ui/MoneyInput';
 import { currencyDigits, decimalSeparator, formatMoney, parseMoneyInput, toMoneyInput } from '../../ui/money';
 import { useLocale } from '../../ui/useLocale';
-import { useCreateInstallmentPlan } from './api';
+import { type LedgerDocument, type PaymentMethod, useCreateInstallmentPlan } from './api';
 import { openDocumentOptions } from './documentOptions';
 import { addMonths, monthlyDates, splitEvenly } from './installments';
 import { PaymentMethodSelect } from './MethodSelect';

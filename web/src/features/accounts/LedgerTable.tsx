@@ -1,9 +1,9 @@
 import { Badge, Button, Table } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import type { LedgerDocument, ReconciliationStatus } from '../../api/types';
 import { formatDate } from '../../ui/dates';
 import { Money } from '../../ui/Money';
 import { useLocale } from '../../ui/useLocale';
+import type { LedgerDocument, ReconciliationStatus } from './api';
 import { canRefund } from './RefundModal';
 
 const DOCUMENT_STATUSES = ['posted', 'void', 'received', 'succeeded', 'pending', 'failed'] as const;

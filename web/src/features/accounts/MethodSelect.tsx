@@ -1,6 +1,7 @@
 import { Select, type SelectProps } from '@mantine/core';
-import type { MethodType, PaymentMethod } from '../../api/types';
+import type { MethodType } from '../../api/schema';
 import { usePaymentMethodLabel } from '../../ui/PaymentMethodLabel';
+import type { PaymentMethod } from './api';
 
 /** A select of the account's cards and bank accounts (optionally of one type), labelled like elsewhere. */
 export function PaymentMethodSelect(

@@ -3,7 +3,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router-dom';
-import type { Locale } from '../../api/types';
+import type { Locale } from '../../api/schema';
 import { fieldError } from '../../ui/errors';
 import { useLocale } from '../../ui/useLocale';
 import { useCreateAccount } from './api';

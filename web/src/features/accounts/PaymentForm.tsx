@@ -3,14 +3,14 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { isApiError } from '../../api/client';
-import type { LedgerDocument, MethodType, PaymentMethod, PaymentMethodKind } from '../../api/types';
+import type { MethodType } from '../../api/schema';
 import { today } from '../../ui/dates';
 import { errorMessage, fieldError, notifySuccess } from '../../ui/errors';
 import { newIdempotencyKey } from '../../ui/idempotency';
 import { MoneyInput } from '../../ui/MoneyInput';
 import { currencyDigits, parseMoneyInput } from '../../ui/money';
 import { useLocale } from '../../ui/useLocale';
-import { useRecordPayment } from './api';
+import { type LedgerDocument, type PaymentMethod, type PaymentMethodKind, useRecordPayment } from './api';
 import { openDocumentOptions } from './documentOptions';
 import { PaymentMethodSelect } from './MethodSelect';
 

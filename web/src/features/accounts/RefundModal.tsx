@@ -3,14 +3,13 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { isApiError } from '../../api/client';
-import type { LedgerDocument, RefundResult } from '../../api/types';
 import { formatDate, today } from '../../ui/dates';
 import { errorMessage, fieldError, notifySuccess } from '../../ui/errors';
 import { newIdempotencyKey } from '../../ui/idempotency';
 import { MoneyInput } from '../../ui/MoneyInput';
 import { currencyDigits, decimalSeparator, formatMoney, parseMoneyInput, toMoneyInput } from '../../ui/money';
 import { useLocale } from '../../ui/useLocale';
-import { useRefund } from './api';
+import { type LedgerDocument, type RefundResult, useRefund } from './api';
 
 /** What is left to refund on a payment, as far as the ledger shows (the server has the last word). */
 export function refundableOn(payment: LedgerDocument, documents: LedgerDocument[]): number {

@@ -1,12 +1,11 @@
 import { Button, Group, Paper, Select, Stack, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Interval, PaymentMethod } from '../../api/types';
 import { today } from '../../ui/dates';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import { MoneyInput } from '../../ui/MoneyInput';
 import { currencyDigits, parseMoneyInput } from '../../ui/money';
-import { useCreateSubscription } from './api';
+import { type Interval, type PaymentMethod, useCreateSubscription } from './api';
 import { PaymentMethodSelect } from './MethodSelect';
 
 const INTERVALS: Interval[] = ['month', 'week', 'year'];

@@ -2,7 +2,6 @@ import { Alert, Anchor, Select, SimpleGrid, Stack, Table, Text } from '@mantine/
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import { useCan } from '../../admin/session';
-import type { PaymentMethod, UpcomingPayment } from '../../api/types';
 import { formatDate } from '../../ui/dates';
 import { notifySuccess } from '../../ui/errors';
 import { LoadMore } from '../../ui/LoadMore';
@@ -10,6 +9,7 @@ import { Money } from '../../ui/Money';
 import { PaymentMethodLabel, usePaymentMethodLabel } from '../../ui/PaymentMethodLabel';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useLocale } from '../../ui/useLocale';
+import type { PaymentMethod, UpcomingPayment } from './api';
 import {
   useAccount,
   useChangeScheduleMethod,

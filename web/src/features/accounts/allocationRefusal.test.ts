@@ -1,8 +1,8 @@
 import type { TFunction } from 'i18next';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/client';
-import type { LedgerDocument } from '../../api/types';
 import { allocationRefusal } from './allocationRefusal';
+import type { LedgerDocument } from './api';
 
 const t = ((key: string, options?: { amount?: string }) =>
   options?.amount ? `${key}(${options.amount})` : key) as unknown as TFunction;
@@ -30,7 +30,12 @@ describe('allocationRefusal', () => {
 
   it('has a general message for the other business rules, and nothing for other errors', () => {
     expect(allocationRefusal(problem('inv_1 is not posted'), {}, t, money)).toBe('allocations.refused');
-    const notFound = new ApiError(404, { type: 'x', title: 'Not found', status: 404 });
+    const notFound = new ApiError(404, {
+      type: 'x',
+      title: 'Not found',
+      status: 404,
+      detail: 'inv_1 not found',
+    });
     expect(allocationRefusal(notFound, {}, t, money)).toBeUndefined();
     expect(allocationRefusal(null, {}, t, money)).toBeUndefined();
   });

@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
 import { isApiError } from '../../api/client';
-import type { LedgerDocument } from '../../api/types';
+import type { LedgerDocument } from './api';
 
 /**
  * A 422 said in the viewer's language: the server's detail is English with an amount in cents. Over an open

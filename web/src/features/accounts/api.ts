@@ -1,20 +1,15 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api/client';
-import type {
-  Account,
-  Allocation,
-  InstallmentPlan,
-  Interval,
-  LedgerDocument,
-  Locale,
-  Page,
-  PaymentMethod,
-  PaymentMethodKind,
-  PaymentResult,
-  RefundResult,
-  Subscription,
-  UpcomingPayment,
-} from '../../api/types';
+import { answer, api } from '../../api/client';
+import type { Answer, BodyOf, ItemOf, Schemas } from '../../api/schema';
+
+export type Account = Schemas['Account'];
+export type LedgerDocument = Schemas['LedgerItem'];
+export type ReconciliationStatus = LedgerDocument['reconciliationStatus'];
+export type PaymentMethod = Schemas['PaymentMethod'];
+export type Subscription = Answer<'createSubscription', 201>;
+export type UpcomingPayment = ItemOf<'listUpcomingPayments'>;
+export type PaymentResult = Answer<'createPayment', 201>;
+export type RefundResult = Answer<'createRefund', 201>;
 
 const accountKey = (id: string) => ['account', id] as const;
 
@@ -22,7 +17,11 @@ export function useAccounts(search: string) {
   return useInfiniteQuery({
     queryKey: ['accounts', search],
     queryFn: ({ pageParam }) =>
-      api<Page<Account>>('/accounts', { query: { search, cursor: pageParam, limit: 50 } }),
+      answer(
+        api.GET('/api/v1/accounts', {
+          params: { query: { search, cursor: pageParam ?? undefined, limit: 50 } },
+        }),
+      ),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
   });
@@ -31,8 +30,7 @@ export function useAccounts(search: string) {
 export function useCreateAccount() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: { ownerName: string; ownerEmail: string; locale: Locale }) =>
-      api<Account>('/accounts', { method: 'POST', json: body }),
+    mutationFn: (body: BodyOf<'createAccount'>) => answer(api.POST('/api/v1/accounts', { body })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['accounts'] }),
     meta: { form: true },
   });
@@ -41,26 +39,39 @@ export function useCreateAccount() {
 export function useAccount(id: string) {
   return useQuery({
     queryKey: [...accountKey(id), 'header'],
-    queryFn: () => api<Account>(`/accounts/${id}`),
+    queryFn: () => answer(api.GET('/api/v1/accounts/{id}', { params: { path: { id } } })),
   });
 }
 
-function usePagedAll<T>(id: string, name: string, path: string) {
+/** One of the account's lists, in pages of 200. */
+function usePagedAll<T extends { nextCursor: string | null }>(
+  id: string,
+  name: string,
+  page: (params: { path: { id: string }; query: { cursor?: string; limit: number } }) => Promise<T>,
+) {
   return useInfiniteQuery({
     queryKey: [...accountKey(id), name],
-    queryFn: ({ pageParam }) => api<Page<T>>(path, { query: { cursor: pageParam, limit: 200 } }),
+    queryFn: ({ pageParam }) => page({ path: { id }, query: { cursor: pageParam ?? undefined, limit: 200 } }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
   });
 }
 
-export const useLedger = (id: string) => usePagedAll<LedgerDocument>(id, 'ledger', `/accounts/${id}/ledger`);
+export const useLedger = (id: string) =>
+  usePagedAll(id, 'ledger', (params) => answer(api.GET('/api/v1/accounts/{id}/ledger', { params })));
 export const useAllocations = (id: string) =>
-  usePagedAll<Allocation>(id, 'allocations', `/accounts/${id}/allocations`);
+  usePagedAll(id, 'allocations', (params) =>
+    answer(api.GET('/api/v1/accounts/{id}/allocations', { params })),
+  );
 export const usePaymentMethods = (id: string) =>
-  usePagedAll<PaymentMethod>(id, 'payment-methods', `/accounts/${id}/payment-methods`);
+  // One page: an account's methods are few, so the list takes no paging query.
+  usePagedAll(id, 'payment-methods', ({ path }) =>
+    answer(api.GET('/api/v1/accounts/{id}/payment-methods', { params: { path } })),
+  );
 export const useUpcomingPayments = (id: string) =>
-  usePagedAll<UpcomingPayment>(id, 'upcoming-payments', `/accounts/${id}/upcoming-payments`);
+  usePagedAll(id, 'upcoming-payments', (params) =>
+    answer(api.GET('/api/v1/accounts/{id}/upcoming-payments', { params })),
+  );
 
 /**
  * Every write on an account can move its balances, ledger, wallet and schedule: refresh them all (and the
@@ -87,8 +98,8 @@ function useAccountWrite<V, R>(
 export function useCreateAllocation(id: string) {
   return useAccountWrite(
     id,
-    (body: { creditId: string; debitId: string; amount: number }) =>
-      api<Allocation>(`/accounts/${id}/allocations`, { method: 'POST', json: body }),
+    (body: BodyOf<'createAllocation'>) =>
+      answer(api.POST('/api/v1/accounts/{id}/allocations', { params: { path: { id } }, body })),
     true,
     { handles: [422] },
   );
@@ -97,42 +108,46 @@ export function useCreateAllocation(id: string) {
 export function useUndoAllocation(id: string) {
   return useAccountWrite(
     id,
-    (allocationId: string) => api<void>(`/allocations/${allocationId}`, { method: 'DELETE' }),
+    (allocationId: string) =>
+      answer(api.DELETE('/api/v1/allocations/{id}', { params: { path: { id: allocationId } } })),
     false,
   );
 }
 
 export type NewDocument =
-  | { kind: 'invoices'; body: { amount: number; date: string; reference?: string; description?: string } }
-  | { kind: 'credit-notes'; body: { amount: number; date: string; reason?: string } };
+  | { kind: 'invoices'; body: BodyOf<'createInvoice'> }
+  | { kind: 'credit-notes'; body: BodyOf<'createCreditNote'> };
 
 export function useCreateDocument(id: string) {
   return useAccountWrite(id, (document: NewDocument) =>
-    api<LedgerDocument>(`/accounts/${id}/${document.kind}`, { method: 'POST', json: document.body }),
+    answer(
+      document.kind === 'invoices'
+        ? api.POST('/api/v1/accounts/{id}/invoices', { params: { path: { id } }, body: document.body })
+        : api.POST('/api/v1/accounts/{id}/credit-notes', { params: { path: { id } }, body: document.body }),
+    ),
   );
 }
 
-export interface NewCard {
-  number: string;
-  expMonth: number;
-  expYear: number;
-  cvc: string;
-  saveToWallet: boolean;
-}
+type NewPaymentMethod = BodyOf<'createPaymentMethod'>;
+/** A sandbox card: its details are tokenised by the server and never stored. */
+export type NewCard = Omit<Extract<NewPaymentMethod, { number: string }>, 'type'>;
 
 export function useAddCard(id: string) {
   return useAccountWrite(id, (card: NewCard) =>
-    api<PaymentMethod>(`/accounts/${id}/payment-methods`, {
-      method: 'POST',
-      json: { type: 'card', ...card },
-    }),
+    answer(
+      api.POST('/api/v1/accounts/{id}/payment-methods', {
+        params: { path: { id } },
+        body: { type: 'card', ...card },
+      }),
+    ),
   );
 }
 
 export function useRemoveFromWallet(id: string) {
   return useAccountWrite(
     id,
-    (methodId: string) => api<void>(`/payment-methods/${methodId}`, { method: 'DELETE' }),
+    (methodId: string) =>
+      answer(api.DELETE('/api/v1/payment-methods/{id}', { params: { path: { id: methodId } } })),
     false,
   );
 }
@@ -140,22 +155,21 @@ export function useRemoveFromWallet(id: string) {
 export function useChangeScheduleMethod(id: string) {
   return useAccountWrite(
     id,
-    ({ payment, paymentMethodId }: { payment: UpcomingPayment; paymentMethodId: string }) =>
-      api<unknown>(
-        `/${payment.source === 'subscription' ? 'subscriptions' : 'installment-plans'}/${payment.sourceId}`,
-        { method: 'PATCH', json: { paymentMethodId } },
-      ),
+    ({ payment, paymentMethodId }: { payment: UpcomingPayment; paymentMethodId: string }) => {
+      const change = { params: { path: { id: payment.sourceId } }, body: { paymentMethodId } };
+      return answer<unknown>(
+        payment.source === 'subscription'
+          ? api.PATCH('/api/v1/subscriptions/{id}', change)
+          : api.PATCH('/api/v1/installment-plans/{id}', change),
+      );
+    },
     false,
   );
 }
 
-export interface NewPayment {
-  amount: number;
-  date: string;
-  method: PaymentMethodKind;
-  paymentMethodId?: string;
-  invoiceId?: string;
-}
+export type NewPayment = BodyOf<'createPayment'>;
+/** How the money came: recorded as received (cash, cheque, other) or charged (card, echeck). */
+export type PaymentMethodKind = NewPayment['method'];
 
 /**
  * Records (cash, cheque, other) or charges (card, eCheck) a payment. The form shows every error itself,
@@ -165,75 +179,64 @@ export function useRecordPayment(id: string) {
   return useAccountWrite(
     id,
     ({ body, idempotencyKey }: { body: NewPayment; idempotencyKey: string }) =>
-      api<PaymentResult>(`/accounts/${id}/payments`, {
-        method: 'POST',
-        json: body,
-        headers: { 'Idempotency-Key': idempotencyKey },
-      }),
+      answer(
+        api.POST('/api/v1/accounts/{id}/payments', {
+          params: { path: { id } },
+          body,
+          headers: { 'Idempotency-Key': idempotencyKey },
+        }),
+      ),
     true,
     { silent: true },
   );
 }
 
-export interface NewRefund {
-  amount: number;
-  paymentId: string;
-  date?: string;
-}
+export type NewRefund = BodyOf<'createRefund'>;
 
 /** A refused refund answers 201 with status failed and becomes an Action Center entry. */
 export function useRefund(id: string) {
   return useAccountWrite(
     id,
     ({ body, idempotencyKey }: { body: NewRefund; idempotencyKey: string }) =>
-      api<RefundResult>(`/accounts/${id}/refunds`, {
-        method: 'POST',
-        json: body,
-        headers: { 'Idempotency-Key': idempotencyKey },
-      }),
+      answer(
+        api.POST('/api/v1/accounts/{id}/refunds', {
+          params: { path: { id } },
+          body,
+          headers: { 'Idempotency-Key': idempotencyKey },
+        }),
+      ),
     true,
     { silent: true, actionCenter: true },
   );
 }
 
-export interface NewBankAccount {
-  routingNumber: string;
-  accountNumber: string;
-  holderName: string;
-  saveToWallet: boolean;
-}
+/** A sandbox bank account (eCheck). */
+export type NewBankAccount = Omit<Extract<NewPaymentMethod, { routingNumber: string }>, 'type'>;
 
 export function useAddBankAccount(id: string) {
   return useAccountWrite(id, (bank: NewBankAccount) =>
-    api<PaymentMethod>(`/accounts/${id}/payment-methods`, {
-      method: 'POST',
-      json: { type: 'echeck', ...bank },
-    }),
+    answer(
+      api.POST('/api/v1/accounts/{id}/payment-methods', {
+        params: { path: { id } },
+        body: { type: 'echeck', ...bank },
+      }),
+    ),
   );
 }
 
-export interface NewSubscription {
-  amount: number;
-  interval: Interval;
-  startDate: string;
-  paymentMethodId: string;
-  description?: string;
-}
+export type NewSubscription = BodyOf<'createSubscription'>;
+export type Interval = NewSubscription['interval'];
 
 export function useCreateSubscription(id: string) {
   return useAccountWrite(id, (body: NewSubscription) =>
-    api<Subscription>(`/accounts/${id}/subscriptions`, { method: 'POST', json: body }),
+    answer(api.POST('/api/v1/accounts/{id}/subscriptions', { params: { path: { id } }, body })),
   );
 }
 
-export interface NewInstallmentPlan {
-  invoiceId: string;
-  paymentMethodId: string;
-  installments: Array<{ dueDate: string; amount: number }>;
-}
+export type NewInstallmentPlan = BodyOf<'createInstallmentPlan'>;
 
 export function useCreateInstallmentPlan(id: string) {
   return useAccountWrite(id, (body: NewInstallmentPlan) =>
-    api<InstallmentPlan>(`/accounts/${id}/installment-plans`, { method: 'POST', json: body }),
+    answer(api.POST('/api/v1/accounts/{id}/installment-plans', { params: { path: { id } }, body })),
   );
 }

@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
-import type { LedgerDocument } from '../../api/types';
 import { formatMoney } from '../../ui/money';
+import type { LedgerDocument } from './api';
 
 export const isDebit = (document: LedgerDocument) =>
   document.kind === 'invoice' || document.kind === 'refund';

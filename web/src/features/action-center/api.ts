@@ -1,6 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
-import { api } from '../../api/client';
-import type { ActionCenterCharts, ActionCenterSummary } from '../../api/types';
+import { answer, api } from '../../api/client';
+import type { Schemas } from '../../api/schema';
+
+export type ActionCenterCharts = Schemas['ActionCenterCharts'];
 
 const summaryKey = ['action-center', 'summary'] as const;
 const chartsKey = ['action-center', 'charts'] as const;
@@ -8,10 +10,13 @@ const chartsKey = ['action-center', 'charts'] as const;
 export function useSummary() {
   return useQuery({
     queryKey: summaryKey,
-    queryFn: () => api<ActionCenterSummary>('/action-center/summary'),
+    queryFn: () => answer(api.GET('/api/v1/action-center/summary')),
   });
 }
 
 export function useCharts() {
-  return useQuery({ queryKey: chartsKey, queryFn: () => api<ActionCenterCharts>('/action-center/charts') });
+  return useQuery({
+    queryKey: chartsKey,
+    queryFn: () => answer(api.GET('/api/v1/action-center/charts')),
+  });
 }

@@ -1,4 +1,4 @@
-import type { ActionCenterCharts } from '../../api/types';
+import type { ActionCenterCharts } from './api';
 
 /** Reasons drawn one bar each; the others are summed into one "Other reasons" bar. */
 const TOP_REASONS = 5;

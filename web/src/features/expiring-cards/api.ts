@@ -1,6 +1,5 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api/client';
-import type { ExpiringCard, Page } from '../../api/types';
+import { answer, api } from '../../api/client';
 
 const expiringCardsKey = ['expiring-cards'] as const;
 
@@ -8,7 +7,11 @@ export function useExpiringCards() {
   return useInfiniteQuery({
     queryKey: expiringCardsKey,
     queryFn: ({ pageParam }) =>
-      api<Page<ExpiringCard>>('/action-center/expiring-cards', { query: { cursor: pageParam, limit: 50 } }),
+      answer(
+        api.GET('/api/v1/action-center/expiring-cards', {
+          params: { query: { cursor: pageParam ?? undefined, limit: 50 } },
+        }),
+      ),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
   });
@@ -18,7 +21,11 @@ export function useRemind() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (paymentMethodId: string) =>
-      api<void>(`/action-center/expiring-cards/${paymentMethodId}/remind`, { method: 'POST' }),
+      answer(
+        api.POST('/api/v1/action-center/expiring-cards/{paymentMethodId}/remind', {
+          params: { path: { paymentMethodId } },
+        }),
+      ),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: expiringCardsKey }),
     // RemindButton says "too soon" next to the button itself and reports any other error.
     meta: { silent: true },

@@ -2,10 +2,11 @@ import { Button, Group, Progress } from '@mantine/core';
 import { IconDownload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { FailedTransactionFilters } from '../../api/types';
+import { api } from '../../api/client';
 import { downloadFile } from '../../ui/download';
 import { notifyError } from '../../ui/errors';
 import { LoadingIndicator } from '../../ui/LoadingIndicator';
+import type { FailedTransactionFilters } from './api';
 
 type Format = 'csv' | 'xlsx';
 
@@ -19,8 +20,11 @@ export function ExportButtons({ filters }: { filters: FailedTransactionFilters }
     setProgress(null);
     try {
       await downloadFile(
-        '/action-center/failed-transactions/export',
-        { format: next, ...filters },
+        api.GET('/api/v1/action-center/failed-transactions/export', {
+          params: { query: { format: next, ...filters } },
+          headers: { Accept: '*/*' },
+          parseAs: 'stream',
+        }),
         `failed-transactions.${next}`,
         setProgress,
       );

@@ -1,11 +1,13 @@
 import { Chip, Group, Switch, Text } from '@mantine/core';
 import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { FailedTransactionFilters, MethodType, TransactionType } from '../../api/types';
+import type { MethodType } from '../../api/schema';
 import { useCharts } from '../action-center/api';
+import type { FailedTransactionFilters, TransactionType } from './api';
 
 const METHODS: MethodType[] = ['card', 'echeck'];
 const TYPES: TransactionType[] = ['refund', 'echeck_payment', 'installment', 'subscription'];
+type FailureCode = NonNullable<FailedTransactionFilters['reason']>;
 
 function ChipRow<T extends string>(props: {
   label: string;
@@ -45,7 +47,8 @@ export function FailedFilters(props: {
   const charts = useCharts();
   const { filters, onChange } = props;
   const reasons = (charts.data?.failedByReason ?? []).map((reason) => ({
-    value: reason.code,
+    // The charts count the entries' reason codes, which are the failure catalogue's.
+    value: reason.code as FailureCode,
     label: reason.message || reason.code,
   }));
   if (filters.reason && !reasons.some((reason) => reason.value === filters.reason)) {

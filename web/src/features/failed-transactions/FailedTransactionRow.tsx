@@ -3,11 +3,11 @@ import { IconClockHour4 } from '@tabler/icons-react';
 import { Fragment } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
-import type { FailedTransaction } from '../../api/types';
 import { formatInstant } from '../../ui/dates';
 import { Money } from '../../ui/Money';
 import { CompactPaymentMethod } from '../../ui/PaymentMethodLabel';
 import { useLocale } from '../../ui/useLocale';
+import type { FailedTransaction } from './api';
 import { RetryButton } from './RetryButton';
 
 /** A reason code may break after its underscores ("insufficient_/merchant_/funds") in a narrow column. */

@@ -1,10 +1,9 @@
 import { Alert, Button, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { FailedTransaction } from '../../api/types';
 import { fieldError } from '../../ui/errors';
 import { Money } from '../../ui/Money';
-import { useIgnore } from './api';
+import { type FailedTransaction, useIgnore } from './api';
 
 export function IgnoreModal({ entry, onClose }: { entry: FailedTransaction; onClose: () => void }) {
   const { t } = useTranslation();

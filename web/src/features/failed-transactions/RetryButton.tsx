@@ -2,9 +2,8 @@ import { Button, Tooltip } from '@mantine/core';
 import { IconRefresh } from '@tabler/icons-react';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { FailedTransaction } from '../../api/types';
 import { newIdempotencyKey } from '../../ui/idempotency';
-import { useRetry } from './api';
+import { type FailedTransaction, useRetry } from './api';
 
 /** FT4: one key per click, and the button locks before the request leaves so a double click sends one. */
 export function RetryButton({ entry }: { entry: FailedTransaction }) {

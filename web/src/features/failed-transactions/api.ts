@@ -1,8 +1,17 @@
 import { type InfiniteData, useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api/client';
-import type { FailedTransaction, FailedTransactionFilters, Page } from '../../api/types';
+import { answer, api } from '../../api/client';
+import type { Answer, QueryOf, Schemas } from '../../api/schema';
 
-type FailedPages = InfiniteData<Page<FailedTransaction>, string | null>;
+export type FailedTransaction = Schemas['FailedTransaction'];
+export type TransactionType = FailedTransaction['type'];
+
+/** The list's filters (the query without its paging). */
+export type FailedTransactionFilters = Pick<
+  QueryOf<'listFailedTransactions'>,
+  'paymentMethod' | 'type' | 'reason'
+>;
+
+type FailedPages = InfiniteData<Answer<'listFailedTransactions'>, string | null>;
 
 const failedTransactionsKey = ['failed-transactions'] as const;
 
@@ -15,9 +24,11 @@ export function useFailedTransactions(filters: FailedTransactionFilters) {
   return useInfiniteQuery({
     queryKey: [...failedTransactionsKey, filters],
     queryFn: ({ pageParam }) =>
-      api<Page<FailedTransaction>>('/action-center/failed-transactions', {
-        query: { ...filters, cursor: pageParam, limit: 50 },
-      }),
+      answer(
+        api.GET('/api/v1/action-center/failed-transactions', {
+          params: { query: { ...filters, cursor: pageParam ?? undefined, limit: 50 } },
+        }),
+      ),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
     refetchInterval: (query) => (anyRetrying(query.state.data) ? 1500 : false),
@@ -28,10 +39,12 @@ export function useRetry() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ id, idempotencyKey }: { id: string; idempotencyKey: string }) =>
-      api<{ id: string; status: 'retrying' }>(`/action-center/failed-transactions/${id}/retry`, {
-        method: 'POST',
-        headers: { 'Idempotency-Key': idempotencyKey },
-      }),
+      answer(
+        api.POST('/api/v1/action-center/failed-transactions/{id}/retry', {
+          params: { path: { id } },
+          headers: { 'Idempotency-Key': idempotencyKey },
+        }),
+      ),
     onSuccess: (_answer, { id }) => {
       // Show the orange clock at once; polling takes over from here.
       queryClient.setQueriesData<FailedPages>({ queryKey: failedTransactionsKey }, (data) =>
@@ -59,10 +72,12 @@ export function useIgnore() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ id, note }: { id: string; note?: string }) =>
-      api<{ id: string; status: 'ignored' }>(`/action-center/failed-transactions/${id}/ignore`, {
-        method: 'POST',
-        json: note ? { note } : {},
-      }),
+      answer(
+        api.POST('/api/v1/action-center/failed-transactions/{id}/ignore', {
+          params: { path: { id } },
+          body: note ? { note } : {},
+        }),
+      ),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: failedTransactionsKey });
       void queryClient.invalidateQueries({ queryKey: ['action-center'] });

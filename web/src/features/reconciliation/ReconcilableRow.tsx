@@ -1,9 +1,8 @@
 import { Button, Group, Table } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import type { ReconcilableAccount } from '../../api/types';
 import { Money } from '../../ui/Money';
 import { NewTabLink } from '../../ui/NewTabLink';
-import { useUndoReconcile } from './api';
+import { type ReconcilableAccount, useUndoReconcile } from './api';
 import type { RowOutcome } from './outcomes';
 import { StateBadge } from './StateBadge';
 

@@ -1,13 +1,13 @@
 import { Alert, Button, Center, Group, Modal, Stack, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import type { LedgerDocument, ReconcilableAccount } from '../../api/types';
 import { formatDate } from '../../ui/dates';
 import { LoadingIndicator } from '../../ui/LoadingIndicator';
 import { Money } from '../../ui/Money';
 import { formatMoney } from '../../ui/money';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useLocale } from '../../ui/useLocale';
-import { useAccountDocuments, useReconcile, useReconcilePreview } from './api';
+import type { LedgerDocument } from '../accounts/api';
+import { type ReconcilableAccount, useAccountDocuments, useReconcile, useReconcilePreview } from './api';
 import { StateBadge } from './StateBadge';
 
 /** A ledger document as people read it: kind and reference, then date and amount; its ID when unknown. */

@@ -1,7 +1,11 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api/client';
-import type { Job, LedgerDocument, Page, ReconcilableAccount, ReconcileResult } from '../../api/types';
+import { answer, api } from '../../api/client';
+import type { Schemas } from '../../api/schema';
 import { recordReconciled, recordUndone } from './outcomes';
+
+export type ReconcilableAccount = Schemas['ReconcilableAccount'];
+export type ReconcileResult = Schemas['ReconcileResult'];
+export type ReconcileState = ReconcileResult['state'];
 
 export const reconcilableKey = ['reconcilable-accounts'] as const;
 
@@ -10,9 +14,11 @@ export function useReconcilableAccounts() {
   return useInfiniteQuery({
     queryKey: reconcilableKey,
     queryFn: ({ pageParam }) =>
-      api<Page<ReconcilableAccount>>('/action-center/reconcilable-accounts', {
-        query: { cursor: pageParam, limit: 50 },
-      }),
+      answer(
+        api.GET('/api/v1/action-center/reconcilable-accounts', {
+          params: { query: { cursor: pageParam ?? undefined, limit: 50 } },
+        }),
+      ),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
     staleTime: Number.POSITIVE_INFINITY,
@@ -23,10 +29,11 @@ export function useReconcilableAccounts() {
 }
 
 function reconcile(accountId: string, dryRun: boolean) {
-  return api<ReconcileResult>(`/action-center/reconcilable-accounts/${accountId}/reconcile`, {
-    method: 'POST',
-    query: dryRun ? { dryRun: true } : undefined,
-  });
+  return answer(
+    api.POST('/api/v1/action-center/reconcilable-accounts/{accountId}/reconcile', {
+      params: { path: { accountId }, query: dryRun ? { dryRun: true } : undefined },
+    }),
+  );
 }
 
 export function useReconcilePreview(accountId: string) {
@@ -45,7 +52,12 @@ export function useReconcilePreview(accountId: string) {
 export function useAccountDocuments(accountId: string) {
   return useQuery({
     queryKey: ['account', accountId, 'reconcile-documents'],
-    queryFn: () => api<Page<LedgerDocument>>(`/accounts/${accountId}/ledger`, { query: { limit: 200 } }),
+    queryFn: () =>
+      answer(
+        api.GET('/api/v1/accounts/{id}/ledger', {
+          params: { path: { id: accountId }, query: { limit: 200 } },
+        }),
+      ),
     retry: false,
   });
 }
@@ -66,7 +78,7 @@ export function useUndoReconcile() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ batchId }: { accountId: string; batchId: string }) =>
-      api<void>(`/reconciliations/${batchId}`, { method: 'DELETE' }),
+      answer(api.DELETE('/api/v1/reconciliations/{batchId}', { params: { path: { batchId } } })),
     onSuccess: (_answer, { accountId }) => {
       recordUndone(accountId);
       void queryClient.invalidateQueries({ queryKey: ['action-center', 'summary'] });
@@ -78,23 +90,24 @@ export function useUndoReconcile() {
 export function useReconcileAll() {
   return useMutation({
     mutationFn: () =>
-      api<{ jobId: string }>('/action-center/reconcilable-accounts/reconcile-all', {
-        method: 'POST',
-        json: { zeroBalanceOnly: true },
-      }),
+      answer(
+        api.POST('/api/v1/action-center/reconcilable-accounts/reconcile-all', {
+          body: { zeroBalanceOnly: true },
+        }),
+      ),
   });
 }
 
 const FINISHED = ['completed', 'failed', 'cancelled'];
 
-export function isJobFinished(job: Job | undefined): boolean {
+export function isJobFinished(job: Schemas['Job'] | undefined): boolean {
   return job !== undefined && FINISHED.includes(job.state);
 }
 
 export function useJob(jobId: string | null) {
   return useQuery({
     queryKey: ['jobs', jobId],
-    queryFn: () => api<Job>(`/jobs/${jobId}`),
+    queryFn: () => answer(api.GET('/api/v1/jobs/{id}', { params: { path: { id: jobId ?? '' } } })),
     enabled: jobId !== null,
     refetchInterval: (query) => (isJobFinished(query.state.data) ? false : 1000),
   });

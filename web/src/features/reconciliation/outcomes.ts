@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react';
-import type { ReconcileResult, ReconcileState } from '../../api/types';
+import type { ReconcileResult, ReconcileState } from './api';
 
 /** What happened to a row in this page's life. */
 export interface RowOutcome {

@@ -1,7 +1,7 @@
 import { Button, Group, Paper, PasswordInput, Select, Stack, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Role } from '../../api/types';
+import type { Role } from '../../api/schema';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import { useCreateUser } from './api';
 import { ROLES } from './roles';

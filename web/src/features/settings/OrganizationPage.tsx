@@ -2,7 +2,7 @@ import { Button, Group, Paper, Select, Stack, TextInput, Title } from '@mantine/
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCan, useOrganization } from '../../admin/session';
-import type { Locale, Organization } from '../../api/types';
+import type { Locale, Schemas } from '../../api/schema';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useUpdateOrganization, useUsers } from './api';
@@ -11,9 +11,15 @@ import { LogoUpload } from './LogoUpload';
 const CURRENCIES = ['CAD', 'USD', 'EUR'];
 const TIME_ZONES = Intl.supportedValuesOf('timeZone');
 
-type Draft = Omit<Organization, 'id' | 'logoUrl'>;
+type Draft = Omit<Schemas['Organization'], 'id' | 'logoUrl'>;
 
-function OrganizationForm({ organization, canEdit }: { organization: Organization; canEdit: boolean }) {
+function OrganizationForm({
+  organization,
+  canEdit,
+}: {
+  organization: Schemas['Organization'];
+  canEdit: boolean;
+}) {
   const { t } = useTranslation();
   const users = useUsers(canEdit);
   const update = useUpdateOrganization();

@@ -1,7 +1,7 @@
 import { Select, Stack, Table } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useCan, useMe } from '../../admin/session';
-import type { Role } from '../../api/types';
+import type { Role } from '../../api/schema';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useChangeRole, useUsers } from './api';
 import { NewUserForm } from './NewUserForm';

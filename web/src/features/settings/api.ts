@@ -1,21 +1,12 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api/client';
-import type {
-  AuditEntry,
-  EmailDetail,
-  EmailPreferences,
-  EmailSummary,
-  Organization,
-  Page,
-  Role,
-  User,
-} from '../../api/types';
+import { answer, api } from '../../api/client';
+import type { BodyOf, Schemas } from '../../api/schema';
 
 export function useUpdateOrganization() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (patch: Partial<Omit<Organization, 'id' | 'logoUrl'>>) =>
-      api<Organization>('/organization', { method: 'PATCH', json: patch }),
+    mutationFn: (patch: BodyOf<'updateOrganization'>) =>
+      answer(api.PATCH('/api/v1/organization', { body: patch })),
     onSuccess: (organization) => queryClient.setQueryData(['organization'], organization),
     meta: { form: true },
   });
@@ -25,11 +16,15 @@ export function useUploadLogo() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (file: File) =>
-      api<Organization | undefined>('/organization/logo', {
-        method: 'PUT',
-        body: file,
-        headers: { 'Content-Type': file.type },
-      }),
+      answer(
+        api.PUT('/api/v1/organization/logo', {
+          // Raw image bytes, which the OpenAPI document leaves undescribed (a body schema would make Fastify
+          // validate the bytes as JSON); the server reads their type from their magic bytes.
+          body: file as never,
+          bodySerializer: (body: unknown) => body,
+          headers: { 'Content-Type': file.type },
+        }),
+      ),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['organization'] }),
   });
 }
@@ -37,7 +32,7 @@ export function useUploadLogo() {
 export function useUsers(enabled = true) {
   return useQuery({
     queryKey: ['users'],
-    queryFn: () => api<Page<User>>('/users'),
+    queryFn: () => answer(api.GET('/api/v1/users')),
     enabled,
   });
 }
@@ -45,8 +40,7 @@ export function useUsers(enabled = true) {
 export function useCreateUser() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: { email: string; name: string; password: string; role: Role }) =>
-      api<User>('/users', { method: 'POST', json: body }),
+    mutationFn: (body: BodyOf<'createUser'>) => answer(api.POST('/api/v1/users', { body })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['users'] }),
     meta: { form: true },
   });
@@ -55,8 +49,8 @@ export function useCreateUser() {
 export function useChangeRole() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, role }: { id: string; role: Role }) =>
-      api<User>(`/users/${id}`, { method: 'PATCH', json: { role } }),
+    mutationFn: ({ id, role }: { id: string; role: Schemas['User']['role'] }) =>
+      answer(api.PATCH('/api/v1/users/{id}', { params: { path: { id } }, body: { role } })),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['users'] }),
   });
 }
@@ -64,31 +58,40 @@ export function useChangeRole() {
 export function useEmailPreferences() {
   return useQuery({
     queryKey: ['me', 'email-preferences'],
-    queryFn: () => api<EmailPreferences>('/me/email-preferences'),
+    queryFn: () => answer(api.GET('/api/v1/me/email-preferences')),
   });
 }
 
 export function useUpdateEmailPreferences() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (preferences: EmailPreferences) =>
-      api<EmailPreferences>('/me/email-preferences', { method: 'PATCH', json: preferences }),
+    mutationFn: (preferences: Schemas['EmailPreferences']) =>
+      answer(api.PATCH('/api/v1/me/email-preferences', { body: preferences })),
     onSuccess: (preferences) => queryClient.setQueryData(['me', 'email-preferences'], preferences),
   });
 }
 
-function usePaged<T>(key: string, path: string) {
+/** Pages of 50 of a list that takes only a cursor. */
+function usePaged<T extends { nextCursor: string | null }>(
+  key: string,
+  page: (query: { cursor?: string; limit: number }) => Promise<T>,
+) {
   return useInfiniteQuery({
     queryKey: [key],
-    queryFn: ({ pageParam }) => api<Page<T>>(path, { query: { cursor: pageParam, limit: 50 } }),
+    queryFn: ({ pageParam }) => page({ cursor: pageParam ?? undefined, limit: 50 }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
   });
 }
 
-export const useEmails = () => usePaged<EmailSummary>('emails', '/emails');
-export const useAuditLog = () => usePaged<AuditEntry>('audit-log', '/audit-log');
+export const useEmails = () =>
+  usePaged('emails', (query) => answer(api.GET('/api/v1/emails', { params: { query } })));
+export const useAuditLog = () =>
+  usePaged('audit-log', (query) => answer(api.GET('/api/v1/audit-log', { params: { query } })));
 
 export function useEmail(id: string) {
-  return useQuery({ queryKey: ['emails', id], queryFn: () => api<EmailDetail>(`/emails/${id}`) });
+  return useQuery({
+    queryKey: ['emails', id],
+    queryFn: () => answer(api.GET('/api/v1/emails/{id}', { params: { path: { id } } })),
+  });
 }

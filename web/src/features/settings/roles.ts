@@ -1,3 +1,3 @@
-import type { Role } from '../../api/types';
+import type { Role } from '../../api/schema';
 
 export const ROLES: Role[] = ['admin', 'accountant', 'staff'];
