@@ -25,6 +25,12 @@ const ACCESS: Record<string, Access> = {
   createUser: 'settings.manage',
   listUsers: 'settings.manage',
   updateUser: 'settings.manage',
+  deactivateUser: 'settings.manage',
+  reactivateUser: 'settings.manage',
+  listUserTokens: 'settings.manage',
+  listMyTokens: 'signed-in',
+  revokeToken: 'signed-in',
+  changeMyPassword: 'signed-in',
   getOrganization: 'signed-in',
   updateOrganization: 'settings.manage',
   uploadLogo: 'settings.manage',
@@ -188,6 +194,10 @@ async function world(org: TestOrg, ids: Record<string, string>) {
     role: 'staff',
   });
   ids.user = user.id;
+  // A token of its own for DELETE /me/tokens/:id, so that no check revokes the admin's.
+  await t.c.auth.issue({ organizationId: org.organizationId, id: org.adminId }, 'bearer');
+  const tokens = await ok(org, 'GET', '/api/v1/me/tokens');
+  ids.token = tokens.items.find((x: { current: boolean }) => !x.current).id;
 }
 
 /** Fills a path template with the IDs of `ids`, choosing by the path's meaning. */
@@ -209,6 +219,7 @@ function fill(path: string, ids: Record<string, string>): string {
       subscriptions: 'subscription',
       'installment-plans': 'installmentPlan',
       organizations: 'organization',
+      tokens: 'token',
     };
     return ids[byCollection[seg] ?? seg]!;
   });
@@ -250,6 +261,7 @@ function validBody(op: Operation): unknown {
     changeSubscriptionPaymentMethod: { paymentMethodId: aIds.paymentMethod },
     changeInstallmentPlanPaymentMethod: { paymentMethodId: aIds.paymentMethod },
     setSandboxNextOutcome: { outcome: 'succeed' },
+    changeMyPassword: { current: 'not-the-password', new: 'a-new-long-password' },
   };
   if (op.operationId in byOp) return byOp[op.operationId];
   return op.method === 'GET' || op.method === 'DELETE' ? undefined : {};
