@@ -51,6 +51,7 @@ export async function createTestContext(opts: TestContextOptions = {}): Promise<
     async close() {
       await app.close();
       await c.queue.stop({ graceful: false });
+      await c.auth.stopListening();
       await database.drop();
     },
   };

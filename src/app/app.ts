@@ -33,6 +33,7 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
   const app = await createServer({
     logger: opts.logger ?? false,
     webRoot: opts.serveWeb === false ? undefined : WEB_ROOT,
+    trustProxy: c.config.trustProxy,
   });
   const sandboxClock = c.sandboxClock;
   if (sandboxClock) {

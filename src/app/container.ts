@@ -205,6 +205,9 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     expiringCards,
   };
 
+  // Revocations and deactivations made by another process reach this one's principal cache at once.
+  if (database.kind === 'pg' && database.url) await auth.listen(database.url);
+
   registerJobs(container);
   await queue.prepare({ schedules: opts.schedules });
   if (opts.workers) await queue.startWorkers();
@@ -213,6 +216,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     ...container,
     async close() {
       await queue.stop({ graceful: true });
+      await auth.stopListening();
       await database.close();
     },
   };

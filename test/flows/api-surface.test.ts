@@ -25,6 +25,12 @@ const ACCESS: Record<string, Access> = {
   createUser: 'settings.manage',
   listUsers: 'settings.manage',
   updateUser: 'settings.manage',
+  deactivateUser: 'settings.manage',
+  reactivateUser: 'settings.manage',
+  listUserTokens: 'settings.manage',
+  listMyTokens: 'signed-in',
+  revokeToken: 'signed-in',
+  changeMyPassword: 'signed-in',
   getOrganization: 'signed-in',
   updateOrganization: 'settings.manage',
   uploadLogo: 'settings.manage',
@@ -47,13 +53,13 @@ const ACCESS: Record<string, Access> = {
   getJob: 'reconciliations.manage',
   listExpiringCards: 'action_center.view',
   remindExpiringCard: 'transactions.manage',
-  getSandboxClock: 'signed-in',
-  setSandboxClock: 'signed-in',
-  runSandboxJob: 'signed-in',
-  drainSandboxQueue: 'signed-in',
-  getSandboxMerchantBalance: 'signed-in',
-  setSandboxMerchantBalance: 'signed-in',
-  setSandboxNextOutcome: 'signed-in',
+  getSandboxClock: 'settings.manage',
+  setSandboxClock: 'settings.manage',
+  runSandboxJob: 'settings.manage',
+  drainSandboxQueue: 'settings.manage',
+  getSandboxMerchantBalance: 'settings.manage',
+  setSandboxMerchantBalance: 'settings.manage',
+  setSandboxNextOutcome: 'settings.manage',
   createAccount: 'billing.write',
   listAccounts: 'action_center.view',
   getAccount: 'action_center.view',
@@ -194,6 +200,10 @@ async function world(org: TestOrg, ids: Record<string, string>) {
     role: 'staff',
   });
   ids.user = user.id;
+  // A token of its own for DELETE /me/tokens/:id, so that no check revokes the admin's.
+  await t.c.auth.issue({ organizationId: org.organizationId, id: org.adminId }, 'bearer');
+  const tokens = await ok(org, 'GET', '/api/v1/me/tokens');
+  ids.token = tokens.items.find((x: { current: boolean }) => !x.current).id;
 }
 
 /** Fills a path template with the IDs of `ids`, choosing by the path's meaning. */
@@ -216,6 +226,7 @@ function fill(path: string, ids: Record<string, string>): string {
       'installment-plans': 'installmentPlan',
       'scheduled-payments': 'scheduledPayment',
       organizations: 'organization',
+      tokens: 'token',
     };
     return ids[byCollection[seg] ?? seg]!;
   });
@@ -259,6 +270,7 @@ function validBody(op: Operation): unknown {
     cancelSubscription: { at: 'period_end' },
     updateScheduledPayment: { dueDate: '2030-01-02' },
     setSandboxNextOutcome: { outcome: 'succeed' },
+    changeMyPassword: { current: 'not-the-password', new: 'a-new-long-password' },
   };
   if (op.operationId in byOp) return byOp[op.operationId];
   return op.method === 'GET' || op.method === 'DELETE' ? undefined : {};

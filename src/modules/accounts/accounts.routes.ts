@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from 'typebox';
 import { toJsonAmount } from '../../lib/money';
-import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
+import { CursorQuery, cursorKey, LimitQuery, ListOf, paged } from '../../platform/http/pagination';
 import {
   Currency,
   component,
@@ -14,6 +14,8 @@ import {
 } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { AccountsService, AccountView } from './accounts.service';
+
+const accountPages = paged(cursorKey.text('name'), cursorKey.id('id', 'acc'));
 
 export const AccountSchema = Type.Object(
   {
@@ -96,15 +98,15 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<{
     async (request) => {
       const p = principalOf(request);
       const limit = request.query.limit ?? 50;
-      const cursor = decodeCursor(request.query.cursor, 2);
+      const cursor = accountPages.after(request.query.cursor);
       const page = await accounts.list(p.organizationId, {
         search: request.query.search,
         limit,
-        after: cursor ? { name: String(cursor[0]), id: String(cursor[1]) } : undefined,
+        after: cursor ? { name: cursor[0], id: cursor[1] } : undefined,
       });
       return {
         items: page.items.map(accountJson),
-        nextCursor: page.next ? encodeCursor([page.next.name, page.next.id]) : null,
+        nextCursor: accountPages.next(page.next && [page.next.name, page.next.id]),
       };
     },
   );

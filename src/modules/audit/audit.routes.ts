@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
+import { CursorQuery, cursorKey, LimitQuery, ListOf, paged } from '../../platform/http/pagination';
 import { component, errorResponses, Instant } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { AuditService } from './audit.service';
+
+const auditPages = paged(cursorKey.instant('at'), cursorKey.id('id', 'aud'));
 
 const AuditSchema = Type.Object(
   {
@@ -44,17 +46,17 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ audit: AuditService; guard
     async (request) => {
       const principal = principalOf(request);
       const limit = request.query.limit ?? 50;
-      const cursor = decodeCursor(request.query.cursor, 2);
+      const cursor = auditPages.after(request.query.cursor);
       const rows = await audit.list(principal.organizationId, {
         limit,
         subjectId: request.query.subjectId,
-        after: cursor ? { at: new Date(cursor[0] as number), id: String(cursor[1]) } : undefined,
+        after: cursor ? { at: cursor[0], id: cursor[1] } : undefined,
       });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {
         items: page.map((r) => ({ ...r, at: r.at.toISOString() })),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.at.getTime(), last.id]) : null,
+        nextCursor: auditPages.next(rows.length > limit && last ? [last.at, last.id] : null),
       };
     },
   );

@@ -2,12 +2,18 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from 'typebox';
 import { toJsonAmount } from '../../lib/money';
 import type { IdempotencyStore } from '../../platform/http/idempotency';
-import { decodeCursor, encodeCursor, ListOf, PageQuery } from '../../platform/http/pagination';
+import { cursorKey, ListOf, PageQuery, paged } from '../../platform/http/pagination';
 import { sendProblem } from '../../platform/http/problem';
 import { Currency, component, errorResponses, Id, Instant, IsoDateSchema } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { ExpiringCardRow } from './expiring-cards.repository';
 import { type ExpiringCardsService, ReminderTooSoonError } from './expiring-cards.service';
+
+const cardPages = paged(
+  cursorKey.date('nextDate'),
+  cursorKey.text('ownerName'),
+  cursorKey.id('paymentMethodId', 'pm'),
+);
 
 export const ExpiringCardSchema = Type.Object(
   {
@@ -77,18 +83,16 @@ export const expiringCardsRoutes: FastifyPluginAsyncTypebox<{
     async (request) => {
       const principal = principalOf(request);
       const limit = request.query.limit ?? 50;
-      const cursor = decodeCursor(request.query.cursor, 3);
+      const cursor = cardPages.after(request.query.cursor);
       const page = await expiringCards.list(principal.organizationId, {
         limit,
-        after: cursor
-          ? { nextDate: String(cursor[0]), ownerName: String(cursor[1]), paymentMethodId: String(cursor[2]) }
-          : undefined,
+        after: cursor ? { nextDate: cursor[0], ownerName: cursor[1], paymentMethodId: cursor[2] } : undefined,
       });
       return {
         items: page.rows.map((r) => present(r, page.currency)),
-        nextCursor: page.next
-          ? encodeCursor([page.next.nextDate, page.next.ownerName, page.next.paymentMethodId])
-          : null,
+        nextCursor: cardPages.next(
+          page.next && [page.next.nextDate, page.next.ownerName, page.next.paymentMethodId],
+        ),
       };
     },
   );

@@ -53,19 +53,30 @@ export function majorUnits(minor: number | bigint, currency: string): string {
   return `${sign}${abs / scale}.${(abs % scale).toString().padStart(digits, '0')}`;
 }
 
+/**
+ * OWASP "CSV injection": a spreadsheet runs a cell that begins with `=`, `+`, `-` or `@` (and, in some
+ * programs, a tab or carriage return before one) as a formula, so a customer named `=HYPERLINK(…)` would
+ * become a live link on the administrator's machine. Such text gets a leading single quote, which every
+ * spreadsheet shows as text. Only text goes through here: amounts, dates and counts stay numbers.
+ */
+export function spreadsheetText(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
 function cells(item: FailedTransactionItem, locale: Locale) {
+  const text = spreadsheetText;
   return {
-    customer: item.customerName,
-    type: item.type,
-    reasonCode: item.reason.code,
-    reason: item.reason.message,
-    paymentId: item.paymentId,
-    currency: item.currency,
-    method: item.paymentMethod.type,
-    brand: item.paymentMethod.brand ?? '',
-    last4: item.paymentMethod.last4,
+    customer: text(item.customerName),
+    type: text(item.type),
+    reasonCode: text(item.reason.code),
+    reason: text(item.reason.message),
+    paymentId: text(item.paymentId),
+    currency: text(item.currency),
+    method: text(item.paymentMethod.type),
+    brand: text(item.paymentMethod.brand ?? ''),
+    last4: text(item.paymentMethod.last4),
     attempts: item.attempts,
-    status: item.status,
+    status: text(item.status),
     paidElsewhere: YES_NO[locale][item.paidElsewhere ? 0 : 1],
   };
 }

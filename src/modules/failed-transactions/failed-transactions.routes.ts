@@ -2,9 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Clock } from '../../lib/clock';
 import { todayIn } from '../../lib/dates';
-import { validation } from '../../lib/errors';
 import type { IdempotencyStore } from '../../platform/http/idempotency';
-import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
+import { CursorQuery, cursorKey, LimitQuery, ListOf, paged } from '../../platform/http/pagination';
 import { Currency, component, errorResponses, Id, Instant } from '../../platform/http/schemas';
 import { FAILURE_CODES, RECOMMENDED_ACTIONS } from '../gateway/failure-codes';
 import type { OrganizationsService } from '../organizations/organizations.service';
@@ -13,6 +12,8 @@ import { csvStream, xlsxStream } from './failed-transactions.export';
 import type { ListFilters } from './failed-transactions.repository';
 import type { FailedTransactionsService } from './failed-transactions.service';
 import { FAILED_TRANSACTION_TYPES } from './failed-transactions.table';
+
+const failedPages = paged(cursorKey.instant('failedAt'), cursorKey.id('id', 'ft'));
 
 const Reason = Type.Object({
   code: Type.String({ examples: ['insufficient_funds'] }),
@@ -114,17 +115,8 @@ export const failedTransactionsRoutes: FastifyPluginAsyncTypebox<FailedTransacti
     async (request) => {
       const principal = principalOf(request);
       const limit = request.query.limit ?? 50;
-      const cursor = decodeCursor(request.query.cursor, 2);
-      let after: { at: Date; id: string } | undefined;
-      if (cursor) {
-        const at = new Date(Number(cursor[0]));
-        if (typeof cursor[0] !== 'number' || Number.isNaN(at.getTime())) {
-          throw validation('cursor is not a cursor this list gave', [
-            { field: 'querystring.cursor', message: 'is not valid' },
-          ]);
-        }
-        after = { at, id: String(cursor[1]) };
-      }
+      const cursor = failedPages.after(request.query.cursor);
+      const after = cursor ? { at: cursor[0], id: cursor[1] } : undefined;
       const page = await failedTransactions.list(principal.organizationId, filtersOf(request.query), {
         limit,
         after,
@@ -132,7 +124,7 @@ export const failedTransactionsRoutes: FastifyPluginAsyncTypebox<FailedTransacti
       });
       return {
         items: page.items,
-        nextCursor: page.next ? encodeCursor([page.next.at.getTime(), page.next.id]) : null,
+        nextCursor: failedPages.next(page.next && [page.next.at, page.next.id]),
       };
     },
   );

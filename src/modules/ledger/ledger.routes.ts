@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from 'typebox';
 import { toJsonAmount } from '../../lib/money';
 import { type IdempotencyStore, idempotencyKeyOf } from '../../platform/http/idempotency';
-import { decodeCursor, encodeCursor, ListOf, PageQuery } from '../../platform/http/pagination';
+import { cursorKey, ListOf, PageQuery, paged } from '../../platform/http/pagination';
 import {
   AmountMinor,
   Currency,
@@ -135,6 +135,10 @@ function allocationJson(a: Allocation) {
 
 const AccountParams = Type.Object({ id: Id('acc_01jd5x2k8v3q7r9t0w1y2z3a4b') });
 
+// The ledger mixes the four document kinds, ordered by date then ID.
+const ledgerPages = paged(cursorKey.date('date'), cursorKey.id('id', 'inv', 'pay', 'cn', 'rf'));
+const allocationPages = paged(cursorKey.instant('createdAt'), cursorKey.id('id', 'alc'));
+
 export const ledgerRoutes: FastifyPluginAsyncTypebox<{
   documents: DocumentsService;
   payments: PaymentsService;
@@ -157,14 +161,14 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
     async (request) => {
       const p = principalOf(request);
       const limit = request.query.limit ?? 50;
-      const cursor = decodeCursor(request.query.cursor, 2);
+      const cursor = ledgerPages.after(request.query.cursor);
       const page = await documents.listLedger(p.organizationId, request.params.id, {
         limit,
-        after: cursor ? { date: String(cursor[0]), id: String(cursor[1]) } : undefined,
+        after: cursor ? { date: cursor[0], id: cursor[1] } : undefined,
       });
       return {
         items: page.items.map(ledgerItemJson),
-        nextCursor: page.next ? encodeCursor([page.next.date, page.next.id]) : null,
+        nextCursor: ledgerPages.next(page.next && [page.next.date, page.next.id]),
       };
     },
   );
@@ -395,14 +399,14 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
     async (request) => {
       const p = principalOf(request);
       const limit = request.query.limit ?? 50;
-      const cursor = decodeCursor(request.query.cursor, 2);
+      const cursor = allocationPages.after(request.query.cursor);
       const page = await documents.listAllocations(p.organizationId, request.params.id, {
         limit,
-        after: cursor ? { at: Number(cursor[0]), id: String(cursor[1]) } : undefined,
+        after: cursor ? { at: cursor[0].getTime(), id: cursor[1] } : undefined,
       });
       return {
         items: page.items.map(allocationJson),
-        nextCursor: page.next ? encodeCursor([page.next.at, page.next.id]) : null,
+        nextCursor: allocationPages.next(page.next && [new Date(page.next.at), page.next.id]),
       };
     },
   );

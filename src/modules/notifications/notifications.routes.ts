@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { CursorQuery, decodeCursor, encodeCursor, LimitQuery, ListOf } from '../../platform/http/pagination';
+import { CursorQuery, cursorKey, LimitQuery, ListOf, paged } from '../../platform/http/pagination';
 import { component, errorResponses, Id, Instant } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { EmailRow, NotificationsService } from './notifications.service';
+
+const emailPages = paged(cursorKey.instant('createdAt'), cursorKey.id('id', 'em'));
 
 const EmailSchema = Type.Object(
   {
@@ -62,17 +64,17 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<{
     async (request) => {
       const principal = principalOf(request);
       const limit = request.query.limit ?? 50;
-      const cursor = decodeCursor(request.query.cursor, 2);
+      const cursor = emailPages.after(request.query.cursor);
       const rows = await notifications.list(principal.organizationId, {
         limit,
         kind: request.query.kind,
-        after: cursor ? { at: new Date(cursor[0] as number), id: String(cursor[1]) } : undefined,
+        after: cursor ? { at: cursor[0], id: cursor[1] } : undefined,
       });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {
         items: page.map(present),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.getTime(), last.id]) : null,
+        nextCursor: emailPages.next(rows.length > limit && last ? [last.createdAt, last.id] : null),
       };
     },
   );

@@ -64,7 +64,7 @@ export class OrganizationsService {
       audit: AuditService;
       publicUrl: string;
       /** the auth service's principal cache, which holds the organization's language */
-      principals?: { forgetOrganization(organizationId: string): void };
+      principals?: { forgetOrganization(organizationId: string): void | Promise<void> };
       settingsTtlMs?: number;
     },
   ) {}
@@ -139,7 +139,8 @@ export class OrganizationsService {
   private forget(id: string): void {
     this.settingsGeneration++;
     this.settingsCache.delete(id);
-    this.deps.principals?.forgetOrganization(id);
+    // This process forgets at once; the broadcast to the others needs no waiting for (a language change).
+    void Promise.resolve(this.deps.principals?.forgetOrganization(id)).catch(() => undefined);
   }
 
   async listIds(): Promise<string[]> {

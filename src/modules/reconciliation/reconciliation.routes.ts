@@ -1,13 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { validation } from '../../lib/errors';
 import { toJsonAmount } from '../../lib/money';
 import type { IdempotencyStore } from '../../platform/http/idempotency';
-import { decodeCursor, encodeCursor, ListOf, PageQuery } from '../../platform/http/pagination';
+import { cursorKey, ListOf, PageQuery, paged } from '../../platform/http/pagination';
 import { Currency, component, errorResponses, Id } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { Ra4Key } from './reconciliation.repository';
 import type { ReconciliationService } from './reconciliation.service';
+
+// RA4's keyset: balance rank, unreconciled items, owner sort name, account ID.
+const reconcilablePages = paged(
+  cursorKey.int('balanceRank', 0, 2_147_483_647),
+  cursorKey.int('items', 0, 2_147_483_647),
+  cursorKey.text('ownerSort'),
+  cursorKey.id('accountId', 'acc'),
+);
 
 const Amount = Type.Integer({ minimum: 0, description: 'Amount in minor units (cents)', examples: [12500] });
 
@@ -86,22 +93,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoute
     },
     async (request) => {
       const principal = principalOf(request);
-      const cursor = decodeCursor(request.query.cursor, 4);
-      let after: Ra4Key | undefined;
-      if (cursor) {
-        const [rank, items, sort, id] = cursor;
-        if (
-          typeof rank !== 'number' ||
-          typeof items !== 'number' ||
-          typeof sort !== 'string' ||
-          typeof id !== 'string'
-        ) {
-          throw validation('cursor is not a cursor this list gave', [
-            { field: 'querystring.cursor', message: 'is not valid' },
-          ]);
-        }
-        after = [rank, items, sort, id];
-      }
+      const after: Ra4Key | undefined = reconcilablePages.after(request.query.cursor);
       const page = await reconciliation.list(principal.organizationId, {
         limit: request.query.limit ?? 50,
         after,
@@ -115,7 +107,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoute
           unreconciledCredit: toJsonAmount(r.creditMinor),
           currency: page.currency,
         })),
-        nextCursor: page.next ? encodeCursor(page.next) : null,
+        nextCursor: reconcilablePages.next(page.next),
       };
     },
   );

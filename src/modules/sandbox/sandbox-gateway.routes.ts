@@ -29,7 +29,7 @@ export const sandboxGatewayRoutes: FastifyPluginAsyncTypebox<SandboxGatewayRoute
   app.get(
     '/sandbox/merchant-balance',
     {
-      onRequest: guard.require(),
+      onRequest: guard.require('settings.manage'),
       schema: {
         operationId: 'getSandboxMerchantBalance',
         tags: ['sandbox'],
@@ -46,7 +46,7 @@ export const sandboxGatewayRoutes: FastifyPluginAsyncTypebox<SandboxGatewayRoute
   app.put(
     '/sandbox/merchant-balance',
     {
-      onRequest: guard.require(),
+      onRequest: guard.require('settings.manage'),
       schema: {
         operationId: 'setSandboxMerchantBalance',
         tags: ['sandbox'],
@@ -69,7 +69,7 @@ export const sandboxGatewayRoutes: FastifyPluginAsyncTypebox<SandboxGatewayRoute
   app.post(
     '/sandbox/payment-methods/:id/next-outcome',
     {
-      onRequest: guard.require(),
+      onRequest: guard.require('settings.manage'),
       schema: {
         operationId: 'setSandboxNextOutcome',
         tags: ['sandbox'],

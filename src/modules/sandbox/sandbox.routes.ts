@@ -22,7 +22,7 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesDeps> = async
   app.get(
     '/sandbox/clock',
     {
-      onRequest: guard.require(),
+      onRequest: guard.require('settings.manage'),
       schema: {
         operationId: 'getSandboxClock',
         tags: ['sandbox'],
@@ -36,7 +36,7 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesDeps> = async
   app.put(
     '/sandbox/clock',
     {
-      onRequest: guard.require(),
+      onRequest: guard.require('settings.manage'),
       schema: {
         operationId: 'setSandboxClock',
         tags: ['sandbox'],
@@ -51,7 +51,7 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesDeps> = async
   app.post(
     '/sandbox/jobs/:name',
     {
-      onRequest: guard.require(),
+      onRequest: guard.require('settings.manage'),
       schema: {
         operationId: 'runSandboxJob',
         tags: ['sandbox'],
@@ -73,7 +73,7 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesDeps> = async
   app.post(
     '/sandbox/queue/drain',
     {
-      onRequest: guard.require(),
+      onRequest: guard.require('settings.manage'),
       schema: {
         operationId: 'drainSandboxQueue',
         tags: ['sandbox'],

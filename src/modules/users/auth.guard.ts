@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AppError, forbidden } from '../../lib/errors';
 import type { AuthService } from './auth.service';
@@ -29,6 +30,16 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+/**
+ * Compares two secrets in constant time: both are hashed first, so neither their content nor their
+ * length shows in the time taken (a `!==` stops at the first differing character).
+ */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
 export function createAuthGuard(auth: AuthService): AuthGuard {
   async function authenticate(request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization;
@@ -50,7 +61,7 @@ export function createAuthGuard(auth: AuthService): AuthGuard {
     if (!SAFE_METHODS.has(request.method)) {
       // Cookies ride along with cross-site requests; the CSRF token proves the page itself sent this one.
       const sent = request.headers[CSRF_HEADER];
-      if (!sent || sent !== principal.csrfToken)
+      if (typeof sent !== 'string' || !principal.csrfToken || !sameSecret(sent, principal.csrfToken))
         throw new AppError('csrf', 'Send the X-CSRF-Token header with this session');
     }
     return principal;

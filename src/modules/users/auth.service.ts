@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
-import type { Clock } from '../../lib/clock';
+import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import pg from 'pg';
+import { type Clock, systemClock } from '../../lib/clock';
 import { AppError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { Locale } from '../../lib/locale';
 import type { Db } from '../../platform/db/db';
 import { organizations } from '../organizations/organizations.table';
-import { DUMMY_HASH, verifyPassword } from './passwords';
+import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { type Principal, permissionsOf, type Role } from './permissions';
 import { authTokens, users } from './users.table';
 
@@ -40,16 +41,24 @@ interface ResolvedToken {
  * Resolved tokens, kept a few seconds so that a page of the API costs no lookup of auth_tokens ⋈ users ⋈
  * organizations (the largest part of the API's overhead over a bare route; bench/README.md).
  *
- * Exact in this process: logout/revoke and a change of a user's role or language drop the entries at once,
- * and the token's expiry is checked against the Clock on every hit. Across processes (several `api`
- * processes, or `api` + `worker`) a revocation or a role change made elsewhere is seen after at most
- * PRINCIPAL_TTL_MS: a token that was valid a moment ago stays usable for those few seconds, as it would for
- * a request already in flight. Checking `revoked_at` on every hit would keep it exact everywhere but costs
- * the very round trip the cache removes, so it is not done; lower PRINCIPAL_TTL_MS to tighten the window.
- * The TTL is wall time (performance.now), not business time: the sandbox clock moving does not age entries.
+ * Exact in this process: logout/revoke, deactivation and a change of a user's role or language drop the
+ * entries at once, and the token's expiry is checked on every hit. Across processes on PostgreSQL (several
+ * `api` processes, or `api` + `worker`) every such change is also broadcast with NOTIFY on
+ * PRINCIPALS_CHANNEL, and each process LISTENs (`listen()`) and drops the same entries: a revoked token or
+ * a deactivated person stops everywhere at once, not after the TTL. The embedded database is one process.
+ * The TTL and expiry are wall time, not business time: moving the sandbox clock neither ages nor revives a
+ * session or a token.
  */
 export const PRINCIPAL_TTL_MS = 5_000;
 export const PRINCIPAL_CACHE_MAX = 2_000;
+export const PRINCIPALS_CHANNEL = 'recoup_principals';
+
+/** What a process tells the others to forget: one token, one person, or a whole organization. */
+interface ForgetMessage {
+  o: string;
+  u?: string;
+  t?: string;
+}
 
 class PrincipalCache {
   // A Map iterates in insertion order: re-inserting on a hit makes the first key the least recently used.
@@ -94,10 +103,14 @@ class PrincipalCache {
 
 export class AuthService {
   private readonly principals: PrincipalCache;
+  private listener: pg.Client | null = null;
+  /** Sessions and tokens live in real time: the sandbox clock must not revive an expired one. */
+  private readonly realTime: Clock = systemClock;
 
   constructor(
     private readonly deps: {
       db: Db;
+      /** business time, for the audit of who signed in when; token expiry uses real time */
       clock: Clock;
       /** principal cache tuning; ttlMs 0 turns the cache off */
       principalCache?: { ttlMs?: number; max?: number };
@@ -118,6 +131,22 @@ export class AuthService {
       .limit(1);
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !ok) throw new AppError('unauthenticated', 'Wrong e-mail or password');
+    // Only someone who knows the password learns that the account is deactivated.
+    if (user.deactivatedAt) {
+      throw new AppError(
+        'unauthenticated',
+        'This account is deactivated; ask an administrator to reactivate it',
+      );
+    }
+    if (needsRehash(user.passwordHash)) {
+      // The hash predates today's scrypt parameters: this is the one moment the password is known.
+      const passwordHash = await hashPassword(password);
+      await this.deps.db
+        .update(users)
+        .set({ passwordHash })
+        .where(and(eq(users.organizationId, user.organizationId), eq(users.id, user.id)));
+      return { ...user, passwordHash };
+    }
     return user;
   }
 
@@ -127,7 +156,7 @@ export class AuthService {
     ttlMs = kind === 'session' ? SESSION_TTL_MS : BEARER_TTL_MS,
   ): Promise<IssuedToken> {
     const token = `${kind === 'session' ? 'rss' : 'rtk'}_${randomBytes(32).toString('base64url')}`;
-    const now = this.deps.clock.now();
+    const now = this.realTime.now();
     const expiresAt = new Date(now.getTime() + ttlMs);
     const csrfToken = kind === 'session' ? randomBytes(24).toString('base64url') : null;
     await this.deps.db.insert(authTokens).values({
@@ -148,7 +177,7 @@ export class AuthService {
     token: string,
     acceptLanguage?: string,
   ): Promise<(Principal & { csrfToken: string | null; kind: 'session' | 'bearer' }) | null> {
-    const now = this.deps.clock.now();
+    const now = this.realTime.now();
     const hash = hashToken(token);
     let row = this.principals.get(hash);
     if (!row) {
@@ -157,7 +186,7 @@ export class AuthService {
       if (!row) return null;
       this.principals.set(hash, row, generation);
     }
-    // Expiry stays exact whatever the cache holds (the sandbox clock may have moved, too).
+    // Expiry stays exact whatever the cache holds.
     if (row.expiresAt.getTime() <= now.getTime()) return null;
     return {
       tokenId: row.tokenId,
@@ -191,7 +220,14 @@ export class AuthService {
         and(eq(users.organizationId, authTokens.organizationId), eq(users.id, authTokens.userId)),
       )
       .innerJoin(organizations, eq(organizations.id, users.organizationId))
-      .where(and(eq(authTokens.tokenHash, hash), isNull(authTokens.revokedAt), gt(authTokens.expiresAt, now)))
+      .where(
+        and(
+          eq(authTokens.tokenHash, hash),
+          isNull(authTokens.revokedAt),
+          gt(authTokens.expiresAt, now),
+          isNull(users.deactivatedAt),
+        ),
+      )
       .limit(1);
     return row ? { ...row, role: row.role as Role } : null;
   }
@@ -199,19 +235,121 @@ export class AuthService {
   async revoke(organizationId: string, tokenId: string): Promise<void> {
     await this.deps.db
       .update(authTokens)
-      .set({ revokedAt: this.deps.clock.now() })
+      .set({ revokedAt: this.realTime.now() })
       .where(and(eq(authTokens.organizationId, organizationId), eq(authTokens.id, tokenId)));
-    this.principals.forget((p) => p.organizationId === organizationId && p.tokenId === tokenId);
+    await this.forget({ o: organizationId, t: tokenId });
   }
 
-  /** A user's role or language changed: their cached tokens resolve afresh on the next request. */
-  forgetUser(organizationId: string, userId: string): void {
-    this.principals.forget((p) => p.organizationId === organizationId && p.userId === userId);
+  /** Revokes every live token of a person (deactivation, a new password), except `keepTokenId`. */
+  async revokeAllOf(organizationId: string, userId: string, keepTokenId?: string): Promise<number> {
+    const revoked = await this.deps.db
+      .update(authTokens)
+      .set({ revokedAt: this.realTime.now() })
+      .where(
+        and(
+          eq(authTokens.organizationId, organizationId),
+          eq(authTokens.userId, userId),
+          isNull(authTokens.revokedAt),
+          keepTokenId ? ne(authTokens.id, keepTokenId) : undefined,
+        ),
+      )
+      .returning({ id: authTokens.id });
+    await this.forget({ o: organizationId, u: userId });
+    return revoked.length;
+  }
+
+  /** A person's live sessions and API tokens (never the secrets: only a hash is kept). */
+  async listTokens(organizationId: string, userId: string) {
+    return this.deps.db
+      .select({
+        id: authTokens.id,
+        kind: authTokens.kind,
+        createdAt: authTokens.createdAt,
+        expiresAt: authTokens.expiresAt,
+      })
+      .from(authTokens)
+      .where(
+        and(
+          eq(authTokens.organizationId, organizationId),
+          eq(authTokens.userId, userId),
+          isNull(authTokens.revokedAt),
+          gt(authTokens.expiresAt, this.realTime.now()),
+        ),
+      )
+      .orderBy(desc(authTokens.createdAt), desc(authTokens.id))
+      .limit(500);
+  }
+
+  /** One live token of the organization: its owner, to decide who may revoke it. */
+  async findToken(organizationId: string, tokenId: string) {
+    const [row] = await this.deps.db
+      .select({ id: authTokens.id, userId: authTokens.userId })
+      .from(authTokens)
+      .where(
+        and(
+          eq(authTokens.organizationId, organizationId),
+          eq(authTokens.id, tokenId),
+          isNull(authTokens.revokedAt),
+          gt(authTokens.expiresAt, this.realTime.now()),
+        ),
+      )
+      .limit(1);
+    return row ?? null;
+  }
+
+  /** A user's role, language or state changed: their cached tokens resolve afresh, in every process. */
+  async forgetUser(organizationId: string, userId: string): Promise<void> {
+    await this.forget({ o: organizationId, u: userId });
   }
 
   /** The organization's language changed: it is part of every cached principal of that organization. */
-  forgetOrganization(organizationId: string): void {
-    this.principals.forget((p) => p.organizationId === organizationId);
+  async forgetOrganization(organizationId: string): Promise<void> {
+    await this.forget({ o: organizationId });
+  }
+
+  private forgetHere(m: ForgetMessage): void {
+    this.principals.forget(
+      (p) =>
+        p.organizationId === m.o &&
+        (m.u === undefined || p.userId === m.u) &&
+        (m.t === undefined || p.tokenId === m.t),
+    );
+  }
+
+  private async forget(m: ForgetMessage): Promise<void> {
+    this.forgetHere(m);
+    // Every other process drops the same entries (they LISTEN); harmless where no one listens.
+    await this.deps.db.execute(sql`select pg_notify(${PRINCIPALS_CHANNEL}, ${JSON.stringify(m)})`);
+  }
+
+  /**
+   * Hears the other processes' revocations (PostgreSQL only). One dedicated connection, outside the pool;
+   * if it drops, the cache is emptied (nothing stale survives) and the next `listen()` reconnects.
+   */
+  async listen(connectionString: string): Promise<void> {
+    const client = new pg.Client({ connectionString });
+    client.on('error', () => {
+      this.principals.forget(() => true);
+      if (this.listener === client) this.listener = null;
+    });
+    client.on('notification', (msg) => {
+      if (msg.channel !== PRINCIPALS_CHANNEL || !msg.payload) return;
+      try {
+        const m = JSON.parse(msg.payload) as ForgetMessage;
+        if (typeof m.o === 'string') this.forgetHere(m);
+      } catch {
+        this.principals.forget(() => true);
+      }
+    });
+    await client.connect();
+    await client.query(`listen ${PRINCIPALS_CHANNEL}`);
+    this.listener = client;
+  }
+
+  async stopListening(): Promise<void> {
+    const client = this.listener;
+    this.listener = null;
+    await client?.end().catch(() => undefined);
   }
 
   /** For tests: how many resolved tokens are kept. */

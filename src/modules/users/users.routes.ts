@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { AppError } from '../../lib/errors';
 import type { Database } from '../../platform/db/db';
 import {
   component,
@@ -24,10 +25,22 @@ const UserSchema = Type.Object(
     name: Type.String(),
     role: RoleSchema,
     locale: Type.Union([LocaleSchema, Type.Null()]),
+    active: Type.Boolean({ description: 'false once deactivated: cannot sign in, no token works' }),
+    deactivatedAt: Type.Union([Instant, Type.Null()]),
     createdAt: Instant,
   },
   component('User'),
 );
+const TokenSchema = Type.Object({
+  id: Type.String({ examples: ['tok_01jd3k4m5n6p7q8r9s0t1v2w3x'] }),
+  kind: Type.Enum(['session', 'bearer'], {
+    description: 'session: a signed-in browser; bearer: an API token',
+  }),
+  createdAt: Instant,
+  expiresAt: Instant,
+  current: Type.Boolean({ description: 'the token or session this request was made with' }),
+});
+const UserParams = Type.Object({ id: Id('usr_01jd3k4m5n6p7q8r9s0t1v2w3x') });
 const Credentials = Type.Object(
   { email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false },
@@ -275,6 +288,139 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesDeps> = async (ap
         request.body,
       );
       return publicUser(user);
+    },
+  );
+
+  for (const active of [false, true]) {
+    app.post(
+      `/users/:id/${active ? 'reactivate' : 'deactivate'}`,
+      {
+        onRequest: guard.require('settings.manage'),
+        schema: {
+          operationId: active ? 'reactivateUser' : 'deactivateUser',
+          tags: ['people'],
+          summary: active
+            ? 'Let a deactivated person sign in again (their old sessions and tokens stay revoked)'
+            : 'Stop a person: they cannot sign in, and their sessions and tokens stop at once',
+          params: UserParams,
+          response: { 200: UserSchema, ...errorResponses(404, 422) },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        const user = await users.setActive(
+          principal.organizationId,
+          principal.userId,
+          request.params.id,
+          active,
+        );
+        return publicUser(user);
+      },
+    );
+  }
+
+  const presentToken =
+    (currentId: string) =>
+    (t: { id: string; kind: 'session' | 'bearer'; createdAt: Date; expiresAt: Date }) => ({
+      id: t.id,
+      kind: t.kind,
+      createdAt: t.createdAt.toISOString(),
+      expiresAt: t.expiresAt.toISOString(),
+      current: t.id === currentId,
+    });
+
+  app.get(
+    '/me/tokens',
+    {
+      onRequest: guard.require(),
+      schema: {
+        operationId: 'listMyTokens',
+        tags: ['people'],
+        summary: 'My live sessions and API tokens (never their secrets)',
+        response: {
+          200: Type.Object({ items: Type.Array(TokenSchema), nextCursor: Type.Null() }),
+          ...errorResponses(),
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const rows = await auth.listTokens(principal.organizationId, principal.userId);
+      return { items: rows.map(presentToken(principal.tokenId)), nextCursor: null };
+    },
+  );
+
+  app.get(
+    '/users/:id/tokens',
+    {
+      onRequest: guard.require('settings.manage'),
+      schema: {
+        operationId: 'listUserTokens',
+        tags: ['people'],
+        summary:
+          "A person's live sessions and API tokens, for an administrator (revoke with DELETE /me/tokens/:id)",
+        params: UserParams,
+        response: {
+          200: Type.Object({ items: Type.Array(TokenSchema), nextCursor: Type.Null() }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      await users.get(principal.organizationId, request.params.id);
+      const rows = await auth.listTokens(principal.organizationId, request.params.id);
+      return { items: rows.map(presentToken(principal.tokenId)), nextCursor: null };
+    },
+  );
+
+  app.delete(
+    '/me/tokens/:id',
+    {
+      onRequest: guard.require(),
+      schema: {
+        operationId: 'revokeToken',
+        tags: ['people'],
+        summary: "Revoke one of my sessions or tokens (an administrator: anyone's in the organization)",
+        params: Type.Object({ id: Id('tok_01jd3k4m5n6p7q8r9s0t1v2w3x') }),
+        response: { 204: Type.Null(), ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const token = await auth.findToken(principal.organizationId, request.params.id);
+      // Someone else's token is a 404 to a non-administrator, as another organization's would be.
+      const mayRevoke =
+        token && (token.userId === principal.userId || principal.permissions.includes('settings.manage'));
+      if (!mayRevoke) throw new AppError('not_found', 'token not found (or already revoked or expired)');
+      await auth.revoke(principal.organizationId, token.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/me/password',
+    {
+      onRequest: guard.require(),
+      config: { rateLimit },
+      schema: {
+        operationId: 'changeMyPassword',
+        tags: ['people'],
+        summary: 'Change my password (proven by the current one); my other sessions and tokens end',
+        body: Type.Object(
+          {
+            current: Type.String({ minLength: 1, maxLength: 200 }),
+            new: Type.String({ minLength: 8, maxLength: 200, description: 'at least 8 characters' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 204: Type.Null(), ...errorResponses(429) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      await users.changePassword(principal.organizationId, principal.userId, principal.tokenId, request.body);
+      return reply.status(204).send(null);
     },
   );
 };

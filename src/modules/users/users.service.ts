@@ -1,11 +1,11 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
-import { AppError, conflict } from '../../lib/errors';
+import { AppError, businessRule, conflict, validation } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { Locale } from '../../lib/locale';
 import type { Db } from '../../platform/db/db';
 import type { AuditService } from '../audit/audit.service';
-import { hashPassword } from './passwords';
+import { hashPassword, verifyPassword } from './passwords';
 import type { Role } from './permissions';
 import { users } from './users.table';
 
@@ -18,6 +18,8 @@ export function publicUser(u: User) {
     name: u.name,
     role: u.role,
     locale: u.locale as Locale | null,
+    active: u.deactivatedAt === null,
+    deactivatedAt: u.deactivatedAt ? u.deactivatedAt.toISOString() : null,
     createdAt: u.createdAt.toISOString(),
   };
 }
@@ -29,7 +31,10 @@ export class UsersService {
       clock: Clock;
       audit: AuditService;
       /** the auth service's principal cache: a role or language change must not wait for its TTL */
-      principals?: { forgetUser(organizationId: string, userId: string): void };
+      principals?: {
+        forgetUser(organizationId: string, userId: string): Promise<void>;
+        revokeAllOf(organizationId: string, userId: string, keepTokenId?: string): Promise<number>;
+      };
     },
   ) {}
 
@@ -113,8 +118,76 @@ export class UsersService {
       return user;
     });
     // After the commit, so that no request of this process re-reads the old role in between.
-    this.deps.principals?.forgetUser(organizationId, id);
+    await this.deps.principals?.forgetUser(organizationId, id);
     return updated;
+  }
+
+  /**
+   * Deactivation: the person can no longer sign in, and every session and token of theirs stops at once
+   * (revoked in the database, dropped from every process's principal cache). Nobody deactivates themselves,
+   * so an organization always keeps the administrator who did it.
+   */
+  async setActive(organizationId: string, actorId: string, id: string, active: boolean): Promise<User> {
+    if (!active && id === actorId) {
+      throw businessRule('You cannot deactivate yourself; ask another administrator');
+    }
+    const at = active ? null : new Date();
+    const updated = await this.deps.db.transaction(async (tx) => {
+      const [user] = await tx
+        .update(users)
+        .set({ deactivatedAt: at })
+        .where(and(eq(users.organizationId, organizationId), eq(users.id, id)))
+        .returning();
+      if (!user) throw new AppError('not_found', 'user not found');
+      await this.deps.audit.record(tx, {
+        organizationId,
+        actorId,
+        action: active ? 'user.reactivated' : 'user.deactivated',
+        subjectType: 'user',
+        subjectId: id,
+        details: {},
+      });
+      return user;
+    });
+    if (!active) await this.deps.principals?.revokeAllOf(organizationId, id);
+    else await this.deps.principals?.forgetUser(organizationId, id);
+    return updated;
+  }
+
+  /** A new password, proven by the current one; every other session and token of the person ends. */
+  async changePassword(
+    organizationId: string,
+    userId: string,
+    currentTokenId: string,
+    input: { current: string; new: string },
+  ): Promise<void> {
+    const user = await this.get(organizationId, userId);
+    if (!(await verifyPassword(input.current, user.passwordHash))) {
+      throw validation('The current password is not right', [
+        { field: 'body.current', message: 'is not your current password' },
+      ]);
+    }
+    if (input.current === input.new) {
+      throw validation('Choose a new password that differs from the current one', [
+        { field: 'body.new', message: 'is the same as the current password' },
+      ]);
+    }
+    const passwordHash = await hashPassword(input.new);
+    await this.deps.db.transaction(async (tx) => {
+      await tx
+        .update(users)
+        .set({ passwordHash })
+        .where(and(eq(users.organizationId, organizationId), eq(users.id, userId)));
+      await this.deps.audit.record(tx, {
+        organizationId,
+        actorId: userId,
+        action: 'user.password_changed',
+        subjectType: 'user',
+        subjectId: userId,
+        details: {},
+      });
+    });
+    await this.deps.principals?.revokeAllOf(organizationId, userId, currentTokenId);
   }
 
   async setDigestPreference(organizationId: string, userId: string, value: boolean): Promise<boolean> {

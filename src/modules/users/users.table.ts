@@ -12,6 +12,8 @@ export const users = pgTable(
     role: text('role', { enum: ['admin', 'accountant', 'staff'] }).notNull(),
     locale: text('locale'),
     failedTransactionsDigest: boolean('failed_transactions_digest').notNull().default(false),
+    /** A deactivated person cannot sign in and none of their tokens resolve; reactivation clears it. */
+    deactivatedAt: timestamp('deactivated_at', { withTimezone: true, mode: 'date' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (t) => [

@@ -14,6 +14,8 @@ export interface Config {
   sandbox: boolean;
   secret: string;
   role: Role;
+  /** How many proxies in front of the server to trust for X-Forwarded-For (rate limits, logs); 0 = none. */
+  trustProxy: number;
 }
 
 /** A configuration value that cannot be used: the process stops with this one line. */
@@ -27,15 +29,23 @@ function parseBool(name: string, value: string): boolean {
   throw new ConfigError(`${name} must be true or false (got "${value}")`);
 }
 
+/**
+ * A URL may carry a password (`postgres://user:secret@host/db`, `smtp://user:secret@host`), so an error
+ * names the variable and says what is wrong, and never repeats the value: the line ends up in logs.
+ */
 function parseUrl(name: string, value: string, protocols: string[]): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(`${name} must be a URL (${protocols.join(', ')}) (got "${value}")`);
+    throw new ConfigError(
+      `${name} must be a URL such as ${protocols[0]}//user:password@host:port/... (the value is not shown; ` +
+        'percent-encode special characters in the user name and password)',
+    );
   }
   if (!protocols.includes(url.protocol)) {
-    throw new ConfigError(`${name} must use ${protocols.join(' or ')} (got "${url.protocol}")`);
+    const shown = /^[a-z][a-z0-9+.-]{0,20}:$/.test(url.protocol) ? ` (got "${url.protocol}")` : '';
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}${shown}`);
   }
   return value;
 }
@@ -74,6 +84,14 @@ export function loadConfig(env: Env = process.env, opts: { ensureSecret?: boolea
     );
   }
 
+  const trustText = env.RECOUP_TRUST_PROXY?.trim() || '0';
+  if (!/^\d{1,2}$/.test(trustText)) {
+    throw new ConfigError(
+      'RECOUP_TRUST_PROXY must be the number of proxies in front of the server, 0 to 99 (0 trusts none)',
+    );
+  }
+  const trustProxy = Number(trustText);
+
   let secret = env.RECOUP_SECRET?.trim() || '';
   if (secret && secret.length < 32) {
     throw new ConfigError('RECOUP_SECRET must be at least 32 characters long');
@@ -85,7 +103,7 @@ export function loadConfig(env: Env = process.env, opts: { ensureSecret?: boolea
     secret = opts.ensureSecret === false ? randomBytes(32).toString('hex') : keptSecret(dataDir);
   }
 
-  return { databaseUrl, dataDir, port, host, smtpUrl, publicUrl, sandbox, secret, role };
+  return { databaseUrl, dataDir, port, host, smtpUrl, publicUrl, sandbox, secret, role, trustProxy };
 }
 
 /** The embedded set-up keeps a generated secret beside its database, so links survive a restart. */

@@ -20,6 +20,8 @@ export interface ServerOptions {
   /** the built web UI (web/dist), served on the same port when present */
   webRoot?: string;
   bodyLimit?: number;
+  /** RECOUP_TRUST_PROXY: proxies whose X-Forwarded-For is believed (request.ip, so rate limits); 0 = none. */
+  trustProxy?: number;
 }
 
 function makeAjv(coerce: boolean) {
@@ -45,7 +47,8 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
-    trustProxy: false,
+    // proxy-addr's meaning of a hop count: believe the nearest `trustProxy` addresses of X-Forwarded-For.
+    trustProxy: opts.trustProxy ? (_address: string, hop: number) => hop < (opts.trustProxy ?? 0) : false,
     return503OnClosing: true,
     // Errors the router meets before any route runs are problem+json too.
     frameworkErrors: (error, request, reply) =>
