@@ -463,6 +463,21 @@ describe('MS4: the currency is fixed once money exists', () => {
     expect((await withCard.req('PATCH', '/api/v1/organization', { currency: 'USD' })).status).toBe(409);
     expect(await withCard.ok(200, 'GET', '/api/v1/organization')).toMatchObject({ currency: 'CAD' });
   });
+
+  it('(i5) MS4, MS6: whatever PATCH {currency} answers, an installment due afterwards is never charged without its ledger entry', async () => {
+    const m = await fresh();
+    const { account } = await plannedInvoice(m);
+    // Refused once money exists (MS4); when it was accepted, the CAD plan below was charged in USD.
+    await m.req('PATCH', '/api/v1/organization', { currency: 'USD' });
+    await runDueOn(m, '2026-04-01');
+    const cardPayments = (await m.ledger(account.id))
+      .filter((d) => d.kind === 'payment' && d.method === 'card' && d.status === 'posted')
+      .reduce((s, d) => s + d.amount, 0);
+    expect(await m.gatewayNet(), `every charge is in the ledger: ${await m.gatewaySummary()}`).toBe(
+      cardPayments,
+    );
+    await expectNoBrokenInvariants(m);
+  });
 });
 
 describe('FT11 and MS5 around retries', () => {
