@@ -243,6 +243,8 @@ export class MoneyApi {
 
 export interface LedgerItem {
   id: string;
+  accountId: string;
+  createdAt: string;
   kind: 'invoice' | 'refund' | 'payment' | 'credit_note';
   amount: number;
   openAmount: number;
