@@ -409,28 +409,31 @@ describe('MS2: cancelled or paused schedules charge nothing', () => {
 });
 
 describe('MS3: refunds never exceed the payment', () => {
+  /** Three rounds (a race may not show on one try): each, 8 concurrent full refunds of a fresh payment. */
   async function refundRace(method: 'cash' | 'card') {
     const m = await fresh();
     await m.setClock('2026-03-02T15:00:00Z');
     const account = await m.account('Félix Bergeron');
     const card = method === 'card' ? await m.card(account.id) : null;
-    const payment = await m.pay(account.id, {
-      amount: 10_000,
-      method,
-      ...(card ? { paymentMethodId: card.id } : {}),
-    });
-    expect(payment.status).toBe(201);
-    const answers = await Promise.all(
-      Array.from({ length: 8 }, () => m.refund(account.id, payment.body.id, 10_000)),
-    );
-    const done = answers.filter((a) => a.status === 201 && a.body.status !== 'failed');
-    const refunds = (await m.ledger(account.id)).filter(
-      (d) => d.kind === 'refund' && d.refundedPaymentId === payment.body.id,
-    );
-    const refunded = refunds.reduce((s, d) => s + d.amount, 0);
-    expect(refunded, `refunded of a 10,000 ${method} payment`).toBeLessThanOrEqual(10_000);
-    expect(done, JSON.stringify(answers.map((a) => a.status))).toHaveLength(1);
-    expect(answers.filter((a) => a.status === 422)).toHaveLength(7);
+    for (let round = 1; round <= 3; round++) {
+      const payment = await m.pay(account.id, {
+        amount: 10_000,
+        method,
+        ...(card ? { paymentMethodId: card.id } : {}),
+      });
+      expect(payment.status).toBe(201);
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => m.refund(account.id, payment.body.id, 10_000)),
+      );
+      const done = answers.filter((a) => a.status === 201 && a.body.status !== 'failed');
+      const refunds = (await m.ledger(account.id)).filter(
+        (d) => d.kind === 'refund' && d.refundedPaymentId === payment.body.id,
+      );
+      const refunded = refunds.reduce((s, d) => s + d.amount, 0);
+      expect(refunded, `round ${round}: refunded of a 10,000 ${method} payment`).toBeLessThanOrEqual(10_000);
+      expect(done, JSON.stringify(answers.map((a) => a.status))).toHaveLength(1);
+      expect(answers.filter((a) => a.status === 422)).toHaveLength(7);
+    }
     if (method === 'card') expect(await m.gatewayNet(), await m.gatewaySummary()).toBe(0);
     await expectNoBrokenInvariants(m);
   }
