@@ -575,7 +575,7 @@ afterAll(async () => t?.close());
 
 describe('money model: random interleavings through the public API keep MS1, MS2, MS3, MS6 and the ledger', () => {
   it(`${RUNS} random runs of up to ${MAX_STEPS} steps, some of them concurrent`, {
-    timeout: 170_000 + RUNS * 6_000,
+    timeout: Math.max(180_000, RUNS * 7_000),
   }, async () => {
     let last: World | null = null;
     const firstOutcomes = fc.array(fc.array(fc.nat({ max: 3 }), { minLength: 3, maxLength: 3 }), {
