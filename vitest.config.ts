@@ -1,8 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
 // Three projects: pure rules once, and every database test twice — on embedded PGlite and on PostgreSQL.
-// A database test is a `*.db.test.ts` file (beside its module) or a story under test/flows/.
-const dbTests = ['src/**/*.db.test.ts', 'test/**/*.db.test.ts', 'test/flows/**/*.test.ts'];
+// A database test is a `*.db.test.ts` file (beside its module), a story under test/flows/ or a money model
+// under test/money/.
+const dbTests = [
+  'src/**/*.db.test.ts',
+  'test/**/*.db.test.ts',
+  'test/flows/**/*.test.ts',
+  'test/money/**/*.test.ts',
+];
 
 export default defineConfig({
   test: {
