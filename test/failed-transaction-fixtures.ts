@@ -288,6 +288,7 @@ export function fakePayments(c: Container, gateway = new SandboxGateway({ db: c.
       return { status: 'succeeded' };
     },
     entryLeftList: (tx, entry) => c.payments.entryLeftList(tx, entry),
+    collectionOfEntry: (db, entry) => c.payments.collectionOfEntry(db, entry),
   };
   return { payments, charged, gateway };
 }

@@ -27,6 +27,11 @@ import { failedTransactions } from './failed-transactions.table';
 export interface FailedTransactionPayments {
   /** An entry left the list with no money moved: a failed refund's reservation is given back (MS3), RA2. */
   entryLeftList(tx: Db, entry: FailedTransactionRow): Promise<void>;
+  /** The attempt collecting the entry's money now or already (MS1), if any. */
+  collectionOfEntry(
+    db: Db,
+    entry: FailedTransactionRow,
+  ): Promise<{ id: string; status: string; purpose: string } | null>;
   /** One gateway attempt for the entry with the method the sub/plan has now (FT3, FT5); resolves or reopens it. */
   retryFailedTransaction(
     organizationId: string,
@@ -89,6 +94,13 @@ export type RetryCheck = RetryDecision | { allowed: false; reasonCode: 'paid_els
 const PAID_ELSEWHERE: Record<Locale, string> = {
   'en-CA': 'This amount was already collected another way: ignore the entry instead of retrying it.',
   'fr-CA': 'Ce montant a déjà été perçu autrement : ignorez l’entrée au lieu de la réessayer.',
+};
+
+const IN_FLIGHT: Record<Locale, string> = {
+  'en-CA':
+    'A payment of this amount is already being processed (a bank debit settles in a few business days).',
+  'fr-CA':
+    'Un paiement de ce montant est déjà en cours de traitement (un débit bancaire se règle en quelques jours ouvrables).',
 };
 
 /** FT7: the invoice the money was for has nothing left open (a refund is never "paid elsewhere"). */
@@ -188,6 +200,15 @@ export class FailedTransactionsService {
       if (!listed) throw notFound('failed transaction');
       if (listed.entry.status !== 'open') throw notOpen(listed.entry, 'retried');
       const now = this.deps.clock.now();
+      // MS1: the entry's money is being collected, or was, by another path (the portal, a due run).
+      const holder = await this.deps.payments.collectionOfEntry(tx, listed.entry);
+      if (holder) {
+        const collected = holder.status === 'succeeded' || holder.status === 'settled';
+        const reason = collected ? PAID_ELSEWHERE[actor.locale] : IN_FLIGHT[actor.locale];
+        throw new AppError('conflict', reason, {
+          extra: { code: collected ? 'paid_elsewhere' : 'collection_in_flight', retryBlockedReason: reason },
+        });
+      }
       const decision = retryCheck(listed, now, actor.locale);
       if (!decision.allowed) {
         throw new AppError('conflict', decision.reason, {

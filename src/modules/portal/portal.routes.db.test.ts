@@ -180,6 +180,7 @@ describe('happy', () => {
     const calls: unknown[] = [];
     const payments: FailedTransactionPayments = {
       entryLeftList: (tx, entry) => t.c.payments.entryLeftList(tx, entry),
+      collectionOfEntry: (db, entry) => t.c.payments.collectionOfEntry(db, entry),
       retryFailedTransaction: async () => {
         throw new Error('not used');
       },
