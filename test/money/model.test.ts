@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/platform/db/db';
 import { createTestContext, type TestContext } from '../harness';
-import { FT_LIST, type LedgerItem, type MoneyApi, moneyApi } from './money-kit';
+import { type Crashes, crashInjector, FT_LIST, type LedgerItem, type MoneyApi, moneyApi } from './money-kit';
 
 /**
  * Model-based money test: fast-check draws random sequences of money operations — due-charge runs,
@@ -80,7 +80,9 @@ type Step =
   | { op: 'newPlan'; account: number; method: number }
   | { op: 'currency'; code: 'USD' | 'CAD' }
   | { op: 'together'; parts: Part[] }
-  | { op: 'refundRace'; pick: number; n: number; share: 'full' | 'half' };
+  | { op: 'refundRace'; pick: number; n: number; share: 'full' | 'half' }
+  | { op: 'crash'; when: 'before' | 'after'; during: 'due' | 'retry'; pick: number }
+  | { op: 'sweep' };
 
 const pick = fc.nat({ max: 50 });
 const share = fc.constantFrom('full' as const, 'half' as const, 'small' as const);
@@ -96,6 +98,18 @@ const partArb: fc.Arbitrary<Part> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('ignore' as const), pick }) },
 );
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  // MS5: the worker dies in the middle of a money movement, before the gateway was reached or after it
+  // answered; later the sweeper (past the attempts' lease) finishes or releases what it left.
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('crash' as const),
+      when: fc.constantFrom('before' as const, 'after' as const),
+      during: fc.constantFrom('due' as const, 'retry' as const),
+      pick,
+    }),
+  },
+  { weight: 1, arbitrary: fc.constant({ op: 'sweep' as const }) },
   { weight: 10, arbitrary: partArb },
   {
     weight: 5,
@@ -263,6 +277,15 @@ class World {
     return this.m.setClock(`${this.day}T15:00:00Z`);
   }
 
+  /** The sweeper past the attempts' lease (ATTEMPT_LEASE_MS is 5 minutes), then the clock back. */
+  async sweep() {
+    await this.m.setClock(`${this.day}T15:06:00Z`);
+    const swept = await this.m.job('payments-sweeper');
+    await this.m.drain();
+    await this.clock();
+    return swept;
+  }
+
   async ledgerOf(accountId: string): Promise<LedgerItem[]> {
     const items = await this.m.ledger(accountId);
     return items.sort((a, b) =>
@@ -357,6 +380,24 @@ class World {
   async step(s: Step): Promise<string> {
     const m = this.m;
     switch (s.op) {
+      case 'crash': {
+        if (s.during === 'retry') {
+          const entries = await this.openEntries();
+          const e = entries[s.pick % Math.max(1, entries.length)];
+          if (!e) return 'crash: no open entry to retry';
+          const r = await m.retry(e.id);
+          crashes.arm(s.when);
+          await m.drain();
+          crashes.disarm();
+          return `crash ${s.when} the gateway during the retry of ${e.id} (${r.status})`;
+        }
+        crashes.arm(s.when);
+        const due = await m.job('payments-due');
+        crashes.disarm();
+        return `crash ${s.when} the gateway during payments-due ${JSON.stringify(due)}`;
+      }
+      case 'sweep':
+        return `sweep ${JSON.stringify(await this.sweep())}`;
       case 'advance': {
         const d = new Date(`${this.day}T12:00:00Z`);
         d.setUTCDate(d.getUTCDate() + s.days);
@@ -568,8 +609,10 @@ class World {
 // ---- the property ----
 
 let t: TestContext;
+let crashes: Crashes;
 beforeAll(async () => {
   t = await createTestContext();
+  crashes = crashInjector(t.c.gateway);
 });
 afterAll(async () => t?.close());
 
@@ -607,6 +650,11 @@ describe('money model: random interleavings through the public API keep MS1, MS2
             throw new Error(`after step #${i} (${JSON.stringify(s)}):\n  ${broken.join('\n  ')}`);
           }
         }
+        // MS5: once the sweeper has run past the lease, nothing a crash left is still unanswered.
+        world.trace.push(`final sweep ${JSON.stringify(await world.sweep())}`);
+        const stuck = await world.m.attemptsInFlight();
+        const after = [...(await world.broken()), ...stuck.map((x) => `MS5: attempt ${x} still processing`)];
+        if (after.length > 0) throw new Error(`after the final sweep:\n  ${after.join('\n  ')}`);
       },
     );
     const out = await fc.check(property, {

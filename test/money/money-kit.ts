@@ -235,6 +235,15 @@ export class MoneyApi {
     return JSON.stringify((await this.gatewayOps()).map((o) => `${o.kind}:${o.status}:${o.amount}`));
   }
 
+  /** Attempts still `processing` (a crash left them; the sweeper's work). */
+  async attemptsInFlight(): Promise<string[]> {
+    const found = await rows<{ id: string }>(
+      this.t.c.db,
+      sql`select id from transactions where organization_id = ${this.orgId} and status = 'processing'`,
+    );
+    return found.map((r) => r.id);
+  }
+
   /** Every invariant of the ledger and MS3/MS6 for this organization; returns the broken ones. */
   async brokenInvariants(): Promise<string[]> {
     return brokenInvariants(this.t, this.orgId);
@@ -347,6 +356,9 @@ export async function brokenInvariants(t: TestContext, orgId: string): Promise<s
                    and d.status <> 'void' and d.amount_minor = o.amount_minor)::text as docs
           from sandbox_gateway_operations o
          where o.organization_id = ${orgId}
+           -- an operation whose attempt a crash left unanswered is the sweeper's (MS5), checked after it runs
+           and not exists (select 1 from transactions x where x.organization_id = o.organization_id
+                              and x.idempotency_key = o.idempotency_key and x.status = 'processing')
            and ((o.kind = 'charge' and o.status = 'succeeded')
              or (o.kind = 'echeck_debit' and o.status in ('pending', 'settled'))
              or (o.kind = 'refund' and o.status = 'succeeded'))`,
@@ -394,4 +406,38 @@ export async function brokenInvariants(t: TestContext, orgId: string): Promise<s
   );
   for (const e of perEntry) broken.push(`MS1: entry ${e.id} of ${e.amount} collected ${e.collected}`);
   return broken;
+}
+
+export interface Crashes {
+  arm(when: 'before' | 'after'): void;
+  disarm(): void;
+}
+
+/**
+ * MS5 drills: the next gateway call throws as a killed worker would see it — before the gateway was
+ * reached, or after it answered (the answer lost). Wraps the container's gateway object in place, so
+ * every money path (due charges, retries, refunds, portal) goes through it.
+ */
+export function crashInjector(gateway: object): Crashes {
+  let next: 'before' | 'after' | null = null;
+  const g = gateway as Record<string, (req: unknown) => Promise<unknown>>;
+  for (const name of ['charge', 'echeckDebit', 'refund']) {
+    const real = g[name]!.bind(gateway);
+    g[name] = async (req: unknown) => {
+      const fault = next;
+      next = null;
+      if (fault === 'before') throw new Error('crash: the worker died before the gateway was reached');
+      const answer = await real(req);
+      if (fault === 'after') throw new Error('crash: the worker died after the gateway answered');
+      return answer;
+    };
+  }
+  return {
+    arm: (when) => {
+      next = when;
+    },
+    disarm: () => {
+      next = null;
+    },
+  };
 }
