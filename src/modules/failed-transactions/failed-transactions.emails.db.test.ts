@@ -228,6 +228,35 @@ describe('happy', () => {
     expect(await digest(busy)).toMatchObject({ sent: 1 });
   });
 
+  it('FT10: each digest covers exactly the failures since the previous one, even when a run is late or a day is skipped', async () => {
+    await setClock('2026-04-01T12:00:00.000Z'); // 08:00 in Toronto (EDT)
+    const org = await createOrg(t.c);
+    const accountId = await ftAccount(t.c, org.organizationId, { name: 'Noémie Fortin' });
+    const pm = await ftCard(t.c, org.organizationId, accountId);
+    const at = (iso: string) => new Date(iso);
+    await ftEntry(t.c, org.organizationId, {
+      accountId,
+      paymentMethodId: pm,
+      firstFailedAt: at('2026-04-01T03:00:00Z'),
+    });
+    expect(await digest(org)).toMatchObject({ failures: 1 });
+    // After that digest: one failure later on April 1st, one on the 2nd, one on the 3rd before the late run.
+    for (const iso of ['2026-04-01T18:00:00Z', '2026-04-02T09:00:00Z', '2026-04-03T20:00:00Z']) {
+      await ftEntry(t.c, org.organizationId, { accountId, paymentMethodId: pm, firstFailedAt: at(iso) });
+    }
+    // No run at all on April 2nd; April 3rd's runs only start at 21:30 UTC (17:30 local): late.
+    await setClock('2026-04-03T21:30:00.000Z');
+    expect(await digest(org)).toMatchObject({ failures: 3 });
+    // The next day covers only what failed after the late run.
+    await ftEntry(t.c, org.organizationId, {
+      accountId,
+      paymentMethodId: pm,
+      firstFailedAt: at('2026-04-04T02:00:00Z'),
+    });
+    await setClock('2026-04-04T11:05:00.000Z');
+    expect(await digest(org)).toMatchObject({ failures: 1 });
+  });
+
   it('FT10, FT11: an SMTP outage loses nothing and sends nothing twice', async () => {
     await setClock('2026-03-02T13:00:00.000Z');
     const org = await orgWithLogo();

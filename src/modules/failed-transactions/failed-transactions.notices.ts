@@ -1,3 +1,4 @@
+import { desc, eq } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { todayIn, zonedParts } from '../../lib/dates';
 import type { Db } from '../../platform/db/db';
@@ -97,17 +98,23 @@ export class FailedTransactionNotices {
     const org = await this.deps.organizations.get(organizationId);
     if (zonedParts(now, org.timezone).hour < DIGEST_LOCAL_HOUR) return { sent: 0, why: 'before_7' };
     const localDate = todayIn(org.timezone, now);
-    const lines = await this.deps.repository.failedSince(
-      organizationId,
-      new Date(now.getTime() - DAY_MS),
-      now,
-    );
     const people = await this.deps.users.list(organizationId);
     const recipients = people.filter((u) => u.id === org.billingContactUserId || u.failedTransactionsDigest);
     return this.deps.db.transaction(async (tx) => {
+      // FT10: the failures since the previous digest, exactly: from where the last one stopped (its
+      // `through_at`) up to now, so a late or skipped run neither misses nor repeats a failure. The first
+      // digest of an organization covers the last 24 hours.
+      const [previous] = await tx
+        .select({ throughAt: digestRuns.throughAt })
+        .from(digestRuns)
+        .where(eq(digestRuns.organizationId, organizationId))
+        .orderBy(desc(digestRuns.localDate))
+        .limit(1);
+      const since = previous?.throughAt ?? new Date(now.getTime() - DAY_MS);
+      const lines = await this.deps.repository.failedSince(organizationId, since, now, tx);
       const claimed = await tx
         .insert(digestRuns)
-        .values({ organizationId, localDate, failures: lines.length, createdAt: now })
+        .values({ organizationId, localDate, failures: lines.length, throughAt: now, createdAt: now })
         .onConflictDoNothing()
         .returning({ localDate: digestRuns.localDate });
       if (claimed.length === 0) return { sent: 0, why: 'already_done' };

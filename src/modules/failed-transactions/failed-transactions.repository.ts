@@ -1,4 +1,4 @@
-import { and, eq, gte, sql } from 'drizzle-orm';
+import { and, eq, gt, gte, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/db';
 import { rows } from '../../platform/db/db';
 import { accounts } from '../accounts/accounts.table';
@@ -162,8 +162,9 @@ export class FailedTransactionsRepository {
   }
 
   /** FT10: entries that first failed since `since`, oldest first. */
-  async failedSince(organizationId: string, since: Date, until: Date) {
-    return this.db
+  /** Entries whose first failure is in (since, until], oldest first (the digest's window). */
+  async failedSince(organizationId: string, since: Date, until: Date, db: Db = this.db) {
+    return db
       .select({
         id: ft.id,
         paymentId: ft.paymentId,
@@ -178,7 +179,7 @@ export class FailedTransactionsRepository {
       .where(
         and(
           eq(ft.organizationId, organizationId),
-          gte(ft.firstFailedAt, since),
+          gt(ft.firstFailedAt, since),
           sql`${ft.firstFailedAt} <= ${until.toISOString()}::timestamptz`,
         ),
       )
