@@ -2,6 +2,7 @@ import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { businessRule, notFound } from '../../lib/errors';
 import { big, type Db } from '../../platform/db/db';
+import { accountTransaction } from '../accounts/account-lock';
 import type { AccountsService } from '../accounts/accounts.service';
 import type { AuditService } from '../audit/audit.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
@@ -78,7 +79,7 @@ export class DocumentsService {
   ): Promise<LedgerItem> {
     await this.deps.accounts.get(organizationId, accountId);
     const org = await this.deps.organizations.get(organizationId);
-    const doc = await this.deps.db.transaction(async (tx) => {
+    const doc = await accountTransaction(this.deps.db, organizationId, accountId, async (tx) => {
       const doc = await this.deps.ledger.createDocument(tx, {
         organizationId,
         accountId,
@@ -143,7 +144,7 @@ export class DocumentsService {
     input: { creditId: string; debitId: string; amountMinor: bigint },
   ): Promise<Allocation> {
     await this.deps.accounts.get(organizationId, accountId);
-    return this.deps.db.transaction(async (tx) => {
+    return accountTransaction(this.deps.db, organizationId, accountId, async (tx) => {
       const allocation = await this.deps.ledger.allocate(tx, {
         organizationId,
         accountId,
@@ -176,7 +177,12 @@ export class DocumentsService {
     actorId: string | null,
     allocationId: string,
   ): Promise<void> {
-    await this.deps.db.transaction(async (tx) => {
+    const [found] = await this.deps.db
+      .select({ accountId: allocations.accountId })
+      .from(allocations)
+      .where(and(eq(allocations.organizationId, organizationId), eq(allocations.id, allocationId)));
+    if (!found) throw notFound('allocation');
+    await accountTransaction(this.deps.db, organizationId, found.accountId, async (tx) => {
       const allocation = await this.deps.ledger.deleteAllocation(tx, organizationId, allocationId);
       await this.deps.audit.record(tx, {
         organizationId,

@@ -134,6 +134,17 @@ export class ReconciliationRepository {
     await tx.insert(reconciliationBatches).values(batch);
   }
 
+  /** The account a batch belongs to, without locking (to take the account lock first). */
+  async batchAccount(db: Db, organizationId: string, batchId: string) {
+    const [row] = await db
+      .select({ accountId: reconciliationBatches.accountId })
+      .from(reconciliationBatches)
+      .where(
+        and(eq(reconciliationBatches.organizationId, organizationId), eq(reconciliationBatches.id, batchId)),
+      );
+    return row ?? null;
+  }
+
   async lockBatch(tx: Db, organizationId: string, batchId: string) {
     const [batch] = await tx
       .select()

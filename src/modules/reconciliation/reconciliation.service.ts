@@ -176,11 +176,14 @@ export class ReconciliationService {
    */
   async undo(organizationId: string, batchId: string, actorId: string | null): Promise<void> {
     const { db, ledger, audit, clock } = this.deps;
+    const peek = await this.repo.batchAccount(db, organizationId, batchId);
+    if (!peek) throw notFound('reconciliation batch');
     await db.transaction(async (tx) => {
+      // The lock order (accounts/account-lock.ts): the account first, then the batch row.
+      await this.repo.lockAccount(tx, organizationId, peek.accountId);
       const batch = await this.repo.lockBatch(tx, organizationId, batchId);
       if (!batch) throw notFound('reconciliation batch');
       if (batch.undoneAt) throw conflict(`reconciliation ${batchId} was already undone`);
-      await this.repo.lockAccount(tx, organizationId, batch.accountId);
       const own = await this.repo.batchAllocations(tx, organizationId, batchId);
       const documentIds = [...new Set(own.flatMap((a) => [a.creditId, a.debitId]))];
       const firstId = own.map((a) => a.id).sort()[0];
