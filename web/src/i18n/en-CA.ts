@@ -463,6 +463,9 @@ export const enCA = {
     payNow: 'Pay now',
     paySucceeded: 'Thank you, the payment went through.',
     payFailed: 'The payment was declined: {{reason}}. Try another card.',
+    processing: 'Being processed',
+    processingHint:
+      'A new attempt for this payment is under way (a bank debit takes a few business days). Nothing more is needed from you for now.',
     cardTitle: 'Update my card',
     cardHint:
       'The card is saved in your wallet and will be used for your subscriptions and installment plans.',

@@ -468,6 +468,9 @@ export const frCA: Resources = {
     payNow: 'Payer maintenant',
     paySucceeded: 'Merci, le paiement a été accepté.',
     payFailed: 'Le paiement a été refusé : {{reason}}. Essayez une autre carte.',
+    processing: 'En traitement',
+    processingHint:
+      'Une nouvelle tentative de paiement est en cours (un débit bancaire prend quelques jours ouvrables). Vous n’avez rien d’autre à faire pour l’instant.',
     cardTitle: 'Mettre ma carte à jour',
     cardHint:
       'La carte est enregistrée dans votre portefeuille et servira pour vos abonnements et vos plans de versements.',

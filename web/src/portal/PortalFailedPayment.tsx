@@ -1,6 +1,7 @@
 import { Alert, Badge, Button, Group, Paper, Select, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ApiError } from '../api/client';
 import { formatInstant } from '../ui/dates';
 import { Money } from '../ui/Money';
 import { usePaymentMethodLabel } from '../ui/PaymentMethodLabel';
@@ -22,6 +23,8 @@ export function PortalFailedPayment(props: {
   const [chosen, setChosen] = useState<string | null>(null);
   const cardId = chosen ?? props.preferredCardId ?? cards[0]?.id ?? null;
   const settled = payment.paidElsewhere || pay.data?.status === 'succeeded';
+  // MS1: while a retry of this payment is in flight the owner cannot pay it again (the server says 409 too).
+  const processing = !settled && payment.status === 'retrying';
 
   return (
     <Paper withBorder p="md" data-testid="portal-payment" data-id={payment.id}>
@@ -35,6 +38,11 @@ export function PortalFailedPayment(props: {
               {t('portal.paid')}
             </Badge>
           )}
+          {processing && (
+            <Badge color="orange.9" variant="filled" data-testid="portal-processing">
+              {t('portal.processing')}
+            </Badge>
+          )}
         </Group>
         <Text size="sm">
           {t(`transactionType.${payment.type}`)} · {formatInstant(payment.failedAt, locale)}
@@ -42,7 +50,12 @@ export function PortalFailedPayment(props: {
         <Text size="sm">
           {t('portal.reason')}: {payment.reason.message}
         </Text>
-        {!settled && (
+        {processing && (
+          <Text size="sm" data-testid="portal-processing-hint">
+            {t('portal.processingHint')}
+          </Text>
+        )}
+        {!settled && !processing && (
           <Group align="flex-end">
             <Select
               label={t('portal.payWith')}
@@ -69,6 +82,11 @@ export function PortalFailedPayment(props: {
         {pay.data?.status === 'succeeded' && (
           <Alert color="teal" data-testid="portal-pay-result" data-status="succeeded">
             {t('portal.paySucceeded')}
+          </Alert>
+        )}
+        {pay.error && (
+          <Alert color="orange" data-testid="portal-pay-result" data-status="refused">
+            {pay.error instanceof ApiError ? pay.error.problem.detail : t('portal.processingHint')}
           </Alert>
         )}
         {pay.data?.status === 'failed' && (
