@@ -73,6 +73,10 @@ export const documents = pgTable(
     index('documents_pending_for_invoice')
       .on(t.organizationId, t.forInvoiceId)
       .where(sql`status = 'pending'`),
+    // MS2: payments received for an invoice and left unapplied (charges do not collect them again).
+    index('documents_unapplied_for_invoice')
+      .on(t.organizationId, t.forInvoiceId)
+      .where(sql`kind = 'payment' and status = 'posted' and open_minor > 0 and for_invoice_id is not null`),
     index('documents_refunded')
       .on(t.organizationId, t.refundedDocumentId)
       .where(sql`refunded_document_id is not null`),

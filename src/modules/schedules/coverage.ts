@@ -24,6 +24,18 @@ const stillComing = sql`(sp.status in ('scheduled', 'processing')
          where ft.organization_id = sp.organization_id and ft.scheduled_payment_id = sp.id
            and ft.status in ('open', 'retrying'))))`;
 
+/**
+ * MS2: money received FOR the invoice and left unapplied (a payment recorded for it whose allocation was
+ * undone, or that is waiting for reconcile) is not collected again. Only charges read it: for RA1–RA3 it is
+ * a credit to reconcile, not a cover (counting it twice would hide the account from the list).
+ */
+function unappliedForInvoiceSql(org: SQL, invoice: SQL): SQL {
+  return sql`coalesce((
+      select sum(p.open_minor) from documents p
+       where p.organization_id = ${org} and p.for_invoice_id = ${invoice}
+         and p.kind = 'payment' and p.status = 'posted' and p.open_minor > 0), 0)`;
+}
+
 /** Money in flight for the invoice outside any schedule (one-off eCheck debits, an entry's retry). */
 function outsideSchedulesSql(org: SQL, invoice: SQL): SQL {
   return sql`coalesce((
@@ -35,7 +47,8 @@ function outsideSchedulesSql(org: SQL, invoice: SQL): SQL {
 
 /**
  * MS2: what a scheduled payment may still collect. Its invoice's open amount, less what the scheduled
- * payments due AFTER it will bring and what is in flight outside any schedule, at most its own amount.
+ * payments due AFTER it will bring, what is in flight outside any schedule and what was received for the
+ * invoice but left unapplied, at most its own amount.
  * Money that came another way (a cheque, a credit allocated) is so counted against the earliest
  * installments first — the same oldest-first order as RA5 — and no two obligations can both count on it.
  * One row `{owed_minor}`; none when the scheduled payment or its invoice is missing. A payment with no
@@ -48,7 +61,8 @@ export function scheduledOwedSql(org: string, scheduledPaymentId: string): SQL {
              - coalesce((select sum(sp.amount_minor) from scheduled_payments sp
                   where sp.organization_id = me.organization_id and sp.invoice_id = me.invoice_id
                     and (sp.due_date, sp.id) > (me.due_date, me.id) and ${stillComing}), 0)
-             - ${outsideSchedulesSql(sql`me.organization_id`, sql`me.invoice_id`)}), 0) end::bigint as owed_minor
+             - ${outsideSchedulesSql(sql`me.organization_id`, sql`me.invoice_id`)}
+             - ${unappliedForInvoiceSql(sql`me.organization_id`, sql`me.invoice_id`)}), 0) end::bigint as owed_minor
       from scheduled_payments me
       left join documents d on d.organization_id = me.organization_id and d.id = me.invoice_id
      where me.organization_id = ${org} and me.id = ${scheduledPaymentId}`;
@@ -61,7 +75,8 @@ export function scheduledOwedSql(org: string, scheduledPaymentId: string): SQL {
 export function invoiceOwedSql(org: string, invoiceId: string, amountMinor: bigint): SQL {
   return sql`
     select greatest(least(${amountMinor.toString()}::bigint,
-             d.open_minor - ${invoiceCoverSql(sql`d.organization_id`, sql`d.id`)}), 0)::bigint as owed_minor
+             d.open_minor - ${invoiceCoverSql(sql`d.organization_id`, sql`d.id`)}
+               - ${unappliedForInvoiceSql(sql`d.organization_id`, sql`d.id`)}), 0)::bigint as owed_minor
       from documents d where d.organization_id = ${org} and d.id = ${invoiceId}`;
 }
 

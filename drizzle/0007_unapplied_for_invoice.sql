@@ -1,0 +1,1 @@
+CREATE INDEX "documents_unapplied_for_invoice" ON "documents" USING btree ("organization_id","for_invoice_id") WHERE kind = 'payment' and status = 'posted' and open_minor > 0 and for_invoice_id is not null;
