@@ -1372,6 +1372,8 @@ export interface components {
                 failedAt: string;
                 status: string;
                 paidElsewhere: boolean;
+                /** @description due: it may be paid here; processing: a payment of it is under way; paid: it was collected (nothing to pay) */
+                collection: "due" | "processing" | "paid";
             }[];
             cards: components["schemas"]["PortalCard"][];
         };

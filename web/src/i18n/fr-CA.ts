@@ -462,6 +462,10 @@ export const frCA: Resources = {
     intro: "Ces paiements n'ont pas abouti. Mettez votre carte à jour au besoin, puis payez.",
     nothingDue: "Vous n'avez aucun paiement à faire. Merci!",
     reason: 'Motif',
+    reasonLine: 'Motif\u00a0: {{reason}}',
+    processing: 'En traitement',
+    processingHint:
+      'Un paiement de ce montant est en cours. Vous n’avez rien d’autre à faire pour l’instant.',
     paid: 'Payé',
     payWith: 'Payer avec',
     addCardFirst: "Ajoutez d'abord une carte ci-dessous",

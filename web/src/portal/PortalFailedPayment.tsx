@@ -21,7 +21,9 @@ export function PortalFailedPayment(props: {
   const pay = usePortalPay(props.token);
   const [chosen, setChosen] = useState<string | null>(null);
   const cardId = chosen ?? props.preferredCardId ?? cards[0]?.id ?? null;
-  const settled = payment.paidElsewhere || pay.data?.status === 'succeeded';
+  // The server's word first: a link reopened after paying must not offer the same amount again (MS1).
+  const settled = payment.collection === 'paid' || payment.paidElsewhere || pay.data?.status === 'succeeded';
+  const processing = !settled && (payment.collection === 'processing' || pay.data?.status === 'pending');
 
   return (
     <Paper withBorder p="md" data-testid="portal-payment" data-id={payment.id}>
@@ -35,14 +37,18 @@ export function PortalFailedPayment(props: {
               {t('portal.paid')}
             </Badge>
           )}
+          {processing && (
+            <Badge color="orange.9" variant="filled" data-testid="portal-processing">
+              {t('portal.processing')}
+            </Badge>
+          )}
         </Group>
         <Text size="sm">
           {t(`transactionType.${payment.type}`)} · {formatInstant(payment.failedAt, locale)}
         </Text>
-        <Text size="sm">
-          {t('portal.reason')}: {payment.reason.message}
-        </Text>
-        {!settled && (
+        {!settled && <Text size="sm">{t('portal.reasonLine', { reason: payment.reason.message })}</Text>}
+        {processing && <Text size="sm">{t('portal.processingHint')}</Text>}
+        {!settled && !processing && (
           <Group align="flex-end">
             <Select
               label={t('portal.payWith')}
