@@ -102,6 +102,14 @@ export const enCA = {
     exportXlsx: 'Export Excel',
     downloading: 'Downloading the export',
     empty: 'No failed transactions match these filters.',
+    outcome: {
+      recoveredTitle: 'Payment recovered',
+      recovered:
+        '{{amount}} from {{name}} was collected; the entry left the list and the money was reconciled.',
+      failedTitle: 'The retry was declined',
+      failed:
+        '{{amount}} from {{name}}: {{reason}} (attempt {{attempts}}). The entry stays on the list, at the top, dated by this attempt.',
+    },
     ignore: {
       title: 'Ignore this failed transaction?',
       recommendTitle: 'Before you ignore it',
@@ -318,7 +326,7 @@ export const enCA = {
   upcoming: {
     empty: 'No upcoming payment.',
     noMethod: 'Add a card or a bank account in the Wallet tab first.',
-    changed: 'The payment method was changed.',
+    changed: 'The payment method was changed: the next charges, and a retry of a failed payment, use it.',
     changeMethodFor: 'Payment method for the payment due {{date}}',
     columns: {
       dueDate: 'Due date',

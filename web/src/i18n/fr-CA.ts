@@ -104,6 +104,13 @@ export const frCA: Resources = {
     exportXlsx: 'Exporter en Excel',
     downloading: "Téléchargement de l'export",
     empty: 'Aucune transaction échouée ne correspond à ces filtres.',
+    outcome: {
+      recoveredTitle: 'Paiement récupéré',
+      recovered: '{{amount}} de {{name}} a été perçu; l’entrée a quitté la liste et l’argent a été concilié.',
+      failedTitle: 'La nouvelle tentative a été refusée',
+      failed:
+        '{{amount}} de {{name}}\u00a0: {{reason}} (tentative {{attempts}}). L’entrée reste dans la liste, en tête, datée de cette tentative.',
+    },
     ignore: {
       title: 'Ignorer cette transaction échouée?',
       recommendTitle: 'Avant de l’ignorer',
@@ -323,7 +330,8 @@ export const frCA: Resources = {
   upcoming: {
     empty: 'Aucun paiement à venir.',
     noMethod: 'Ajoutez d’abord une carte ou un compte bancaire dans l’onglet Portefeuille.',
-    changed: 'Le mode de paiement a été modifié.',
+    changed:
+      'Le mode de paiement a été modifié\u00a0: les prochains prélèvements, et une nouvelle tentative d’un paiement échoué, l’utiliseront.',
     changeMethodFor: 'Mode de paiement du paiement dû le {{date}}',
     columns: {
       dueDate: "Date d'échéance",
