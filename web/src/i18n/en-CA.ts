@@ -298,6 +298,13 @@ export const enCA = {
     expMonth: 'Expiry month',
     expYear: 'Expiry year',
     cvc: 'Security code (CVC)',
+    problems: {
+      required: 'Required.',
+      cardNumber: 'Enter the 12 to 19 digits of the card number.',
+      month: 'Enter a month from 1 to 12.',
+      year: 'Enter the expiry year, this year or later.',
+      cvc: 'Enter the 3 or 4 digits on the back of the card.',
+    },
   },
   wallet: {
     empty: 'No payment method on this account.',

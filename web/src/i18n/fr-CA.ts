@@ -301,6 +301,13 @@ export const frCA: Resources = {
     expMonth: "Mois d'expiration",
     expYear: "Année d'expiration",
     cvc: 'Code de sécurité (CVC)',
+    problems: {
+      required: 'Obligatoire.',
+      cardNumber: 'Entrez les 12 à 19 chiffres du numéro de carte.',
+      month: 'Entrez un mois de 1 à 12.',
+      year: 'Entrez l’année d’expiration, cette année ou plus tard.',
+      cvc: 'Entrez les 3 ou 4 chiffres au dos de la carte.',
+    },
   },
   wallet: {
     empty: 'Aucun mode de paiement dans ce compte.',
