@@ -20,14 +20,21 @@ export async function launch(): Promise<Browser> {
  * A browser context in one language. CSP is bypassed only so that axe-core can be injected;
  * the pages themselves run under the server's real policy in production.
  */
-export async function newPage(browser: Browser, locale: 'fr-CA' | 'en-CA') {
+export async function newPage(
+  browser: Browser,
+  locale: 'fr-CA' | 'en-CA',
+  opts: { storeLocale?: boolean; viewport?: { width: number; height: number } } = {},
+) {
   const context = await browser.newContext({
     locale,
     bypassCSP: true,
     acceptDownloads: true,
-    viewport: { width: 1400, height: 900 },
+    viewport: opts.viewport ?? { width: 1400, height: 900 },
   });
-  await context.addInitScript((l) => window.localStorage.setItem('recoup.locale', l), locale);
+  // Most journeys pin the UI's language as if chosen in this browser; the language journey does not.
+  if (opts.storeLocale ?? true) {
+    await context.addInitScript((l) => window.localStorage.setItem('recoup.locale', l), locale);
+  }
   const page = await context.newPage();
   return { context, page };
 }

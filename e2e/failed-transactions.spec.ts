@@ -241,6 +241,10 @@ describe('failed transactions (fr-CA)', () => {
     }).toEqual({ status: 'open', attempts: 2, code: 'card_declined' });
     await eventually(() => row(entryB).getByTestId('ft-attempts').textContent()).toBe('2');
     expect(await row(entryB).textContent()).toContain('La carte a été refusée.');
+    // The page says so: the row stayed, declined again, with the new reason.
+    const told = page.getByTestId('ft-outcome-failed');
+    await told.waitFor();
+    expect(await told.textContent()).toContain('La carte a été refusée.');
     expect(retries).toHaveLength(1);
     // The server saw one retry request for this entry.
     const audit = await api<{ items: { action: string; subjectId: string }[] }>(
@@ -279,6 +283,8 @@ describe('failed transactions (fr-CA)', () => {
     await row(entryA).getByTestId('ft-retry').click();
     await row(entryA).waitFor({ state: 'detached', timeout: 20_000 });
     expect(await sawIt(page, 'ft-retrying')).toBe(true);
+    await page.getByTestId('ft-outcome-recovered').waitFor();
+    expect(await page.getByTestId('ft-outcome-recovered').textContent()).toContain(a.account.ownerName);
     expect(await entryOf(token, a.account.id)).toBeUndefined();
 
     const invoices = (await ledger(token, a.account.id)).filter((d) => d.kind === 'invoice');

@@ -90,6 +90,13 @@ describe('customer portal (en-CA)', () => {
     await result.waitFor();
     expect(await result.getAttribute('data-status')).toBe('succeeded');
     await screenshot(page, 'portal-paid-en-CA');
+    // The link reopened: the amount is shown paid, with nothing to pay again (MS1).
+    await page.reload();
+    await payment.getByTestId('portal-paid').waitFor();
+    expect(await payment.getByTestId('portal-pay').count()).toBe(0);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'portal-reopened-en-CA-390');
+    await expectAccessible(page, 'portal reopened 390');
     await context.close();
   });
 

@@ -21,6 +21,11 @@ export interface ListedEntry {
   invoiceOpenMinor: bigint | null;
   /** FT5: the payment method the subscription or plan has now (null for other types) */
   currentPaymentMethodId: string | null;
+  /**
+   * MS1/FT7: where the entry's own obligation stands — `collected` when its scheduled payment is paid or a
+   * collection of it succeeded (a portal payment, an eCheck that settled), `in_flight` while one runs.
+   */
+  collection: 'collected' | 'in_flight' | null;
 }
 
 // The partial indexes of failed-transactions.table.ts match this literal predicate (../shared/STACK-NOTES.md).
@@ -62,6 +67,19 @@ export class FailedTransactionsRepository {
           left join subscriptions s on s.organization_id = sp.organization_id and s.id = sp.subscription_id
           left join installment_plans p on p.organization_id = sp.organization_id and p.id = sp.installment_plan_id
           where sp.organization_id = ${ft.organizationId} and sp.id = ${ft.scheduledPaymentId})`,
+        // The payments module owns `transactions`: read here, never written. The predicate repeats its
+        // partial unique index's (one collection per obligation, MS1) so that the index answers it.
+        collection: sql<string | null>`(case
+          when exists (select 1 from scheduled_payments sp
+            where sp.organization_id = ${ft.organizationId} and sp.id = ${ft.scheduledPaymentId}
+              and sp.status = 'paid') then 'collected'
+          else (select case when t.status in ('succeeded', 'settled') then 'collected' else 'in_flight' end
+            from transactions t
+            where t.organization_id = ${ft.organizationId}
+              and t.obligation_id = coalesce(${ft.scheduledPaymentId}, ${ft.id})
+              and t.obligation_id is not null and t.status in ('processing', 'pending', 'succeeded', 'settled')
+            limit 1)
+          end)`,
       })
       .from(ft)
       .leftJoin(
@@ -78,6 +96,7 @@ export class FailedTransactionsRepository {
     pmLast4: string | null;
     invoiceOpenMinor: bigint | null;
     currentMethodId: string | null;
+    collection: string | null;
   }): ListedEntry {
     return {
       entry: r.entry,
@@ -85,6 +104,7 @@ export class FailedTransactionsRepository {
       method: { type: r.pmType ?? r.entry.paymentMethodType, brand: r.pmBrand, last4: r.pmLast4 },
       invoiceOpenMinor: r.invoiceOpenMinor,
       currentPaymentMethodId: r.currentMethodId ?? null,
+      collection: r.collection === 'collected' || r.collection === 'in_flight' ? r.collection : null,
     };
   }
 

@@ -103,9 +103,16 @@ const IN_FLIGHT: Record<Locale, string> = {
     'Un paiement de ce montant est déjà en cours de traitement (un débit bancaire se règle en quelques jours ouvrables).',
 };
 
-/** FT7: the invoice the money was for has nothing left open (a refund is never "paid elsewhere"). */
-export function paidElsewhere(listed: Pick<ListedEntry, 'entry' | 'invoiceOpenMinor'>): boolean {
+/**
+ * FT7: the money was collected another way (a refund is never "paid elsewhere"): the entry's own obligation
+ * was collected (its installment or charge paid, e.g. in the portal), or the invoice it was for has nothing
+ * left open. The obligation is judged first: one installment paid leaves the rest of its invoice open.
+ */
+export function paidElsewhere(
+  listed: Pick<ListedEntry, 'entry' | 'invoiceOpenMinor'> & { collection?: ListedEntry['collection'] },
+): boolean {
   if (listed.entry.type === 'refund') return false;
+  if (listed.collection === 'collected') return true;
   return listed.invoiceOpenMinor !== null && listed.invoiceOpenMinor <= 0n;
 }
 

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, type TestOrg } from '../../../test/factories';
 import {
@@ -257,6 +257,78 @@ describe('happy', () => {
       status: 'failed',
       reason: { code: 'card_declined', message: 'The card was declined.' },
     });
+  });
+});
+
+describe('after a portal payment (MS1, FT7)', () => {
+  it('an installment paid in the portal shows as paid: not offered again, paidElsewhere, retry refused', async () => {
+    const accountId = await ftAccount(t.c, O(), { name: 'Inès Versement', locale: 'fr-CA' });
+    const card = await ftCard(t.c, O(), accountId, { number: '4242424242424242' });
+    // The plan's invoice is 90 $; the failed installment is 30 $: paying it leaves 60 $ open on the invoice.
+    const invoiceId = await ftInvoice(t.c, O(), accountId, 9_000n);
+    const s = await ftSchedule(t.c, O(), accountId, 'installment', card, invoiceId, 3_000n);
+    const entryId = await ftEntry(t.c, O(), {
+      accountId,
+      paymentMethodId: card,
+      amount: 3_000n,
+      type: 'installment',
+      invoiceId,
+      scheduledPaymentId: s.scheduledPaymentId,
+    });
+    const token = tokenFor(accountId);
+    const before = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${token}`);
+    expect(before.body.failedPayments[0]).toMatchObject({
+      id: entryId,
+      collection: 'due',
+      paidElsewhere: false,
+    });
+
+    const paid = await call(t.app, null, 'POST', `/api/v1/portal/pay?token=${token}`, {
+      failedTransactionId: entryId,
+      paymentMethodId: card,
+    });
+    expect(paid.status).toBe(200);
+    expect(paid.body.status).toBe('succeeded');
+
+    // The link reopened: the same amount is not offered again.
+    const after = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${token}`);
+    expect(after.body.failedPayments[0]).toMatchObject({
+      id: entryId,
+      collection: 'paid',
+      paidElsewhere: true,
+    });
+    const again = await call(t.app, null, 'POST', `/api/v1/portal/pay?token=${token}`, {
+      failedTransactionId: entryId,
+      paymentMethodId: card,
+    });
+    // A repeat (a stale tab, a double click) answers the first payment's outcome and charges nothing more.
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ status: 'succeeded' });
+    const payments = (await t.c.db.execute(
+      sql`select count(*)::int as n from transactions where organization_id = ${O()} and obligation_id = ${s.scheduledPaymentId}`,
+    )) as unknown as { rows: { n: number | string }[] };
+    expect(Number(payments.rows[0]?.n)).toBe(1);
+
+    // The administrator's list: judged on the installment, not on the invoice (still 60 $ open).
+    const list = await call(
+      t.app,
+      org.adminToken,
+      'GET',
+      '/api/v1/action-center/failed-transactions?limit=200',
+    );
+    const item = list.body.items.find((i: any) => i.id === entryId);
+    expect(item).toMatchObject({
+      paidElsewhere: true,
+      status: 'open',
+      actions: { retry: false, ignore: true },
+    });
+    const retry = await call(
+      t.app,
+      org.adminToken,
+      'POST',
+      `/api/v1/action-center/failed-transactions/${entryId}/retry`,
+    );
+    expect(retry.status).toBe(409);
   });
 });
 

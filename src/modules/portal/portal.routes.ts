@@ -42,6 +42,10 @@ export const PortalSessionSchema = Type.Object(
         failedAt: Instant,
         status: Type.String(),
         paidElsewhere: Type.Boolean(),
+        collection: Type.Union([Type.Literal('due'), Type.Literal('processing'), Type.Literal('paid')], {
+          description:
+            'due: it may be paid here; processing: a payment of it is under way; paid: it was collected (nothing to pay)',
+        }),
       }),
     ),
     cards: Type.Array(PortalCardSchema),

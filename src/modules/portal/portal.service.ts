@@ -127,6 +127,12 @@ export class PortalService {
         failedAt: l.entry.failedAt.toISOString(),
         status: l.entry.status,
         paidElsewhere: paidElsewhere(l),
+        // MS1: a link reopened after paying must not offer the same amount again.
+        collection: paidElsewhere(l)
+          ? ('paid' as const)
+          : l.collection === 'in_flight' || l.entry.status === 'retrying'
+            ? ('processing' as const)
+            : ('due' as const),
       })),
       cards: cards.map(presentCard),
     };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../../lib/errors';
+import type { Locale } from '../../lib/locale';
 import type { Database } from '../../platform/db/db';
 import {
   component,
@@ -145,6 +146,10 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesDeps> = async (ap
               permissions: Type.Array(Type.Enum([...PERMISSIONS])),
               organizationId: Type.String(),
               locale: LocaleSchema,
+              profileLocale: Type.Union([LocaleSchema, Type.Null()], {
+                description:
+                  "the person's own language, whatever the request's Accept-Language (null: the organization's applies)",
+              }),
             },
             component('Me'),
           ),
@@ -163,6 +168,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesDeps> = async (ap
         permissions: [...principal.permissions],
         organizationId: user.organizationId,
         locale: principal.locale,
+        profileLocale: (user.locale as Locale | null) ?? null,
       };
     },
   );

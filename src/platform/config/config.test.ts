@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, listenUrl, loadConfig, publicUrlNotice } from './config';
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'recoup-config-'));
 
@@ -15,7 +15,8 @@ describe('happy', () => {
       host: '127.0.0.1',
       sandbox: true,
       role: 'all',
-      publicUrl: 'http://localhost:3000',
+      publicUrl: 'http://127.0.0.1:3000',
+      publicUrlConfigured: false,
     });
     expect(c.secret.length).toBeGreaterThanOrEqual(32);
   });
@@ -32,6 +33,29 @@ describe('happy', () => {
       RECOUP_ROLE: 'worker',
     });
     expect(c).toMatchObject({ sandbox: false, role: 'worker' });
+  });
+});
+
+describe('PUBLIC_URL follows the listen address', () => {
+  it('defaults to http://HOST:PORT, a wildcard host read as localhost', () => {
+    expect(loadConfig({ RECOUP_DATA_DIR: dataDir(), PORT: '4100' }).publicUrl).toBe('http://127.0.0.1:4100');
+    expect(loadConfig({ RECOUP_DATA_DIR: dataDir(), HOST: '0.0.0.0', PORT: '80' }).publicUrl).toBe(
+      'http://localhost:80',
+    );
+    expect(listenUrl('::1', 3000)).toBe('http://[::1]:3000');
+  });
+
+  it('warns when a configured local PUBLIC_URL is not where the server listens', () => {
+    const config = loadConfig({ RECOUP_DATA_DIR: dataDir(), PUBLIC_URL: 'http://localhost:3000/' });
+    expect(config).toMatchObject({ publicUrl: 'http://localhost:3000', publicUrlConfigured: true });
+    expect(publicUrlNotice(config, 'http://localhost:3000')).toBeNull();
+    const notice = publicUrlNotice(config, 'http://127.0.0.1:4100');
+    expect(notice?.level).toBe('warn');
+    expect(notice?.text).toContain('http://127.0.0.1:4100');
+    // Another host: a reverse proxy's address, reported without alarm.
+    const proxied = { publicUrl: 'https://billing.example.ca', publicUrlConfigured: true };
+    expect(publicUrlNotice(proxied, 'http://127.0.0.1:3000')?.level).toBe('info');
+    expect(publicUrlNotice({ ...config, publicUrlConfigured: false }, 'http://127.0.0.1:1')).toBeNull();
   });
 });
 

@@ -10,7 +10,10 @@ export interface Config {
   port: number;
   host: string;
   smtpUrl: string | undefined;
+  /** Base URL of e-mail links: PUBLIC_URL, else the address the server listens on. */
   publicUrl: string;
+  /** PUBLIC_URL was set (so it may differ from the listen address, e.g. behind a reverse proxy). */
+  publicUrlConfigured: boolean;
   sandbox: boolean;
   secret: string;
   role: Role;
@@ -66,7 +69,8 @@ export function loadConfig(env: Env = process.env, opts: { ensureSecret?: boolea
   const smtpUrl = env.SMTP_URL?.trim() || undefined;
   if (smtpUrl) parseUrl('SMTP_URL', smtpUrl, ['smtp:', 'smtps:']);
 
-  const publicUrl = (env.PUBLIC_URL?.trim() || 'http://localhost:3000').replace(/\/+$/, '');
+  const publicUrlConfigured = Boolean(env.PUBLIC_URL?.trim());
+  const publicUrl = (env.PUBLIC_URL?.trim() || listenUrl(host, port)).replace(/\/+$/, '');
   parseUrl('PUBLIC_URL', publicUrl, ['http:', 'https:']);
 
   const sandbox = env.RECOUP_SANDBOX?.trim()
@@ -103,7 +107,54 @@ export function loadConfig(env: Env = process.env, opts: { ensureSecret?: boolea
     secret = opts.ensureSecret === false ? randomBytes(32).toString('hex') : keptSecret(dataDir);
   }
 
-  return { databaseUrl, dataDir, port, host, smtpUrl, publicUrl, sandbox, secret, role, trustProxy };
+  return {
+    databaseUrl,
+    dataDir,
+    port,
+    host,
+    smtpUrl,
+    publicUrl,
+    publicUrlConfigured,
+    sandbox,
+    secret,
+    role,
+    trustProxy,
+  };
+}
+
+/**
+ * The address a browser on this machine reaches the server at: a wildcard listen address (0.0.0.0, ::)
+ * is reached as localhost. PUBLIC_URL's default, so that e-mail links work whatever PORT is.
+ */
+export function listenUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '0.0.0.0', '[::]']);
+
+/**
+ * The start-up warning when a configured PUBLIC_URL points at this machine but not at the port the server
+ * listens on: every portal link in every e-mail would be refused. A PUBLIC_URL on another host is taken to
+ * be a reverse proxy's address and is only reported. Never prints a password (PUBLIC_URL has none).
+ */
+export function publicUrlNotice(
+  config: Pick<Config, 'publicUrl' | 'publicUrlConfigured'>,
+  listening: string,
+) {
+  if (!config.publicUrlConfigured) return null;
+  const configured = new URL(config.publicUrl);
+  const actual = new URL(listening);
+  if (configured.origin === actual.origin) return null;
+  if (LOCAL_HOSTS.has(configured.hostname) && configured.port !== actual.port) {
+    return {
+      level: 'warn' as const,
+      text:
+        `Warning: PUBLIC_URL is ${configured.origin} but the server listens on ${actual.origin}: ` +
+        'links in e-mails (portal, digest) will not reach it. Unset PUBLIC_URL or set it to the address people use.',
+    };
+  }
+  return { level: 'info' as const, text: `Links in e-mails use PUBLIC_URL ${configured.origin}` };
 }
 
 /** The embedded set-up keeps a generated secret beside its database, so links survive a restart. */

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type FieldError, problemBody } from '../../lib/errors';
+import type { Locale } from '../../lib/locale';
+import { requestLocale, validationMessage } from './validation-messages';
 
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
 
@@ -19,7 +21,7 @@ export function installProblemHandlers(
     (error: FastifyError & { validation?: unknown[]; validationContext?: string }, request, reply) => {
       if (error instanceof AppError) return sendProblem(reply, error, request);
       if (error.validation) {
-        const errors = fieldErrors(error);
+        const errors = fieldErrors(error, requestLocale(request.headers['accept-language']));
         return sendProblem(reply, new AppError('validation', validationDetail(errors), { errors }), request);
       }
       switch (error.code) {
@@ -79,7 +81,11 @@ export function installProblemHandlers(
   );
 }
 
-function fieldErrors(error: { validation?: unknown[]; validationContext?: string }): FieldError[] {
+/** Schema failures as field errors, each message from the validation error table in the caller's language. */
+function fieldErrors(
+  error: { validation?: unknown[]; validationContext?: string },
+  locale: Locale,
+): FieldError[] {
   const context = error.validationContext ?? 'body';
   return (error.validation ?? []).map((v) => {
     const item = v as {
@@ -94,17 +100,19 @@ function fieldErrors(error: { validation?: unknown[]; validationContext?: string
     }
     if (item.keyword === 'additionalProperties' && item.params?.additionalProperty) {
       path = [path, String(item.params.additionalProperty)].filter(Boolean).join('.');
-      return { field: `${context}.${path}`, message: 'is not a known field' };
+      return { field: `${context}.${path}`, message: validationMessage('additionalProperties', {}, locale) };
     }
-    let message = item.message ?? 'is invalid';
-    if (item.keyword === 'enum' && Array.isArray(item.params?.allowedValues)) {
-      message = `must be one of: ${(item.params.allowedValues as unknown[]).join(', ')}`;
-    }
-    return { field: path ? `${context}.${path}` : context, message };
+    const params = item.params ?? {};
+    const keyword =
+      item.keyword === 'enum' && !Array.isArray(params.allowedValues) ? undefined : item.keyword;
+    return {
+      field: path ? `${context}.${path}` : context,
+      message: validationMessage(keyword, params, locale),
+    };
   });
 }
 
 function validationDetail(errors: FieldError[]): string {
   const first = errors[0];
-  return first ? `${first.field} ${first.message}` : 'The request is not valid';
+  return first ? `${first.field}: ${first.message}` : 'The request is not valid';
 }

@@ -9,11 +9,24 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { AppError } from '../../lib/errors';
 import { hoistNamedSchemas } from './openapi-components';
 import { installProblemHandlers, sendProblem } from './problem';
 import { ProblemSchema } from './schemas';
+
+/** What a log line never shows: credentials in headers. Tokens in URLs are masked by redactUrl(). */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+];
+
+/** A URL as logged: the value of any token-like query parameter (portal links carry one) is masked. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:token|access_token|key|secret)=)[^&#]*/gi, '$1[redacted]');
+}
 
 export interface ServerOptions {
   logger: FastifyServerOptions['logger'];
@@ -41,6 +54,8 @@ function makeAjv(coerce: boolean) {
 export async function createServer(opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger,
+    // Fastify's own two lines per request drown the start-up banner: one line, at debug only (below).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 256 * 1024,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -69,6 +84,17 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      {
+        method: request.method,
+        url: redactUrl(request.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
   });
 
   const serveWeb = Boolean(opts.webRoot && existsSync(opts.webRoot));

@@ -1,28 +1,16 @@
 import { AppShell, Burger, Button, Group, NavLink, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconAlertTriangle, IconSettings, IconUsers } from '@tabler/icons-react';
-import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Outlet, NavLink as RouterLink, useLocation, useNavigate } from 'react-router-dom';
-import { changeLocale, storedLocale } from '../i18n';
 import { LanguageSwitch } from '../ui/LanguageSwitch';
 import { useLogout, useMe, useOrganization } from './session';
-
-/** Without a choice saved in this browser, the organization's language applies. */
-function useOrganizationLocaleDefault() {
-  const organization = useOrganization();
-  const locale = organization.data?.locale;
-  useEffect(() => {
-    if (locale && !storedLocale()) void changeLocale(locale, false);
-  }, [locale]);
-  return organization;
-}
 
 export function AdminShell() {
   const { t } = useTranslation();
   const [opened, { toggle, close }] = useDisclosure();
   const me = useMe();
-  const organization = useOrganizationLocaleDefault();
+  const organization = useOrganization();
   const logout = useLogout();
   const navigate = useNavigate();
   const { pathname } = useLocation();

@@ -17,11 +17,12 @@ export function useCan(): (permission: Permission) => boolean {
   return (permission) => me.data?.permissions.includes(permission) ?? false;
 }
 
-export function useOrganization() {
+export function useOrganization(options: { enabled?: boolean } = {}) {
   return useQuery({
     queryKey: ['organization'],
     queryFn: () => answer(api.GET('/api/v1/organization')),
     staleTime: 60_000,
+    enabled: options.enabled ?? true,
   });
 }
 

@@ -1166,6 +1166,8 @@ export interface components {
             permissions: ("action_center.view" | "transactions.manage" | "reconciliations.manage" | "billing.write" | "settings.manage")[];
             organizationId: string;
             locale: "fr-CA" | "en-CA";
+            /** @description the person's own language, whatever the request's Accept-Language (null: the organization's applies) */
+            profileLocale: ("fr-CA" | "en-CA") | null;
         };
         EmailPreferences: {
             failedTransactionsDigest: boolean;
@@ -1370,6 +1372,8 @@ export interface components {
                 failedAt: string;
                 status: string;
                 paidElsewhere: boolean;
+                /** @description due: it may be paid here; processing: a payment of it is under way; paid: it was collected (nothing to pay) */
+                collection: "due" | "processing" | "paid";
             }[];
             cards: components["schemas"]["PortalCard"][];
         };

@@ -102,6 +102,14 @@ export const enCA = {
     exportXlsx: 'Export Excel',
     downloading: 'Downloading the export',
     empty: 'No failed transactions match these filters.',
+    outcome: {
+      recoveredTitle: 'Payment recovered',
+      recovered:
+        '{{amount}} from {{name}} was collected; the entry left the list and the money was reconciled.',
+      failedTitle: 'The retry was declined',
+      failed:
+        '{{amount}} from {{name}}: {{reason}} (attempt {{attempts}}). The entry stays on the list, at the top, dated by this attempt.',
+    },
     ignore: {
       title: 'Ignore this failed transaction?',
       recommendTitle: 'Before you ignore it',
@@ -290,6 +298,13 @@ export const enCA = {
     expMonth: 'Expiry month',
     expYear: 'Expiry year',
     cvc: 'Security code (CVC)',
+    problems: {
+      required: 'Required.',
+      cardNumber: 'Enter the 12 to 19 digits of the card number.',
+      month: 'Enter a month from 1 to 12.',
+      year: 'Enter the expiry year, this year or later.',
+      cvc: 'Enter the 3 or 4 digits on the back of the card.',
+    },
   },
   wallet: {
     empty: 'No payment method on this account.',
@@ -318,7 +333,7 @@ export const enCA = {
   upcoming: {
     empty: 'No upcoming payment.',
     noMethod: 'Add a card or a bank account in the Wallet tab first.',
-    changed: 'The payment method was changed.',
+    changed: 'The payment method was changed: the next charges, and a retry of a failed payment, use it.',
     changeMethodFor: 'Payment method for the payment due {{date}}',
     columns: {
       dueDate: 'Due date',
@@ -457,15 +472,15 @@ export const enCA = {
     intro: 'These payments did not go through. Update your card if needed, then pay.',
     nothingDue: 'You have no payment to make. Thank you!',
     reason: 'Reason',
+    reasonLine: 'Reason: {{reason}}',
+    processing: 'Processing',
+    processingHint: 'A payment of this amount is under way. Nothing more is needed from you for now.',
     paid: 'Paid',
     payWith: 'Pay with',
     addCardFirst: 'Add a card below first',
     payNow: 'Pay now',
     paySucceeded: 'Thank you, the payment went through.',
     payFailed: 'The payment was declined: {{reason}}. Try another card.',
-    processing: 'Being processed',
-    processingHint:
-      'A new attempt for this payment is under way (a bank debit takes a few business days). Nothing more is needed from you for now.',
     cardTitle: 'Update my card',
     cardHint:
       'The card is saved in your wallet and will be used for your subscriptions and installment plans.',

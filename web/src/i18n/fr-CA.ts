@@ -104,6 +104,13 @@ export const frCA: Resources = {
     exportXlsx: 'Exporter en Excel',
     downloading: "Téléchargement de l'export",
     empty: 'Aucune transaction échouée ne correspond à ces filtres.',
+    outcome: {
+      recoveredTitle: 'Paiement récupéré',
+      recovered: '{{amount}} de {{name}} a été perçu; l’entrée a quitté la liste et l’argent a été concilié.',
+      failedTitle: 'La nouvelle tentative a été refusée',
+      failed:
+        '{{amount}} de {{name}}\u00a0: {{reason}} (tentative {{attempts}}). L’entrée reste dans la liste, en tête, datée de cette tentative.',
+    },
     ignore: {
       title: 'Ignorer cette transaction échouée?',
       recommendTitle: 'Avant de l’ignorer',
@@ -294,6 +301,13 @@ export const frCA: Resources = {
     expMonth: "Mois d'expiration",
     expYear: "Année d'expiration",
     cvc: 'Code de sécurité (CVC)',
+    problems: {
+      required: 'Obligatoire.',
+      cardNumber: 'Entrez les 12 à 19 chiffres du numéro de carte.',
+      month: 'Entrez un mois de 1 à 12.',
+      year: 'Entrez l’année d’expiration, cette année ou plus tard.',
+      cvc: 'Entrez les 3 ou 4 chiffres au dos de la carte.',
+    },
   },
   wallet: {
     empty: 'Aucun mode de paiement dans ce compte.',
@@ -323,7 +337,8 @@ export const frCA: Resources = {
   upcoming: {
     empty: 'Aucun paiement à venir.',
     noMethod: 'Ajoutez d’abord une carte ou un compte bancaire dans l’onglet Portefeuille.',
-    changed: 'Le mode de paiement a été modifié.',
+    changed:
+      'Le mode de paiement a été modifié\u00a0: les prochains prélèvements, et une nouvelle tentative d’un paiement échoué, l’utiliseront.',
     changeMethodFor: 'Mode de paiement du paiement dû le {{date}}',
     columns: {
       dueDate: "Date d'échéance",
@@ -462,15 +477,16 @@ export const frCA: Resources = {
     intro: "Ces paiements n'ont pas abouti. Mettez votre carte à jour au besoin, puis payez.",
     nothingDue: "Vous n'avez aucun paiement à faire. Merci!",
     reason: 'Motif',
+    reasonLine: 'Motif\u00a0: {{reason}}',
+    processing: 'En traitement',
+    processingHint:
+      'Un paiement de ce montant est en cours. Vous n’avez rien d’autre à faire pour l’instant.',
     paid: 'Payé',
     payWith: 'Payer avec',
     addCardFirst: "Ajoutez d'abord une carte ci-dessous",
     payNow: 'Payer maintenant',
     paySucceeded: 'Merci, le paiement a été accepté.',
     payFailed: 'Le paiement a été refusé : {{reason}}. Essayez une autre carte.',
-    processing: 'En traitement',
-    processingHint:
-      'Une nouvelle tentative de paiement est en cours (un débit bancaire prend quelques jours ouvrables). Vous n’avez rien d’autre à faire pour l’instant.',
     cardTitle: 'Mettre ma carte à jour',
     cardHint:
       'La carte est enregistrée dans votre portefeuille et servira pour vos abonnements et vos plans de versements.',

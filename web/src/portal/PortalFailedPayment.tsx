@@ -22,9 +22,9 @@ export function PortalFailedPayment(props: {
   const pay = usePortalPay(props.token);
   const [chosen, setChosen] = useState<string | null>(null);
   const cardId = chosen ?? props.preferredCardId ?? cards[0]?.id ?? null;
-  const settled = payment.paidElsewhere || pay.data?.status === 'succeeded';
-  // MS1: while a retry of this payment is in flight the owner cannot pay it again (the server says 409 too).
-  const processing = !settled && payment.status === 'retrying';
+  // The server's word first: a link reopened after paying must not offer the same amount again (MS1).
+  const settled = payment.collection === 'paid' || payment.paidElsewhere || pay.data?.status === 'succeeded';
+  const processing = !settled && (payment.collection === 'processing' || pay.data?.status === 'pending');
 
   return (
     <Paper withBorder p="md" data-testid="portal-payment" data-id={payment.id}>
@@ -47,14 +47,8 @@ export function PortalFailedPayment(props: {
         <Text size="sm">
           {t(`transactionType.${payment.type}`)} · {formatInstant(payment.failedAt, locale)}
         </Text>
-        <Text size="sm">
-          {t('portal.reason')}: {payment.reason.message}
-        </Text>
-        {processing && (
-          <Text size="sm" data-testid="portal-processing-hint">
-            {t('portal.processingHint')}
-          </Text>
-        )}
+        {!settled && <Text size="sm">{t('portal.reasonLine', { reason: payment.reason.message })}</Text>}
+        {processing && <Text size="sm">{t('portal.processingHint')}</Text>}
         {!settled && !processing && (
           <Group align="flex-end">
             <Select

@@ -1,24 +1,24 @@
 import { Group, NumberInput, TextInput } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import type { CardDraft, CardProblems } from './cardCheck';
 import { fieldError } from './errors';
 
-export interface CardDraft {
-  number: string;
-  expMonth: number | string;
-  expYear: number | string;
-  cvc: string;
-}
-
-export const emptyCard: CardDraft = { number: '', expMonth: '', expYear: '', cvc: '' };
+export { type CardDraft, type CardProblems, checkCard, emptyCard } from './cardCheck';
 
 /** Sandbox card entry shared by the account wallet and the customer portal. */
 export function CardFields(props: {
   value: CardDraft;
   onChange: (value: CardDraft) => void;
   error: unknown;
+  /** problems found before sending (checkCard); they win over the server's answer */
+  problems?: CardProblems;
 }) {
   const { t } = useTranslation();
   const { value, onChange, error } = props;
+  const problem = (field: keyof CardDraft) => {
+    const found = props.problems?.[field];
+    return found ? t(`card.problems.${found}`) : fieldError(error, field);
+  };
   return (
     <>
       <TextInput
@@ -28,7 +28,7 @@ export function CardFields(props: {
         required
         value={value.number}
         onChange={(event) => onChange({ ...value, number: event.currentTarget.value })}
-        error={fieldError(error, 'number')}
+        error={problem('number')}
         data-testid="card-number"
       />
       <Group grow align="flex-start">
@@ -40,7 +40,7 @@ export function CardFields(props: {
           required
           value={value.expMonth}
           onChange={(expMonth) => onChange({ ...value, expMonth })}
-          error={fieldError(error, 'expMonth')}
+          error={problem('expMonth')}
           data-testid="card-exp-month"
         />
         <NumberInput
@@ -51,7 +51,7 @@ export function CardFields(props: {
           required
           value={value.expYear}
           onChange={(expYear) => onChange({ ...value, expYear })}
-          error={fieldError(error, 'expYear')}
+          error={problem('expYear')}
           data-testid="card-exp-year"
         />
         <TextInput
@@ -61,7 +61,7 @@ export function CardFields(props: {
           required
           value={value.cvc}
           onChange={(event) => onChange({ ...value, cvc: event.currentTarget.value })}
-          error={fieldError(error, 'cvc')}
+          error={problem('cvc')}
           data-testid="card-cvc"
         />
       </Group>

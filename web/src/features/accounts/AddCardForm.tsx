@@ -1,7 +1,7 @@
 import { Button, Checkbox, Group, Paper, Stack, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { CardFields, cardPayload, emptyCard } from '../../ui/CardFields';
+import { CardFields, type CardProblems, cardPayload, checkCard, emptyCard } from '../../ui/CardFields';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import { useAddCard } from './api';
 
@@ -10,9 +10,13 @@ export function AddCardForm({ accountId }: { accountId: string }) {
   const addCard = useAddCard(accountId);
   const [card, setCard] = useState(emptyCard);
   const [saveToWallet, setSaveToWallet] = useState(true);
+  const [problems, setProblems] = useState<CardProblems>({});
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    const found = checkCard(card);
+    setProblems(found);
+    if (Object.keys(found).length > 0) return;
     addCard.mutate(
       { ...cardPayload(card), saveToWallet },
       {
@@ -31,7 +35,7 @@ export function AddCardForm({ accountId }: { accountId: string }) {
       </Title>
       <form onSubmit={submit} noValidate data-testid="add-card-form">
         <Stack>
-          <CardFields value={card} onChange={setCard} error={addCard.error} />
+          <CardFields value={card} onChange={setCard} error={addCard.error} problems={problems} />
           <Checkbox
             label={t('wallet.saveToWallet')}
             checked={saveToWallet}

@@ -88,7 +88,10 @@ function useAccountWrite<V, R>(
     mutationFn: write,
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: accountKey(id) });
-      if (options.actionCenter) await queryClient.invalidateQueries({ queryKey: ['action-center'] });
+      if (options.actionCenter) {
+        await queryClient.invalidateQueries({ queryKey: ['action-center'] });
+        await queryClient.invalidateQueries({ queryKey: ['failed-transactions'] });
+      }
     },
     meta: { form, silent: options.silent, handles: options.handles },
   });
@@ -164,6 +167,8 @@ export function useChangeScheduleMethod(id: string) {
       );
     },
     false,
+    // FT5: the failed entry's retry now charges the new method: its row (and whether retry is allowed) changes.
+    { actionCenter: true },
   );
 }
 

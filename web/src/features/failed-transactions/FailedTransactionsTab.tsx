@@ -1,15 +1,60 @@
 import { Group, Table, Text } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCan } from '../../admin/session';
 import { LoadMore } from '../../ui/LoadMore';
+import { formatMoney } from '../../ui/money';
 import { QueryStatus } from '../../ui/QueryStatus';
+import { useLocale } from '../../ui/useLocale';
 import { type FailedTransaction, type FailedTransactionFilters, useFailedTransactions } from './api';
 import { ExportButtons } from './ExportButtons';
 import { FailedFilters } from './FailedFilters';
 import { FailedTransactionRow } from './FailedTransactionRow';
 import { IgnoreModal } from './IgnoreModal';
+import { retriesAwaitingOutcome, retryOutcomes } from './retryOutcomes';
+
+/**
+ * FT3: says how each retry asked from this page ended — recovered (the row leaves) or declined again (the
+ * row stays, with the new reason and one more attempt, and moves to the top: its latest failure is newest).
+ */
+function useAnnounceRetryOutcomes(
+  all: FailedTransaction[],
+  view: { filters: FailedTransactionFilters; complete: boolean; fetching: boolean },
+) {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const { filters, complete, fetching } = view;
+  useEffect(() => {
+    if (fetching || retriesAwaitingOutcome.size === 0) return;
+    for (const outcome of retryOutcomes(retriesAwaitingOutcome, all, { complete, filters })) {
+      retriesAwaitingOutcome.delete(outcome.entry.id);
+      const amount = formatMoney(outcome.entry.amount, outcome.entry.currency, locale);
+      const name = outcome.entry.customerName;
+      notifications.show(
+        outcome.kind === 'recovered'
+          ? {
+              color: 'teal',
+              title: t('failed.outcome.recoveredTitle'),
+              message: t('failed.outcome.recovered', { amount, name }),
+              'data-testid': 'ft-outcome-recovered',
+            }
+          : {
+              color: 'red',
+              title: t('failed.outcome.failedTitle'),
+              message: t('failed.outcome.failed', {
+                amount,
+                name,
+                reason: outcome.entry.reason.message,
+                attempts: outcome.entry.attempts,
+              }),
+              'data-testid': 'ft-outcome-failed',
+            },
+      );
+    }
+  }, [all, filters, complete, fetching, t, locale]);
+}
 
 /** When the last retry in view is over, the counts and charts have changed too. */
 function useRefreshCountsAfterRetries(retrying: boolean) {
@@ -32,6 +77,11 @@ export function FailedTransactionsTab() {
   const all = list.data?.pages.flatMap((page) => page.items) ?? [];
   const rows = paidElsewhereOnly ? all.filter((entry) => entry.paidElsewhere) : all;
   useRefreshCountsAfterRetries(all.some((entry) => entry.status === 'retrying'));
+  useAnnounceRetryOutcomes(all, {
+    filters,
+    complete: list.isSuccess && !list.hasNextPage,
+    fetching: list.isFetching,
+  });
 
   return (
     <>

@@ -1,6 +1,7 @@
 import { type InfiniteData, useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { answer, api } from '../../api/client';
 import type { Answer, QueryOf, Schemas } from '../../api/schema';
+import { retriesAwaitingOutcome } from './retryOutcomes';
 
 export type FailedTransaction = Schemas['FailedTransaction'];
 export type TransactionType = FailedTransaction['type'];
@@ -46,6 +47,11 @@ export function useRetry() {
         }),
       ),
     onSuccess: (_answer, { id }) => {
+      const asked = queryClient
+        .getQueriesData<FailedPages>({ queryKey: failedTransactionsKey })
+        .flatMap(([, data]) => data?.pages.flatMap((page) => page.items) ?? [])
+        .find((item) => item.id === id);
+      if (asked) retriesAwaitingOutcome.set(id, asked);
       // Show the orange clock at once; polling takes over from here.
       queryClient.setQueriesData<FailedPages>({ queryKey: failedTransactionsKey }, (data) =>
         data
