@@ -277,7 +277,7 @@ export class RecoveryService {
   private async afterLastRetry(organizationId: string, id: string, policy: RetryPolicy): Promise<boolean> {
     if (policy.afterLastRetry === 'leave_open') return false;
     const entry = await this.deps.entries.get(this.deps.db, organizationId, id);
-    if (!entry || entry.status !== 'open' || entry.nextRetryAt || entry.automaticRetries === 0) return false;
+    if (entry?.status !== 'open' || entry.nextRetryAt || entry.automaticRetries === 0) return false;
     if (!entry.scheduledPaymentId) return false;
     const sp = await this.deps.scheduled.get(this.deps.db, organizationId, entry.scheduledPaymentId);
     try {
