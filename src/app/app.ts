@@ -12,6 +12,7 @@ import { organizationsRoutes } from '../modules/organizations/organizations.rout
 import { paymentMethodsRoutes } from '../modules/payment-methods/payment-methods.routes';
 import { portalRoutes } from '../modules/portal/portal.routes';
 import { reconciliationRoutes } from '../modules/reconciliation/reconciliation.routes';
+import { recoveryRoutes } from '../modules/recovery/recovery.routes';
 import { sandboxRoutes } from '../modules/sandbox/sandbox.routes';
 import { sandboxGatewayRoutes } from '../modules/sandbox/sandbox-gateway.routes';
 import { schedulesRoutes } from '../modules/schedules/schedules.routes';
@@ -74,6 +75,11 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
         idempotency: c.idempotency,
         guard: c.guard,
         clock: c.clock,
+      });
+      await api.register(recoveryRoutes, {
+        recovery: c.recovery,
+        idempotency: c.idempotency,
+        guard: c.guard,
       });
       await api.register(portalRoutes, { portal: c.portal, idempotency: c.idempotency });
       await api.register(reconciliationRoutes, {

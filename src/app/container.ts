@@ -17,6 +17,7 @@ import { noGateway, PaymentsService } from '../modules/payments/payments.service
 import { PortalService } from '../modules/portal/portal.service';
 import { PortalTokens } from '../modules/portal/portal-token';
 import { ReconciliationService } from '../modules/reconciliation/reconciliation.service';
+import { PolicyRetryPlanner, RecoveryService } from '../modules/recovery/recovery.service';
 import { SandboxClockService } from '../modules/sandbox/sandbox-clock.service';
 import { SandboxGateway } from '../modules/sandbox/sandbox-gateway';
 import { ScheduledPayments } from '../modules/schedules/scheduled-payments';
@@ -93,7 +94,13 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   // The writers other modules' money flows go through (one writer per table): scheduled payments and
   // Action Center entries. The payments module moves the money and calls them with its transaction.
   const scheduled = new ScheduledPayments({ clock });
-  const entries = new FailedTransactionEntries({ clock, audit, queue });
+  // RC1/RC4: every failure the entries writer records is planned with the organization's retry policy.
+  const entries = new FailedTransactionEntries({
+    clock,
+    audit,
+    queue,
+    planner: new PolicyRetryPlanner({ organizations }),
+  });
   const payments = new PaymentsService({
     db,
     clock,
@@ -141,7 +148,26 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   // A retry and a portal payment are gateway attempts, so they go through PaymentsService (the one writer of
   // payments), which this section sees only as its FailedTransactionPayments port.
   const idempotency = new IdempotencyStore({ db, clock });
-  const failedTransactions = new FailedTransactionsService({ db, clock, queue, audit, payments, entries });
+  const recovery = new RecoveryService({
+    db,
+    clock,
+    audit,
+    organizations,
+    accounts,
+    entries,
+    payments,
+    scheduled,
+    lifecycle,
+  });
+  const failedTransactions = new FailedTransactionsService({
+    db,
+    clock,
+    queue,
+    audit,
+    payments,
+    entries,
+    recovery,
+  });
   const failedTransactionNotices = new FailedTransactionNotices({
     db,
     clock,
@@ -203,6 +229,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     portal,
     reconciliation,
     expiringCards,
+    recovery,
   };
 
   // Revocations and deactivations made by another process reach this one's principal cache at once.

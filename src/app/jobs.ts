@@ -21,6 +21,7 @@ export function registerJobs(c: {
   expiringCards: import('../modules/expiring-cards/expiring-cards.service').ExpiringCardsService;
   schedules: import('../modules/schedules/schedules.service').SchedulesService;
   payments: import('../modules/payments/payments.service').PaymentsService;
+  recovery: import('../modules/recovery/recovery.service').RecoveryService;
   audit: import('../modules/audit/audit.service').AuditService;
   db: import('../platform/db/db').Db;
 }) {
@@ -69,6 +70,8 @@ export function registerJobs(c: {
     'card-expiry-reminders': (organizationId) => c.expiringCards.sendDueReminders(organizationId),
     // MS5: money attempts a crash left unanswered are finished with the gateway's answer or released.
     'payments-sweeper': (organizationId) => c.payments.sweep(organizationId),
+    // RC1: due automatic retries, claimed with SKIP LOCKED, each made like a manual retry (MS1).
+    'automatic-retries': (organizationId) => c.recovery.runAutomaticRetries(organizationId),
   };
   for (const [name, work] of Object.entries(scheduled)) {
     c.queue.register({ name: name as RunnableJob, handler: forEachOrganization(name as RunnableJob, work) });

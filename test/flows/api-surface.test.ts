@@ -85,6 +85,11 @@ const ACCESS: Record<string, Access> = {
   resumeSubscription: 'billing.write',
   cancelInstallmentPlan: 'billing.write',
   updateScheduledPayment: 'billing.write',
+  getRetryPolicy: 'action_center.view',
+  updateRetryPolicy: 'settings.manage',
+  setDunningPause: 'transactions.manage',
+  clearDunningPause: 'transactions.manage',
+  rescheduleFailedTransaction: 'transactions.manage',
 };
 
 interface Operation {
@@ -271,6 +276,14 @@ function validBody(op: Operation): unknown {
     updateScheduledPayment: { dueDate: '2030-01-02' },
     setSandboxNextOutcome: { outcome: 'succeed' },
     changeMyPassword: { current: 'not-the-password', new: 'a-new-long-password' },
+    updateRetryPolicy: {
+      card: { offsetsDays: [1, 3, 5, 7], localHour: 10, preferPaydays: true },
+      echeck: { maxRepresentments: 2, minBusinessDaysApart: 3, returnFeeAmount: 0 },
+      afterLastRetry: 'leave_open',
+      emails: { failureNotice: true, reminderBeforeRetry: false, finalNotice: true },
+    },
+    setDunningPause: { until: '2030-01-01', reason: 'Famille parrainée' },
+    rescheduleFailedTransaction: { mode: 'next_installment' },
   };
   if (op.operationId in byOp) return byOp[op.operationId];
   return op.method === 'GET' || op.method === 'DELETE' ? undefined : {};

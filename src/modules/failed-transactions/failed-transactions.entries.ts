@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { newId } from '../../lib/ids';
-import type { Db } from '../../platform/db/db';
+import { type Db, rows } from '../../platform/db/db';
 import type { JobQueue } from '../../platform/jobs/queue';
 import type { AuditService } from '../audit/audit.service';
 import { type FailedTransaction, failedTransactions } from './failed-transactions.table';
@@ -35,13 +35,108 @@ export interface ScheduledCharge {
 }
 
 /**
+ * When the organization's retry policy next retries an entry by itself (recovery module, RC1/RC4). Read
+ * with the caller's transaction, from the entry as it was just written.
+ */
+export interface RetryPlanner {
+  plan(tx: Db, entry: FailedTransaction): Promise<{ nextRetryAt: Date | null; automaticRetriesLeft: number }>;
+}
+
+/** What recovered an entry (RC7): the path recovery analytics count it under. */
+export type RecoveryPath = 'automatic_retry' | 'manual_retry' | 'rescheduled';
+
+/**
  * The one writer of `failed_transactions` (STYLE habit 11): what a refused or returned attempt leaves in
  * the Action Center (FT1, FT3), how an entry ends, and its state machine
  * open → retrying → resolved | open, open → ignored. Always inside the caller's transaction, with the
  * effects; the payments module calls it and links its attempt to the entry ID it answers.
  */
 export class FailedTransactionEntries {
-  constructor(private readonly deps: { clock: Clock; audit: AuditService; queue: JobQueue }) {}
+  constructor(
+    private readonly deps: { clock: Clock; audit: AuditService; queue: JobQueue; planner?: RetryPlanner },
+  ) {}
+
+  /** RC1/RC4: the entry's next automatic retry as the policy has it now (after every failure it records). */
+  async replan(tx: Db, organizationId: string, id: string): Promise<void> {
+    const { planner } = this.deps;
+    if (!planner) return;
+    const entry = await this.get(tx, organizationId, id);
+    if (!entry) return;
+    const plan =
+      entry.status === 'open'
+        ? await planner.plan(tx, entry)
+        : { nextRetryAt: null, automaticRetriesLeft: 0 };
+    await tx
+      .update(failedTransactions)
+      .set({ nextRetryAt: plan.nextRetryAt, automaticRetriesLeft: plan.automaticRetriesLeft })
+      .where(and(eq(failedTransactions.organizationId, organizationId), eq(failedTransactions.id, id)));
+  }
+
+  /** The policy changed: every open entry of the organization is planned again. */
+  async replanAll(tx: Db, organizationId: string): Promise<number> {
+    const open = await tx
+      .select({ id: failedTransactions.id })
+      .from(failedTransactions)
+      .where(
+        and(eq(failedTransactions.organizationId, organizationId), eq(failedTransactions.status, 'open')),
+      );
+    for (const e of open) await this.replan(tx, organizationId, e.id);
+    return open.length;
+  }
+
+  /**
+   * RC1: the automatic-retries run's claim. Up to `limit` open entries due by `now` turn `retrying` in one
+   * statement (the same guarded state change as a manual retry, so MS1/FT4 hold whoever starts first),
+   * one automatic retry consumed. It reads the `failed_transactions_retry_due` range only, and SKIP LOCKED
+   * lets concurrent runs share the work. Accounts under a dunning pause are left alone until it ends (RC5).
+   */
+  async claimDueRetries(db: Db, organizationId: string, now: Date, limit: number): Promise<string[]> {
+    const at = now.toISOString();
+    const claimed = await rows<{ id: string }>(
+      db,
+      sql`update failed_transactions set status = 'retrying', retry_origin = 'automatic',
+                 automatic_retries = automatic_retries + 1, next_retry_at = null,
+                 retry_requested_at = ${at}::timestamptz, retry_requested_by = null
+          where organization_id = ${organizationId} and status = 'open' and id in (
+            select f.id from failed_transactions f
+             where f.organization_id = ${organizationId} and f.status = 'open' and f.next_retry_at is not null
+               and f.next_retry_at <= ${at}::timestamptz
+               and not exists (
+                 select 1 from dunning_pauses p
+                  where p.organization_id = f.organization_id and p.account_id = f.account_id
+                    and p.ends_at > ${at}::timestamptz)
+             order by f.next_retry_at, f.id
+             limit ${limit}
+             for update skip locked)
+          returning id`,
+    );
+    return claimed.map((r) => r.id);
+  }
+
+  /** RC6: a failed installment was moved onto the plan's later installments; the entry leaves the list. */
+  async markRescheduled(tx: Db, entry: FailedTransaction, actorId: string): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const done = await tx
+      .update(failedTransactions)
+      .set({
+        status: 'rescheduled',
+        rescheduledAt: now,
+        rescheduledBy: actorId,
+        resolvedAt: now,
+        recoveredBy: 'rescheduled',
+        nextRetryAt: null,
+        automaticRetriesLeft: 0,
+      })
+      .where(
+        and(
+          eq(failedTransactions.organizationId, entry.organizationId),
+          eq(failedTransactions.id, entry.id),
+          eq(failedTransactions.status, 'open'),
+        ),
+      )
+      .returning({ id: failedTransactions.id });
+    return done.length > 0;
+  }
 
   async get(db: Db, organizationId: string, id: string, opts: { lock?: boolean } = {}) {
     const q = db
@@ -71,7 +166,14 @@ export class FailedTransactionEntries {
     const now = this.deps.clock.now();
     await tx
       .update(failedTransactions)
-      .set({ status: 'resolved', resolvedAt: now, lastTransactionId: txn.id })
+      .set({
+        status: 'resolved',
+        resolvedAt: now,
+        lastTransactionId: txn.id,
+        nextRetryAt: null,
+        automaticRetriesLeft: 0,
+        recoveredBy: entry.retryOrigin === 'automatic' ? 'automatic_retry' : 'manual_retry',
+      })
       .where(
         and(eq(failedTransactions.organizationId, entry.organizationId), eq(failedTransactions.id, entry.id)),
       );
@@ -81,7 +183,7 @@ export class FailedTransactionEntries {
       action: 'failed_transaction.resolved',
       subjectType: 'failed_transaction',
       subjectId: entry.id,
-      details: { transactionId: txn.id, attempts: entry.attempts + 1 },
+      details: { transactionId: txn.id, attempts: entry.attempts + 1, origin: entry.retryOrigin },
     });
   }
 
@@ -104,6 +206,7 @@ export class FailedTransactionEntries {
       .where(
         and(eq(failedTransactions.organizationId, entry.organizationId), eq(failedTransactions.id, entry.id)),
       );
+    await this.replan(tx, entry.organizationId, entry.id);
     if (entry.type !== 'refund') await this.notifyOwner(tx, entry.organizationId, entry.id);
     await this.deps.audit.record(tx, {
       organizationId: entry.organizationId,
@@ -193,6 +296,7 @@ export class FailedTransactionEntries {
         invoiceId: sp.invoiceId,
       });
     }
+    await this.replan(tx, organizationId, entryId);
     await this.notifyOwner(tx, organizationId, entryId);
     await this.deps.audit.record(tx, {
       organizationId,
@@ -244,6 +348,7 @@ export class FailedTransactionEntries {
       originalAt: txn.createdAt,
       invoiceId: txn.forInvoiceId,
     });
+    await this.replan(tx, txn.organizationId, entryId);
     await this.notifyOwner(tx, txn.organizationId, entryId);
     await this.deps.audit.record(tx, {
       organizationId: txn.organizationId,

@@ -11,6 +11,8 @@ export interface ListFilters {
   paymentMethod?: 'card' | 'echeck';
   type?: FailedTransactionType;
   reason?: string;
+  /** RC4: `automatic` — the policy will retry it by itself; `manual` — it needs someone */
+  retry?: 'automatic' | 'manual';
 }
 
 export interface ListedEntry {
@@ -118,6 +120,8 @@ export class FailedTransactionsRepository {
     if (filters.paymentMethod) conditions.push(eq(ft.paymentMethodType, filters.paymentMethod));
     if (filters.type) conditions.push(eq(ft.type, filters.type));
     if (filters.reason) conditions.push(eq(ft.reasonCode, filters.reason));
+    if (filters.retry === 'automatic') conditions.push(sql`${ft.nextRetryAt} is not null`);
+    if (filters.retry === 'manual') conditions.push(sql`${ft.nextRetryAt} is null`);
     if (opts.after) {
       conditions.push(
         sql`(${ft.failedAt}, ${ft.id}) < (${opts.after.at.toISOString()}::timestamptz, ${opts.after.id})`,

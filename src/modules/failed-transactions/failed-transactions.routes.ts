@@ -51,6 +51,20 @@ export const FailedTransactionSchema = Type.Object(
       code: Type.Enum([...RECOMMENDED_ACTIONS]),
       message: Type.String(),
     }),
+    nextRetryAt: Type.Union([Instant, Type.Null()], {
+      description: 'RC4: when the retry policy will next retry it by itself (null: it will not)',
+    }),
+    automaticRetriesLeft: Type.Integer({ minimum: 0, description: 'RC4: automatic retries still to come' }),
+    afterLastRetry: Type.Enum(['leave_open', 'pause', 'cancel'], {
+      description: "The retry policy's step after the last automatic retry fails",
+    }),
+    dunningPause: Type.Union(
+      [Type.Object({ until: Type.String({ format: 'date' }), reason: Type.String() }), Type.Null()],
+      { description: 'RC5: the account is kept out of dunning through this date' },
+    ),
+    retryCost: Type.Integer({
+      description: 'Return fees the re-presentments of this eCheck have cost so far (minor units)',
+    }),
   },
   component('FailedTransaction'),
 );
@@ -59,6 +73,11 @@ const Filters = {
   paymentMethod: Type.Optional(Type.Enum(['card', 'echeck'])),
   type: Type.Optional(Type.Enum([...FAILED_TRANSACTION_TYPES])),
   reason: Type.Optional(Type.Enum([...FAILURE_CODES], { description: 'A failure code of the catalogue' })),
+  retry: Type.Optional(
+    Type.Enum(['automatic', 'manual'], {
+      description: 'RC4: automatic — the policy will retry it by itself; manual — it needs someone',
+    }),
+  ),
 };
 
 const IdParams = Type.Object({ id: Id('ft_01jd3k4m5n6p7q8r9s0t1v2w3x') });
@@ -72,11 +91,17 @@ export interface FailedTransactionsRoutesDeps {
   clock: Clock;
 }
 
-function filtersOf(q: { paymentMethod?: string; type?: string; reason?: string }): ListFilters {
+function filtersOf(q: {
+  paymentMethod?: string;
+  type?: string;
+  reason?: string;
+  retry?: string;
+}): ListFilters {
   return {
     paymentMethod: q.paymentMethod as ListFilters['paymentMethod'],
     type: q.type as ListFilters['type'],
     reason: q.reason,
+    retry: q.retry as ListFilters['retry'],
   };
 }
 

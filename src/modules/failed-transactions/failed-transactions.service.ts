@@ -45,6 +45,21 @@ export interface FailedTransactionPayments {
   ): Promise<{ status: 'succeeded' | 'pending' | 'failed'; code?: string; transactionId?: string }>;
 }
 
+/** What the list shows of recovery automation (recovery module, RC4/RC5), read once per page. */
+export interface RecoveryView {
+  afterLastRetry: 'leave_open' | 'pause' | 'cancel';
+  /** the return fee the organization's bank charges per returned eCheck */
+  returnFeeMinor: bigint;
+  /** accounts under a dunning pause now, with the day it lasts through and the instant it ends */
+  pauses: Map<string, { until: string; endsAt: Date; reason: string }>;
+}
+
+export interface RecoveryViews {
+  listView(organizationId: string, accountIds: string[]): Promise<RecoveryView>;
+}
+
+const NO_RECOVERY: RecoveryView = { afterLastRetry: 'leave_open', returnFeeMinor: 0n, pauses: new Map() };
+
 export interface Actor {
   organizationId: string;
   userId: string;
@@ -54,8 +69,17 @@ export interface Actor {
 export const PAGE_LIMIT_MAX = 200;
 
 /** The list item of API.md. */
-export function presentEntry(listed: ListedEntry, locale: Locale, now: Date) {
+export function presentEntry(
+  listed: ListedEntry,
+  locale: Locale,
+  now: Date,
+  recovery: RecoveryView = NO_RECOVERY,
+) {
   const { entry } = listed;
+  const pause = recovery.pauses.get(entry.accountId) ?? null;
+  // RC5: a pause holds the next automatic retry back until it ends.
+  const planned = entry.status === 'open' ? entry.nextRetryAt : null;
+  const nextRetryAt = planned && pause && pause.endsAt.getTime() > planned.getTime() ? pause.endsAt : planned;
   const decision = retryCheck(listed, now, locale);
   const open = entry.status === 'open';
   return {
@@ -84,6 +108,14 @@ export function presentEntry(listed: ListedEntry, locale: Locale, now: Date) {
     },
     ...(decision.allowed ? {} : { retryBlockedReason: decision.reason }),
     recommendedAction: recommendedAction(entry.reasonCode, locale),
+    nextRetryAt: nextRetryAt ? nextRetryAt.toISOString() : null,
+    automaticRetriesLeft: entry.status === 'open' ? entry.automaticRetriesLeft : 0,
+    afterLastRetry: recovery.afterLastRetry,
+    dunningPause: pause ? { until: pause.until, reason: pause.reason } : null,
+    // What the re-presentments of this debit have cost in return fees so far (each one came back).
+    retryCost: toJsonAmount(
+      entry.paymentMethodType === 'echeck' ? recovery.returnFeeMinor * BigInt(entry.representments) : 0n,
+    ),
   };
 }
 
@@ -157,6 +189,7 @@ export class FailedTransactionsService {
       audit: AuditService;
       payments: FailedTransactionPayments;
       entries: FailedTransactionEntries;
+      recovery?: RecoveryViews;
     },
   ) {
     this.repository = new FailedTransactionsRepository(deps.db);
@@ -174,8 +207,9 @@ export class FailedTransactionsService {
     const page = found.slice(0, opts.limit);
     const now = this.deps.clock.now();
     const last = page[page.length - 1];
+    const recovery = await this.recoveryView(organizationId, page);
     return {
-      items: page.map((l) => presentEntry(l, opts.locale, now)),
+      items: page.map((l) => presentEntry(l, opts.locale, now, recovery)),
       next: found.length > opts.limit && last ? { at: last.entry.failedAt, id: last.entry.id } : null,
     };
   }
@@ -186,11 +220,20 @@ export class FailedTransactionsService {
     for (;;) {
       const page = await this.repository.page(organizationId, filters, { limit: pageSize, after });
       const now = this.deps.clock.now();
-      for (const l of page) yield presentEntry(l, locale, now);
+      const recovery = await this.recoveryView(organizationId, page);
+      for (const l of page) yield presentEntry(l, locale, now, recovery);
       const last = page[page.length - 1];
       if (page.length < pageSize || !last) return;
       after = { at: last.entry.failedAt, id: last.entry.id };
     }
+  }
+
+  private recoveryView(organizationId: string, page: ListedEntry[]): Promise<RecoveryView> {
+    if (!this.deps.recovery) return Promise.resolve(NO_RECOVERY);
+    return this.deps.recovery.listView(
+      organizationId,
+      page.map((l) => l.entry.accountId),
+    );
   }
 
   count(organizationId: string): Promise<number> {
@@ -224,7 +267,13 @@ export class FailedTransactionsService {
       }
       const [won] = await tx
         .update(failedTransactions)
-        .set({ status: 'retrying', retryRequestedAt: now, retryRequestedBy: actor.userId })
+        // RC1: a manual retry does not consume an automatic one (`automatic_retries` is left as it is).
+        .set({
+          status: 'retrying',
+          retryOrigin: 'manual',
+          retryRequestedAt: now,
+          retryRequestedBy: actor.userId,
+        })
         .where(
           and(
             eq(failedTransactions.organizationId, actor.organizationId),

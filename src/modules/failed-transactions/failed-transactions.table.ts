@@ -16,9 +16,21 @@ import { accounts } from '../accounts/accounts.table';
 export const FAILED_TRANSACTION_TYPES = ['refund', 'echeck_payment', 'installment', 'subscription'] as const;
 export type FailedTransactionType = (typeof FAILED_TRANSACTION_TYPES)[number];
 
+export const FAILED_TRANSACTION_STATUSES = [
+  'open',
+  'retrying',
+  'resolved',
+  'ignored',
+  'rescheduled',
+] as const;
+
+/** Who started the retry in flight (RC1: a manual retry never consumes an automatic one). */
+export const RETRY_ORIGINS = ['automatic', 'manual'] as const;
+
 /**
  * An Action Center entry (FT1): money that did not move. open → retrying → resolved (a retry succeeded)
- * or back to open (it failed again); open → ignored (FT6).
+ * or back to open (it failed again); open → ignored (FT6); open → rescheduled (RC6: a failed installment
+ * moved onto the plan's later installments).
  */
 export const failedTransactions = pgTable(
   'failed_transactions',
@@ -27,7 +39,7 @@ export const failedTransactions = pgTable(
     id: text('id').notNull(),
     accountId: text('account_id').notNull(),
     type: text('type', { enum: FAILED_TRANSACTION_TYPES }).notNull(),
-    status: text('status', { enum: ['open', 'retrying', 'resolved', 'ignored'] }).notNull(),
+    status: text('status', { enum: FAILED_TRANSACTION_STATUSES }).notNull(),
     /** the public payment ID of the first failed attempt; stays the same through retries */
     paymentId: text('payment_id').notNull(),
     amountMinor: bigint('amount_minor', { mode: 'bigint' }).notNull(),
@@ -56,6 +68,18 @@ export const failedTransactions = pgTable(
     ignoredBy: text('ignored_by'),
     ignoreNote: text('ignore_note'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** RC1/RC4: when the retry policy will next retry this entry by itself (null: it will not) */
+    nextRetryAt: timestamp('next_retry_at', { withTimezone: true, mode: 'date' }),
+    /** RC4: automatic retries the policy still allows (kept with `next_retry_at`, replanned on policy change) */
+    automaticRetriesLeft: integer('automatic_retries_left').notNull().default(0),
+    /** automatic retries made so far (the policy's offsets are counted with it; manual retries are not) */
+    automaticRetries: integer('automatic_retries').notNull().default(0),
+    /** who started the retry in flight or the last one: automatic | manual */
+    retryOrigin: text('retry_origin', { enum: RETRY_ORIGINS }),
+    /** RC7: the path that recovered the entry (automatic_retry, manual_retry, rescheduled, …) */
+    recoveredBy: text('recovered_by'),
+    rescheduledAt: timestamp('rescheduled_at', { withTimezone: true, mode: 'date' }),
+    rescheduledBy: text('rescheduled_by'),
   },
   (t) => [
     primaryKey({ columns: [t.organizationId, t.id] }),
@@ -63,6 +87,10 @@ export const failedTransactions = pgTable(
       columns: [t.organizationId, t.accountId],
       foreignColumns: [accounts.organizationId, accounts.id],
     }),
+    // RC1: the automatic-retries run reads only the due entries (a range scan, claimed with SKIP LOCKED).
+    index('failed_transactions_retry_due')
+      .on(t.organizationId, t.nextRetryAt, t.id)
+      .where(sql`status = 'open' and next_retry_at is not null`),
     // The list: newest failure first among the entries still on it.
     index('failed_transactions_list')
       .on(t.organizationId, t.failedAt.desc(), t.id.desc())

@@ -1,7 +1,9 @@
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { addDays, addMonths } from '../../lib/dates';
+import { businessRule } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import { allocate } from '../../lib/money';
 import { type Db, rows } from '../../platform/db/db';
 import {
   installmentPlans,
@@ -315,6 +317,84 @@ export class ScheduledPayments {
       })
       .returning();
     return row!;
+  }
+
+  /**
+   * RC6: a failed installment's `amountMinor` moves onto its plan — onto the next scheduled installment,
+   * spread over every scheduled one (largest remainder, lib/money allocate), or onto a new installment on
+   * `dueDate` — and the failed one is cancelled, its amount now living elsewhere. The amount moved is at
+   * most the failed one's (what its invoice still owes, MS2), so the plan's total never grows and never
+   * exceeds its invoice. The caller holds the plan's and the failed payment's locks (`lockForCharge`);
+   * the plan's other scheduled payments are locked here in ID order (the lock order).
+   */
+  async rescheduleInstallment(
+    tx: Db,
+    failed: ScheduledPayment,
+    amountMinor: bigint,
+    how: { mode: 'next_installment' | 'spread' | 'new_installment'; dueDate?: string },
+  ): Promise<{ changed: ScheduledPayment[]; cancelled: ScheduledPayment }> {
+    if (!failed.installmentPlanId) throw businessRule('only an installment can be rescheduled');
+    if (amountMinor <= 0n || amountMinor > failed.amountMinor) {
+      throw businessRule('the amount to move must be within the failed installment');
+    }
+    const later = (
+      await tx
+        .select()
+        .from(scheduledPayments)
+        .where(
+          and(
+            eq(scheduledPayments.organizationId, failed.organizationId),
+            eq(scheduledPayments.installmentPlanId, failed.installmentPlanId),
+            eq(scheduledPayments.status, 'scheduled'),
+            sql`${scheduledPayments.id} <> ${failed.id}`,
+          ),
+        )
+        .orderBy(scheduledPayments.id)
+        .for('update')
+    ).sort((a, b) => (a.dueDate === b.dueDate ? (a.id < b.id ? -1 : 1) : a.dueDate < b.dueDate ? -1 : 1));
+    const changed: ScheduledPayment[] = [];
+    if (how.mode === 'new_installment') {
+      const [row] = await tx
+        .insert(scheduledPayments)
+        .values({
+          organizationId: failed.organizationId,
+          id: newId('scheduledPayment'),
+          accountId: failed.accountId,
+          source: 'installment',
+          installmentPlanId: failed.installmentPlanId,
+          invoiceId: failed.invoiceId,
+          dueDate: how.dueDate!,
+          amountMinor,
+          createdAt: this.deps.clock.now(),
+        })
+        .returning();
+      changed.push(row!);
+    } else {
+      if (later.length === 0) {
+        throw businessRule('The plan has no later installment: give the amount a new date instead', {
+          code: 'no_later_installment',
+        });
+      }
+      const targets = how.mode === 'next_installment' ? [later[0]!] : later;
+      const shares = allocate(
+        amountMinor,
+        targets.map(() => 1n),
+      );
+      for (const [i, sp] of targets.entries()) {
+        const [row] = await tx
+          .update(scheduledPayments)
+          .set({ amountMinor: sql`${scheduledPayments.amountMinor} + ${shares[i]!.toString()}::bigint` })
+          .where(this.is(sp))
+          .returning();
+        changed.push(row!);
+      }
+    }
+    const [cancelled] = await tx
+      .update(scheduledPayments)
+      .set({ status: 'cancelled' })
+      .where(this.is(failed))
+      .returning();
+    return { changed, cancelled: cancelled! };
   }
 
   private is(sp: Pick<ScheduledPayment, 'organizationId' | 'id'>) {

@@ -9,6 +9,7 @@ export const JOB_NAMES = [
   'daily-digest',
   'card-expiry-reminders',
   'payments-sweeper',
+  'automatic-retries',
   // work started by a request or by another job
   'failed-transaction-retry',
   'customer-notice',
@@ -25,6 +26,7 @@ export const RUNNABLE_JOBS = [
   'daily-digest',
   'card-expiry-reminders',
   'payments-sweeper',
+  'automatic-retries',
 ] as const;
 export type RunnableJob = (typeof RUNNABLE_JOBS)[number];
 
@@ -44,4 +46,6 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
   { name: 'card-expiry-reminders', cron: '10 * * * *' },
   // MS5: attempts a crash left unanswered are finished or released once their lease has run out.
   { name: 'payments-sweeper', cron: '*/5 * * * *' },
+  // RC1: retries fall due at the policy's local hour; every 15 minutes keeps them within the hour.
+  { name: 'automatic-retries', cron: '7,22,37,52 * * * *' },
 ];

@@ -486,6 +486,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organization/retry-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's automatic retry policy (RC1, RC3) */
+        get: operations["getRetryPolicy"];
+        /**
+         * Set the automatic retry policy; every open entry is planned again with it
+         * @description Values out of range (offsets not increasing, more than 8 retries, hour outside 0–23, negative fee) answer 400 naming the field.
+         */
+        put: operations["updateRetryPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/dunning-pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Keep the account out of dunning through a date: no automatic retry, no dunning e-mail (RC5) */
+        put: operations["setDunningPause"];
+        post?: never;
+        /** End the account's dunning pause now */
+        delete: operations["clearDunningPause"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/action-center/failed-transactions/{id}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a failed installment onto the plan's next installment, spread it, or give it a new date (RC6)
+         * @description The entry resolves as `rescheduled`; the plan never exceeds its invoice. Honours Idempotency-Key. 409 when the entry is not open; 422 when it is not an installment or the plan has no later one.
+         */
+        post: operations["rescheduleFailedTransaction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/portal/session": {
         parameters: {
             query?: never;
@@ -1331,6 +1390,70 @@ export interface components {
                 code: "retry_now" | "ask_new_method" | "contact_bank" | "do_not_retry";
                 message: string;
             };
+            /** @description RC4: when the retry policy will next retry it by itself (null: it will not) */
+            nextRetryAt: string | null;
+            /** @description RC4: automatic retries still to come */
+            automaticRetriesLeft: number;
+            /**
+             * @description The retry policy's step after the last automatic retry fails
+             * @enum {unknown}
+             */
+            afterLastRetry: "leave_open" | "pause" | "cancel";
+            /** @description RC5: the account is kept out of dunning through this date */
+            dunningPause: {
+                /** Format: date */
+                until: string;
+                reason: string;
+            } | null;
+            /** @description Return fees the re-presentments of this eCheck have cost so far (minor units) */
+            retryCost: number;
+        };
+        RetryPolicy: {
+            card: {
+                /**
+                 * @description Days after the failure of each automatic retry of a soft decline, strictly increasing
+                 * @example [
+                 *       1,
+                 *       3,
+                 *       5,
+                 *       7
+                 *     ]
+                 */
+                offsetsDays: number[];
+                /** @description The hour of the day the retries run, in the organization's time zone */
+                localHour: number;
+                /** @description insufficient_funds: retry on the next 1st or 15th before the following offset */
+                preferPaydays: boolean;
+            };
+            echeck: {
+                /** @description R01/R09 re-presentments made automatically (NACHA: at most 2; Canadian PADs: 1) */
+                maxRepresentments: number;
+                minBusinessDaysApart: number;
+                /** @description What the bank charges per returned debit (minor units) */
+                returnFeeAmount: number;
+            };
+            /** @enum {unknown} */
+            afterLastRetry: "leave_open" | "pause" | "cancel";
+            emails: {
+                failureNotice: boolean;
+                reminderBeforeRetry: boolean;
+                finalNotice: boolean;
+            };
+        };
+        DunningPause: {
+            accountId: string;
+            /**
+             * Format: date
+             * @description Business date YYYY-MM-DD
+             * @example 2026-11-25
+             */
+            until: string;
+            reason: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC instant
+             */
+            endsAt: string;
         };
         PortalCard: {
             id: string;
@@ -3048,6 +3171,8 @@ export interface operations {
                 type?: "refund" | "echeck_payment" | "installment" | "subscription";
                 /** @description A failure code of the catalogue */
                 reason?: "card_declined" | "generic_decline" | "insufficient_funds" | "processing_error" | "do_not_honor" | "card_velocity_exceeded" | "withdrawal_count_limit_exceeded" | "try_again_later" | "issuer_not_available" | "reenter_transaction" | "approve_with_id" | "call_issuer" | "invalid_amount" | "no_action_taken" | "duplicate_transaction" | "expired_card" | "incorrect_number" | "invalid_number" | "incorrect_cvc" | "invalid_cvc" | "invalid_expiry_month" | "invalid_expiry_year" | "incorrect_zip" | "incorrect_pin" | "invalid_pin" | "pin_try_exceeded" | "offline_pin_required" | "online_or_offline_pin_required" | "card_not_supported" | "currency_not_supported" | "service_not_allowed" | "transaction_not_allowed" | "not_permitted" | "authentication_required" | "new_account_information_available" | "testmode_decline" | "lost_card" | "stolen_card" | "pickup_card" | "invalid_account" | "fraudulent" | "restricted_card" | "security_violation" | "do_not_try_again" | "merchant_blacklist" | "revocation_of_authorization" | "revocation_of_all_authorizations" | "stop_payment_order" | "insufficient_merchant_funds" | "R01" | "R02" | "R03" | "R04" | "R05" | "R06" | "R07" | "R08" | "R09" | "R10" | "R11" | "R12" | "R13" | "R14" | "R15" | "R16" | "R17" | "R18" | "R19" | "R20" | "R21" | "R22" | "R23" | "R24" | "R25" | "R26" | "R27" | "R28" | "R29" | "R30" | "R31" | "R32" | "R33";
+                /** @description RC4: automatic — the policy will retry it by itself; manual — it needs someone */
+                retry?: "automatic" | "manual";
                 /** @description Page size (1–200) */
                 limit?: number;
                 /** @description Opaque cursor from the previous page */
@@ -3108,6 +3233,8 @@ export interface operations {
                 type?: "refund" | "echeck_payment" | "installment" | "subscription";
                 /** @description A failure code of the catalogue */
                 reason?: "card_declined" | "generic_decline" | "insufficient_funds" | "processing_error" | "do_not_honor" | "card_velocity_exceeded" | "withdrawal_count_limit_exceeded" | "try_again_later" | "issuer_not_available" | "reenter_transaction" | "approve_with_id" | "call_issuer" | "invalid_amount" | "no_action_taken" | "duplicate_transaction" | "expired_card" | "incorrect_number" | "invalid_number" | "incorrect_cvc" | "invalid_cvc" | "invalid_expiry_month" | "invalid_expiry_year" | "incorrect_zip" | "incorrect_pin" | "invalid_pin" | "pin_try_exceeded" | "offline_pin_required" | "online_or_offline_pin_required" | "card_not_supported" | "currency_not_supported" | "service_not_allowed" | "transaction_not_allowed" | "not_permitted" | "authentication_required" | "new_account_information_available" | "testmode_decline" | "lost_card" | "stolen_card" | "pickup_card" | "invalid_account" | "fraudulent" | "restricted_card" | "security_violation" | "do_not_try_again" | "merchant_blacklist" | "revocation_of_authorization" | "revocation_of_all_authorizations" | "stop_payment_order" | "insufficient_merchant_funds" | "R01" | "R02" | "R03" | "R04" | "R05" | "R06" | "R07" | "R08" | "R09" | "R10" | "R11" | "R12" | "R13" | "R14" | "R15" | "R16" | "R17" | "R18" | "R19" | "R20" | "R21" | "R22" | "R23" | "R24" | "R25" | "R26" | "R27" | "R28" | "R29" | "R30" | "R31" | "R32" | "R33";
+                /** @description RC4: automatic — the policy will retry it by itself; manual — it needs someone */
+                retry?: "automatic" | "manual";
             };
             header?: never;
             path?: never;
@@ -3298,6 +3425,368 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRetryPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetryPolicy"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateRetryPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    card: {
+                        /**
+                         * @description Days after the failure of each automatic retry of a soft decline, strictly increasing
+                         * @example [
+                         *       1,
+                         *       3,
+                         *       5,
+                         *       7
+                         *     ]
+                         */
+                        offsetsDays: number[];
+                        /** @description The hour of the day the retries run, in the organization's time zone */
+                        localHour: number;
+                        /** @description insufficient_funds: retry on the next 1st or 15th before the following offset */
+                        preferPaydays: boolean;
+                    };
+                    echeck: {
+                        /** @description R01/R09 re-presentments made automatically (NACHA: at most 2; Canadian PADs: 1) */
+                        maxRepresentments: number;
+                        minBusinessDaysApart: number;
+                        /** @description What the bank charges per returned debit (minor units) */
+                        returnFeeAmount: number;
+                    };
+                    /** @enum {unknown} */
+                    afterLastRetry: "leave_open" | "pause" | "cancel";
+                    emails: {
+                        failureNotice: boolean;
+                        reminderBeforeRetry: boolean;
+                        finalNotice: boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetryPolicy"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setDunningPause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example acc_01jd3k4m5n6p7q8r9s0t1v2w3x */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description Business date YYYY-MM-DD
+                     * @example 2026-11-25
+                     */
+                    until: string;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DunningPause"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    clearDunningPause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example acc_01jd3k4m5n6p7q8r9s0t1v2w3x */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rescheduleFailedTransaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example ft_01jd3k4m5n6p7q8r9s0t1v2w3x */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {unknown} */
+                    mode: "next_installment" | "spread" | "new_installment";
+                    /**
+                     * Format: date
+                     * @description Business date YYYY-MM-DD
+                     * @example 2026-11-25
+                     */
+                    date?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "rescheduled";
+                        /** @description The installments that now carry the amount */
+                        installments: {
+                            id: string;
+                            /**
+                             * Format: date
+                             * @description Business date YYYY-MM-DD
+                             * @example 2026-11-25
+                             */
+                            dueDate: string;
+                            amount: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4061,7 +4550,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                name: "payments-due" | "echeck-settlement" | "daily-digest" | "card-expiry-reminders" | "payments-sweeper";
+                name: "payments-due" | "echeck-settlement" | "daily-digest" | "card-expiry-reminders" | "payments-sweeper" | "automatic-retries";
             };
             cookie?: never;
         };

@@ -1,0 +1,76 @@
+/**
+ * MS1 with recovery automation: an automatic retry, a manual retry and a portal payment of one entry,
+ * started at the same instant, collect its money once. Meaningful on PostgreSQL (PGlite runs them one
+ * after the other, which must hold too).
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiAccount, apiCard, setClock } from '../../../test/billing';
+import { createOrg, type TestOrg } from '../../../test/factories';
+import { call, createTestContext, type TestContext } from '../../../test/harness';
+import { transactions } from '../payments/payments.table';
+
+let t: TestContext;
+let org: TestOrg;
+
+beforeAll(async () => {
+  t = await createTestContext();
+  org = await createOrg(t.c, { timezone: 'America/Toronto' });
+});
+afterAll(async () => t?.close());
+
+describe('MS1: automatic retry, manual retry and portal payment of one entry', () => {
+  for (const round of [1, 2, 3]) {
+    it(`collect once (round ${round})`, async () => {
+      const token = org.adminToken;
+      await setClock(t.app, token, '2026-03-02T15:00:00Z');
+      const account = await apiAccount(t.app, token, `Race ${round}`);
+      const card = await apiCard(t.app, token, account.id);
+      const portalCard = await apiCard(t.app, token, account.id, '5555555555554444');
+      const sub = await call(t.app, token, 'POST', `/api/v1/accounts/${account.id}/subscriptions`, {
+        amount: 3000,
+        interval: 'month',
+        startDate: '2026-03-02',
+        paymentMethodId: card.id,
+      });
+      expect(sub.status).toBe(201);
+      await call(t.app, token, 'POST', `/api/v1/sandbox/payment-methods/${card.id}/next-outcome`, {
+        outcome: 'card_declined',
+      });
+      await call(t.app, token, 'POST', '/api/v1/sandbox/jobs/payments-due');
+      const items = (await call(t.app, token, 'GET', '/api/v1/action-center/failed-transactions')).body.items;
+      const entry = items.find((e: { customerName: string }) => e.customerName === `Race ${round}`);
+      expect(entry.nextRetryAt).not.toBeNull();
+      // The automatic retry is due.
+      await setClock(t.app, token, '2026-03-03T16:00:00Z');
+      const before = await t.c.sandboxGateway!.chargeCount(org.organizationId);
+
+      const actor = { organizationId: org.organizationId, userId: org.adminId, locale: 'en-CA' as const };
+      const started = await Promise.allSettled([
+        t.c.recovery.runAutomaticRetries(org.organizationId),
+        t.c.failedTransactions
+          .requestRetry(actor, entry.id)
+          .then(() => t.c.failedTransactions.runRetry(org.organizationId, entry.id)),
+        t.c.payments.payFailedTransaction(org.organizationId, entry.id, portalCard.id),
+      ]);
+      await t.c.queue.drain();
+      // Whatever lost was refused with a reason, never a crash.
+      for (const s of started) {
+        if (s.status === 'rejected') expect((s.reason as { status?: number }).status).toBe(409);
+      }
+
+      const collected = await t.c.db
+        .select({ id: transactions.id, purpose: transactions.purpose })
+        .from(transactions)
+        .where(
+          and(
+            eq(transactions.organizationId, org.organizationId),
+            eq(transactions.accountId, account.id),
+            inArray(transactions.status, ['succeeded', 'settled', 'pending', 'processing']),
+          ),
+        );
+      expect(collected, JSON.stringify(started)).toHaveLength(1);
+      expect((await t.c.sandboxGateway!.chargeCount(org.organizationId)) - before).toBe(1);
+    });
+  }
+});

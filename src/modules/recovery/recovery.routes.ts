@@ -1,0 +1,186 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { IdempotencyStore } from '../../platform/http/idempotency';
+import { component, errorResponses, Id, Instant, IsoDateSchema } from '../../platform/http/schemas';
+import { type AuthGuard, principalOf } from '../users/auth.guard';
+import type { RecoveryService } from './recovery.service';
+import { AFTER_LAST_RETRY, MAX_CARD_RETRIES, MAX_OFFSET_DAYS, type RetryPolicy } from './retry-policy';
+
+export const RetryPolicySchema = Type.Object(
+  {
+    card: Type.Object(
+      {
+        offsetsDays: Type.Array(Type.Integer({ minimum: 1, maximum: MAX_OFFSET_DAYS }), {
+          maxItems: MAX_CARD_RETRIES,
+          description:
+            'Days after the failure of each automatic retry of a soft decline, strictly increasing',
+          examples: [[1, 3, 5, 7]],
+        }),
+        localHour: Type.Integer({
+          minimum: 0,
+          maximum: 23,
+          description: "The hour of the day the retries run, in the organization's time zone",
+        }),
+        preferPaydays: Type.Boolean({
+          description: 'insufficient_funds: retry on the next 1st or 15th before the following offset',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    echeck: Type.Object(
+      {
+        maxRepresentments: Type.Integer({
+          minimum: 0,
+          maximum: 2,
+          description: 'R01/R09 re-presentments made automatically (NACHA: at most 2; Canadian PADs: 1)',
+        }),
+        minBusinessDaysApart: Type.Integer({ minimum: 1, maximum: 30 }),
+        returnFeeAmount: Type.Integer({
+          minimum: 0,
+          description: 'What the bank charges per returned debit (minor units)',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    afterLastRetry: Type.Enum([...AFTER_LAST_RETRY]),
+    emails: Type.Object(
+      { failureNotice: Type.Boolean(), reminderBeforeRetry: Type.Boolean(), finalNotice: Type.Boolean() },
+      { additionalProperties: false },
+    ),
+  },
+  { ...component('RetryPolicy'), additionalProperties: false },
+);
+
+const DunningPauseSchema = Type.Object(
+  {
+    accountId: Type.String(),
+    until: IsoDateSchema,
+    reason: Type.String(),
+    endsAt: Instant,
+  },
+  component('DunningPause'),
+);
+
+const AccountParams = Type.Object({ id: Id('acc_01jd3k4m5n6p7q8r9s0t1v2w3x') });
+const EntryParams = Type.Object({ id: Id('ft_01jd3k4m5n6p7q8r9s0t1v2w3x') });
+
+export const recoveryRoutes: FastifyPluginAsyncTypebox<{
+  recovery: RecoveryService;
+  idempotency: IdempotencyStore;
+  guard: AuthGuard;
+}> = async (app, { recovery, idempotency, guard }) => {
+  app.get(
+    '/organization/retry-policy',
+    {
+      onRequest: guard.require('action_center.view'),
+      schema: {
+        operationId: 'getRetryPolicy',
+        tags: ['recovery'],
+        summary: "The organization's automatic retry policy (RC1, RC3)",
+        response: { 200: RetryPolicySchema, ...errorResponses() },
+      },
+    },
+    async (request) => recovery.getPolicy(principalOf(request).organizationId),
+  );
+
+  app.put(
+    '/organization/retry-policy',
+    {
+      onRequest: guard.require('settings.manage'),
+      schema: {
+        operationId: 'updateRetryPolicy',
+        tags: ['recovery'],
+        summary: 'Set the automatic retry policy; every open entry is planned again with it',
+        description:
+          'Values out of range (offsets not increasing, more than 8 retries, hour outside 0–23, ' +
+          'negative fee) answer 400 naming the field.',
+        body: RetryPolicySchema,
+        response: { 200: RetryPolicySchema, ...errorResponses() },
+      },
+    },
+    async (request) => recovery.putPolicy(principalOf(request), request.body as RetryPolicy),
+  );
+
+  app.put(
+    '/accounts/:id/dunning-pause',
+    {
+      onRequest: guard.require('transactions.manage'),
+      schema: {
+        operationId: 'setDunningPause',
+        tags: ['recovery'],
+        summary:
+          'Keep the account out of dunning through a date: no automatic retry, no dunning e-mail (RC5)',
+        params: AccountParams,
+        body: Type.Object(
+          { until: IsoDateSchema, reason: Type.String({ minLength: 1, maxLength: 500 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: DunningPauseSchema, ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const pause = await recovery.setPause(principalOf(request), request.params.id, request.body);
+      return { ...pause, endsAt: pause.endsAt.toISOString() };
+    },
+  );
+
+  app.delete(
+    '/accounts/:id/dunning-pause',
+    {
+      onRequest: guard.require('transactions.manage'),
+      schema: {
+        operationId: 'clearDunningPause',
+        tags: ['recovery'],
+        summary: "End the account's dunning pause now",
+        params: AccountParams,
+        response: { 204: Type.Null(), ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      await recovery.clearPause(principalOf(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/action-center/failed-transactions/:id/reschedule',
+    {
+      onRequest: guard.require('transactions.manage'),
+      schema: {
+        operationId: 'rescheduleFailedTransaction',
+        tags: ['action-center'],
+        summary:
+          "Move a failed installment onto the plan's next installment, spread it, or give it a new date (RC6)",
+        description:
+          'The entry resolves as `rescheduled`; the plan never exceeds its invoice. Honours Idempotency-Key. ' +
+          '409 when the entry is not open; 422 when it is not an installment or the plan has no later one.',
+        params: EntryParams,
+        body: Type.Object(
+          {
+            mode: Type.Enum(['next_installment', 'spread', 'new_installment']),
+            date: Type.Optional(IsoDateSchema),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            id: Type.String(),
+            status: Type.Literal('rescheduled'),
+            installments: Type.Array(
+              Type.Object({ id: Type.String(), dueDate: IsoDateSchema, amount: Type.Integer() }),
+              { description: 'The installments that now carry the amount' },
+            ),
+          }),
+          ...errorResponses(404, 409, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      return idempotency.withIdempotency(request, reply, principal.organizationId, async () => ({
+        status: 200,
+        body: await recovery.reschedule(principal, request.params.id, request.body),
+      }));
+    },
+  );
+};
