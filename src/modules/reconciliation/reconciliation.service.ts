@@ -235,7 +235,7 @@ export class ReconciliationService {
         createdAt: clock.now(),
       });
       const payload: ReconcileAllPayload = { organizationId, jobRunId: id };
-      await queue.enqueue(tx, 'reconcile-all', payload, { singletonKey: id });
+      await queue.enqueue(tx, 'reconcile-all', payload);
       await audit.record(tx, {
         organizationId,
         actorId,

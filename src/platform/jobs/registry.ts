@@ -1,22 +1,9 @@
-/**
- * Every background job and schedule of the product, in one place (STYLE habit 9).
- * Handlers are bound to their services in `src/app/container.ts`.
- */
-export const JOB_NAMES = [
-  // scheduled runs, also started by `recoup jobs run` and POST /api/v1/sandbox/jobs/:name
-  'payments-due',
-  'echeck-settlement',
-  'daily-digest',
-  'card-expiry-reminders',
-  'payments-sweeper',
-  // work started by a request or by another job
-  'failed-transaction-retry',
-  'customer-notice',
-  'email-delivery',
-  'reconcile-all',
-] as const;
+import type { JobName } from './define';
 
-export type JobName = (typeof JOB_NAMES)[number];
+/**
+ * Every schedule of the product, in one place (STYLE habit 9). The jobs themselves are defined in their
+ * modules' `*.jobs.ts` and collected by `src/app/jobs.ts`.
+ */
 
 /** The jobs a person may run by name (CLI and sandbox). */
 export const RUNNABLE_JOBS = [
@@ -25,7 +12,7 @@ export const RUNNABLE_JOBS = [
   'daily-digest',
   'card-expiry-reminders',
   'payments-sweeper',
-] as const;
+] as const satisfies readonly JobName[];
 export type RunnableJob = (typeof RUNNABLE_JOBS)[number];
 
 export interface ScheduleDefinition {
