@@ -74,6 +74,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     audit,
     publicUrl: config.publicUrl,
     principals: auth,
+    people: { users, tokens: auth },
   });
   const ledger = new LedgerService({ db, clock });
   // With the sandbox off and no live gateway configured, every call that moves money answers 503

@@ -1,8 +1,7 @@
-import { buildApp } from './app/app';
-import { createContainer } from './app/container';
-import { demoBanner } from './commands';
-import { isEmpty, loadDemo } from './demo/demo';
-import type { Config } from './platform/config/config';
+import { buildApp } from '../app/app';
+import { createContainer } from '../app/container';
+import type { Config } from '../platform/config/config';
+import { demoBanner, isEmpty, loadDemo } from './demo/demo';
 
 /**
  * `recoup serve`: the API and web UI (roles all, api) and the background workers (roles all, worker).

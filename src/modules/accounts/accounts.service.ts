@@ -7,8 +7,8 @@ import { big, type Db } from '../../platform/db/db';
 import type { AuditService } from '../audit/audit.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
-import { ownerSortSql } from '../reconciliation/summary';
 import { accounts } from './accounts.table';
+import { ownerSortSql } from './owner-sort';
 
 export type Account = typeof accounts.$inferSelect;
 
