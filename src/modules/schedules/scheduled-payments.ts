@@ -2,6 +2,7 @@ import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { addDays, addMonths } from '../../lib/dates';
 import { newId } from '../../lib/ids';
+import { ChangeHook } from '../../platform/db/change-hook';
 import { type Db, rows } from '../../platform/db/db';
 import {
   installmentPlans,
@@ -25,6 +26,13 @@ export function periodDate(
 ): string {
   if (sub.interval === 'week') return addDays(sub.startDate, 7 * n);
   return addMonths(sub.startDate, sub.interval === 'year' ? 12 * n : n, sub.anchorDay);
+}
+
+/** Scheduled payments (their card is their schedule's now) or cards whose upcoming payments changed. */
+export interface ScheduleChange {
+  organizationId: string;
+  scheduledPaymentIds?: readonly string[];
+  paymentMethodIds?: readonly string[];
 }
 
 /** The schedule a scheduled payment belongs to, as a charge needs it. */
@@ -52,7 +60,18 @@ export function chargeable(schedule: ChargeSchedule, dueDate: string): boolean {
  * Lock order (accounts/account-lock.ts): the schedule row, then its scheduled payments.
  */
 export class ScheduledPayments {
+  /**
+   * Reported inside every transaction that changes what a card pays upcoming: a scheduled payment created or
+   * moving out of `scheduled` (or back), its date or amount, or the method of its subscription or plan.
+   */
+  readonly scheduleChanged = new ChangeHook<ScheduleChange>();
+
   constructor(private readonly deps: { clock: Clock }) {}
+
+  /** Tells the listeners (expiring cards) which payments or cards a write of this module changed. */
+  async cardScheduleChanged(tx: Db, change: ScheduleChange): Promise<void> {
+    await this.scheduleChanged.report(tx, change);
+  }
 
   async get(db: Db, organizationId: string, id: string): Promise<ScheduledPayment | null> {
     const [row] = await db
@@ -159,6 +178,7 @@ export class ScheduledPayments {
       })
       .where(this.is(sp))
       .returning();
+    await this.cardScheduleChanged(tx, { organizationId: sp.organizationId, scheduledPaymentIds: [sp.id] });
     return claimed!;
   }
 
@@ -180,7 +200,9 @@ export class ScheduledPayments {
              for update skip locked)
           returning id`,
     );
-    return claimed.map((r) => r.id);
+    const ids = claimed.map((r) => r.id);
+    if (ids.length > 0) await this.cardScheduleChanged(db, { organizationId, scheduledPaymentIds: ids });
+    return ids;
   }
 
   /**
@@ -225,6 +247,7 @@ export class ScheduledPayments {
     status: ScheduledPaymentStatus,
   ) {
     await tx.update(scheduledPayments).set({ status }).where(this.is(sp));
+    await this.cardScheduleChanged(tx, { organizationId: sp.organizationId, scheduledPaymentIds: [sp.id] });
   }
 
   /** The attempt's method, kept so that finishing it after a crash replays the very same request. */
@@ -235,6 +258,7 @@ export class ScheduledPayments {
   /** MS2: a partly covered charge collects only what its invoice still owes. */
   async reduceAmount(tx: Db, sp: ScheduledPayment, amountMinor: bigint): Promise<ScheduledPayment> {
     const [row] = await tx.update(scheduledPayments).set({ amountMinor }).where(this.is(sp)).returning();
+    await this.cardScheduleChanged(tx, { organizationId: sp.organizationId, scheduledPaymentIds: [sp.id] });
     return row!;
   }
 
@@ -314,6 +338,10 @@ export class ScheduledPayments {
         createdAt: this.deps.clock.now(),
       })
       .returning();
+    await this.cardScheduleChanged(tx, {
+      organizationId: sub.organizationId,
+      scheduledPaymentIds: [row!.id],
+    });
     return row!;
   }
 
