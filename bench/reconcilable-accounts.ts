@@ -306,6 +306,8 @@ async function runSize(n: number, tpcb: string | null) {
         await this.touch(tx, organizationId, accountId);
       }
     })({ db, clock: c.clock });
+    // a ledger of its own reports to no one until the summary's listener is registered, as container.ts does
+    fullRefresh.accountChanged.listen((tx, change) => c.reconciliation.accountChanged(tx, change));
     const targets = Array.from(
       { length: 200 },
       (_, i) => `acc_${String(50 + i * 100).padStart(12, '0')}`,
