@@ -48,7 +48,8 @@ const cardRowsSql = (organizationId: string | null, cards: SQL) => sql`
   group by pm.organization_id, pm.id, pm.account_id, a.owner_name, pm.exp_year, pm.exp_month`;
 
 /**
- * Recomputes the rows of the cards a change touched, inside the transaction that made it. The cards' own
+ * Recomputes the rows of the cards a change touched, inside the transaction that made it (called outside
+ * one, its statements would commit one by one). The cards' own
  * rows are locked first (in ID order), so two transactions refreshing one card run one after the other and
  * the second reads what the first committed: the count stays exact under concurrent writers.
  */

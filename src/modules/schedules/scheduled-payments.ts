@@ -188,21 +188,25 @@ export class ScheduledPayments {
    */
   async claimDue(db: Db, organizationId: string, today: string): Promise<string[]> {
     const now = this.deps.clock.now();
-    const claimed = await rows<{ id: string }>(
-      db,
-      sql`update scheduled_payments set status = 'processing', attempts = attempts + 1,
-                 claimed_at = ${now.toISOString()}::timestamptz, attempt_payment_method_id = null
-          where organization_id = ${organizationId} and status = 'scheduled' and id in (
-            select id from scheduled_payments
-             where organization_id = ${organizationId} and status = 'scheduled' and due_date <= ${today}
-             order by due_date, id
-             limit ${PAGE}
-             for update skip locked)
-          returning id`,
-    );
-    const ids = claimed.map((r) => r.id);
-    if (ids.length > 0) await this.cardScheduleChanged(db, { organizationId, scheduledPaymentIds: ids });
-    return ids;
+    // The claim and the report of its cards commit together: the expiring-cards list never counts a
+    // claimed charge as upcoming.
+    return db.transaction(async (tx) => {
+      const claimed = await rows<{ id: string }>(
+        tx,
+        sql`update scheduled_payments set status = 'processing', attempts = attempts + 1,
+                   claimed_at = ${now.toISOString()}::timestamptz, attempt_payment_method_id = null
+            where organization_id = ${organizationId} and status = 'scheduled' and id in (
+              select id from scheduled_payments
+               where organization_id = ${organizationId} and status = 'scheduled' and due_date <= ${today}
+               order by due_date, id
+               limit ${PAGE}
+               for update skip locked)
+            returning id`,
+      );
+      const ids = claimed.map((r) => r.id);
+      if (ids.length > 0) await this.cardScheduleChanged(tx, { organizationId, scheduledPaymentIds: ids });
+      return ids;
+    });
   }
 
   /**
