@@ -30,7 +30,6 @@ import Fastify from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../src/app/app';
 import { createContainer } from '../src/app/container';
-import { createOrganizationWithAdmin } from '../src/commands';
 import { loadConfig } from '../src/platform/config/config';
 import { createDb, type Db, migrateDb, rows } from '../src/platform/db/db';
 
@@ -344,15 +343,13 @@ async function main() {
       token = (await c.auth.issue({ organizationId: org, id: reused.user_id }, 'bearer')).token;
       console.log(`reusing the database ${name}`);
     } else {
-      ({ organizationId: org, token } = await createOrganizationWithAdmin(c, {
+      ({ organizationId: org, token } = await c.organizations.createWithAdmin({
         name: 'Bench FT',
-        adminEmail: 'bench-ft@example.ca',
-        adminPassword: 'bench-password',
+        admin: { email: 'bench-ft@example.ca', password: 'bench-password' },
       }));
-      // The expiring-cards triggers (card_upcoming_payments) run once per scheduled-payment row and take
-      // minutes here (521 s for 40,000 rows on this machine); these charges all failed, so they are never
-      // upcoming and the triggers have nothing to keep: the load runs as a replica session (no triggers,
-      // no FK checks) in one transaction.
+      // A bulk load written straight to the tables, in one transaction as a replica session (no FK checks).
+      // These charges all failed, so they are never upcoming: the expiring-cards summary has nothing to keep
+      // (it is kept by the billing core's write paths, which this load does not take).
       const [genMs] = await timeIt(() =>
         c.db.transaction(async (tx) => {
           await tx.execute(sql`set local session_replication_role = replica`);

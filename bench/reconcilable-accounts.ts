@@ -25,9 +25,9 @@ import Fastify from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../src/app/app';
 import { createContainer } from '../src/app/container';
-import { createOrganizationWithAdmin } from '../src/commands';
+import { ownerSortSql } from '../src/modules/accounts/owner-sort';
 import { LedgerService } from '../src/modules/ledger/ledger.service';
-import { ownerSortSql, refreshAllReconciliationSummaries } from '../src/modules/reconciliation/summary';
+import { refreshAllReconciliationSummaries } from '../src/modules/reconciliation/summary';
 import { loadConfig } from '../src/platform/config/config';
 import { createDb, type Database, type Db, migrateDb, rows } from '../src/platform/db/db';
 
@@ -214,10 +214,9 @@ async function runSize(n: number, tpcb: string | null) {
     );
     const c = await createContainer(config, { database, workers: false, schedules: false, supervise: false });
     const app = await buildApp(c, { serveWeb: false });
-    const { organizationId: org, token } = await createOrganizationWithAdmin(c, {
+    const { organizationId: org, token } = await c.organizations.createWithAdmin({
       name: 'Bench',
-      adminEmail: 'bench@example.ca',
-      adminPassword: 'bench-password',
+      admin: { email: 'bench@example.ca', password: 'bench-password' },
     });
     const db = c.db;
 
@@ -307,6 +306,8 @@ async function runSize(n: number, tpcb: string | null) {
         await this.touch(tx, organizationId, accountId);
       }
     })({ db, clock: c.clock });
+    // a ledger of its own reports to no one until the summary's listener is registered, as container.ts does
+    fullRefresh.accountChanged.listen((tx, change) => c.reconciliation.accountChanged(tx, change));
     const targets = Array.from(
       { length: 200 },
       (_, i) => `acc_${String(50 + i * 100).padStart(12, '0')}`,

@@ -7,4 +7,4 @@ if (!process.versions.node.startsWith('24.')) {
 }
 const { register } = await import('tsx/esm/api');
 register();
-await import('../src/cli.ts');
+await import('../src/cli/cli.ts');

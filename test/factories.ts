@@ -20,33 +20,23 @@ export async function createOrg(
   opts: { name?: string; currency?: string; timezone?: string; locale?: Locale } = {},
 ): Promise<TestOrg> {
   const adminEmail = `admin-${unique()}@example.ca`;
-  const { org, admin } = await c.db.transaction(async (tx) => {
-    const org = await c.organizations.create(tx, {
-      name: opts.name ?? `Centre récréatif ${unique()}`,
-      currency: opts.currency,
-      timezone: opts.timezone,
-      locale: opts.locale,
-      contactEmail: `facturation-${unique()}@example.ca`,
-    });
-    const admin = await c.users.create(tx, org.id, null, {
-      email: adminEmail,
-      name: 'Admin Test',
-      password: 'correct horse battery',
-      role: 'admin',
-    });
-    return { org, admin };
+  const { organizationId, userId, token } = await c.organizations.createWithAdmin({
+    name: opts.name ?? `Centre récréatif ${unique()}`,
+    currency: opts.currency,
+    timezone: opts.timezone,
+    locale: opts.locale,
+    contactEmail: `facturation-${unique()}@example.ca`,
+    admin: { email: adminEmail, password: 'correct horse battery', name: 'Admin Test' },
   });
-  await c.organizations.update(org.id, admin.id, { billingContactUserId: admin.id });
-  const { token } = await c.auth.issue(admin, 'bearer');
   return {
-    organizationId: org.id,
-    adminId: admin.id,
+    organizationId,
+    adminId: userId,
     adminEmail,
     adminToken: token,
     async tokenFor(role: Role) {
       const email = `${role}-${unique()}@example.ca`;
       const user = await c.db.transaction((tx) =>
-        c.users.create(tx, org.id, null, {
+        c.users.create(tx, organizationId, null, {
           email,
           name: `${role} user`,
           password: 'correct horse battery',

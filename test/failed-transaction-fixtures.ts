@@ -4,6 +4,7 @@ import { newId } from '../src/lib/ids';
 import type { Locale } from '../src/lib/locale';
 import { accounts } from '../src/modules/accounts/accounts.table';
 import { FailedTransactionEntries } from '../src/modules/failed-transactions/failed-transactions.entries';
+import { failedTransactionRetryJob } from '../src/modules/failed-transactions/failed-transactions.jobs';
 import type { FailedTransactionPayments } from '../src/modules/failed-transactions/failed-transactions.service';
 import { FailedTransactionsService } from '../src/modules/failed-transactions/failed-transactions.service';
 import type { FailedTransactionType } from '../src/modules/failed-transactions/failed-transactions.table';
@@ -304,9 +305,9 @@ export function bindRetryJob(c: Container, payments: FailedTransactionPayments) 
     entries: new FailedTransactionEntries({ clock: c.clock, audit: c.audit, queue: c.queue }),
   });
   c.queue.register({
-    name: 'failed-transaction-retry',
-    handler: async (data: { organizationId: string; failedTransactionId: string }) =>
-      service.runRetry(data.organizationId, data.failedTransactionId),
+    ...failedTransactionRetryJob(service),
+    retry: { limit: 0 },
+    handler: async (data) => service.runRetry(data.organizationId, data.failedTransactionId),
   });
   return service;
 }

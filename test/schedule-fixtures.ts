@@ -80,6 +80,8 @@ async function insertPayments(
       createdAt: c.clock.now(),
     });
   }
+  // Written straight to the table: reported as the schedules module's own writes report theirs.
+  await c.scheduled.cardScheduleChanged(c.db, { organizationId, scheduledPaymentIds: ids });
   return ids;
 }
 
@@ -148,22 +150,15 @@ export async function repoint(
   source: { subscriptionId: string } | { installmentPlanId: string },
   paymentMethodId: string,
 ): Promise<void> {
-  if ('subscriptionId' in source) {
-    await c.db
-      .update(subscriptions)
-      .set({ paymentMethodId })
-      .where(
-        and(eq(subscriptions.organizationId, organizationId), eq(subscriptions.id, source.subscriptionId)),
-      );
-  } else {
-    await c.db
-      .update(installmentPlans)
-      .set({ paymentMethodId })
-      .where(
-        and(
-          eq(installmentPlans.organizationId, organizationId),
-          eq(installmentPlans.id, source.installmentPlanId),
-        ),
-      );
-  }
+  const table = 'subscriptionId' in source ? subscriptions : installmentPlans;
+  const where = and(
+    eq(table.organizationId, organizationId),
+    eq(table.id, 'subscriptionId' in source ? source.subscriptionId : source.installmentPlanId),
+  );
+  const [before] = await c.db.select({ paymentMethodId: table.paymentMethodId }).from(table).where(where);
+  await c.db.update(table).set({ paymentMethodId }).where(where);
+  await c.scheduled.cardScheduleChanged(c.db, {
+    organizationId,
+    paymentMethodIds: [before!.paymentMethodId, paymentMethodId],
+  });
 }

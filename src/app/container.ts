@@ -75,6 +75,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     audit,
     publicUrl: config.publicUrl,
     principals: auth,
+    people: { users, tokens: auth },
   });
   const ledger = new LedgerService({ db, clock });
   // With the sandbox off and no live gateway configured, every call that moves money answers 503
@@ -145,6 +146,13 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     portalTokens,
     publicUrl: config.publicUrl,
   });
+  // The stored summaries are kept by listeners of their owners' writes, in the writer's transaction: the
+  // reconcilable accounts (RA1–RA3) follow the ledger, the expiring cards (EC1–EC3) follow scheduled
+  // payments, schedules, wallets and owners' names.
+  ledger.accountChanged.listen((tx, change) => reconciliation.accountChanged(tx, change));
+  scheduled.scheduleChanged.listen((tx, change) => expiringCards.cardsChanged(tx, change));
+  paymentMethods.methodChanged.listen((tx, change) => expiringCards.cardsChanged(tx, change));
+  accounts.ownerChanged.listen((tx, change) => expiringCards.cardsChanged(tx, change));
   // A retry and a portal payment are gateway attempts, so they go through PaymentsService (the one writer of
   // payments), which this section sees only as its FailedTransactionPayments port.
   const idempotency = new IdempotencyStore({ db, clock });
@@ -221,6 +229,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     documents,
     payments,
     schedules,
+    scheduled,
     lifecycle,
     idempotency,
     failedTransactions,

@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { registerJobs } from '../../src/app/jobs';
+import { RUNNABLE_JOBS, SCHEDULES } from '../../src/platform/jobs/registry';
 
 /**
  * STYLE habits 1 and 11, held by a test: one writer per table, and plumbing that knows nothing of the
@@ -10,7 +12,9 @@ import { describe, expect, it } from 'vitest';
  *   from another module, or hand-written SQL `insert into / update / delete from <table>` of a table
  *   another module declares;
  * - a module imports another module's `*.table.ts` outside its own table files (a foreign key is fine),
- *   except the read-only joins listed in READ_JOINS, each to be moved behind its owner's service.
+ *   except the read-only joins listed in READ_JOINS, each to be moved behind its owner's service;
+ * - a job defined in a `*.jobs.ts` is not registered by src/app/jobs.ts (STYLE habit 9), or a schedule or
+ *   a runnable job names a job nobody defines.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 const SRC = join(ROOT, 'src');
@@ -147,5 +151,24 @@ describe('module boundaries (STYLE habits 1 and 11)', () => {
     expect(tableOwners.get('failed_transactions')).toBe('failed-transactions');
     expect(tableOwners.get('sandbox_gateway_operations')).toBe('sandbox');
     expect(tableVars.size).toBeGreaterThan(15);
+  });
+
+  it('every job a *.jobs.ts defines is registered by src/app/jobs.ts, and every schedule has its job', () => {
+    const defined = files
+      .filter((f) => f.rel.endsWith('.jobs.ts'))
+      .flatMap((f) => [...f.text.matchAll(/defineJob\(\{\s*name:\s*'([a-z-]+)'/g)].map((m) => m[1]!));
+    const registered: string[] = [];
+    // The handlers are built but never run here, so every service can be a stand-in.
+    const standIn = new Proxy({}, { get: () => () => undefined });
+    const services = new Proxy(
+      { queue: { register: (job: { name: string }) => registered.push(job.name) }, sandboxClock: null },
+      { get: (target, key) => (key in target ? target[key as keyof typeof target] : standIn) },
+    );
+    registerJobs(services as never);
+    expect(defined.length).toBeGreaterThan(8);
+    expect([...registered].sort()).toEqual([...new Set(defined)].sort());
+    expect(registered.length).toBe(new Set(registered).size);
+    const scheduled = [...SCHEDULES.map((s) => s.name), ...RUNNABLE_JOBS];
+    expect(scheduled.filter((name) => !registered.includes(name))).toEqual([]);
   });
 });

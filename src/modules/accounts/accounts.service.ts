@@ -3,12 +3,13 @@ import type { Clock } from '../../lib/clock';
 import { notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { Locale } from '../../lib/locale';
+import { ChangeHook } from '../../platform/db/change-hook';
 import { big, type Db } from '../../platform/db/db';
 import type { AuditService } from '../audit/audit.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
-import { ownerSortSql } from '../reconciliation/summary';
 import { accounts } from './accounts.table';
+import { ownerSortSql } from './owner-sort';
 
 export type Account = typeof accounts.$inferSelect;
 
@@ -34,7 +35,16 @@ const openCredit = sql<unknown>`(select coalesce(sum(d.open_minor), 0) from docu
     and d.side = 'credit' and d.status = 'posted')`;
 
 /** Customer files: the owner (name, e-mail, language) and the open balances of their ledger. */
+/** An account whose owner changed (name, e-mail, language), for the summaries that show its owner. */
+export interface OwnerChange {
+  organizationId: string;
+  accountId: string;
+}
+
 export class AccountsService {
+  /** Reported inside the transaction that changes an account's owner. */
+  readonly ownerChanged = new ChangeHook<OwnerChange>();
+
   constructor(
     private readonly deps: {
       db: Db;
@@ -170,6 +180,7 @@ export class AccountsService {
         .set(set)
         .where(and(eq(accounts.organizationId, organizationId), eq(accounts.id, id)));
       await this.deps.ledger.touch(tx, organizationId, id);
+      await this.ownerChanged.report(tx, { organizationId, accountId: id });
       await this.deps.audit.record(tx, {
         organizationId,
         actorId,

@@ -5,6 +5,7 @@ import type { AuditService } from '../audit/audit.service';
 import type { NotificationsService } from '../notifications/notifications.service';
 import type { Organization, OrganizationsService } from '../organizations/organizations.service';
 import { PORTAL_LINK_TTL_SECONDS, type PortalTokens } from '../portal/portal-token';
+import { type CardChange, refreshCards } from './card-summary';
 import { cardExpiryEmail } from './expiring-cards.email';
 import {
   type ExpiringCardKey,
@@ -44,6 +45,14 @@ export interface ExpiringCardsPage {
 /** Action Center §2: wallet cards that expire next month under scheduled payments (EC1–EC3), and EC4's reminder. */
 export class ExpiringCardsService {
   private readonly repo = new ExpiringCardsRepository();
+
+  /**
+   * The listener of the billing core's writes (registered in the composition root): recomputes the rows of
+   * the cards a change touched, in the transaction that made it, so the list is always exact.
+   */
+  async cardsChanged(tx: Db, change: CardChange): Promise<void> {
+    await refreshCards(tx, change);
+  }
 
   constructor(
     private readonly deps: {

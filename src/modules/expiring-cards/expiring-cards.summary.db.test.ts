@@ -10,10 +10,9 @@ import {
   repoint,
 } from '../../../test/schedule-fixtures';
 import { newId } from '../../lib/ids';
-import { rows } from '../../platform/db/db';
-import { accounts } from '../accounts/accounts.table';
 import { paymentMethods } from '../payment-methods/payment-methods.table';
 import { scheduledPayments } from '../schedules/schedules.table';
+import { rebuildCardSummary } from './card-summary';
 import { cardUpcomingPayments } from './expiring-cards.table';
 
 let t: TestContext;
@@ -32,7 +31,7 @@ const listed = async (organizationId: string) =>
     nextDate: r.nextDate,
   }));
 
-/** The trigger-kept rows, and the same rows rebuilt set-based from the source tables: they must agree. */
+/** The rows the listeners kept, and the same rows rebuilt set-based from the source tables: they must agree. */
 async function summaryMatchesRebuild(organizationId: string) {
   const read = () =>
     t.c.db
@@ -41,11 +40,15 @@ async function summaryMatchesRebuild(organizationId: string) {
       .where(eq(cardUpcomingPayments.organizationId, organizationId))
       .orderBy(cardUpcomingPayments.paymentMethodId);
   const kept = await read();
-  await rows(t.c.db, sql`select ec_rebuild_card_summary(${organizationId})`);
+  await rebuildCardSummary(t.c.db, organizationId);
   expect(await read()).toEqual(kept);
   return kept;
 }
 
+/**
+ * The summary follows the billing core's write paths (each reports what it changed); rows a test writes
+ * straight to a table are reported the same way, as their owner's write path would.
+ */
 describe('card_upcoming_payments follows the billing core (EC1–EC3) — happy', () => {
   it('EC1/EC2: payments paid or withdrawn, the card leaving and re-entering the wallet, the owner renamed', async () => {
     const org = await createOrg(t.c, { timezone: 'America/Toronto' });
@@ -65,45 +68,33 @@ describe('card_upcoming_payments follows the billing core (EC1–EC3) — happy'
     ]);
 
     // The first charge is paid: one upcoming payment left, the next date moves.
-    await t.c.db
-      .update(scheduledPayments)
-      .set({ status: 'paid' })
-      .where(
-        and(eq(scheduledPayments.organizationId, o), eq(scheduledPayments.id, sub.scheduledPaymentIds[0]!)),
-      );
+    await t.c.scheduled.setStatus(t.c.db, { organizationId: o, id: sub.scheduledPaymentIds[0]! }, 'paid');
     expect((await listed(o)).find((r) => r.pm === pm)).toMatchObject({ count: 1, nextDate: '2026-11-20' });
 
     // The owner is renamed: the name and the order follow.
-    await t.c.db
-      .update(accounts)
-      .set({ ownerName: 'Aline Aubry' })
-      .where(and(eq(accounts.organizationId, o), eq(accounts.id, accountId)));
-    await t.c.db
-      .update(scheduledPayments)
-      .set({ dueDate: '2026-10-20' })
-      .where(
-        and(eq(scheduledPayments.organizationId, o), eq(scheduledPayments.id, sub.scheduledPaymentIds[1]!)),
-      );
+    await t.c.accounts.update(o, null, accountId, { ownerName: 'Aline Aubry' });
+    await t.c.lifecycle.updateScheduledPayment(o, null, sub.scheduledPaymentIds[1]!, {
+      dueDate: '2026-10-20',
+    });
     expect((await listed(o)).map((r) => r.name)).toEqual(['Aline Aubry', 'Martin Marchand']);
 
     // EC2: out of the wallet, out of the list; back in the wallet, back in the list.
-    const setWallet = (inWallet: boolean) =>
-      t.c.db
-        .update(paymentMethods)
-        .set({ inWallet })
-        .where(and(eq(paymentMethods.organizationId, o), eq(paymentMethods.id, pm)));
-    await setWallet(false);
+    await t.c.paymentMethods.removeFromWallet(o, null, pm);
     expect((await listed(o)).map((r) => r.pm)).toEqual([otherPm]);
-    await setWallet(true);
+    // (no product path puts a method back: written here, and reported as the method's owner would)
+    await t.c.db
+      .update(paymentMethods)
+      .set({ inWallet: true })
+      .where(and(eq(paymentMethods.organizationId, o), eq(paymentMethods.id, pm)));
+    await t.c.paymentMethods.methodChanged.report(t.c.db, { organizationId: o, paymentMethodIds: [pm] });
     expect((await listed(o)).map((r) => r.pm)).toEqual([pm, otherPm]);
 
     // The last payment withdrawn: the card pays nothing upcoming any more.
-    await t.c.db
-      .update(scheduledPayments)
-      .set({ status: 'cancelled' })
-      .where(
-        and(eq(scheduledPayments.organizationId, o), eq(scheduledPayments.id, sub.scheduledPaymentIds[1]!)),
-      );
+    await t.c.scheduled.setStatus(
+      t.c.db,
+      { organizationId: o, id: sub.scheduledPaymentIds[1]! },
+      'cancelled',
+    );
     expect((await listed(o)).map((r) => r.pm)).toEqual([otherPm]);
 
     // Deleted schedules and re-pointed plans leave no stale row.
@@ -116,11 +107,12 @@ describe('card_upcoming_payments follows the billing core (EC1–EC3) — happy'
       .where(
         and(eq(scheduledPayments.organizationId, o), eq(scheduledPayments.subscriptionId, subscriptionId)),
       );
+    await t.c.scheduled.cardScheduleChanged(t.c.db, { organizationId: o, paymentMethodIds: [third] });
     expect((await listed(o)).map((r) => r.pm)).toEqual([otherPm]);
     await summaryMatchesRebuild(o);
   });
 
-  it('the rows kept by the triggers equal a rebuild from the source tables after many changes', async () => {
+  it('the rows kept by the listeners equal a rebuild from the source tables after many changes', async () => {
     const org = await createOrg(t.c, { timezone: 'America/Toronto' });
     const o = org.organizationId;
     const cards: string[] = [];
@@ -170,9 +162,10 @@ describe('card_upcoming_payments under concurrent writers', () => {
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         t.c.db.transaction(async (tx) => {
+          const id = newId('scheduledPayment');
           await tx.insert(scheduledPayments).values({
             organizationId: o,
-            id: newId('scheduledPayment'),
+            id,
             accountId,
             source: 'subscription',
             subscriptionId,
@@ -180,6 +173,7 @@ describe('card_upcoming_payments under concurrent writers', () => {
             amountMinor: 100n,
             createdAt: new Date(),
           });
+          await t.c.scheduled.cardScheduleChanged(tx, { organizationId: o, scheduledPaymentIds: [id] });
           // hold the transaction open a little so that the others pile up behind the card's lock
           await tx.execute(sql`select pg_sleep(0.01)`);
         }),

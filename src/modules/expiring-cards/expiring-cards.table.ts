@@ -5,10 +5,10 @@ const textC = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' 
 
 /**
  * One row per card that could be listed (EC1–EC2): a card saved in the wallet that pays at least one
- * upcoming payment, with what EC3 shows. Kept by database triggers on payment_methods, subscriptions,
- * installment_plans, scheduled_payments and accounts (migrations 0002 and 0003), in the transaction of whatever
- * changed them — so the billing core needs no call into this module, and the list is an index range scan
- * on (expiry month, next date, owner name) instead of an aggregation over every card of the month.
+ * upcoming payment, with what EC3 shows. Kept by ./card-summary.ts, the listener of the billing core's
+ * writes (scheduled payments, schedules, wallets, owners' names), in the transaction of whatever changed
+ * them — so the list is an index range scan on (expiry month, next date, owner name) instead of an
+ * aggregation over every card of the month.
  */
 export const cardUpcomingPayments = pgTable(
   'card_upcoming_payments',

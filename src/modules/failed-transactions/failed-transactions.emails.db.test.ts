@@ -7,6 +7,7 @@ import { createOrg, type TestOrg } from '../../../test/factories';
 import { ftAccount, ftCard, ftEntry, ftGet } from '../../../test/failed-transaction-fixtures';
 import { call, createTestContext, type TestContext } from '../../../test/harness';
 import type { Locale } from '../../lib/locale';
+import { notificationsJobs } from '../notifications/notifications.jobs';
 import { emails } from '../notifications/notifications.table';
 import { failedTransactions } from './failed-transactions.table';
 
@@ -41,13 +42,8 @@ beforeAll(async () => {
   port = (smtp.server.address() as AddressInfo).port;
   t = await createTestContext({ env: { SMTP_URL: `smtp://127.0.0.1:${port}?ignoreTLS=true` } });
   // Retries a second apart (production backs off from 5 s) so the outage test does not wait minutes.
-  t.c.queue.register({
-    name: 'email-delivery',
-    retryLimit: 20,
-    retryDelay: 1,
-    handler: async (data: { organizationId: string; emailId: string }) =>
-      t.c.notifications.deliver(data.organizationId, data.emailId),
-  });
+  const [delivery] = notificationsJobs(t.c);
+  t.c.queue.register({ ...delivery!, retry: { limit: 20, delaySeconds: 1 } });
 });
 afterAll(async () => {
   await t?.close();

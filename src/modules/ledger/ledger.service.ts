@@ -3,8 +3,8 @@ import type { Clock } from '../../lib/clock';
 import { AppError, businessRule, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { minBig } from '../../lib/money';
+import { ChangeHook } from '../../platform/db/change-hook';
 import type { Db } from '../../platform/db/db';
-import { addPostedDocumentToSummary, refreshReconciliationSummary } from '../reconciliation/summary';
 import { allocations, type DocumentKind, documents } from './ledger.table';
 
 export type LedgerDocument = typeof documents.$inferSelect;
@@ -36,6 +36,14 @@ export interface NewDocument {
   id?: string;
 }
 
+/** What changed on an account, for the summaries other modules keep of it (reconciliation's RA1–RA3). */
+export interface AccountChange {
+  organizationId: string;
+  accountId: string;
+  /** set when all that changed is one new posted document: its share can be added without a recount */
+  posted?: { side: 'debit' | 'credit'; openMinor: bigint };
+}
+
 export interface AllocationRequest {
   organizationId: string;
   accountId: string;
@@ -54,6 +62,9 @@ export interface AllocationRequest {
  * the same transaction. Callers pass their transaction; the database CHECKs back every rule up.
  */
 export class LedgerService {
+  /** Reported inside every transaction that changes what an account owes or is owed, or what is scheduled. */
+  readonly accountChanged = new ChangeHook<AccountChange>();
+
   constructor(private readonly deps: { db: Db; clock: Clock }) {}
 
   async createDocument(tx: Db, input: NewDocument): Promise<LedgerDocument> {
@@ -422,7 +433,7 @@ export class LedgerService {
     });
   }
 
-  /** A new posted document's share of the account's summary (RA1–RA3), inside the caller's transaction. */
+  /** Reports a new posted document of the account (its share of the summaries), in the caller's transaction. */
   async addToSummary(
     tx: Db,
     organizationId: string,
@@ -430,11 +441,14 @@ export class LedgerService {
     side: 'debit' | 'credit',
     openMinor: bigint,
   ): Promise<void> {
-    await addPostedDocumentToSummary(tx, organizationId, accountId, side, openMinor, this.deps.clock.now());
+    await this.accountChanged.report(tx, { organizationId, accountId, posted: { side, openMinor } });
   }
 
-  /** Recomputes the account's reconciliation summary (RA1–RA3) inside the caller's transaction. */
+  /**
+   * Reports that the account's documents, allocations or scheduled payments changed, in the caller's
+   * transaction: the summaries kept of it are recomputed there.
+   */
   async touch(tx: Db, organizationId: string, accountId: string): Promise<void> {
-    await refreshReconciliationSummary(tx, organizationId, accountId, this.deps.clock.now());
+    await this.accountChanged.report(tx, { organizationId, accountId });
   }
 }

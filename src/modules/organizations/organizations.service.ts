@@ -6,6 +6,8 @@ import { newId } from '../../lib/ids';
 import type { Locale } from '../../lib/locale';
 import { type Db, rows } from '../../platform/db/db';
 import type { AuditService } from '../audit/audit.service';
+import type { AuthService } from '../users/auth.service';
+import type { UsersService } from '../users/users.service';
 import { users } from '../users/users.table';
 import { organizations } from './organizations.table';
 
@@ -20,6 +22,23 @@ export interface OrganizationPatch {
   timezone?: string;
   locale?: Locale;
   currency?: string;
+}
+
+export interface NewOrganizationWithAdmin {
+  name: string;
+  currency?: string;
+  timezone?: string;
+  locale?: Locale;
+  /** the administrator's e-mail when unset */
+  contactEmail?: string;
+  admin: { email: string; password: string; name?: string; locale?: Locale };
+}
+
+export interface OrganizationWithAdmin {
+  organizationId: string;
+  userId: string;
+  /** a bearer token for the administrator */
+  token: string;
 }
 
 export function isKnownCurrency(code: string): boolean {
@@ -66,8 +85,42 @@ export class OrganizationsService {
       /** the auth service's principal cache, which holds the organization's language */
       principals?: { forgetOrganization(organizationId: string): void | Promise<void> };
       settingsTtlMs?: number;
+      /** for createWithAdmin: the organization's first person and their bearer token */
+      people?: {
+        users: Pick<UsersService, 'create'>;
+        tokens: Pick<AuthService, 'issue'>;
+      };
     },
   ) {}
+
+  /**
+   * A new organization with its administrator, who is also its billing contact, and a bearer token for
+   * them: what `recoup org create`, the demo, the test factories and the benchmarks start from.
+   */
+  async createWithAdmin(input: NewOrganizationWithAdmin): Promise<OrganizationWithAdmin> {
+    const people = this.deps.people;
+    if (!people) throw new Error('OrganizationsService was built without users and tokens');
+    const { org, admin } = await this.deps.db.transaction(async (tx) => {
+      const org = await this.create(tx, {
+        name: input.name,
+        currency: input.currency,
+        timezone: input.timezone,
+        locale: input.locale,
+        contactEmail: input.contactEmail ?? input.admin.email,
+      });
+      const admin = await people.users.create(tx, org.id, null, {
+        email: input.admin.email,
+        name: input.admin.name ?? input.admin.email.split('@')[0]!,
+        password: input.admin.password,
+        role: 'admin',
+        locale: input.admin.locale,
+      });
+      return { org, admin };
+    });
+    await this.update(org.id, admin.id, { billingContactUserId: admin.id });
+    const issued = await people.tokens.issue(admin, 'bearer');
+    return { organizationId: org.id, userId: admin.id, token: issued.token };
+  }
 
   async create(
     tx: Db,

@@ -2,6 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { AppError, type FieldError, notFound, validation } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import { ChangeHook } from '../../platform/db/change-hook';
 import type { Db } from '../../platform/db/db';
 import type { AccountsService } from '../accounts/accounts.service';
 import type { AuditService } from '../audit/audit.service';
@@ -33,7 +34,16 @@ export type NewPaymentMethodInput =
  * Cards and bank accounts of an account, and the owner's wallet. Only the gateway's token and what a
  * person needs to recognise a method (brand, last 4, expiry, bank) are stored — never a number or CVC.
  */
+/** Cards whose wallet, expiry or owner changed, for the summaries kept of them (expiring cards). */
+export interface MethodChange {
+  organizationId: string;
+  paymentMethodIds: readonly string[];
+}
+
 export class PaymentMethodsService {
+  /** Reported inside the transaction that changes a method. */
+  readonly methodChanged = new ChangeHook<MethodChange>();
+
   constructor(
     private readonly deps: {
       db: Db;
@@ -157,6 +167,7 @@ export class PaymentMethodsService {
         .update(paymentMethods)
         .set({ inWallet: false })
         .where(and(eq(paymentMethods.organizationId, organizationId), eq(paymentMethods.id, id)));
+      await this.methodChanged.report(tx, { organizationId, paymentMethodIds: [id] });
       await this.deps.audit.record(tx, {
         organizationId,
         actorId,

@@ -4,10 +4,11 @@ import { newId } from '../../lib/ids';
 import type { Db } from '../../platform/db/db';
 import type { JobQueue } from '../../platform/jobs/queue';
 import type { AuditService } from '../audit/audit.service';
-import type { LedgerService } from '../ledger/ledger.service';
+import type { AccountChange, LedgerService } from '../ledger/ledger.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import { type PlannedAllocation, planReconciliation, type ReconciliationState } from './plan';
 import { type Ra4Key, type ReconcilableRow, ReconciliationRepository } from './reconciliation.repository';
+import { addPostedDocumentToSummary, refreshReconciliationSummary } from './summary';
 
 export interface ReconcileResult {
   accountId: string;
@@ -56,6 +57,20 @@ export class ReconciliationService {
       bulkPageSize?: number;
     },
   ) {}
+
+  /**
+   * The ledger's listener: keeps the account's summary row (RA1–RA3) in step, in the transaction that
+   * changed the account. A new posted document adds its share; any other change recounts the account.
+   */
+  async accountChanged(tx: Db, change: AccountChange): Promise<void> {
+    const now = this.deps.clock.now();
+    const { organizationId, accountId, posted } = change;
+    if (posted) {
+      await addPostedDocumentToSummary(tx, organizationId, accountId, posted.side, posted.openMinor, now);
+    } else {
+      await refreshReconciliationSummary(tx, organizationId, accountId, now);
+    }
+  }
 
   /** RA1–RA4: one page in RA4's order; `after` is the previous page's last key. */
   async list(
@@ -238,7 +253,7 @@ export class ReconciliationService {
         createdAt: clock.now(),
       });
       const payload: ReconcileAllPayload = { organizationId, jobRunId: id };
-      await queue.enqueue(tx, 'reconcile-all', payload, { singletonKey: id });
+      await queue.enqueue(tx, 'reconcile-all', payload);
       await audit.record(tx, {
         organizationId,
         actorId,

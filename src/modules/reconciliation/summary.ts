@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/db';
 import { rows } from '../../platform/db/db';
+import { ownerSortSql } from '../accounts/owner-sort';
 import { invoiceCoverSql, organizationCoverSql } from '../schedules/coverage';
 
 /**
@@ -52,10 +53,6 @@ export const countedCreditsSql = (organizationId: string, accountId: string) => 
   from documents d
   where d.organization_id = ${organizationId} and d.account_id = ${accountId}
     and d.side = 'credit' and d.status = 'posted' and d.open_minor > 0`;
-
-/** Lower case without accents, so "Émile" sorts with "emile" on any database locale (RA4). */
-export const ownerSortSql = (name: ReturnType<typeof sql>) =>
-  sql`translate(lower(${name}), 'àáâãäåçèéêëìíîïñòóôõöùúûüýÿœæ', 'aaaaaaceeeeiiiinooooouuuuyyoa')`;
 
 /**
  * Recomputes the account's summary row. Called inside every transaction that moves a document, an

@@ -4,6 +4,7 @@ import { addDays, addMonths } from '../../lib/dates';
 import { businessRule } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { allocate } from '../../lib/money';
+import { ChangeHook } from '../../platform/db/change-hook';
 import { type Db, rows } from '../../platform/db/db';
 import {
   installmentPlans,
@@ -27,6 +28,13 @@ export function periodDate(
 ): string {
   if (sub.interval === 'week') return addDays(sub.startDate, 7 * n);
   return addMonths(sub.startDate, sub.interval === 'year' ? 12 * n : n, sub.anchorDay);
+}
+
+/** Scheduled payments (their card is their schedule's now) or cards whose upcoming payments changed. */
+export interface ScheduleChange {
+  organizationId: string;
+  scheduledPaymentIds?: readonly string[];
+  paymentMethodIds?: readonly string[];
 }
 
 /** The schedule a scheduled payment belongs to, as a charge needs it. */
@@ -54,7 +62,18 @@ export function chargeable(schedule: ChargeSchedule, dueDate: string): boolean {
  * Lock order (accounts/account-lock.ts): the schedule row, then its scheduled payments.
  */
 export class ScheduledPayments {
+  /**
+   * Reported inside every transaction that changes what a card pays upcoming: a scheduled payment created or
+   * moving out of `scheduled` (or back), its date or amount, or the method of its subscription or plan.
+   */
+  readonly scheduleChanged = new ChangeHook<ScheduleChange>();
+
   constructor(private readonly deps: { clock: Clock }) {}
+
+  /** Tells the listeners (expiring cards) which payments or cards a write of this module changed. */
+  async cardScheduleChanged(tx: Db, change: ScheduleChange): Promise<void> {
+    await this.scheduleChanged.report(tx, change);
+  }
 
   async get(db: Db, organizationId: string, id: string): Promise<ScheduledPayment | null> {
     const [row] = await db
@@ -161,6 +180,7 @@ export class ScheduledPayments {
       })
       .where(this.is(sp))
       .returning();
+    await this.cardScheduleChanged(tx, { organizationId: sp.organizationId, scheduledPaymentIds: [sp.id] });
     return claimed!;
   }
 
@@ -170,19 +190,25 @@ export class ScheduledPayments {
    */
   async claimDue(db: Db, organizationId: string, today: string): Promise<string[]> {
     const now = this.deps.clock.now();
-    const claimed = await rows<{ id: string }>(
-      db,
-      sql`update scheduled_payments set status = 'processing', attempts = attempts + 1,
-                 claimed_at = ${now.toISOString()}::timestamptz, attempt_payment_method_id = null
-          where organization_id = ${organizationId} and status = 'scheduled' and id in (
-            select id from scheduled_payments
-             where organization_id = ${organizationId} and status = 'scheduled' and due_date <= ${today}
-             order by due_date, id
-             limit ${PAGE}
-             for update skip locked)
-          returning id`,
-    );
-    return claimed.map((r) => r.id);
+    // The claim and the report of its cards commit together: the expiring-cards list never counts a
+    // claimed charge as upcoming.
+    return db.transaction(async (tx) => {
+      const claimed = await rows<{ id: string }>(
+        tx,
+        sql`update scheduled_payments set status = 'processing', attempts = attempts + 1,
+                   claimed_at = ${now.toISOString()}::timestamptz, attempt_payment_method_id = null
+            where organization_id = ${organizationId} and status = 'scheduled' and id in (
+              select id from scheduled_payments
+               where organization_id = ${organizationId} and status = 'scheduled' and due_date <= ${today}
+               order by due_date, id
+               limit ${PAGE}
+               for update skip locked)
+            returning id`,
+      );
+      const ids = claimed.map((r) => r.id);
+      if (ids.length > 0) await this.cardScheduleChanged(tx, { organizationId, scheduledPaymentIds: ids });
+      return ids;
+    });
   }
 
   /**
@@ -227,6 +253,7 @@ export class ScheduledPayments {
     status: ScheduledPaymentStatus,
   ) {
     await tx.update(scheduledPayments).set({ status }).where(this.is(sp));
+    await this.cardScheduleChanged(tx, { organizationId: sp.organizationId, scheduledPaymentIds: [sp.id] });
   }
 
   /** The attempt's method, kept so that finishing it after a crash replays the very same request. */
@@ -237,6 +264,7 @@ export class ScheduledPayments {
   /** MS2: a partly covered charge collects only what its invoice still owes. */
   async reduceAmount(tx: Db, sp: ScheduledPayment, amountMinor: bigint): Promise<ScheduledPayment> {
     const [row] = await tx.update(scheduledPayments).set({ amountMinor }).where(this.is(sp)).returning();
+    await this.cardScheduleChanged(tx, { organizationId: sp.organizationId, scheduledPaymentIds: [sp.id] });
     return row!;
   }
 
@@ -316,6 +344,10 @@ export class ScheduledPayments {
         createdAt: this.deps.clock.now(),
       })
       .returning();
+    await this.cardScheduleChanged(tx, {
+      organizationId: sub.organizationId,
+      scheduledPaymentIds: [row!.id],
+    });
     return row!;
   }
 

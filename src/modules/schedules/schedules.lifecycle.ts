@@ -135,6 +135,10 @@ export class ScheduleLifecycle {
         withdrawn: upcoming.map((sp) => sp.id),
       });
       await this.deps.ledger.touch(tx, organizationId, plan!.accountId);
+      await this.deps.scheduled.cardScheduleChanged(tx, {
+        organizationId,
+        paymentMethodIds: [plan!.paymentMethodId],
+      });
       return updated!;
     });
   }
@@ -197,6 +201,7 @@ export class ScheduleLifecycle {
         to: { dueDate: updated!.dueDate, amount: Number(updated!.amountMinor) },
       });
       await this.deps.ledger.touch(tx, organizationId, sp.accountId);
+      await this.deps.scheduled.cardScheduleChanged(tx, { organizationId, scheduledPaymentIds: [id] });
       return updated!;
     });
   }
@@ -220,6 +225,11 @@ export class ScheduleLifecycle {
         .for('update');
       const result = await work(tx, sub!, todayIn(org.timezone, this.deps.clock.now()));
       await this.deps.ledger.touch(tx, organizationId, sub!.accountId);
+      // pause, resume and cancel move the subscription's charges: its card's upcoming payments change
+      await this.deps.scheduled.cardScheduleChanged(tx, {
+        organizationId,
+        paymentMethodIds: [sub!.paymentMethodId],
+      });
       return result;
     });
   }

@@ -113,6 +113,7 @@ export class SchedulesService {
         })
         .returning();
       await this.deps.ledger.touch(tx, organizationId, accountId);
+      await this.deps.scheduled.cardScheduleChanged(tx, { organizationId, scheduledPaymentIds: [next!.id] });
       await this.deps.audit.record(tx, {
         organizationId,
         actorId,
@@ -195,6 +196,10 @@ export class SchedulesService {
         )
         .returning();
       await this.deps.ledger.touch(tx, organizationId, accountId);
+      await this.deps.scheduled.cardScheduleChanged(tx, {
+        organizationId,
+        scheduledPaymentIds: installments.map((sp) => sp.id),
+      });
       await this.deps.audit.record(tx, {
         organizationId,
         actorId,
@@ -367,6 +372,10 @@ export class SchedulesService {
         .where(and(eq(subscriptions.organizationId, organizationId), eq(subscriptions.id, id)))
         .returning();
       await this.deps.ledger.touch(tx, organizationId, sub.accountId);
+      await this.deps.scheduled.cardScheduleChanged(tx, {
+        organizationId,
+        paymentMethodIds: [sub.paymentMethodId, paymentMethodId],
+      });
       await this.deps.audit.record(tx, {
         organizationId,
         actorId,
@@ -397,6 +406,10 @@ export class SchedulesService {
         .set({ paymentMethodId })
         .where(and(eq(installmentPlans.organizationId, organizationId), eq(installmentPlans.id, id)));
       await this.deps.ledger.touch(tx, organizationId, plan.accountId);
+      await this.deps.scheduled.cardScheduleChanged(tx, {
+        organizationId,
+        paymentMethodIds: [plan.paymentMethodId, paymentMethodId],
+      });
       await this.deps.audit.record(tx, {
         organizationId,
         actorId,

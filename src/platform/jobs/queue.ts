@@ -1,22 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { fromDrizzle, fromPglite, PgBoss } from 'pg-boss';
+import { Value } from 'typebox/value';
 import type { Database, Db } from '../db/db';
-import { JOB_NAMES, type JobName, SCHEDULES } from './registry';
+import { log } from '../log';
+import type { JobDefinition, JobName, JobPayloads } from './define';
+import { SCHEDULES } from './registry';
 
-export interface JobContext {
-  jobId: string;
-  /** how many times this job was tried before (0 on the first try) */
+interface QueuedJob {
+  id: string;
+  data: unknown;
   retryCount: number;
-}
-
-export interface JobDefinition<T = any> {
-  name: JobName;
-  handler(data: T, ctx: JobContext): Promise<unknown>;
-  retryLimit?: number;
-  retryDelay?: number;
-  retryBackoff?: boolean;
-  retryDelayMax?: number;
-  expireInSeconds?: number;
 }
 
 export interface EnqueueOptions {
@@ -30,7 +23,7 @@ export interface EnqueueOptions {
  * single connection a send outside that transaction would deadlock (../shared/STACK-NOTES.md).
  */
 export class JobQueue {
-  private readonly definitions = new Map<JobName, JobDefinition>();
+  private readonly definitions = new Map<JobName, JobDefinition<any>>();
   private activeHandlers = 0;
   private started = false;
 
@@ -60,40 +53,56 @@ export class JobQueue {
     return queue;
   }
 
-  register(definition: JobDefinition): void {
+  /** Registers a job's definition; registering a name again replaces its handler (tests re-bind one). */
+  register<N extends JobName>(definition: JobDefinition<N>): void {
     this.definitions.set(definition.name, definition);
+  }
+
+  /** The names of the registered jobs. */
+  names(): JobName[] {
+    return [...this.definitions.keys()];
   }
 
   /** Creates the queues (idempotent) and, for the scheduling process, the cron schedules. */
   async prepare(opts: { schedules: boolean }): Promise<void> {
     const existing = new Set((await this.boss.getQueues()).map((q) => q.name));
-    for (const name of JOB_NAMES) {
-      const def = this.definitions.get(name);
-      if (!existing.has(name)) {
-        await this.boss.createQueue(name, {
+    for (const def of this.definitions.values()) {
+      if (!existing.has(def.name)) {
+        await this.boss.createQueue(def.name, {
           ...retryOptions(def),
-          expireInSeconds: def?.expireInSeconds ?? 600,
+          expireInSeconds: def.expireInSeconds ?? 600,
         });
       }
     }
+    for (const s of SCHEDULES) this.mustGet(s.name);
     if (opts.schedules) {
       for (const s of SCHEDULES) await this.boss.schedule(s.name, s.cron, {}, { tz: 'UTC' } as never);
     }
   }
 
   /** Enqueues inside the caller's transaction: the job commits or rolls back with the data. */
-  async enqueue(tx: Db, name: JobName, data: object, opts: EnqueueOptions = {}): Promise<string | null> {
-    const def = this.definitions.get(name);
-    return this.boss.send(name, data, {
+  async enqueue<N extends JobName>(
+    tx: Db,
+    name: N,
+    data: JobPayloads[N],
+    opts: EnqueueOptions = {},
+  ): Promise<string | null> {
+    const def = this.mustGet(name);
+    const singletonKey = opts.singletonKey ?? def.dedupeKey?.(data);
+    return this.boss.send(name, data as object, {
       ...opts,
+      ...(singletonKey !== undefined ? { singletonKey } : {}),
       ...retryOptions(def),
       db: fromDrizzle(tx as never, sql as never),
     });
   }
 
   /** Runs a job's handler now, in this process (CLI `jobs run`, sandbox endpoint, tests). */
-  async runNow(name: JobName, data: object = {}): Promise<unknown> {
+  async runNow<N extends JobName>(name: N, data: JobPayloads[N]): Promise<unknown> {
     const def = this.mustGet(name);
+    if (!this.accepts(def, { id: 'inline', data, retryCount: 0 })) {
+      throw new Error(`malformed payload for job ${name}`);
+    }
     this.activeHandlers++;
     try {
       return await def.handler(data, { jobId: 'inline', retryCount: 0 });
@@ -110,14 +119,30 @@ export class JobQueue {
       await this.boss.work(
         def.name,
         { pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1, batchSize: 1 },
-        async (jobs: { id: string; data: unknown; retryCount: number }[]) => {
-          for (const job of jobs) await this.runJob(def, job);
+        async (jobs: QueuedJob[]) => {
+          for (const job of jobs) {
+            if (this.accepts(def, job)) await this.runJob(def, job);
+            else await this.boss.cancel(def.name, job.id);
+          }
         },
       );
     }
   }
 
-  private async runJob(def: JobDefinition, job: { id: string; data: unknown; retryCount: number }) {
+  /**
+   * A payload that does not match the job's schema (a producer from another version, a hand-made job) is
+   * logged and cancelled: it is not run, and not retried either, since it would fail the same way each time.
+   */
+  private accepts(def: JobDefinition<any>, job: QueuedJob): boolean {
+    if (Value.Check(def.payload, job.data)) return true;
+    const errors = [...Value.Errors(def.payload, job.data)]
+      .slice(0, 5)
+      .map((e) => `${e.instancePath || '/'} ${e.message}`);
+    log.error({ job: def.name, jobId: job.id, errors }, 'job payload rejected: it does not match the schema');
+    return false;
+  }
+
+  private async runJob(def: JobDefinition<any>, job: QueuedJob) {
     this.activeHandlers++;
     try {
       return await def.handler(job.data, { jobId: job.id, retryCount: job.retryCount });
@@ -139,8 +164,12 @@ export class JobQueue {
         const jobs = await this.boss.fetch<object>(def.name, { batchSize: 20 });
         for (const job of jobs) {
           fetched++;
+          if (!this.accepts(def, job)) {
+            await this.boss.cancel(def.name, job.id);
+            continue;
+          }
           try {
-            await this.runJob(def, job as never);
+            await this.runJob(def, job);
             await this.boss.complete(def.name, job.id);
           } catch (err) {
             await this.boss.fail(def.name, job.id, { message: (err as Error).message });
@@ -167,22 +196,23 @@ export class JobQueue {
     await this.boss.stop({ graceful: opts.graceful ?? true, timeout: opts.timeoutMs ?? 20_000, close: true });
   }
 
-  private mustGet(name: JobName): JobDefinition {
+  private mustGet<N extends JobName>(name: N): JobDefinition<N> {
     const def = this.definitions.get(name);
     if (!def) throw new Error(`no handler registered for job ${name}`);
-    return def;
+    return def as JobDefinition<N>;
   }
 }
 
 /** pg-boss refuses undefined option values, so only the ones a definition sets are passed. */
-function retryOptions(def: JobDefinition | undefined) {
+function retryOptions(def: JobDefinition<any>) {
+  const retry = def.retry;
   const out: { retryLimit: number; retryDelay?: number; retryBackoff?: boolean; retryDelayMax?: number } = {
-    retryLimit: def?.retryLimit ?? 0,
+    retryLimit: retry?.limit ?? 0,
   };
-  if (def?.retryDelay !== undefined) out.retryDelay = def.retryDelay;
-  if (def?.retryBackoff) {
+  if (retry?.delaySeconds !== undefined) out.retryDelay = retry.delaySeconds;
+  if (retry?.backoff) {
     out.retryBackoff = true;
-    if (def.retryDelayMax !== undefined) out.retryDelayMax = def.retryDelayMax;
+    if (retry.delayMaxSeconds !== undefined) out.retryDelayMax = retry.delayMaxSeconds;
   }
   return out;
 }

@@ -1,23 +1,9 @@
-/**
- * Every background job and schedule of the product, in one place (STYLE habit 9).
- * Handlers are bound to their services in `src/app/container.ts`.
- */
-export const JOB_NAMES = [
-  // scheduled runs, also started by `recoup jobs run` and POST /api/v1/sandbox/jobs/:name
-  'payments-due',
-  'echeck-settlement',
-  'daily-digest',
-  'card-expiry-reminders',
-  'payments-sweeper',
-  'automatic-retries',
-  // work started by a request or by another job
-  'failed-transaction-retry',
-  'customer-notice',
-  'email-delivery',
-  'reconcile-all',
-] as const;
+import type { JobName } from './define';
 
-export type JobName = (typeof JOB_NAMES)[number];
+/**
+ * Every schedule of the product, in one place (STYLE habit 9). The jobs themselves are defined in their
+ * modules' `*.jobs.ts` and collected by `src/app/jobs.ts`.
+ */
 
 /** The jobs a person may run by name (CLI and sandbox). */
 export const RUNNABLE_JOBS = [
@@ -27,7 +13,7 @@ export const RUNNABLE_JOBS = [
   'card-expiry-reminders',
   'payments-sweeper',
   'automatic-retries',
-] as const;
+] as const satisfies readonly JobName[];
 export type RunnableJob = (typeof RUNNABLE_JOBS)[number];
 
 export interface ScheduleDefinition {
@@ -46,6 +32,6 @@ export const SCHEDULES: readonly ScheduleDefinition[] = [
   { name: 'card-expiry-reminders', cron: '10 * * * *' },
   // MS5: attempts a crash left unanswered are finished or released once their lease has run out.
   { name: 'payments-sweeper', cron: '*/5 * * * *' },
-  // RC1: retries fall due at the policy's local hour; every 15 minutes keeps them within the hour.
+  // RC1: due automatic retries, at each organization's local hour; every 15 minutes so a late start catches up.
   { name: 'automatic-retries', cron: '7,22,37,52 * * * *' },
 ];

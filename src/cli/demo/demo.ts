@@ -1,14 +1,13 @@
 import { and, count, eq, sql } from 'drizzle-orm';
-import { buildApp } from '../app/app';
-import type { Container } from '../app/container';
-import { createOrganizationWithAdmin } from '../commands';
-import { addDays, todayIn } from '../lib/dates';
-import { newId } from '../lib/ids';
-import { allocate } from '../lib/money';
-import { accounts } from '../modules/accounts/accounts.table';
-import { allocations, documents } from '../modules/ledger/ledger.table';
-import { refreshAllReconciliationSummaries } from '../modules/reconciliation/summary';
-import { users } from '../modules/users/users.table';
+import { buildApp } from '../../app/app';
+import type { Container } from '../../app/container';
+import { addDays, todayIn } from '../../lib/dates';
+import { newId } from '../../lib/ids';
+import { allocate } from '../../lib/money';
+import { accounts } from '../../modules/accounts/accounts.table';
+import { allocations, documents } from '../../modules/ledger/ledger.table';
+import { refreshAllReconciliationSummaries } from '../../modules/reconciliation/summary';
+import { users } from '../../modules/users/users.table';
 import { ACTIVITIES, FIRST_NAMES, LAST_NAMES, prng } from './names';
 
 export const DEMO_EMAIL = 'admin@demo.recoup.local';
@@ -33,14 +32,12 @@ export async function loadDemo(c: Container) {
   const organizationId = existing
     ? existing.organizationId
     : (
-        await createOrganizationWithAdmin(c, {
+        await c.organizations.createWithAdmin({
           name: DEMO_ORG_NAME,
-          adminEmail: DEMO_EMAIL,
-          adminPassword: DEMO_PASSWORD,
-          adminName: 'Isabelle Gagnon',
           currency: 'CAD',
           timezone: 'America/Toronto',
           locale: 'fr-CA',
+          admin: { email: DEMO_EMAIL, password: DEMO_PASSWORD, name: 'Isabelle Gagnon', locale: 'fr-CA' },
         })
       ).organizationId;
   const [{ n } = { n: 0 }] = await c.db
@@ -49,6 +46,19 @@ export async function loadDemo(c: Container) {
     .where(eq(accounts.organizationId, organizationId));
   if (Number(n) === 0) await populate(c, organizationId);
   return { organizationId, email: DEMO_EMAIL, password: DEMO_PASSWORD, organizationName: DEMO_ORG_NAME };
+}
+
+/** How to sign in to the demo; `url` is where the product answers (the listen address when serving). */
+export function demoBanner(
+  url: string,
+  demo: { email: string; password: string; organizationName: string },
+): string {
+  return [
+    `Demo organization "${demo.organizationName}" is ready.`,
+    `Open ${url} and sign in with:`,
+    `  e-mail:   ${demo.email}`,
+    `  password: ${demo.password}`,
+  ].join('\n');
 }
 
 /** True when the database has no organization yet: the first `npm start` loads the demo. */

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import type { Locale } from './lib/locale';
-import { ConfigError, loadConfig } from './platform/config/config';
-import { DatabaseLockedError } from './platform/db/db';
-import { RUNNABLE_JOBS, type RunnableJob } from './platform/jobs/registry';
+import type { Locale } from '../lib/locale';
+import { ConfigError, loadConfig } from '../platform/config/config';
+import { DatabaseLockedError } from '../platform/db/db';
+import { RUNNABLE_JOBS, type RunnableJob } from '../platform/jobs/registry';
 
 /** Exit codes of API.md: 0 success, 1 failure, 2 bad usage. */
 class UsageError extends Error {}
@@ -62,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
   const rest = argv.slice(key.split(' ').length);
   switch (key) {
     case 'serve': {
-      const { serve } = await import('./main');
+      const { serve } = await import('./serve');
       await serve(loadConfig());
       return 0;
     }

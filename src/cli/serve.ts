@@ -1,10 +1,9 @@
 import { createServer as netServer } from 'node:net';
-import { buildApp } from './app/app';
-import { createContainer } from './app/container';
-import { demoBanner } from './commands';
-import { isEmpty, loadDemo } from './demo/demo';
-import { type Config, listenUrl, publicUrlNotice } from './platform/config/config';
-import { REDACTED_LOG_PATHS } from './platform/http/server';
+import { buildApp } from '../app/app';
+import { createContainer } from '../app/container';
+import { type Config, listenUrl, publicUrlNotice } from '../platform/config/config';
+import { REDACTED_LOG_PATHS } from '../platform/http/server';
+import { demoBanner, isEmpty, loadDemo } from './demo/demo';
 
 /** PORT=0 asks for any free port: it is picked before start-up so that PUBLIC_URL's default names it. */
 function freePort(host: string): Promise<number> {

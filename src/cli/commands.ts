@@ -1,10 +1,10 @@
-import { createContainer } from './app/container';
-import { loadDemo } from './demo/demo';
-import type { Locale } from './lib/locale';
-import { formatDoctorReport, runDoctorCheck } from './modules/reconciliation/doctor';
-import type { Config } from './platform/config/config';
-import { createDb, migrateDb } from './platform/db/db';
-import type { RunnableJob } from './platform/jobs/registry';
+import { createContainer } from '../app/container';
+import type { Locale } from '../lib/locale';
+import { formatDoctorReport, runDoctorCheck } from '../modules/reconciliation/doctor';
+import type { Config } from '../platform/config/config';
+import { createDb, migrateDb } from '../platform/db/db';
+import type { RunnableJob } from '../platform/jobs/registry';
+import { demoBanner, loadDemo } from './demo/demo';
 
 /** The CLI's commands that do one thing and exit. Each opens the database, works, and closes it. */
 
@@ -39,37 +39,24 @@ export interface OrgCreateInput {
   locale?: Locale;
 }
 
-export async function createOrganizationWithAdmin(
-  c: Awaited<ReturnType<typeof createContainer>>,
-  input: OrgCreateInput,
-): Promise<{ organizationId: string; userId: string; token: string }> {
-  const { org, admin } = await c.db.transaction(async (tx) => {
-    const org = await c.organizations.create(tx, {
-      name: input.name,
-      currency: input.currency,
-      timezone: input.timezone,
-      locale: input.locale,
-      contactEmail: input.adminEmail,
-    });
-    const admin = await c.users.create(tx, org.id, null, {
-      email: input.adminEmail,
-      name: input.adminName ?? input.adminEmail.split('@')[0]!,
-      password: input.adminPassword,
-      role: 'admin',
-      locale: input.locale,
-    });
-    return { org, admin };
-  });
-  await c.organizations.update(org.id, admin.id, { billingContactUserId: admin.id });
-  const issued = await c.auth.issue(admin, 'bearer');
-  return { organizationId: org.id, userId: admin.id, token: issued.token };
-}
-
 export async function runOrgCreate(config: Config, input: OrgCreateInput) {
   if (input.adminPassword.length < 8) throw new Error('--admin-password must be at least 8 characters');
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.adminEmail))
     throw new Error('--admin-email is not an e-mail address');
-  return withContainer(config, (c) => createOrganizationWithAdmin(c, input));
+  return withContainer(config, (c) =>
+    c.organizations.createWithAdmin({
+      name: input.name,
+      currency: input.currency,
+      timezone: input.timezone,
+      locale: input.locale,
+      admin: {
+        email: input.adminEmail,
+        password: input.adminPassword,
+        name: input.adminName,
+        locale: input.locale,
+      },
+    }),
+  );
 }
 
 export async function runDemo(config: Config): Promise<string> {
@@ -77,19 +64,6 @@ export async function runDemo(config: Config): Promise<string> {
     const demo = await loadDemo(c);
     return demoBanner(config.publicUrl, demo);
   });
-}
-
-/** How to sign in to the demo; `url` is where the product answers (the listen address when serving). */
-export function demoBanner(
-  url: string,
-  demo: { email: string; password: string; organizationName: string },
-): string {
-  return [
-    `Demo organization "${demo.organizationName}" is ready.`,
-    `Open ${url} and sign in with:`,
-    `  e-mail:   ${demo.email}`,
-    `  password: ${demo.password}`,
-  ].join('\n');
 }
 
 export async function runJob(config: Config, name: RunnableJob, organizationId?: string) {
