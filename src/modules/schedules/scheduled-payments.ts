@@ -426,6 +426,10 @@ export class ScheduledPayments {
       .set({ status: 'cancelled' })
       .where(this.is(failed))
       .returning();
+    await this.cardScheduleChanged(tx, {
+      organizationId: failed.organizationId,
+      scheduledPaymentIds: [...changed.map((c) => c.id), failed.id],
+    });
     return { changed, cancelled: cancelled! };
   }
 
