@@ -2,22 +2,35 @@ import { buildApp } from './app/app';
 import { createContainer } from './app/container';
 import { demoBanner } from './commands';
 import { isEmpty, loadDemo } from './demo/demo';
+import { DEMO_SIGN_IN, isFreshDataDir, openDemoSnapshot } from './demo/snapshot';
 import type { Config } from './platform/config/config';
 
 /**
  * `recoup serve`: the API and web UI (roles all, api) and the background workers (roles all, worker).
  * On SIGINT/SIGTERM it stops taking requests, finishes the ones in flight and the running jobs, then exits.
  */
-export async function serve(config: Config): Promise<void> {
+export async function serve(given: Config): Promise<void> {
+  let config = given;
   const withWorkers = config.role !== 'api';
   const withHttp = config.role !== 'worker';
+  // The first embedded start shows the demo: from the snapshot prepared at build time when it is usable
+  // today (seconds), else loaded through the services here (see src/demo/snapshot.ts).
+  const firstDemoStart = !config.databaseUrl && config.sandbox && isFreshDataDir(config);
+  const prepared = firstDemoStart ? await openDemoSnapshot(config) : null;
+  if (prepared?.kind === 'snapshot') config = prepared.config;
   const c = await createContainer(config, {
+    database: prepared?.kind === 'snapshot' ? prepared.database : undefined,
     workers: withWorkers,
     schedules: withWorkers,
     supervise: withWorkers,
   });
 
-  const demo = !config.databaseUrl && config.sandbox && (await isEmpty(c)) ? await loadDemo(c) : null;
+  let demo: Awaited<ReturnType<typeof loadDemo>> | typeof DEMO_SIGN_IN | null = null;
+  if (prepared?.kind === 'snapshot') demo = DEMO_SIGN_IN;
+  else if (!config.databaseUrl && config.sandbox && (await isEmpty(c))) {
+    if (prepared?.kind === 'load') console.log(`Loading the demo through the services (${prepared.reason})…`);
+    demo = await loadDemo(c);
+  }
 
   const app = withHttp ? await buildApp(c, { logger: { level: process.env.LOG_LEVEL ?? 'info' } }) : null;
   // listen() answers the real address (PORT=0 picks a free port).

@@ -1,6 +1,5 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -9,13 +8,15 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { MIGRATIONS_FOLDER } from '../paths';
 /**
  * Both drivers' Drizzle databases share this type; a transaction is one too. No relational schema is
  * registered: queries name their tables, so the plumbing needs no import of the domain's tables.
  */
 export type Db = PgDatabase<PgQueryResultHKT>;
 
-export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle');
+/** Where the committed migrations are, from the sources and from the compiled build alike. */
+export { MIGRATIONS_FOLDER };
 
 export interface Database {
   kind: 'pglite' | 'pg';
@@ -38,6 +39,8 @@ export interface CreateDbOptions {
   /** an already open PGlite (tests clone a migrated template) */
   pglite?: PGlite;
   poolSize?: number;
+  /** a PGlite dump (dumpDataDir) to start an empty data directory from: the prepared demo */
+  loadDataDir?: Blob;
 }
 
 export async function createDb(opts: CreateDbOptions): Promise<Database> {
@@ -64,7 +67,7 @@ export async function createDb(opts: CreateDbOptions): Promise<Database> {
   const release = acquireLock(join(dataDir, 'recoup.lock'));
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(pgDir);
+    pglite = await PGlite.create(pgDir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
   } catch (err) {
     release();
     throw err;
