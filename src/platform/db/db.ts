@@ -22,6 +22,11 @@ export interface Database {
   kind: 'pglite' | 'pg';
   /** the PostgreSQL connection string */
   url?: string;
+  /**
+   * where session-level features connect (the migrator's advisory lock, pg-boss, LISTEN): the server
+   * itself or a session-mode pooler, when `url` is a transaction-mode pooler (PgBouncer); else `url`
+   */
+  sessionUrl?: string;
   db: Db;
   /** the embedded engine, for pg-boss's adapter */
   pglite?: PGlite;
@@ -35,6 +40,7 @@ export class DatabaseLockedError extends Error {}
 
 export interface CreateDbOptions {
   databaseUrl?: string;
+  databaseSessionUrl?: string;
   dataDir?: string;
   /** an already open PGlite (tests clone a migrated template) */
   pglite?: PGlite;
@@ -55,7 +61,8 @@ export async function createDb(opts: CreateDbOptions): Promise<Database> {
       // An idle client lost its connection; the pool replaces it. Queries in flight report their own error.
     });
     const db = drizzlePg(pool) as unknown as Db;
-    return { kind: 'pg', url: opts.databaseUrl, db, pool, close: () => pool.end() };
+    const sessionUrl = opts.databaseSessionUrl ?? opts.databaseUrl;
+    return { kind: 'pg', url: opts.databaseUrl, sessionUrl, db, pool, close: () => pool.end() };
   }
   if (opts.pglite) {
     const db = drizzlePglite(opts.pglite) as unknown as Db;
@@ -130,14 +137,17 @@ export async function migrateDb(database: Database): Promise<void> {
     await migratePglite(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
     return;
   }
-  const client = await database.pool!.connect();
+  // A session of its own: the advisory lock below is session-level, and through a transaction-mode pooler
+  // the lock and its unlock could land on different server connections (the lock would then never go).
+  const client = new pg.Client({ connectionString: database.sessionUrl ?? database.url });
+  await client.connect();
   try {
     // One migrator at a time when several api/worker processes start together.
     await client.query('select pg_advisory_lock(72871001)');
     await migratePg(drizzlePg(client), { migrationsFolder: MIGRATIONS_FOLDER });
   } finally {
     await client.query('select pg_advisory_unlock(72871001)').catch(() => undefined);
-    client.release();
+    await client.end();
   }
 }
 
