@@ -1,5 +1,3 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { accountsRoutes } from '../modules/accounts/accounts.routes';
 import { actionCenterRoutes } from '../modules/action-center/action-center.routes';
@@ -18,10 +16,11 @@ import { sandboxGatewayRoutes } from '../modules/sandbox/sandbox-gateway.routes'
 import { schedulesRoutes } from '../modules/schedules/schedules.routes';
 import { usersRoutes } from '../modules/users/users.routes';
 import { createServer } from '../platform/http/server';
+import { WEB_ROOT } from '../platform/paths';
 import type { Services } from './container';
 import { healthRoutes } from './health.routes';
 
-export const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+export { WEB_ROOT };
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];

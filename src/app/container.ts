@@ -50,7 +50,12 @@ export interface ContainerOptions {
  */
 export async function createContainer(config: Config, opts: ContainerOptions) {
   const database =
-    opts.database ?? (await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+    opts.database ??
+    (await createDb({
+      databaseUrl: config.databaseUrl,
+      databaseSessionUrl: config.databaseSessionUrl,
+      dataDir: config.dataDir,
+    }));
   if (opts.migrate !== false) await migrateDb(database);
   const db = database.db;
 
@@ -242,7 +247,8 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   };
 
   // Revocations and deactivations made by another process reach this one's principal cache at once.
-  if (database.kind === 'pg' && database.url) await auth.listen(database.url);
+  // LISTEN is session state: never through a transaction-mode pooler (sessionUrl).
+  if (database.kind === 'pg' && database.url) await auth.listen(database.sessionUrl ?? database.url);
 
   registerJobs(container);
   await queue.prepare({ schedules: opts.schedules });

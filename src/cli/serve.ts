@@ -4,6 +4,7 @@ import { createContainer } from '../app/container';
 import { type Config, listenUrl, publicUrlNotice } from '../platform/config/config';
 import { REDACTED_LOG_PATHS } from '../platform/http/server';
 import { demoBanner, isEmpty, loadDemo } from './demo/demo';
+import { DEMO_SIGN_IN, isFreshDataDir, openDemoSnapshot } from './demo/snapshot';
 
 /** PORT=0 asks for any free port: it is picked before start-up so that PUBLIC_URL's default names it. */
 function freePort(host: string): Promise<number> {
@@ -46,13 +47,24 @@ export async function serve(given: Config): Promise<void> {
   }
   const withWorkers = config.role !== 'api';
   const withHttp = config.role !== 'worker';
+  // The first embedded start shows the demo: from the snapshot prepared at build time when it is usable
+  // today (seconds), else loaded through the services here (see ./demo/snapshot.ts).
+  const firstDemoStart = !config.databaseUrl && config.sandbox && isFreshDataDir(config);
+  const prepared = firstDemoStart ? await openDemoSnapshot(config) : null;
+  if (prepared?.kind === 'snapshot') config = prepared.config;
   const c = await createContainer(config, {
+    database: prepared?.kind === 'snapshot' ? prepared.database : undefined,
     workers: withWorkers,
     schedules: withWorkers,
     supervise: withWorkers,
   });
 
-  const demo = !config.databaseUrl && config.sandbox && (await isEmpty(c)) ? await loadDemo(c) : null;
+  let demo: Awaited<ReturnType<typeof loadDemo>> | typeof DEMO_SIGN_IN | null = null;
+  if (prepared?.kind === 'snapshot') demo = DEMO_SIGN_IN;
+  else if (!config.databaseUrl && config.sandbox && (await isEmpty(c))) {
+    if (prepared?.kind === 'load') console.log(`Loading the demo through the services (${prepared.reason})…`);
+    demo = await loadDemo(c);
+  }
 
   // `info` logs start-up, errors and jobs; `debug` adds one line per request (server.ts), secrets redacted.
   const logger = { level: process.env.LOG_LEVEL ?? 'info', redact: REDACTED_LOG_PATHS };

@@ -6,6 +6,11 @@ export type Role = 'all' | 'api' | 'worker';
 
 export interface Config {
   databaseUrl: string | undefined;
+  /**
+   * DATABASE_SESSION_URL: where session-level features go (migrations' advisory lock, pg-boss, LISTEN)
+   * when DATABASE_URL is a transaction-mode pooler; defaults to DATABASE_URL.
+   */
+  databaseSessionUrl?: string;
   dataDir: string;
   port: number;
   host: string;
@@ -57,6 +62,11 @@ function parseUrl(name: string, value: string, protocols: string[]): string {
 export function loadConfig(env: Env = process.env, opts: { ensureSecret?: boolean } = {}): Config {
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl) parseUrl('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']);
+  const databaseSessionUrl = env.DATABASE_SESSION_URL?.trim() || databaseUrl;
+  if (databaseSessionUrl !== databaseUrl) {
+    if (!databaseUrl) throw new ConfigError('DATABASE_SESSION_URL needs DATABASE_URL');
+    parseUrl('DATABASE_SESSION_URL', databaseSessionUrl!, ['postgres:', 'postgresql:']);
+  }
   const dataDir = resolve(env.RECOUP_DATA_DIR?.trim() || './data');
 
   const portText = env.PORT?.trim() || '3000';
@@ -109,6 +119,7 @@ export function loadConfig(env: Env = process.env, opts: { ensureSecret?: boolea
 
   return {
     databaseUrl,
+    databaseSessionUrl,
     dataDir,
     port,
     host,

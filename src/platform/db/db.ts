@@ -1,6 +1,5 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -9,18 +8,25 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { MIGRATIONS_FOLDER } from '../paths';
 /**
  * Both drivers' Drizzle databases share this type; a transaction is one too. No relational schema is
  * registered: queries name their tables, so the plumbing needs no import of the domain's tables.
  */
 export type Db = PgDatabase<PgQueryResultHKT>;
 
-export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle');
+/** Where the committed migrations are, from the sources and from the compiled build alike. */
+export { MIGRATIONS_FOLDER };
 
 export interface Database {
   kind: 'pglite' | 'pg';
   /** the PostgreSQL connection string */
   url?: string;
+  /**
+   * where session-level features connect (the migrator's advisory lock, pg-boss, LISTEN): the server
+   * itself or a session-mode pooler, when `url` is a transaction-mode pooler (PgBouncer); else `url`
+   */
+  sessionUrl?: string;
   db: Db;
   /** the embedded engine, for pg-boss's adapter */
   pglite?: PGlite;
@@ -34,10 +40,13 @@ export class DatabaseLockedError extends Error {}
 
 export interface CreateDbOptions {
   databaseUrl?: string;
+  databaseSessionUrl?: string;
   dataDir?: string;
   /** an already open PGlite (tests clone a migrated template) */
   pglite?: PGlite;
   poolSize?: number;
+  /** a PGlite dump (dumpDataDir) to start an empty data directory from: the prepared demo */
+  loadDataDir?: Blob;
 }
 
 export async function createDb(opts: CreateDbOptions): Promise<Database> {
@@ -52,7 +61,8 @@ export async function createDb(opts: CreateDbOptions): Promise<Database> {
       // An idle client lost its connection; the pool replaces it. Queries in flight report their own error.
     });
     const db = drizzlePg(pool) as unknown as Db;
-    return { kind: 'pg', url: opts.databaseUrl, db, pool, close: () => pool.end() };
+    const sessionUrl = opts.databaseSessionUrl ?? opts.databaseUrl;
+    return { kind: 'pg', url: opts.databaseUrl, sessionUrl, db, pool, close: () => pool.end() };
   }
   if (opts.pglite) {
     const db = drizzlePglite(opts.pglite) as unknown as Db;
@@ -64,7 +74,7 @@ export async function createDb(opts: CreateDbOptions): Promise<Database> {
   const release = acquireLock(join(dataDir, 'recoup.lock'));
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(pgDir);
+    pglite = await PGlite.create(pgDir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
   } catch (err) {
     release();
     throw err;
@@ -127,14 +137,17 @@ export async function migrateDb(database: Database): Promise<void> {
     await migratePglite(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
     return;
   }
-  const client = await database.pool!.connect();
+  // A session of its own: the advisory lock below is session-level, and through a transaction-mode pooler
+  // the lock and its unlock could land on different server connections (the lock would then never go).
+  const client = new pg.Client({ connectionString: database.sessionUrl ?? database.url });
+  await client.connect();
   try {
     // One migrator at a time when several api/worker processes start together.
     await client.query('select pg_advisory_lock(72871001)');
     await migratePg(drizzlePg(client), { migrationsFolder: MIGRATIONS_FOLDER });
   } finally {
     await client.query('select pg_advisory_unlock(72871001)').catch(() => undefined);
-    client.release();
+    await client.end();
   }
 }
 

@@ -175,6 +175,17 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
       prefix: '/',
       wildcard: false,
       index: ['index.html'],
+      // `npm run build` writes .br and .gz beside every text asset: no compression work per request.
+      preCompressed: true,
+      cacheControl: false,
+      setHeaders: (reply, path) => {
+        // Vite names everything under assets/ by its content hash, so a cached copy never goes stale;
+        // index.html (and the SPA pages that serve it) must be revalidated to pick up a new build.
+        reply.header(
+          'cache-control',
+          /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+      },
     });
   }
 

@@ -42,7 +42,13 @@ export class JobQueue {
     const boss =
       database.kind === 'pglite'
         ? new PgBoss({ ...common, db: fromPglite(database.pglite as never), backend: 'pglite' })
-        : new PgBoss({ ...common, connectionString: database.url, max: 4, options: '-c jit=off' });
+        : new PgBoss({
+            ...common,
+            // pg-boss takes session-level advisory locks and LISTENs: a session of its own (sessionUrl).
+            connectionString: database.sessionUrl ?? database.url,
+            max: 4,
+            options: '-c jit=off',
+          });
     boss.on('error', (err: unknown) => {
       // pg-boss reports background failures (maintenance, polling) here; they are retried by pg-boss itself.
       if (process.env.RECOUP_LOG_JOB_ERRORS !== 'false')
