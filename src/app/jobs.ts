@@ -23,6 +23,7 @@ export function registerJobs(c: {
   payments: import('../modules/payments/payments.service').PaymentsService;
   audit: import('../modules/audit/audit.service').AuditService;
   db: import('../platform/db/db').Db;
+  stripeWebhooks?: import('../modules/gateway/stripe/stripe-webhooks').StripeWebhooks | null;
 }) {
   const forEachOrganization =
     (name: RunnableJob, work: (organizationId: string) => Promise<unknown>) =>
@@ -119,6 +120,18 @@ export function registerJobs(c: {
       await c.sandboxClock?.refresh();
       return c.failedTransactionNotices.customerNotice(data.organizationId, data.failedTransactionId);
     },
+  });
+
+  // A stored Stripe event; the handler re-reads it and Stripe's current state, so a re-delivery is harmless.
+  const stripeWebhooks = c.stripeWebhooks;
+  c.queue.register({
+    name: 'stripe-webhook',
+    retryLimit: 20,
+    retryDelay: 15,
+    retryBackoff: true,
+    retryDelayMax: 900,
+    handler: async (data: { eventId: string }) =>
+      stripeWebhooks ? stripeWebhooks.process(data.eventId) : { skipped: 'the Stripe gateway is off' },
   });
 
   // An SMTP server that is down is retried with backoff: 5 s, 10 s, 20 s … up to 10 min, for about a day.

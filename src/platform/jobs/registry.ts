@@ -14,6 +14,8 @@ export const JOB_NAMES = [
   'customer-notice',
   'email-delivery',
   'reconcile-all',
+  // a Stripe event stored by POST /api/v1/webhooks/stripe (one job per event ID)
+  'stripe-webhook',
 ] as const;
 
 export type JobName = (typeof JOB_NAMES)[number];
