@@ -85,6 +85,10 @@ const ACCESS: Record<string, Access> = {
   resumeSubscription: 'billing.write',
   cancelInstallmentPlan: 'billing.write',
   updateScheduledPayment: 'billing.write',
+  getGatewayStatus: 'settings.manage',
+  createPaymentMethodSetupIntent: 'billing.write',
+  // signed by Stripe, not by a person: checked in src/modules/gateway/stripe/stripe-webhooks.db.test.ts
+  receiveStripeWebhook: 'public',
 };
 
 interface Operation {
@@ -270,6 +274,7 @@ function validBody(op: Operation): unknown {
     cancelSubscription: { at: 'period_end' },
     updateScheduledPayment: { dueDate: '2030-01-02' },
     setSandboxNextOutcome: { outcome: 'succeed' },
+    createPaymentMethodSetupIntent: { type: 'card' },
     changeMyPassword: { current: 'not-the-password', new: 'a-new-long-password' },
   };
   if (op.operationId in byOp) return byOp[op.operationId];

@@ -101,10 +101,11 @@ export const gatewayRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      if (!o.stripe)
-        throw new AppError('conflict', 'The live gateway is not on: the sandbox takes the details itself');
       const p = principalOf(request);
       const account = await o.accounts.get(p.organizationId, request.params.id);
+      if (!o.stripe) {
+        throw new AppError('conflict', 'The live gateway is not on: the sandbox takes the details itself');
+      }
       const org = await o.organizations.get(p.organizationId);
       const si = await o.stripe.createSetupIntent(p.organizationId, account, request.body.type, org.currency);
       return reply.status(201).send({
