@@ -78,6 +78,11 @@ export class StripeFake {
     for (let i = 0; i < times; i++) this.faults.push({ match, fault });
   }
 
+  /** Drops the faults no request consumed. */
+  clearFaults() {
+    this.faults.length = 0;
+  }
+
   /** What Stripe.js + a confirmed SetupIntent leave behind: a PaymentMethod attached to the customer. */
   addCard(customer: string, opts: FakeCard & { last4?: string; expMonth?: number; expYear?: number } = {}) {
     const pm = {
