@@ -20,10 +20,10 @@ if (!key?.startsWith('sk_test_')) {
 }
 
 const checks: { name: string; ok: boolean; detail?: string }[] = [];
-async function check(name: string, run: () => Promise<string | undefined | void>) {
+async function check(name: string, run: () => Promise<unknown>) {
   try {
     const detail = await run();
-    checks.push({ name, ok: true, detail: detail ?? undefined });
+    checks.push({ name, ok: true, detail: typeof detail === 'string' ? detail : undefined });
   } catch (err) {
     checks.push({ name, ok: false, detail: (err as Error).message });
   }

@@ -85,7 +85,7 @@ const ACCESS: Record<string, Access> = {
   resumeSubscription: 'billing.write',
   cancelInstallmentPlan: 'billing.write',
   updateScheduledPayment: 'billing.write',
-  getGatewayStatus: 'settings.manage',
+  getGatewayStatus: 'billing.write',
   createPaymentMethodSetupIntent: 'billing.write',
   // signed by Stripe, not by a person: checked in src/modules/gateway/stripe/stripe-webhooks.db.test.ts
   receiveStripeWebhook: 'public',

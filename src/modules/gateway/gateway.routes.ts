@@ -56,7 +56,7 @@ export const gatewayRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/organization/gateway',
     {
-      onRequest: o.guard.require('settings.manage'),
+      onRequest: o.guard.require('billing.write'),
       schema: {
         operationId: 'getGatewayStatus',
         tags: ['organization'],
