@@ -102,6 +102,15 @@ describe('errors: tokens that are not this account’s', () => {
   });
 });
 
+describe('errors: Stripe unreachable while saving a method', () => {
+  it('answers unavailable (503), never a 500', async () => {
+    const { org, acc, pm } = await customerCard();
+    fake.failNext(/^GET \/v1\/payment_methods\//, { status: 500 }, 3);
+    await expect(gw.describe(org, acc, pm, 'card')).rejects.toMatchObject({ kind: 'unavailable' });
+    fake.clearFaults();
+  });
+});
+
 describe('card charges', () => {
   it('charges off-session and answers the PaymentIntent; a replay of the key charges nothing more', async () => {
     const { org, pm } = await customerCard();

@@ -252,14 +252,18 @@ export class StripeGateway implements PaymentGateway {
         and(eq(stripeCustomers.organizationId, organizationId), eq(stripeCustomers.accountId, account.id)),
       );
     if (row) return row.customerId;
-    const customer = await this.deps.stripe.customers.create(
-      {
-        name: account.ownerName,
-        email: account.ownerEmail,
-        metadata: { [META_ORG]: organizationId, recoup_account_id: account.id },
-      },
-      { idempotencyKey: `recoup:${organizationId}:customer:${account.id}` },
-    );
+    const customer = await this.deps.stripe.customers
+      .create(
+        {
+          name: account.ownerName,
+          email: account.ownerEmail,
+          metadata: { [META_ORG]: organizationId, recoup_account_id: account.id },
+        },
+        { idempotencyKey: `recoup:${organizationId}:customer:${account.id}` },
+      )
+      .catch((err: unknown) => {
+        throw unreachable(err);
+      });
     await this.deps.db
       .insert(stripeCustomers)
       .values({
@@ -302,7 +306,9 @@ export class StripeGateway implements PaymentGateway {
             }
           : { customer, usage: 'off_session', allowed_payment_method_types: ['us_bank_account'] };
     params.metadata = { [META_ORG]: organizationId, recoup_account_id: account.id };
-    const si = await this.deps.stripe.setupIntents.create(params);
+    const si = await this.deps.stripe.setupIntents.create(params).catch((err: unknown) => {
+      throw unreachable(err);
+    });
     if (!si.client_secret)
       throw new AppError('unavailable', 'Stripe returned a SetupIntent without a client secret');
     return { clientSecret: si.client_secret, setupIntentId: si.id, customerId: customer };
@@ -356,7 +362,7 @@ export class StripeGateway implements PaymentGateway {
     } catch (err) {
       if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_missing')
         return null;
-      throw err;
+      throw unreachable(err);
     }
   }
 
@@ -370,6 +376,15 @@ export class StripeGateway implements PaymentGateway {
       }
     }
   }
+}
+
+/** Stripe did not answer (network, 5xx after retries, 429, authentication): 503 to a caller, never a 500. */
+function unreachable(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  if (err instanceof Stripe.errors.StripeError && !(err instanceof Stripe.errors.StripeInvalidRequestError)) {
+    return new AppError('unavailable', `Stripe did not answer (${err.type}); nothing was changed, try again`);
+  }
+  return err;
 }
 
 function checkRequest(req: MoneyRequest): void {
