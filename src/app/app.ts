@@ -4,6 +4,7 @@ import { actionCenterRoutes } from '../modules/action-center/action-center.route
 import { auditRoutes } from '../modules/audit/audit.routes';
 import { expiringCardsRoutes } from '../modules/expiring-cards/expiring-cards.routes';
 import { failedTransactionsRoutes } from '../modules/failed-transactions/failed-transactions.routes';
+import { gatewayRoutes } from '../modules/gateway/gateway.routes';
 import { ledgerRoutes } from '../modules/ledger/ledger.routes';
 import { notificationsRoutes } from '../modules/notifications/notifications.routes';
 import { organizationsRoutes } from '../modules/organizations/organizations.routes';
@@ -100,6 +101,16 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
         guard: c.guard,
       });
       await api.register(paymentMethodsRoutes, { paymentMethods: c.paymentMethods, guard: c.guard });
+      await api.register(gatewayRoutes, {
+        guard: c.guard,
+        gateway: c.config.gateway,
+        stripeMode: c.config.stripe?.mode ?? null,
+        publicUrl: c.config.publicUrl,
+        stripe: c.stripeGateway,
+        webhooks: c.stripeWebhooks,
+        accounts: c.accounts,
+        organizations: c.organizations,
+      });
       await api.register(schedulesRoutes, { schedules: c.schedules, lifecycle: c.lifecycle, guard: c.guard });
       if (c.sandboxGateway) {
         await api.register(sandboxGatewayRoutes, {

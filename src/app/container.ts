@@ -7,6 +7,8 @@ import { FailedTransactionEntries } from '../modules/failed-transactions/failed-
 import { FailedTransactionNotices } from '../modules/failed-transactions/failed-transactions.notices';
 import { FailedTransactionsService } from '../modules/failed-transactions/failed-transactions.service';
 import type { PaymentGateway } from '../modules/gateway/gateway.port';
+import { createStripeClient, StripeGateway } from '../modules/gateway/stripe/stripe-gateway';
+import { StripeWebhooks } from '../modules/gateway/stripe/stripe-webhooks';
 import { DocumentsService } from '../modules/ledger/documents.service';
 import { LedgerService } from '../modules/ledger/ledger.service';
 import { createMailTransport } from '../modules/notifications/mail-transport';
@@ -85,8 +87,15 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const ledger = new LedgerService({ db, clock });
   // With the sandbox off and no live gateway configured, every call that moves money answers 503
   // "no payment gateway configured": the rest of the product (lists, reconciliation, settings) still works.
-  const sandboxGateway = config.sandbox ? new SandboxGateway({ db, clock }) : null;
-  const gateway: PaymentGateway = sandboxGateway ?? noGateway;
+  const sandboxGateway = config.gateway === 'sandbox' ? new SandboxGateway({ db, clock }) : null;
+  const stripeClient = config.stripe
+    ? createStripeClient({ secretKey: config.stripe.secretKey, apiBase: config.stripe.apiBase })
+    : null;
+  const stripeGateway =
+    config.stripe && stripeClient
+      ? new StripeGateway({ db, clock, stripe: stripeClient, publishableKey: config.stripe.publishableKey })
+      : null;
+  const gateway: PaymentGateway = sandboxGateway ?? stripeGateway ?? noGateway;
   const accounts = new AccountsService({ db, clock, audit, ledger, organizations });
   const paymentMethods = new PaymentMethodsService({
     db,
@@ -94,7 +103,8 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     audit,
     accounts,
     organizations,
-    sandbox: config.sandbox,
+    sandbox: config.gateway === 'sandbox',
+    liveTokens: stripeGateway,
   });
   const documents = new DocumentsService({ db, clock, audit, ledger, accounts, organizations });
   // The writers other modules' money flows go through (one writer per table): scheduled payments and
@@ -120,6 +130,20 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     entries,
     scheduled,
   });
+  const stripeWebhooks =
+    config.stripe && stripeClient && stripeGateway
+      ? new StripeWebhooks({
+          db,
+          clock,
+          stripe: stripeClient,
+          webhookSecret: config.stripe.webhookSecret,
+          queue,
+          gateway: stripeGateway,
+          payments,
+          paymentMethods,
+          audit,
+        })
+      : null;
   const schedules = new SchedulesService({
     db,
     clock,
@@ -229,6 +253,8 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     portalTokens,
     gateway,
     sandboxGateway,
+    stripeGateway,
+    stripeWebhooks,
     accounts,
     paymentMethods,
     documents,

@@ -1,5 +1,6 @@
 import { expiringCardsJobs } from '../modules/expiring-cards/expiring-cards.jobs';
 import { failedTransactionsJobs } from '../modules/failed-transactions/failed-transactions.jobs';
+import { stripeJobs } from '../modules/gateway/stripe/stripe.jobs';
 import { notificationsJobs } from '../modules/notifications/notifications.jobs';
 import { paymentsJobs } from '../modules/payments/payments.jobs';
 import { reconciliationJobs } from '../modules/reconciliation/reconciliation.jobs';
@@ -27,6 +28,7 @@ export function registerJobs(
     | 'schedules'
     | 'payments'
     | 'recovery'
+    | 'stripeWebhooks'
     | 'audit'
     | 'db'
   >,
@@ -69,6 +71,7 @@ export function registerJobs(
     ...recoveryJobs({ ...c, eachOrganization }),
     ...reconciliationJobs(c),
     ...notificationsJobs(c),
+    ...stripeJobs(c),
   ];
   for (const job of jobs) c.queue.register(withSandboxClock(c.sandboxClock, job));
 }

@@ -90,6 +90,10 @@ const ACCESS: Record<string, Access> = {
   setDunningPause: 'transactions.manage',
   clearDunningPause: 'transactions.manage',
   rescheduleFailedTransaction: 'transactions.manage',
+  getGatewayStatus: 'billing.write',
+  createPaymentMethodSetupIntent: 'billing.write',
+  // signed by Stripe, not by a person: checked in src/modules/gateway/stripe/stripe-webhooks.db.test.ts
+  receiveStripeWebhook: 'public',
 };
 
 interface Operation {
@@ -275,6 +279,7 @@ function validBody(op: Operation): unknown {
     cancelSubscription: { at: 'period_end' },
     updateScheduledPayment: { dueDate: '2030-01-02' },
     setSandboxNextOutcome: { outcome: 'succeed' },
+    createPaymentMethodSetupIntent: { type: 'card' },
     changeMyPassword: { current: 'not-the-password', new: 'a-new-long-password' },
     updateRetryPolicy: {
       card: { offsetsDays: [1, 3, 5, 7], localHour: 10, preferPaydays: true },

@@ -200,6 +200,18 @@ export function normalizeLocale(locale: string): Locale {
 export function failureInfo(code: string): FailureInfo {
   const known = CATALOGUE.get(code);
   if (known) return known;
+  // A live gateway's code that its mapping table does not know is kept as `stripe:<code>` and shown as such.
+  if (code.startsWith('stripe:')) {
+    const raw = code.slice('stripe:'.length);
+    return {
+      code,
+      kind: 'card',
+      category: 'soft',
+      recommendedAction: 'retry_now',
+      message: { 'en-CA': `Unknown, from Stripe: ${raw}`, 'fr-CA': `Inconnu, selon Stripe : ${raw}` },
+      known: false,
+    };
+  }
   const kind: FailureKind = /^R\d{2}$/.test(code) ? 'echeck' : 'card';
   return {
     code,

@@ -29,7 +29,10 @@ export interface ChargeRequest extends MoneyRequest {
   paymentMethodId?: string;
 }
 
-export type RefundRequest = MoneyRequest;
+export interface RefundRequest extends MoneyRequest {
+  /** the gateway ref of the payment being refunded (a live gateway refunds that charge) */
+  paymentRef?: string;
+}
 export type EcheckDebitRequest = ChargeRequest;
 
 export type ChargeResult =
@@ -39,7 +42,11 @@ export type RefundResult = ChargeResult;
 export type EcheckDebitResult =
   | { status: 'pending'; gatewayRef: string }
   | { status: 'failed'; gatewayRef: string; code: FailureCode };
-export type EcheckOutcome = { status: 'settled' } | { status: 'returned'; code: FailureCode };
+export type EcheckOutcome =
+  | { status: 'settled' }
+  | { status: 'returned'; code: FailureCode }
+  // a live gateway's debit still on its way (it settles through the gateway's webhooks): asked again later
+  | { status: 'pending' };
 
 export interface PaymentGateway {
   /** Charges a card. Gateway refs look like `ch_…`. */
@@ -61,6 +68,8 @@ export interface PaymentGateway {
 
 export interface LookupRequest extends MoneyRequest {
   kind: 'charge' | 'echeck_debit' | 'refund';
+  /** refunds: the gateway ref of the payment refunded (where a live gateway lists its refunds) */
+  paymentRef?: string;
 }
 
 /** `succeed`, a card decline code, or (for eCheck methods) an ACH return code. */

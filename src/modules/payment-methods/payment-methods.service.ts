@@ -12,6 +12,27 @@ import { paymentMethods } from './payment-methods.table';
 
 export type PaymentMethod = typeof paymentMethods.$inferSelect;
 
+/**
+ * A live gateway's saved methods (the Stripe adapter): what Recoup keeps of a token the browser obtained from the
+ * gateway (brand, last 4, expiry, bank), checked to belong to this account.
+ */
+export interface LiveTokens {
+  describe(
+    organizationId: string,
+    account: { id: string; ownerName: string; ownerEmail: string },
+    token: string,
+    type: 'card' | 'echeck',
+  ): Promise<{
+    type: 'card' | 'echeck';
+    brand: string | null;
+    last4: string;
+    expMonth: number | null;
+    expYear: number | null;
+    bankName: string | null;
+    holderName: string | null;
+  }>;
+}
+
 export type NewPaymentMethodInput =
   | {
       type: 'card';
@@ -53,6 +74,8 @@ export class PaymentMethodsService {
       organizations: OrganizationsService;
       /** the sandbox gateway tokenises numbers itself; a live gateway hands us tokens from its own form */
       sandbox: boolean;
+      /** the live gateway, when one is on: only its tokens are accepted, never a number */
+      liveTokens?: LiveTokens | null;
     },
   ) {}
 
@@ -62,9 +85,11 @@ export class PaymentMethodsService {
     accountId: string,
     input: NewPaymentMethodInput,
   ): Promise<PaymentMethod> {
-    await this.deps.accounts.get(organizationId, accountId);
+    const account = await this.deps.accounts.get(organizationId, accountId);
     const org = await this.deps.organizations.get(organizationId);
-    const values = this.tokenize(input, org);
+    const values = this.deps.liveTokens
+      ? await this.fromLiveToken(organizationId, account, input)
+      : this.tokenize(input, org);
     return this.deps.db.transaction(async (tx) => {
       const [method] = await tx
         .insert(paymentMethods)
@@ -86,6 +111,66 @@ export class PaymentMethodsService {
         details: { accountId, type: method!.type, last4: method!.last4, inWallet: method!.inWallet },
       });
       return method!;
+    });
+  }
+
+  /**
+   * PCI DSS (SAQ A): with a live gateway on, a card or account number never reaches Recoup — it is refused
+   * before anything is read or stored, and the browser sends the gateway's token (Stripe.js) instead.
+   */
+  private async fromLiveToken(
+    organizationId: string,
+    account: { id: string; ownerName: string; ownerEmail: string },
+    input: NewPaymentMethodInput,
+  ) {
+    if (!('gatewayToken' in input)) {
+      const field = input.type === 'card' ? 'body.number' : 'body.accountNumber';
+      throw validation(
+        'Card and bank account numbers are never accepted with the live gateway: send the token from its form',
+        [{ field, message: 'is not accepted; send gatewayToken (a pm_… ID from Stripe.js)' }],
+      );
+    }
+    const d = await this.deps.liveTokens!.describe(organizationId, account, input.gatewayToken, input.type);
+    return { ...d, gatewayToken: input.gatewayToken };
+  }
+
+  /**
+   * The gateway updated a saved card (a new expiry or number from the card networks' updater): the wallet shows
+   * it, and the expiring-cards list follows (its window is computed from the expiry).
+   */
+  async updateFromGateway(
+    organizationId: string,
+    gatewayToken: string,
+    card: { brand: string | null; last4: string; expMonth: number; expYear: number },
+  ): Promise<number> {
+    return this.deps.db.transaction(async (tx) => {
+      const updated = await tx
+        .update(paymentMethods)
+        .set({ brand: card.brand, last4: card.last4, expMonth: card.expMonth, expYear: card.expYear })
+        .where(
+          and(
+            eq(paymentMethods.organizationId, organizationId),
+            eq(paymentMethods.gatewayToken, gatewayToken),
+            eq(paymentMethods.type, 'card'),
+          ),
+        )
+        .returning({ id: paymentMethods.id, accountId: paymentMethods.accountId });
+      for (const m of updated) {
+        await this.deps.audit.record(tx, {
+          organizationId,
+          actorId: null,
+          action: 'payment_method.updated_by_gateway',
+          subjectType: 'payment_method',
+          subjectId: m.id,
+          details: {
+            accountId: m.accountId,
+            last4: card.last4,
+            expMonth: card.expMonth,
+            expYear: card.expYear,
+          },
+        });
+      }
+      return updated.length;
     });
   }
 

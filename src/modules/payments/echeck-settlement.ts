@@ -13,6 +13,8 @@ import { transactions } from './payments.table';
 
 const SETTLEMENT_PAGE = 100;
 
+export type FinalEcheckOutcome = Exclude<EcheckOutcome, { status: 'pending' }>;
+
 /** eCheck settlement: pending debits settle (a posted credit) or come back returned (an entry). */
 export class EcheckSettlement {
   constructor(
@@ -76,6 +78,8 @@ export class EcheckSettlement {
             organizationId,
             gatewayRef: txn.gatewayRef!,
           });
+          // A live gateway's debit still on its way settles through its webhook (settleFromGateway).
+          if (outcome.status === 'pending') continue;
           const done = await accountTransaction(db, organizationId, txn.accountId, (tx) =>
             this.record(tx, txn, outcome),
           );
@@ -93,10 +97,41 @@ export class EcheckSettlement {
     return result;
   }
 
+  /**
+   * A live gateway told (webhook) how a debit ended: recorded exactly as the settlement job records it. The
+   * debit is found by Recoup's idempotency key (carried in the gateway's metadata) or its gateway ref.
+   * `processing`: the debit's own answer is not recorded yet — the caller tries again later.
+   */
+  async settleFromGateway(
+    organizationId: string,
+    ref: { idempotencyKey?: string; gatewayRef?: string },
+    outcome: FinalEcheckOutcome,
+  ): Promise<'settled' | 'returned' | 'already_recorded' | 'processing' | 'unknown'> {
+    const { db } = this.deps;
+    const by = ref.idempotencyKey
+      ? eq(transactions.idempotencyKey, ref.idempotencyKey)
+      : ref.gatewayRef
+        ? eq(transactions.gatewayRef, ref.gatewayRef)
+        : null;
+    if (!by) return 'unknown';
+    const [txn] = await db
+      .select()
+      .from(transactions)
+      .where(and(eq(transactions.organizationId, organizationId), eq(transactions.kind, 'echeck_debit'), by))
+      .limit(1);
+    if (!txn) return 'unknown';
+    if (txn.status === 'processing') return 'processing';
+    if (txn.status !== 'pending') return 'already_recorded';
+    const done = await accountTransaction(db, organizationId, txn.accountId, (tx) =>
+      this.record(tx, txn, outcome),
+    );
+    return done ?? 'already_recorded';
+  }
+
   private async record(
     tx: Db,
     pending: Transaction,
-    outcome: EcheckOutcome,
+    outcome: FinalEcheckOutcome,
   ): Promise<'settled' | 'returned' | null> {
     const { ledger, entries, scheduled } = this.deps;
     const organizationId = pending.organizationId;

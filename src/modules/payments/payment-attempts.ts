@@ -117,7 +117,8 @@ export class PaymentAttempts {
       idempotencyKey: txn.idempotencyKey,
       paymentMethodId: method.id,
     };
-    if (txn.kind === 'refund') return this.deps.gateway.refund(req);
+    if (txn.kind === 'refund')
+      return this.deps.gateway.refund({ ...req, paymentRef: await this.paymentRef(txn) });
     if (txn.kind === 'charge') return this.deps.gateway.charge(req);
     return this.deps.gateway.echeckDebit(req);
   }
@@ -132,7 +133,19 @@ export class PaymentAttempts {
       currency: txn.currency,
       idempotencyKey: txn.idempotencyKey,
       kind: txn.kind,
+      paymentRef: txn.kind === 'refund' ? await this.paymentRef(txn) : undefined,
     });
+  }
+
+  /** A refund's payment as the gateway knows it (the reference its document was posted with). */
+  private async paymentRef(txn: Transaction): Promise<string | undefined> {
+    if (!txn.refundedDocumentId) return undefined;
+    const payment = await this.deps.ledger.getDocument(
+      this.deps.db,
+      txn.organizationId,
+      txn.refundedDocumentId,
+    );
+    return payment.reference ?? undefined;
   }
 
   /** Records the answer of an attempt `processing` with every effect, once (MS6): `recorded` tells which call did. */

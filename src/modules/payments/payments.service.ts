@@ -12,7 +12,7 @@ import type { LedgerService } from '../ledger/ledger.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import type { PaymentMethodsService } from '../payment-methods/payment-methods.service';
 import type { ScheduledPayments } from '../schedules/scheduled-payments';
-import { EcheckSettlement } from './echeck-settlement';
+import { EcheckSettlement, type FinalEcheckOutcome } from './echeck-settlement';
 import { EntryPayments } from './entry-payments';
 import { type OneOffPayment, OneOffPayments, type OneOffResult } from './one-off-payments';
 import { owedOnEntry } from './owed';
@@ -147,6 +147,15 @@ export class PaymentsService {
   /** The `echeck-settlement` job for one organization. */
   settleEchecks(organizationId: string) {
     return this.echecks.settle(organizationId);
+  }
+
+  /** A live gateway's webhook says how a pending eCheck debit ended (settled, or returned with a code). */
+  settleFromGateway(
+    organizationId: string,
+    ref: { idempotencyKey?: string; gatewayRef?: string },
+    outcome: FinalEcheckOutcome,
+  ) {
+    return this.echecks.settleFromGateway(organizationId, ref, outcome);
   }
 
   /** The `payments-sweeper` job for one organization (MS5). */

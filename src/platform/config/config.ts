@@ -3,6 +3,17 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export type Role = 'all' | 'api' | 'worker';
+export type GatewayKind = 'sandbox' | 'stripe';
+
+/** The live gateway's settings (RECOUP_GATEWAY=stripe). `mode` is the keys' mode: test or live. */
+export interface StripeConfig {
+  secretKey: string;
+  publishableKey: string;
+  webhookSecret: string;
+  mode: 'test' | 'live';
+  /** tests only: where the SDK sends its requests instead of api.stripe.com */
+  apiBase: { host: string; port: number; protocol: 'http' | 'https' } | undefined;
+}
 
 export interface Config {
   databaseUrl: string | undefined;
@@ -24,6 +35,9 @@ export interface Config {
   role: Role;
   /** How many proxies in front of the server to trust for X-Forwarded-For (rate limits, logs); 0 = none. */
   trustProxy: number;
+  /** which payment gateway moves money; null: none (money-moving calls answer 503) */
+  gateway: GatewayKind | null;
+  stripe: StripeConfig | null;
 }
 
 /** A configuration value that cannot be used: the process stops with this one line. */
@@ -117,6 +131,8 @@ export function loadConfig(env: Env = process.env, opts: { ensureSecret?: boolea
     secret = opts.ensureSecret === false ? randomBytes(32).toString('hex') : keptSecret(dataDir);
   }
 
+  const { gateway, stripe } = gatewayConfig(env, sandbox);
+
   return {
     databaseUrl,
     databaseSessionUrl,
@@ -130,6 +146,8 @@ export function loadConfig(env: Env = process.env, opts: { ensureSecret?: boolea
     secret,
     role,
     trustProxy,
+    gateway,
+    stripe,
   };
 }
 
@@ -166,6 +184,87 @@ export function publicUrlNotice(
     };
   }
   return { level: 'info' as const, text: `Links in e-mails use PUBLIC_URL ${configured.origin}` };
+}
+
+/**
+ * RECOUP_GATEWAY and the STRIPE_* keys. A key's mode must match the deployment: a live key with the sandbox on
+ * would move real money from demo data, and a test key with the sandbox off would make a real organization
+ * believe it is collecting money that never moves. Errors name the variable, never the key.
+ */
+function gatewayConfig(
+  env: Env,
+  sandbox: boolean,
+): { gateway: GatewayKind | null; stripe: StripeConfig | null } {
+  const secretKey = env.STRIPE_SECRET_KEY?.trim() || undefined;
+  const publishableKey = env.STRIPE_PUBLISHABLE_KEY?.trim() || undefined;
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET?.trim() || undefined;
+  const apiBaseText = env.STRIPE_API_BASE?.trim() || undefined;
+
+  const gatewayText = env.RECOUP_GATEWAY?.trim() || (sandbox ? 'sandbox' : secretKey ? 'stripe' : '');
+  if (gatewayText && gatewayText !== 'sandbox' && gatewayText !== 'stripe') {
+    throw new ConfigError(`RECOUP_GATEWAY must be sandbox or stripe (got "${gatewayText.slice(0, 20)}")`);
+  }
+  const gateway = (gatewayText || null) as GatewayKind | null;
+  if (gateway === 'sandbox' && !sandbox) {
+    throw new ConfigError(
+      'RECOUP_GATEWAY=sandbox needs RECOUP_SANDBOX=true (the sandbox gateway only runs in the sandbox)',
+    );
+  }
+
+  let mode: 'test' | 'live' | undefined;
+  if (secretKey) {
+    const m = /^(?:sk|rk)_(test|live)_[A-Za-z0-9]{8,}$/.exec(secretKey);
+    if (!m) {
+      throw new ConfigError(
+        'STRIPE_SECRET_KEY must be a Stripe secret key (sk_test_… or sk_live_…; the value is not shown)',
+      );
+    }
+    mode = m[1] as 'test' | 'live';
+    if (mode === 'live' && sandbox) {
+      throw new ConfigError(
+        'STRIPE_SECRET_KEY is a live-mode key but RECOUP_SANDBOX=true: a sandbox never moves real money (use an sk_test_ key)',
+      );
+    }
+    if (mode === 'test' && !sandbox && gateway === 'stripe') {
+      throw new ConfigError(
+        'STRIPE_SECRET_KEY is a test-mode key but RECOUP_SANDBOX=false: real organizations need an sk_live_ key (or set RECOUP_SANDBOX=true)',
+      );
+    }
+  }
+  if (gateway !== 'stripe') return { gateway, stripe: null };
+
+  if (!secretKey || !mode) throw new ConfigError('STRIPE_SECRET_KEY must be set when RECOUP_GATEWAY=stripe');
+  const pk = publishableKey ? /^pk_(test|live)_[A-Za-z0-9]{8,}$/.exec(publishableKey) : null;
+  if (!pk) {
+    throw new ConfigError(
+      `STRIPE_PUBLISHABLE_KEY must be set to a Stripe publishable key (pk_${mode}_…) when RECOUP_GATEWAY=stripe`,
+    );
+  }
+  if (pk[1] !== mode) {
+    throw new ConfigError(
+      `STRIPE_PUBLISHABLE_KEY must be a ${mode}-mode key like STRIPE_SECRET_KEY (pk_${mode}_…)`,
+    );
+  }
+  if (!webhookSecret || !/^whsec_[A-Za-z0-9]{8,}$/.test(webhookSecret)) {
+    throw new ConfigError(
+      'STRIPE_WEBHOOK_SECRET must be set to the signing secret of the webhook endpoint (whsec_…; the value is not shown)',
+    );
+  }
+  let apiBase: StripeConfig['apiBase'];
+  if (apiBaseText) {
+    parseUrl('STRIPE_API_BASE', apiBaseText, ['http:', 'https:']);
+    if (mode === 'live') {
+      throw new ConfigError('STRIPE_API_BASE is for tests only: it cannot be used with a live-mode key');
+    }
+    const url = new URL(apiBaseText);
+    const protocol = url.protocol === 'http:' ? 'http' : 'https';
+    apiBase = {
+      host: url.hostname,
+      port: url.port ? Number(url.port) : protocol === 'http' ? 80 : 443,
+      protocol,
+    };
+  }
+  return { gateway, stripe: { secretKey, publishableKey: publishableKey!, webhookSecret, mode, apiBase } };
 }
 
 /** The embedded set-up keeps a generated secret beside its database, so links survive a restart. */

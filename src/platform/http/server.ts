@@ -151,7 +151,10 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
         version: '1.0.0',
         description:
           'The billing Action Center: failed transactions, expiring cards and reconcilable accounts. ' +
-          'Money is in integer minor units; errors are application/problem+json (RFC 9457).',
+          'Money is in integer minor units; errors are application/problem+json (RFC 9457). ' +
+          'Payment gateway: `RECOUP_GATEWAY` = `sandbox` | `stripe` (keys `STRIPE_SECRET_KEY`, `STRIPE_PUBLISHABLE_KEY`, ' +
+          '`STRIPE_WEBHOOK_SECRET`; `STRIPE_API_BASE` for tests only); with Stripe, methods are added as Stripe.js ' +
+          '`pm_…` tokens (a card number is refused) and Stripe events arrive at `POST /api/v1/webhooks/stripe`.',
       },
       servers: [{ url: '/' }],
       components: {

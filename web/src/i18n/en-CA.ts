@@ -496,6 +496,25 @@ export const enCA = {
       step2: 'Open the link from that new e-mail.',
     },
   },
+  gateway: {
+    title: 'Payment gateway',
+    active: 'Active gateway:',
+    sandbox: 'Sandbox (no real money)',
+    none: 'None: payments cannot be collected',
+    test: 'test mode',
+    live: 'live',
+    webhookUrl: 'Webhook URL to register in the Stripe dashboard',
+    webhookHelp:
+      'Register this URL for the events payment_intent.*, refund.*, payment_method.updated and payment_method.automatically_updated, and set its signing secret as STRIPE_WEBHOOK_SECRET.',
+    lastWebhook: 'Last webhook received',
+    noWebhook: 'None yet',
+    addCard: 'Add a card (Stripe)',
+    addBank: 'Add a bank account (Stripe)',
+    mandate:
+      'By saving this bank account, the customer authorizes pre-authorized debits under the terms shown above; Stripe records the acceptance.',
+    start: 'Enter the details',
+    save: 'Save',
+  },
 };
 
 type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]> };

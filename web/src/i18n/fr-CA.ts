@@ -502,4 +502,23 @@ export const frCA: Resources = {
       step2: 'Ouvrez le lien de ce nouveau courriel.',
     },
   },
+  gateway: {
+    title: 'Passerelle de paiement',
+    active: 'Passerelle active :',
+    sandbox: 'Bac à sable (aucun argent réel)',
+    none: 'Aucune : les paiements ne peuvent pas être perçus',
+    test: 'mode test',
+    live: 'production',
+    webhookUrl: 'URL du webhook à enregistrer dans le tableau de bord Stripe',
+    webhookHelp:
+      'Enregistrez cette URL pour les événements payment_intent.*, refund.*, payment_method.updated et payment_method.automatically_updated, et indiquez son secret de signature dans STRIPE_WEBHOOK_SECRET.',
+    lastWebhook: 'Dernier webhook reçu',
+    noWebhook: 'Aucun pour le moment',
+    addCard: 'Ajouter une carte (Stripe)',
+    addBank: 'Ajouter un compte bancaire (Stripe)',
+    mandate:
+      "En enregistrant ce compte bancaire, le client autorise les débits préautorisés selon les conditions affichées ci-dessus; Stripe consigne l'acceptation.",
+    start: 'Saisir les coordonnées',
+    save: 'Enregistrer',
+  },
 };

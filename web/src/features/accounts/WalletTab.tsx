@@ -5,9 +5,11 @@ import { useCan } from '../../admin/session';
 import { formatExpiry } from '../../ui/dates';
 import { PaymentMethodLabel } from '../../ui/PaymentMethodLabel';
 import { QueryStatus } from '../../ui/QueryStatus';
+import { useGatewayStatus } from '../settings/gateway';
 import { AddCardForm } from './AddCardForm';
 import { usePaymentMethods, useRemoveFromWallet } from './api';
 import { EcheckForm } from './EcheckForm';
+import { StripeMethodForm } from './StripeMethodForm';
 
 export function WalletTab() {
   const { t } = useTranslation();
@@ -16,6 +18,7 @@ export function WalletTab() {
   const methods = usePaymentMethods(id);
   const remove = useRemoveFromWallet(id);
   const rows = methods.data?.pages.flatMap((page) => page.items) ?? [];
+  const gateway = useGatewayStatus(can('billing.write'));
 
   return (
     <Stack>
@@ -71,7 +74,14 @@ export function WalletTab() {
           </Table>
         </Table.ScrollContainer>
       )}
-      {can('billing.write') && (
+      {can('billing.write') && gateway.data?.gateway === 'stripe' && (
+        // The live gateway: Stripe.js takes the numbers; Recoup only ever receives the pm_… ID (PCI DSS SAQ A).
+        <SimpleGrid cols={{ base: 1, lg: 2 }}>
+          <StripeMethodForm accountId={id} type="card" />
+          <StripeMethodForm accountId={id} type="echeck" />
+        </SimpleGrid>
+      )}
+      {can('billing.write') && gateway.data && gateway.data.gateway !== 'stripe' && (
         <SimpleGrid cols={{ base: 1, lg: 2 }}>
           <AddCardForm accountId={id} />
           <EcheckForm accountId={id} />

@@ -146,6 +146,27 @@ export function useAddCard(id: string) {
   );
 }
 
+/** The live gateway: a SetupIntent for Stripe.js, then the pm_… ID it produced (never a number). */
+export function useStripeSetupIntent(id: string) {
+  return useMutation({
+    mutationFn: (type: 'card' | 'echeck') =>
+      answer(
+        api.POST('/api/v1/accounts/{id}/payment-methods/setup-intent', {
+          params: { path: { id } },
+          body: { type },
+        }),
+      ),
+  });
+}
+
+export function useAddGatewayToken(id: string) {
+  return useAccountWrite(
+    id,
+    (body: { type: 'card' | 'echeck'; gatewayToken: string; saveToWallet: boolean }) =>
+      answer(api.POST('/api/v1/accounts/{id}/payment-methods', { params: { path: { id } }, body })),
+  );
+}
+
 export function useRemoveFromWallet(id: string) {
   return useAccountWrite(
     id,

@@ -6,6 +6,7 @@ import type { Locale, Schemas } from '../../api/schema';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useUpdateOrganization, useUsers } from './api';
+import { GatewayPanel } from './GatewayPanel';
 import { LogoUpload } from './LogoUpload';
 
 const CURRENCIES = ['CAD', 'USD', 'EUR'];
@@ -125,6 +126,7 @@ export function OrganizationPage() {
         organization={organization.data}
         canEdit={can('settings.manage')}
       />
+      {can('billing.write') && <GatewayPanel />}
     </Stack>
   );
 }
