@@ -1665,6 +1665,11 @@ export interface operations {
                      */
                     email: string;
                     password: string;
+                    /**
+                     * @description Needed only when the same e-mail and password belong to people of several organizations (409 organization_required otherwise)
+                     * @example org_01jd3k4m5n6p7q8r9s0t1v2w3x
+                     */
+                    organizationId?: string;
                 };
             };
         };
@@ -1696,6 +1701,15 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1775,6 +1789,11 @@ export interface operations {
                      */
                     email: string;
                     password: string;
+                    /**
+                     * @description Needed only when the same e-mail and password belong to people of several organizations (409 organization_required otherwise)
+                     * @example org_01jd3k4m5n6p7q8r9s0t1v2w3x
+                     */
+                    organizationId?: string;
                 };
             };
         };
@@ -1815,6 +1834,15 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
