@@ -15,6 +15,7 @@ import { reconciliationRoutes } from '../modules/reconciliation/reconciliation.r
 import { sandboxRoutes } from '../modules/sandbox/sandbox.routes';
 import { sandboxGatewayRoutes } from '../modules/sandbox/sandbox-gateway.routes';
 import { schedulesRoutes } from '../modules/schedules/schedules.routes';
+import { organizationContextHook } from '../modules/users/auth.guard';
 import { usersRoutes } from '../modules/users/users.routes';
 import { createServer } from '../platform/http/server';
 import type { Services } from './container';
@@ -40,6 +41,8 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
     // Re-read the shared sandbox clock (at most once a second) so that every process agrees on "now".
     app.addHook('onRequest', async () => sandboxClock.refresh());
   }
+  // Each request of a signed-in caller runs in their organization's context (its own sandbox clock).
+  app.addHook('preHandler', organizationContextHook);
 
   await app.register(healthRoutes, { db: c.db, queue: c.queue });
   await app.register(

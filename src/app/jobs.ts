@@ -1,4 +1,5 @@
 import { AppError } from '../lib/errors';
+import { runInOrganization } from '../lib/organization-context';
 import type { RunnableJob } from '../platform/jobs/registry';
 import { log } from '../platform/log';
 
@@ -36,7 +37,8 @@ export function registerJobs(c: {
       // A run asked for one organization (CLI, sandbox) reports its failure to the caller instead.
       for (const id of ids) {
         try {
-          results.push(await work(id));
+          // Each organization's run happens at its own instant (its sandbox clock).
+          results.push(await runInOrganization(id, () => work(id)));
         } catch (err) {
           if (data.organizationId) throw err;
           log.error({ err, job: name, organizationId: id }, 'scheduled job failed for one organization');

@@ -10,6 +10,9 @@ export interface SandboxRoutesDeps {
   guard: AuthGuard;
   sandboxClock: SandboxClockService;
   queue: JobQueue;
+  mailbox: {
+    openAsRecipient(organizationId: string, emailId: string): Promise<{ html: string; text: string }>;
+  };
 }
 
 /** Only registered when RECOUP_SANDBOX=true; otherwise every /api/v1/sandbox path is a 404. */
@@ -26,11 +29,11 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesDeps> = async
       schema: {
         operationId: 'getSandboxClock',
         tags: ['sandbox'],
-        summary: 'The instant the whole product believes it is',
+        summary: "The instant the caller's organization believes it is (its own sandbox clock)",
         response: { 200: ClockSchema, ...errorResponses() },
       },
     },
-    async () => ({ now: sandboxClock.clock.now().toISOString() }),
+    async (request) => ({ now: sandboxClock.nowFor(principalOf(request).organizationId).toISOString() }),
   );
 
   app.put(
@@ -40,12 +43,17 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesDeps> = async
       schema: {
         operationId: 'setSandboxClock',
         tags: ['sandbox'],
-        summary: 'Move the clock of the API and the workers (time keeps running from there)',
+        summary:
+          "Move the caller's organization's clock, for its API calls and its jobs (time keeps running from there); no other organization's time moves",
         body: Type.Object({ now: Instant }, { additionalProperties: false }),
         response: { 200: ClockSchema, ...errorResponses() },
       },
     },
-    async (request) => ({ now: (await sandboxClock.set(new Date(request.body.now))).toISOString() }),
+    async (request) => {
+      const organizationId = principalOf(request).organizationId;
+      const now = await sandboxClock.setForOrganization(organizationId, new Date(request.body.now));
+      return { now: now.toISOString() };
+    },
   );
 
   app.post(

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { fromDrizzle, fromPglite, PgBoss } from 'pg-boss';
+import { runInOrganization } from '../../lib/organization-context';
 import type { Database, Db } from '../db/db';
 import { JOB_NAMES, type JobName, SCHEDULES } from './registry';
 
@@ -61,7 +62,14 @@ export class JobQueue {
   }
 
   register(definition: JobDefinition): void {
-    this.definitions.set(definition.name, definition);
+    // A job for one organization runs in that organization's context (its sandbox clock, among others).
+    const handler: JobDefinition['handler'] = (data, ctx) => {
+      const organizationId = (data as { organizationId?: unknown } | null)?.organizationId;
+      return typeof organizationId === 'string'
+        ? runInOrganization(organizationId, () => definition.handler(data, ctx))
+        : definition.handler(data, ctx);
+    };
+    this.definitions.set(definition.name, { ...definition, handler });
   }
 
   /** Creates the queues (idempotent) and, for the scheduling process, the cron schedules. */
