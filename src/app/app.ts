@@ -26,6 +26,7 @@ export const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   authRateLimit?: { max: number; timeWindow: number };
+  portalRateLimit?: import('../modules/portal/portal.routes').PortalRateLimit;
   serveWeb?: boolean;
 }
 
@@ -78,7 +79,12 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
         guard: c.guard,
         clock: c.clock,
       });
-      await api.register(portalRoutes, { portal: c.portal, idempotency: c.idempotency });
+      await api.register(portalRoutes, {
+        portal: c.portal,
+        idempotency: c.idempotency,
+        guard: c.guard,
+        rateLimit: opts.portalRateLimit,
+      });
       await api.register(reconciliationRoutes, {
         reconciliation: c.reconciliation,
         guard: c.guard,
@@ -89,7 +95,14 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
         idempotency: c.idempotency,
         guard: c.guard,
       });
-      if (sandboxClock) await api.register(sandboxRoutes, { guard: c.guard, sandboxClock, queue: c.queue });
+      if (sandboxClock) {
+        await api.register(sandboxRoutes, {
+          guard: c.guard,
+          sandboxClock,
+          queue: c.queue,
+          mailbox: c.notifications,
+        });
+      }
       await api.register(accountsRoutes, { accounts: c.accounts, guard: c.guard });
       await api.register(ledgerRoutes, {
         documents: c.documents,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errorResponses, Instant } from '../../platform/http/schemas';
+import { errorResponses, Id, Instant } from '../../platform/http/schemas';
 import type { JobQueue } from '../../platform/jobs/queue';
 import { RUNNABLE_JOBS } from '../../platform/jobs/registry';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
@@ -18,7 +18,7 @@ export interface SandboxRoutesDeps {
 /** Only registered when RECOUP_SANDBOX=true; otherwise every /api/v1/sandbox path is a 404. */
 export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesDeps> = async (
   app,
-  { guard, sandboxClock, queue },
+  { guard, sandboxClock, queue, mailbox },
 ) => {
   const ClockSchema = Type.Object({ now: Instant });
 
@@ -76,6 +76,25 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesDeps> = async
       const result = await queue.runNow(request.params.name, { organizationId: principal.organizationId });
       return { name: request.params.name, result: Array.isArray(result) ? result[0] : result };
     },
+  );
+
+  app.post(
+    '/sandbox/emails/:id/open',
+    {
+      onRequest: guard.require('settings.manage'),
+      schema: {
+        operationId: 'openSandboxEmail',
+        tags: ['sandbox'],
+        summary:
+          'The e-mail as its recipient receives it, with working portal links (the sandbox has no SMTP; the delivery log never holds a usable link)',
+        params: Type.Object({ id: Id('em_01jd3k4m5n6p7q8r9s0t1v2w3x') }),
+        response: {
+          200: Type.Object({ html: Type.String(), text: Type.String() }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => mailbox.openAsRecipient(principalOf(request).organizationId, request.params.id),
   );
 
   app.post(

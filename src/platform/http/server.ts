@@ -24,6 +24,35 @@ export interface ServerOptions {
   trustProxy?: number;
 }
 
+/** Query parameters that are credentials (portal links): never written in a log line. */
+const SECRET_QUERY = /([?&]token=)[^&#]*/gi;
+export const redactUrl = (url: string) => url.replace(SECRET_QUERY, '$1[redacted]');
+
+/** The request log line's `req`, as Fastify writes it, with secrets in the query string redacted. */
+function withRedactedUrls(logger: ServerOptions['logger']): ServerOptions['logger'] {
+  if (!logger) return logger;
+  const base = typeof logger === 'object' ? logger : {};
+  return {
+    ...base,
+    serializers: {
+      req: (req: {
+        method: string;
+        url: string;
+        host?: string;
+        ip?: string;
+        socket?: { remotePort?: number };
+      }) => ({
+        method: req.method,
+        url: redactUrl(req.url),
+        host: req.host,
+        remoteAddress: req.ip,
+        remotePort: req.socket?.remotePort,
+      }),
+      ...('serializers' in base ? base.serializers : {}),
+    },
+  } as ServerOptions['logger'];
+}
+
 function makeAjv(coerce: boolean) {
   // Bodies are never coerced: "100" is not an amount. Query strings and paths are text, so they are.
   // Unknown fields are rejected (additionalProperties: false), never silently dropped.
@@ -40,7 +69,7 @@ function makeAjv(coerce: boolean) {
 
 export async function createServer(opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger,
+    logger: withRedactedUrls(opts.logger),
     bodyLimit: opts.bodyLimit ?? 256 * 1024,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

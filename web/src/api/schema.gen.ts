@@ -486,6 +486,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{id}/portal-links/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop every portal link sent to the account's owner (before sending a new one: retry's notice or the card reminder) */
+        post: operations["revokeAccountPortalLinks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/portal/session": {
         parameters: {
             query?: never;
@@ -681,9 +698,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The instant the whole product believes it is */
+        /** The instant the caller's organization believes it is (its own sandbox clock) */
         get: operations["getSandboxClock"];
-        /** Move the clock of the API and the workers (time keeps running from there) */
+        /** Move the caller's organization's clock, for its API calls and its jobs (time keeps running from there); no other organization's time moves */
         put: operations["setSandboxClock"];
         post?: never;
         delete?: never;
@@ -703,6 +720,23 @@ export interface paths {
         put?: never;
         /** Run a scheduled job now for the caller's organization, and answer when it is done */
         post: operations["runSandboxJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sandbox/emails/{id}/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The e-mail as its recipient receives it, with working portal links (the sandbox has no SMTP; the delivery log never holds a usable link) */
+        post: operations["openSandboxEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1348,6 +1382,25 @@ export interface components {
                 ownerName: string;
                 locale: "fr-CA" | "en-CA";
             };
+            /** @description What this link is for; the card it is about (so the owner can tell it from a copy) */
+            link: {
+                /**
+                 * @description failed_payment: pay the one amount listed; card_expiry: replace the one card named
+                 * @enum {unknown}
+                 */
+                purpose: "failed_payment" | "card_expiry";
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC instant
+                 */
+                expiresAt: string;
+                card: {
+                    brand: string;
+                    last4: string;
+                    expMonth: number;
+                    expYear: number;
+                } | null;
+            };
             /**
              * @description ISO 4217
              * @example CAD
@@ -1370,6 +1423,12 @@ export interface components {
                 failedAt: string;
                 status: string;
                 paidElsewhere: boolean;
+                paymentMethod: {
+                    /** @enum {unknown} */
+                    type: "card" | "echeck";
+                    brand: string | null;
+                    last4: string;
+                };
             }[];
             cards: components["schemas"]["PortalCard"][];
         };
@@ -3331,10 +3390,73 @@ export interface operations {
             };
         };
     };
+    revokeAccountPortalLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example acc_01jd3k4m5n6p7q8r9s0t1v2w3x */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        /** @description how many live links stopped working */
+                        revoked: number;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getPortalSession: {
         parameters: {
             query: {
-                /** @description The signed link token */
+                /** @description The link's token (from the e-mail) */
                 token: string;
             };
             header?: never;
@@ -3379,12 +3501,21 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     savePortalCard: {
         parameters: {
             query: {
-                /** @description The signed link token */
+                /** @description The link's token (from the e-mail) */
                 token: string;
             };
             header?: never;
@@ -3439,12 +3570,21 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     payPortalFailedPayment: {
         parameters: {
             query: {
-                /** @description The signed link token */
+                /** @description The link's token (from the e-mail) */
                 token: string;
             };
             header?: never;
@@ -3497,6 +3637,15 @@ export interface operations {
                 };
             };
             /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3507,6 +3656,15 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4100,6 +4258,68 @@ export interface operations {
                     "application/json": {
                         name: string;
                         result: unknown;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    openSandboxEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example em_01jd3k4m5n6p7q8r9s0t1v2w3x */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        html: string;
+                        text: string;
                     };
                 };
             };

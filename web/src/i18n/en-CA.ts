@@ -469,6 +469,15 @@ export const enCA = {
     saveCard: 'Save the card',
     cardSaved: 'Your card was saved.',
     contact: 'Questions? Contact {{name}} at',
+    failedWith: 'Charged to',
+    link: {
+      forPayment: '{{organization}} sent you this link to pay',
+      withCard: '(card {{brand}} •••• {{last4}}).',
+      forCard:
+        '{{organization}} sent you this link to replace your card {{brand}} •••• {{last4}} (expires {{expiry}}).',
+      generic: '{{organization}} sent you this link.',
+      expires: 'This link works until {{at}}.',
+    },
     invalid: {
       title: 'This link is invalid or has expired',
       body: 'For your security, payment links only work for a limited time.',

@@ -42,6 +42,11 @@ export function PortalFailedPayment(props: {
         <Text size="sm">
           {t('portal.reason')}: {payment.reason.message}
         </Text>
+        {payment.paymentMethod.last4 && (
+          <Text size="sm" data-testid="portal-payment-method">
+            {t('portal.failedWith')}: {label(payment.paymentMethod)}
+          </Text>
+        )}
         {!settled && (
           <Group align="flex-end">
             <Select

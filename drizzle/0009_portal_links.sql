@@ -1,0 +1,18 @@
+CREATE TABLE "portal_links" (
+	"organization_id" text NOT NULL,
+	"id" text NOT NULL,
+	"account_id" text NOT NULL,
+	"purpose" text NOT NULL,
+	"failed_transaction_id" text,
+	"payment_method_id" text,
+	"token_hash" text,
+	"expires_at" timestamp with time zone NOT NULL,
+	"revoked_at" timestamp with time zone,
+	"revoked_reason" text,
+	"created_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "portal_links_organization_id_id_pk" PRIMARY KEY("organization_id","id")
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX "portal_links_token_hash" ON "portal_links" USING btree ("token_hash");--> statement-breakpoint
+CREATE INDEX "portal_links_account" ON "portal_links" USING btree ("organization_id","account_id");--> statement-breakpoint
+CREATE INDEX "portal_links_entry" ON "portal_links" USING btree ("organization_id","failed_transaction_id");
