@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { Outlet, NavLink as RouterLink, useLocation, useNavigate } from 'react-router-dom';
 import { changeLocale, storedLocale } from '../i18n';
 import { LanguageSwitch } from '../ui/LanguageSwitch';
+import { SandboxBanner } from './SandboxBanner';
 import { useLogout, useMe, useOrganization } from './session';
 
 /** Without a choice saved in this browser, the organization's language applies. */
@@ -95,6 +96,7 @@ export function AdminShell() {
         />
       </AppShell.Navbar>
       <AppShell.Main>
+        <SandboxBanner canManage={me.data?.permissions.includes('settings.manage') ?? false} />
         <Outlet />
       </AppShell.Main>
     </AppShell>

@@ -452,6 +452,11 @@ export const enCA = {
     details: 'Details',
     system: 'System',
   },
+  sandbox: {
+    title: 'Sandbox: test payments only, no real money moves',
+    clock:
+      "The sandbox clock of this organization says {{now}}; moving it changes no other organization's time.",
+  },
   portal: {
     greeting: 'Hello {{name}}',
     intro: 'These payments did not go through. Update your card if needed, then pay.',

@@ -457,6 +457,11 @@ export const frCA: Resources = {
     details: 'Détails',
     system: 'Système',
   },
+  sandbox: {
+    title: 'Bac à sable : paiements de test seulement, aucun argent réel ne bouge',
+    clock:
+      'L’horloge du bac à sable de cette organisation indique {{now}} ; la déplacer ne change l’heure d’aucune autre organisation.',
+  },
   portal: {
     greeting: 'Bonjour {{name}}',
     intro: "Ces paiements n'ont pas abouti. Mettez votre carte à jour au besoin, puis payez.",
