@@ -169,6 +169,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     links: portalLinks,
     organizations,
     failedTransactions: failedTransactions.repository,
+    notices: failedTransactionNotices,
     payments,
     paymentMethods,
     schedules,

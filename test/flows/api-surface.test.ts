@@ -47,6 +47,7 @@ const ACCESS: Record<string, Access> = {
   savePortalCard: 'portal',
   payPortalFailedPayment: 'portal',
   revokeAccountPortalLinks: 'transactions.manage',
+  resendPortalPaymentLink: 'transactions.manage',
   listReconcilableAccounts: 'reconciliations.manage',
   reconcileAccount: 'reconciliations.manage',
   undoReconciliation: 'reconciliations.manage',
@@ -273,6 +274,7 @@ function validBody(op: Operation): unknown {
     updateScheduledPayment: { dueDate: '2030-01-02' },
     setSandboxNextOutcome: { outcome: 'succeed' },
     changeMyPassword: { current: 'not-the-password', new: 'a-new-long-password' },
+    resendPortalPaymentLink: { failedTransactionId: aIds.failedTransaction },
   };
   if (op.operationId in byOp) return byOp[op.operationId];
   return op.method === 'GET' || op.method === 'DELETE' ? undefined : {};

@@ -39,7 +39,12 @@ export class FailedTransactionNotices {
    * again (the amount is still due and the link is fresh). Never for a refund (the customer is owed money,
    * there is nothing for them to do), nor for an entry already recovered or ignored.
    */
-  async customerNotice(organizationId: string, failedTransactionId: string) {
+  async customerNotice(
+    organizationId: string,
+    failedTransactionId: string,
+    /** a resend asked by an administrator: its own dedupe key, beside the attempt's notice */
+    opts: { resend?: string } = {},
+  ) {
     const { db, repository } = this.deps;
     const entry = await repository.get(db, organizationId, failedTransactionId);
     if (!entry || entry.type === 'refund') return { sent: false, why: entry ? 'refund' : 'missing' };
@@ -72,7 +77,7 @@ export class FailedTransactionNotices {
       });
       const queued = await this.deps.notifications.enqueue(tx, {
         organizationId,
-        dedupeKey: `payment-failed:${entry.id}:${entry.attempts}`,
+        dedupeKey: `payment-failed:${entry.id}:${entry.attempts}${opts.resend ? `:resend:${opts.resend}` : ''}`,
         kind: 'customer_payment_failed',
         to: owner.email,
         locale,

@@ -151,6 +151,42 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{
       return portal.revokeAccountLinks(principal.organizationId, principal.userId, request.params.id);
     },
   );
+  app.post(
+    '/accounts/:id/portal-links/resend',
+    {
+      onRequest: guard.require('transactions.manage'),
+      schema: {
+        operationId: 'resendPortalPaymentLink',
+        tags: ['portal'],
+        summary:
+          "Send the owner a new link to pay one failed entry (the payment-failed notice again); the entry's earlier links stop",
+        params: Type.Object({ id: Id('acc_01jd3k4m5n6p7q8r9s0t1v2w3x') }),
+        body: Type.Object(
+          { failedTransactionId: Id('ft_01jd3k4m5n6p7q8r9s0t1v2w3x') },
+          { additionalProperties: false },
+        ),
+        response: {
+          202: Type.Object({
+            failedTransactionId: Type.String(),
+            emailId: Type.String({ description: 'the new e-mail in the delivery log' }),
+            revoked: Type.Integer({ description: "how many of the entry's earlier links stopped working" }),
+          }),
+          ...errorResponses(404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      reply.status(202);
+      return portal.resendPaymentLink(
+        principal.organizationId,
+        principal.userId,
+        request.params.id,
+        request.body.failedTransactionId,
+      );
+    },
+  );
+
   app.get(
     '/portal/session',
     {

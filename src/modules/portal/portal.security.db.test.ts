@@ -219,6 +219,39 @@ describe('revocation', () => {
   });
 });
 
+describe('send a new link', () => {
+  it("stops the entry's earlier links and sends the notice again with a new one", async () => {
+    const c = await customer();
+    const before = await payLink(c);
+    const url = `/api/v1/accounts/${c.accountId}/portal-links/resend`;
+    const res = await call(t.app, org.adminToken, 'POST', url, { failedTransactionId: c.entryId });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ failedTransactionId: c.entryId, revoked: 1 });
+    expect((await session(before)).status).toBe(401);
+    await t.c.queue.drain();
+    const mails = received.filter((m) => m.to && 'text' in m.to && m.to.text === c.email);
+    const newest = mails.at(-1)!;
+    const token = decodeURIComponent(/pay\?token=([^\s"<&]+)/.exec(String(newest.text))![1]!);
+    expect((await session(token)).status).toBe(200);
+    // Another account's entry, a refund or an entry off the list: refused with the reason, nothing sent.
+    const other = await customer();
+    expect(
+      (await call(t.app, org.adminToken, 'POST', url, { failedTransactionId: other.entryId })).status,
+    ).toBe(404);
+    await call(
+      t.app,
+      org.adminToken,
+      'POST',
+      `/api/v1/action-center/failed-transactions/${c.otherEntryId}/ignore`,
+      {},
+    );
+    const off = await call(t.app, org.adminToken, 'POST', url, { failedTransactionId: c.otherEntryId });
+    expect(off.status).toBe(409);
+    expect(off.body.detail).toMatch(/ignored/);
+    expect((await call(t.app, org.adminToken, 'POST', url, { failedTransactionId: 'bad' })).status).toBe(400);
+  });
+});
+
 describe('logs and rate limits', () => {
   it('the request log never holds the token', async () => {
     const lines: string[] = [];

@@ -78,6 +78,14 @@ export class PortalService {
       paymentMethods: PaymentMethodsService;
       schedules: SchedulesService;
       audit: AuditService;
+      /** sends the payment-failed notice again (a resend has its own dedupe key) */
+      notices?: {
+        customerNotice(
+          organizationId: string,
+          failedTransactionId: string,
+          opts: { resend?: string },
+        ): Promise<{ sent: boolean; emailId?: string; why?: string }>;
+      };
     },
   ) {}
 
@@ -148,6 +156,46 @@ export class PortalService {
       });
       return { accountId, revoked };
     });
+  }
+
+  /**
+   * "Send a new link": the entry's earlier links stop, and the owner gets the payment-failed notice again
+   * with a new one. Only for an entry still on the list, of this account, that is not a refund.
+   */
+  async resendPaymentLink(
+    organizationId: string,
+    actorId: string,
+    accountId: string,
+    failedTransactionId: string,
+  ) {
+    const entry = await this.deps.failedTransactions.get(this.deps.db, organizationId, failedTransactionId);
+    if (!entry || entry.accountId !== accountId || entry.type === 'refund') throw notFound('failed payment');
+    if (entry.status !== 'open' && entry.status !== 'retrying') {
+      throw new AppError(
+        'conflict',
+        `This entry is ${entry.status}: there is nothing left to pay, so no link is sent`,
+      );
+    }
+    if (!this.deps.notices) throw new AppError('unavailable', 'Notices are not available in this process');
+    const revoked = await this.deps.db.transaction(async (tx) => {
+      const n = await this.deps.links.revokeForEntries(tx, organizationId, [entry.id], 'replaced_by_admin');
+      await this.deps.audit.record(tx, {
+        organizationId,
+        actorId,
+        action: 'portal.link_resent',
+        subjectType: 'failed_transaction',
+        subjectId: entry.id,
+        details: { accountId, revoked: n },
+      });
+      return n;
+    });
+    const sent = await this.deps.notices.customerNotice(organizationId, entry.id, {
+      resend: String(Date.now()),
+    });
+    if (!sent.sent || !sent.emailId) {
+      throw new AppError('conflict', 'The notice could not be sent; try again');
+    }
+    return { failedTransactionId: entry.id, emailId: sent.emailId, revoked };
   }
 
   async session(token: string) {
