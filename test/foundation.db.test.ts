@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInOrganization } from '../src/lib/organization-context';
 import { migrateDb } from '../src/platform/db/db';
 import { createOrg, type TestOrg } from './factories';
 import { call, createTestContext, type TestContext } from './harness';
@@ -43,13 +44,14 @@ describe('operations', () => {
 });
 
 describe('sandbox clock', () => {
-  it('moves "now" for the whole product and keeps it in the database', async () => {
+  it('moves "now" for the caller\'s organization (its requests and jobs) and keeps it in the database', async () => {
     const target = '2027-01-31T23:30:00.000Z';
     const put = await call(t.app, org.adminToken, 'PUT', '/api/v1/sandbox/clock', { now: target });
     expect(put.status).toBe(200);
     const got = await call(t.app, org.adminToken, 'GET', '/api/v1/sandbox/clock');
     expect(Math.abs(new Date(got.body.now).getTime() - new Date(target).getTime())).toBeLessThan(5_000);
-    expect(Math.abs(t.c.clock.now().getTime() - new Date(target).getTime())).toBeLessThan(5_000);
+    const orgNow = runInOrganization(org.organizationId, () => t.c.clock.now());
+    expect(Math.abs(orgNow.getTime() - new Date(target).getTime())).toBeLessThan(5_000);
     // Sessions and tokens live in real time: moving the sandbox clock neither ages nor revives them.
     const issued = await t.c.auth.issue(
       { organizationId: org.organizationId, id: org.adminId },

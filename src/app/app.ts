@@ -15,6 +15,7 @@ import { recoveryRoutes } from '../modules/recovery/recovery.routes';
 import { sandboxRoutes } from '../modules/sandbox/sandbox.routes';
 import { sandboxGatewayRoutes } from '../modules/sandbox/sandbox-gateway.routes';
 import { schedulesRoutes } from '../modules/schedules/schedules.routes';
+import { organizationContextHook } from '../modules/users/auth.guard';
 import { usersRoutes } from '../modules/users/users.routes';
 import { createServer } from '../platform/http/server';
 import { WEB_ROOT } from '../platform/paths';
@@ -26,6 +27,7 @@ export { WEB_ROOT };
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   authRateLimit?: { max: number; timeWindow: number };
+  portalRateLimit?: import('../modules/portal/portal.routes').PortalRateLimit;
   serveWeb?: boolean;
 }
 
@@ -41,6 +43,8 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
     // Re-read the shared sandbox clock (at most once a second) so that every process agrees on "now".
     app.addHook('onRequest', async () => sandboxClock.refresh());
   }
+  // Each request of a signed-in caller runs in their organization's context (its own sandbox clock).
+  app.addHook('preHandler', organizationContextHook);
 
   await app.register(healthRoutes, { db: c.db, queue: c.queue });
   await app.register(
@@ -81,7 +85,12 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
         idempotency: c.idempotency,
         guard: c.guard,
       });
-      await api.register(portalRoutes, { portal: c.portal, idempotency: c.idempotency });
+      await api.register(portalRoutes, {
+        portal: c.portal,
+        idempotency: c.idempotency,
+        guard: c.guard,
+        rateLimit: opts.portalRateLimit,
+      });
       await api.register(reconciliationRoutes, {
         reconciliation: c.reconciliation,
         guard: c.guard,
@@ -92,7 +101,14 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
         idempotency: c.idempotency,
         guard: c.guard,
       });
-      if (sandboxClock) await api.register(sandboxRoutes, { guard: c.guard, sandboxClock, queue: c.queue });
+      if (sandboxClock) {
+        await api.register(sandboxRoutes, {
+          guard: c.guard,
+          sandboxClock,
+          queue: c.queue,
+          mailbox: c.notifications,
+        });
+      }
       await api.register(accountsRoutes, { accounts: c.accounts, guard: c.guard });
       await api.register(ledgerRoutes, {
         documents: c.documents,

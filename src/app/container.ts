@@ -17,7 +17,7 @@ import { OrganizationsService } from '../modules/organizations/organizations.ser
 import { PaymentMethodsService } from '../modules/payment-methods/payment-methods.service';
 import { noGateway, PaymentsService } from '../modules/payments/payments.service';
 import { PortalService } from '../modules/portal/portal.service';
-import { PortalTokens } from '../modules/portal/portal-token';
+import { PortalLinks } from '../modules/portal/portal-token';
 import { ReconciliationService } from '../modules/reconciliation/reconciliation.service';
 import { PolicyRetryPlanner, RecoveryService } from '../modules/recovery/recovery.service';
 import { SandboxClockService } from '../modules/sandbox/sandbox-clock.service';
@@ -157,14 +157,16 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     scheduled,
   });
   const lifecycle = new ScheduleLifecycle({ db, clock, audit, ledger, organizations, scheduled });
+  // Portal links are minted only as an e-mail leaves for SMTP; the delivery log keeps none.
+  const portalLinks = new PortalLinks({ db, publicUrl: config.publicUrl });
   const notifications = new NotificationsService({
     db,
     clock,
     queue,
     transport: createMailTransport(config.smtpUrl),
     fromAddress: `Recoup <no-reply@${new URL(config.publicUrl).hostname}>`,
+    links: portalLinks,
   });
-  const portalTokens = new PortalTokens(config.secret);
   const reconciliation = new ReconciliationService({ db, clock, ledger, audit, organizations, queue });
   const expiringCards = new ExpiringCardsService({
     db,
@@ -172,7 +174,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     audit,
     notifications,
     organizations,
-    portalTokens,
+    portalLinks,
     publicUrl: config.publicUrl,
   });
   // The stored summaries are kept by listeners of their owners' writes, in the writer's transaction: the
@@ -212,7 +214,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     organizations,
     users,
     notifications,
-    portalTokens,
+    portalLinks,
     publicUrl: config.publicUrl,
   });
   const actionCenter = new ActionCenterService({
@@ -227,13 +229,20 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const portal = new PortalService({
     db,
     clock,
-    tokens: portalTokens,
+    links: portalLinks,
     organizations,
     failedTransactions: failedTransactions.repository,
+    notices: failedTransactionNotices,
     payments,
     paymentMethods,
     schedules,
     audit,
+  });
+
+  // An entry that leaves the list (resolved, ignored) takes its portal links with it.
+  entries.onLeftList({
+    entryLeftList: (tx, organizationId, id, why) =>
+      portalLinks.revokeForEntries(tx, organizationId, [id], `entry_${why}`),
   });
 
   const container = {
@@ -250,7 +259,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     organizations,
     ledger,
     notifications,
-    portalTokens,
+    portalLinks,
     gateway,
     sandboxGateway,
     stripeGateway,

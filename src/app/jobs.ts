@@ -1,3 +1,4 @@
+import { runInOrganization } from '../lib/organization-context';
 import { expiringCardsJobs } from '../modules/expiring-cards/expiring-cards.jobs';
 import { failedTransactionsJobs } from '../modules/failed-transactions/failed-transactions.jobs';
 import { stripeJobs } from '../modules/gateway/stripe/stripe.jobs';
@@ -41,7 +42,8 @@ export function registerJobs(
     // A run asked for one organization (CLI, sandbox) reports its failure to the caller instead.
     for (const id of ids) {
       try {
-        results.push(await work(id));
+        // Each organization's run happens at its own instant (its sandbox clock).
+        results.push(await runInOrganization(id, () => work(id)));
       } catch (err) {
         if (data.organizationId) throw err;
         log.error({ err, job, organizationId: id }, 'scheduled job failed for one organization');

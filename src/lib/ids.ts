@@ -24,6 +24,7 @@ export const ID_PREFIXES = {
   transaction: 'txn',
   failedTransaction: 'ft',
   email: 'em',
+  portalLink: 'plk',
   audit: 'aud',
   job: 'job',
 } as const;

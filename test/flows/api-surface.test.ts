@@ -46,6 +46,8 @@ const ACCESS: Record<string, Access> = {
   getPortalSession: 'portal',
   savePortalCard: 'portal',
   payPortalFailedPayment: 'portal',
+  revokeAccountPortalLinks: 'transactions.manage',
+  resendPortalPaymentLink: 'transactions.manage',
   listReconcilableAccounts: 'reconciliations.manage',
   reconcileAccount: 'reconciliations.manage',
   undoReconciliation: 'reconciliations.manage',
@@ -57,6 +59,7 @@ const ACCESS: Record<string, Access> = {
   setSandboxClock: 'settings.manage',
   runSandboxJob: 'settings.manage',
   drainSandboxQueue: 'settings.manage',
+  openSandboxEmail: 'settings.manage',
   getSandboxMerchantBalance: 'settings.manage',
   setSandboxMerchantBalance: 'settings.manage',
   setSandboxNextOutcome: 'settings.manage',
@@ -289,6 +292,7 @@ function validBody(op: Operation): unknown {
     },
     setDunningPause: { until: '2030-01-01', reason: 'Famille parrainée' },
     rescheduleFailedTransaction: { mode: 'next_installment' },
+    resendPortalPaymentLink: { failedTransactionId: aIds.failedTransaction },
   };
   if (op.operationId in byOp) return byOp[op.operationId];
   return op.method === 'GET' || op.method === 'DELETE' ? undefined : {};

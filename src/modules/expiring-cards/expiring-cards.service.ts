@@ -4,7 +4,7 @@ import type { Db } from '../../platform/db/db';
 import type { AuditService } from '../audit/audit.service';
 import type { NotificationsService } from '../notifications/notifications.service';
 import type { Organization, OrganizationsService } from '../organizations/organizations.service';
-import { PORTAL_LINK_TTL_SECONDS, type PortalTokens } from '../portal/portal-token';
+import type { PortalLinks } from '../portal/portal-token';
 import { type CardChange, refreshCards } from './card-summary';
 import { cardExpiryEmail } from './expiring-cards.email';
 import {
@@ -61,7 +61,7 @@ export class ExpiringCardsService {
       audit: AuditService;
       notifications: NotificationsService;
       organizations: OrganizationsService;
-      portalTokens: PortalTokens;
+      portalLinks: PortalLinks;
       publicUrl: string;
     },
   ) {}
@@ -122,7 +122,6 @@ export class ExpiringCardsService {
             tx,
             org,
             row,
-            now,
             `card-expiry:${row.paymentMethodId}:${window.expiryKey}`,
           );
           await this.deps.audit.record(tx, {
@@ -185,7 +184,6 @@ export class ExpiringCardsService {
         tx,
         org,
         row,
-        now,
         `card-expiry-manual:${paymentMethodId}:${now.getTime()}`,
       );
       await this.deps.audit.record(tx, {
@@ -208,13 +206,13 @@ export class ExpiringCardsService {
     }
   }
 
-  private async enqueueEmail(tx: Db, org: Organization, row: ExpiringCardRow, now: Date, dedupeKey: string) {
-    const updateCardUrl = this.deps.portalTokens.link(this.deps.publicUrl, 'update-card', {
+  private async enqueueEmail(tx: Db, org: Organization, row: ExpiringCardRow, dedupeKey: string) {
+    // EC4: the link replaces this card only; the log keeps it without a token (minted when sent).
+    const { url: updateCardUrl } = await this.deps.portalLinks.create(tx, {
       organizationId: org.id,
       accountId: row.accountId,
       purpose: 'card_expiry',
       paymentMethodId: row.paymentMethodId,
-      exp: Math.floor(now.getTime() / 1000) + PORTAL_LINK_TTL_SECONDS,
     });
     const content = cardExpiryEmail({
       locale: row.ownerLocale,

@@ -51,7 +51,19 @@ export type RecoveryPath = 'automatic_retry' | 'manual_retry' | 'rescheduled';
  * open → retrying → resolved | open, open → ignored. Always inside the caller's transaction, with the
  * effects; the payments module calls it and links its attempt to the entry ID it answers.
  */
+/** Told, in the same transaction, when an entry leaves the list (the portal revokes its links). */
+export interface EntryLeftListListener {
+  entryLeftList(
+    tx: Db,
+    organizationId: string,
+    failedTransactionId: string,
+    why: 'resolved' | 'ignored',
+  ): Promise<unknown>;
+}
+
 export class FailedTransactionEntries {
+  private readonly leftListListeners: EntryLeftListListener[] = [];
+
   constructor(
     private readonly deps: { clock: Clock; audit: AuditService; queue: JobQueue; planner?: RetryPlanner },
   ) {}
@@ -138,6 +150,17 @@ export class FailedTransactionEntries {
     return done.length > 0;
   }
 
+  /** Wired by the composition root: modules that must know when an entry leaves the list. */
+  onLeftList(listener: EntryLeftListListener): void {
+    this.leftListListeners.push(listener);
+  }
+
+  /** The entry was resolved or ignored: every listener hears it inside the same transaction. */
+  async leftList(tx: Db, organizationId: string, failedTransactionId: string, why: 'resolved' | 'ignored') {
+    for (const l of this.leftListListeners)
+      await l.entryLeftList(tx, organizationId, failedTransactionId, why);
+  }
+
   async get(db: Db, organizationId: string, id: string, opts: { lock?: boolean } = {}) {
     const q = db
       .select()
@@ -185,6 +208,7 @@ export class FailedTransactionEntries {
       subjectId: entry.id,
       details: { transactionId: txn.id, attempts: entry.attempts + 1, origin: entry.retryOrigin },
     });
+    await this.leftList(tx, entry.organizationId, entry.id, 'resolved');
   }
 
   /**

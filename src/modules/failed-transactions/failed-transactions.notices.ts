@@ -5,7 +5,7 @@ import type { Db } from '../../platform/db/db';
 import { failureMessage, normalizeLocale } from '../gateway/failure-codes';
 import type { NotificationsService } from '../notifications/notifications.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
-import { PORTAL_LINK_TTL_SECONDS, type PortalTokens } from '../portal/portal-token';
+import type { PortalLinks } from '../portal/portal-token';
 import type { UsersService } from '../users/users.service';
 import type { FailedTransactionsRepository } from './failed-transactions.repository';
 import { digestRuns } from './failed-transactions.table';
@@ -29,7 +29,7 @@ export class FailedTransactionNotices {
       organizations: OrganizationsService;
       users: UsersService;
       notifications: NotificationsService;
-      portalTokens: PortalTokens;
+      portalLinks: PortalLinks;
       publicUrl: string;
     },
   ) {}
@@ -40,7 +40,12 @@ export class FailedTransactionNotices {
    * again (the amount is still due and the link is fresh). Never for a refund (the customer is owed money,
    * there is nothing for them to do), nor for an entry already recovered or ignored.
    */
-  async customerNotice(organizationId: string, failedTransactionId: string) {
+  async customerNotice(
+    organizationId: string,
+    failedTransactionId: string,
+    /** a resend asked by an administrator: its own dedupe key, beside the attempt's notice */
+    opts: { resend?: string } = {},
+  ) {
     const { db, repository } = this.deps;
     const entry = await repository.get(db, organizationId, failedTransactionId);
     if (!entry || entry.type === 'refund') return { sent: false, why: entry ? 'refund' : 'missing' };
@@ -49,40 +54,41 @@ export class FailedTransactionNotices {
     if (!owner) return { sent: false, why: 'no_owner' };
     const org = await this.deps.organizations.get(organizationId);
     const locale = normalizeLocale(owner.locale);
-    const now = this.deps.clock.now();
-    const portalUrl = this.deps.portalTokens.link(this.deps.publicUrl, 'pay', {
-      organizationId,
-      accountId: entry.accountId,
-      purpose: 'failed_payment',
-      failedTransactionId: entry.id,
-      exp: Math.floor(now.getTime() / 1000) + PORTAL_LINK_TTL_SECONDS,
-    });
-    const email = renderPaymentFailedEmail({
-      locale,
-      organization: {
-        name: org.name,
-        logoUrl: this.deps.organizations.logoUrl(org),
-        contactEmail: org.contactEmail,
-      },
-      ownerName: owner.name,
-      amountMinor: entry.amountMinor,
-      currency: entry.currency,
-      paymentId: entry.paymentId,
-      reason: failureMessage(entry.reasonCode, locale),
-      portalUrl,
-    });
-    const result = await db.transaction((tx) =>
-      this.deps.notifications.enqueue(tx, {
+    const result = await db.transaction(async (tx) => {
+      // FT11: the link pays this entry only; the log keeps it without a token (minted when sent).
+      const link = await this.deps.portalLinks.create(tx, {
         organizationId,
-        dedupeKey: `payment-failed:${entry.id}:${entry.attempts}`,
+        accountId: entry.accountId,
+        purpose: 'failed_payment',
+        failedTransactionId: entry.id,
+      });
+      const email = renderPaymentFailedEmail({
+        locale,
+        organization: {
+          name: org.name,
+          logoUrl: this.deps.organizations.logoUrl(org),
+          contactEmail: org.contactEmail,
+        },
+        ownerName: owner.name,
+        amountMinor: entry.amountMinor,
+        currency: entry.currency,
+        paymentId: entry.paymentId,
+        reason: failureMessage(entry.reasonCode, locale),
+        portalUrl: link.url,
+      });
+      const queued = await this.deps.notifications.enqueue(tx, {
+        organizationId,
+        dedupeKey: `payment-failed:${entry.id}:${entry.attempts}${opts.resend ? `:resend:${opts.resend}` : ''}`,
         kind: 'customer_payment_failed',
         to: owner.email,
         locale,
         ...email,
         subjectType: 'failed_transaction',
         subjectId: entry.id,
-      }),
-    );
+      });
+      if (!queued.created) await this.deps.portalLinks.revoke(tx, organizationId, link.id, 'not_sent');
+      return queued;
+    });
     return { sent: result.created, emailId: result.id };
   }
 

@@ -337,6 +337,7 @@ export class FailedTransactionsService {
         .returning({ id: failedTransactions.id });
       if (!done) throw notOpen({ ...entry, status: 'retrying' }, 'ignored');
       await this.deps.payments.entryLeftList(tx, entry);
+      await this.deps.entries.leftList(tx, actor.organizationId, id, 'ignored');
       await this.deps.audit.record(tx, {
         organizationId: actor.organizationId,
         actorId: actor.userId,

@@ -36,6 +36,11 @@ export class NotificationsService {
       queue: JobQueue;
       transport: MailTransport;
       fromAddress: string;
+      /**
+       * Puts the real links in a message on its way to SMTP (the portal's tokens). The log keeps the
+       * message as written, whose links carry no usable token.
+       */
+      links?: { mintInto(organizationId: string, parts: string[]): Promise<string[]> };
     },
   ) {}
 
@@ -86,13 +91,16 @@ export class NotificationsService {
       return 'logged';
     }
     try {
+      const [html, text] = this.deps.links
+        ? await this.deps.links.mintInto(organizationId, [email.html, email.text])
+        : [email.html, email.text];
       await this.deps.transport.send({
         messageId: `<${email.id}@recoup>`,
         from: this.deps.fromAddress,
         to: email.to,
         subject: email.subject,
-        html: email.html,
-        text: email.text,
+        html: html!,
+        text: text!,
       });
     } catch (err) {
       await db
@@ -106,6 +114,18 @@ export class NotificationsService {
       .set({ status: 'sent', attempts: email.attempts + 1, sentAt: this.deps.clock.now(), lastError: null })
       .where(and(eq(emails.organizationId, organizationId), eq(emails.id, emailId)));
     return 'sent';
+  }
+
+  /**
+   * The sandbox's stand-in for the recipient's mailbox (no SMTP there): the message with its links made
+   * usable now, as SMTP would have received it. Each call gives new tokens (the previous ones stop).
+   */
+  async openAsRecipient(organizationId: string, emailId: string): Promise<{ html: string; text: string }> {
+    const email = await this.get(organizationId, emailId);
+    const [html, text] = this.deps.links
+      ? await this.deps.links.mintInto(organizationId, [email.html, email.text])
+      : [email.html, email.text];
+    return { html: html!, text: text! };
   }
 
   async list(

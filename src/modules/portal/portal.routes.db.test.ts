@@ -14,27 +14,32 @@ import type { FailedTransactionPayments } from '../failed-transactions/failed-tr
 import { paymentMethods } from '../payment-methods/payment-methods.table';
 import { subscriptions } from '../schedules/schedules.table';
 import { PortalService } from './portal.service';
-import { PORTAL_LINK_TTL_SECONDS, type PortalClaims } from './portal-token';
+import { portalLinks } from './portal.table';
 
 let t: TestContext;
 let org: TestOrg;
-let other: TestOrg;
+let otherOrg: TestOrg;
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
 
 beforeAll(async () => {
   t = await createTestContext();
   org = await createOrg(t.c, { name: 'Club de natation Laval' });
-  other = await createOrg(t.c);
+  otherOrg = await createOrg(t.c);
   await t.c.organizations.setLogo(org.organizationId, org.adminId, PNG);
 });
 afterAll(async () => t?.close());
 
 const O = () => org.organizationId;
-const exp = () => Math.floor(t.c.clock.now().getTime() / 1000) + PORTAL_LINK_TTL_SECONDS;
-const tokenFor = (accountId: string, extra: Partial<PortalClaims> = {}, organizationId = O()) =>
-  encodeURIComponent(
-    t.c.portalTokens.sign({ organizationId, accountId, purpose: 'failed_payment', exp: exp(), ...extra }),
+/** A link for the customer's failed entry, or for one of their cards (`card`). */
+const tokenFor = async (c: { accountId: string; entryId: string }, card?: string, organizationId = O()) => {
+  const issued = await t.c.portalLinks.issue(
+    t.c.db,
+    card
+      ? { organizationId, accountId: c.accountId, purpose: 'card_expiry', paymentMethodId: card }
+      : { organizationId, accountId: c.accountId, purpose: 'failed_payment', failedTransactionId: c.entryId },
   );
+  return encodeURIComponent(issued.token);
+};
 
 /** An account with a wallet card paying a subscription whose charge failed. */
 async function customer(name = 'Léa Fortin') {
@@ -69,7 +74,7 @@ describe('happy', () => {
     await ftBank(t.c, O(), c.accountId);
     const someoneElse = await customer('Autre Client');
 
-    const res = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${tokenFor(c.accountId)}`);
+    const res = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${await tokenFor(c)}`);
     expect(res.status).toBe(200);
     const o = await t.c.organizations.get(O());
     expect(res.body).toMatchObject({
@@ -100,14 +105,12 @@ describe('happy', () => {
 
   it('EC4: a card-expiry link opens the session too', async () => {
     const c = await customer();
-    const res = await call(
-      t.app,
-      null,
-      'GET',
-      `/api/v1/portal/session?token=${tokenFor(c.accountId, { purpose: 'card_expiry', paymentMethodId: c.card })}`,
-    );
+    const res = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${await tokenFor(c, c.card)}`);
     expect(res.status).toBe(200);
     expect(res.body.cards).toHaveLength(1);
+    // It is about that card only: it shows the card and pays nothing.
+    expect(res.body.link).toMatchObject({ purpose: 'card_expiry', card: { last4: '9995' } });
+    expect(res.body.failedPayments).toEqual([]);
   });
 
   it('FT5: a card saved in the portal joins the wallet and pays the card subscriptions from now on', async () => {
@@ -122,18 +125,12 @@ describe('happy', () => {
       .where(eq(subscriptions.id, cancelled.subscriptionId!));
     const plan = await ftSchedule(t.c, O(), c.accountId, 'installment', c.card, c.invoiceId, 1_000n);
 
-    const res = await call(
-      t.app,
-      null,
-      'POST',
-      `/api/v1/portal/payment-methods?token=${tokenFor(c.accountId)}`,
-      {
-        number: '5555 5555 5555 4444',
-        expMonth: 8,
-        expYear: 2031,
-        cvc: '321',
-      },
-    );
+    const res = await call(t.app, null, 'POST', `/api/v1/portal/payment-methods?token=${await tokenFor(c)}`, {
+      number: '5555 5555 5555 4444',
+      expMonth: 8,
+      expYear: 2031,
+      cvc: '321',
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       brand: 'mastercard',
@@ -170,7 +167,7 @@ describe('happy', () => {
       },
     });
     // FT5 + FT12: the entry's hard-decline block would no longer apply, and the admin list can retry.
-    const session = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${tokenFor(c.accountId)}`);
+    const session = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${await tokenFor(c)}`);
     expect(session.body.cards.map((x: any) => x.id)).toContain(res.body.id);
   });
 
@@ -212,7 +209,7 @@ describe('happy', () => {
     const portal = new PortalService({
       db: t.c.db,
       clock: t.c.clock,
-      tokens: t.c.portalTokens,
+      links: t.c.portalLinks,
       organizations: t.c.organizations,
       failedTransactions: t.c.failedTransactions.repository,
       payments,
@@ -220,12 +217,14 @@ describe('happy', () => {
       schedules: t.c.schedules,
       audit: t.c.audit,
     });
-    const token = decodeURIComponent(tokenFor(c.accountId));
+    const token = decodeURIComponent(await tokenFor(c));
     expect(await portal.pay(token, { failedTransactionId: c.entryId, paymentMethodId: c.card })).toEqual({
       status: 'succeeded',
     });
     expect(calls).toEqual([{ organizationId: O(), failedTransactionId: c.entryId, paymentMethodId: c.card }]);
-    const session = await portal.session(token);
+    // A link that paid opens nothing any more; a new one shows the entry flagged.
+    await expect(portal.session(token)).rejects.toMatchObject({ status: 401 });
+    const session = await portal.session(decodeURIComponent(await tokenFor(c)));
     expect(session.failedPayments[0]).toMatchObject({ id: c.entryId, paidElsewhere: true, status: 'open' });
     const list = await call(
       t.app,
@@ -242,7 +241,7 @@ describe('happy', () => {
     const declining = new PortalService({
       db: t.c.db,
       clock: t.c.clock,
-      tokens: t.c.portalTokens,
+      links: t.c.portalLinks,
       organizations: t.c.organizations,
       failedTransactions: t.c.failedTransactions.repository,
       payments: {
@@ -253,7 +252,8 @@ describe('happy', () => {
       schedules: t.c.schedules,
       audit: t.c.audit,
     });
-    expect(await declining.pay(token, { failedTransactionId: c.entryId, paymentMethodId: c.card })).toEqual({
+    const fresh = decodeURIComponent(await tokenFor(c));
+    expect(await declining.pay(fresh, { failedTransactionId: c.entryId, paymentMethodId: c.card })).toEqual({
       status: 'failed',
       reason: { code: 'card_declined', message: 'The card was declined.' },
     });
@@ -275,7 +275,7 @@ describe('after a portal payment (MS1, FT7)', () => {
       invoiceId,
       scheduledPaymentId: s.scheduledPaymentId,
     });
-    const token = tokenFor(accountId);
+    const token = await tokenFor({ accountId, entryId });
     const before = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${token}`);
     expect(before.body.failedPayments[0]).toMatchObject({
       id: entryId,
@@ -335,22 +335,17 @@ describe('after a portal payment (MS1, FT7)', () => {
 describe('errors', () => {
   it('a tampered, expired or missing token is refused', async () => {
     const c = await customer();
-    const good = decodeURIComponent(tokenFor(c.accountId));
-    const [payload, mac] = good.split('.');
-    const forged = Buffer.from(
-      JSON.stringify({
-        organizationId: O(),
-        accountId: c.accountId,
-        purpose: 'failed_payment',
-        exp: exp() + 999,
-      }),
-    ).toString('base64url');
-    for (const token of [`${forged}.${mac}`, `${payload}.${mac}x`, 'garbage']) {
+    const good = decodeURIComponent(await tokenFor(c));
+    for (const token of [`${good}x`, good.slice(0, -1), `plt_${'A'.repeat(43)}`, 'garbage']) {
       const res = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${encodeURIComponent(token)}`);
       expect(res.status).toBe(401);
       expect(res.headers['content-type']).toMatch(/problem\+json/);
     }
-    const expired = tokenFor(c.accountId, { exp: Math.floor(t.c.clock.now().getTime() / 1000) - 1 });
+    const expired = await tokenFor(c);
+    await t.c.db
+      .update(portalLinks)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(and(eq(portalLinks.organizationId, O()), eq(portalLinks.accountId, c.accountId)));
     const late = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${expired}`);
     expect(late.status).toBe(401);
     expect(late.body.detail).toMatch(/expired/);
@@ -371,25 +366,19 @@ describe('errors', () => {
 
   it('an invalid card or body is a 400 and saves nothing', async () => {
     const c = await customer();
-    const bad = await call(
-      t.app,
-      null,
-      'POST',
-      `/api/v1/portal/payment-methods?token=${tokenFor(c.accountId)}`,
-      {
-        number: '4242424242424241',
-        expMonth: 1,
-        expYear: 2031,
-        cvc: '123',
-      },
-    );
+    const bad = await call(t.app, null, 'POST', `/api/v1/portal/payment-methods?token=${await tokenFor(c)}`, {
+      number: '4242424242424241',
+      expMonth: 1,
+      expYear: 2031,
+      cvc: '123',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('body.number');
     const extra = await call(
       t.app,
       null,
       'POST',
-      `/api/v1/portal/payment-methods?token=${tokenFor(c.accountId)}`,
+      `/api/v1/portal/payment-methods?token=${await tokenFor(c)}`,
       {
         number: '4242424242424242',
         expMonth: 1,
@@ -408,21 +397,23 @@ describe('errors', () => {
 });
 
 describe('authz', () => {
-  it('a link only reaches its own account: other entries, methods and organizations are 404', async () => {
+  it('a link only reaches its own subject: other entries are 403, other methods and organizations 404/401', async () => {
     const mine = await customer();
     const theirs = await customer('Voisin');
-    const pay = (body: object, token = tokenFor(mine.accountId)) =>
-      call(t.app, null, 'POST', `/api/v1/portal/pay?token=${token}`, body);
-    expect((await pay({ failedTransactionId: theirs.entryId, paymentMethodId: mine.card })).status).toBe(404);
+    const pay = async (body: object, token?: string) =>
+      call(t.app, null, 'POST', `/api/v1/portal/pay?token=${token ?? (await tokenFor(mine))}`, body);
+    const other = await pay({ failedTransactionId: theirs.entryId, paymentMethodId: mine.card });
+    expect(other.status).toBe(403);
+    expect(other.body.detail).toMatch(/does not pay that amount/);
     expect((await pay({ failedTransactionId: mine.entryId, paymentMethodId: theirs.card })).status).toBe(404);
     const refund = await ftEntry(t.c, O(), {
       accountId: mine.accountId,
       paymentMethodId: mine.card,
       type: 'refund',
     });
-    expect((await pay({ failedTransactionId: refund, paymentMethodId: mine.card })).status).toBe(404);
-    // A token signed for another organization does not reach this one's account.
-    const foreign = tokenFor(mine.accountId, {}, other.organizationId);
+    expect((await pay({ failedTransactionId: refund, paymentMethodId: mine.card })).status).toBe(403);
+    // A link made for another organization does not reach this one's account.
+    const foreign = await tokenFor(mine, undefined, otherOrg.organizationId);
     expect((await call(t.app, null, 'GET', `/api/v1/portal/session?token=${foreign}`)).status).toBe(401);
   });
 });

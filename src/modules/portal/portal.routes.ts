@@ -1,15 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { onRequestAsyncHookHandler } from 'fastify';
 import { Type } from 'typebox';
+import { AppError } from '../../lib/errors';
 import type { IdempotencyStore } from '../../platform/http/idempotency';
-import { Currency, component, Id, Instant, LocaleSchema } from '../../platform/http/schemas';
+import { Currency, component, errorResponses, Id, Instant, LocaleSchema } from '../../platform/http/schemas';
 import { FAILED_TRANSACTION_TYPES } from '../failed-transactions/failed-transactions.entries';
+import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { PortalService } from './portal.service';
+import { hashPortalToken } from './portal-token';
 
 const TokenQuery = Type.Object(
-  { token: Type.String({ minLength: 1, maxLength: 4000, description: 'The signed link token' }) },
+  {
+    token: Type.String({ minLength: 1, maxLength: 4000, description: "The link's token (from the e-mail)" }),
+  },
   { additionalProperties: false },
 );
-const Problems = { 400: Type.Ref('Problem'), 401: Type.Ref('Problem'), 404: Type.Ref('Problem') };
+const Problems = {
+  400: Type.Ref('Problem'),
+  401: Type.Ref('Problem'),
+  404: Type.Ref('Problem'),
+  429: Type.Ref('Problem'),
+};
 const Reason = Type.Object({ code: Type.String(), message: Type.String() });
 
 export const PortalCardSchema = Type.Object(
@@ -32,6 +43,24 @@ export const PortalSessionSchema = Type.Object(
       contactEmail: Type.String(),
     }),
     account: Type.Object({ ownerName: Type.String(), locale: LocaleSchema }),
+    link: Type.Object(
+      {
+        purpose: Type.Enum(['failed_payment', 'card_expiry'], {
+          description: 'failed_payment: pay the one amount listed; card_expiry: replace the one card named',
+        }),
+        expiresAt: Instant,
+        card: Type.Union([
+          Type.Object({
+            brand: Type.String(),
+            last4: Type.String(),
+            expMonth: Type.Integer(),
+            expYear: Type.Integer(),
+          }),
+          Type.Null(),
+        ]),
+      },
+      { description: 'What this link is for; the card it is about (so the owner can tell it from a copy)' },
+    ),
     currency: Currency,
     failedPayments: Type.Array(
       Type.Object({
@@ -46,6 +75,11 @@ export const PortalSessionSchema = Type.Object(
           description:
             'due: it may be paid here; processing: a payment of it is under way; paid: it was collected (nothing to pay)',
         }),
+        paymentMethod: Type.Object({
+          type: Type.Enum(['card', 'echeck']),
+          brand: Type.Union([Type.String(), Type.Null()]),
+          last4: Type.String(),
+        }),
       }),
     ),
     cards: Type.Array(PortalCardSchema),
@@ -53,14 +87,114 @@ export const PortalSessionSchema = Type.Object(
   component('PortalSession'),
 );
 
-/** The customer portal (signed links from e-mails); not behind the admin guard: the token is checked. */
+export interface PortalRateLimit {
+  /** requests per window from one client address, over every portal endpoint */
+  perIp: number;
+  /** requests per window with one link */
+  perLink: number;
+  timeWindow: number;
+}
+
+/**
+ * The customer portal (links from e-mails); not behind the admin guard: the token is checked. Every
+ * portal call is rate-limited per client address and per link (a guessed or leaked token gets few tries).
+ */
 export const portalRoutes: FastifyPluginAsyncTypebox<{
   portal: PortalService;
   idempotency: IdempotencyStore;
-}> = async (app, { portal, idempotency }) => {
+  guard: AuthGuard;
+  rateLimit?: PortalRateLimit;
+}> = async (app, { portal, idempotency, guard, rateLimit }) => {
+  const limits = rateLimit ?? { perIp: 120, perLink: 60, timeWindow: 60_000 };
+  const perIp = app.createRateLimit({
+    max: limits.perIp,
+    timeWindow: limits.timeWindow,
+    keyGenerator: (request) => `portal-ip:${request.ip}`,
+  });
+  const perLink = app.createRateLimit({
+    max: limits.perLink,
+    timeWindow: limits.timeWindow,
+    keyGenerator: (request) =>
+      `portal-link:${hashPortalToken(String((request.query as { token?: unknown }).token ?? ''))}`,
+  });
+  const limited: onRequestAsyncHookHandler = async (request, reply) => {
+    for (const limiter of [perIp, perLink]) {
+      const answer = await limiter(request);
+      if (!answer.isAllowed && answer.isExceeded) {
+        const seconds = Math.max(1, Math.ceil(answer.ttlInSeconds));
+        reply.header('retry-after', String(seconds));
+        throw new AppError(
+          'too_many_requests',
+          `Too many attempts with this page; try again in ${seconds} s`,
+        );
+      }
+    }
+  };
+
+  app.post(
+    '/accounts/:id/portal-links/revoke',
+    {
+      onRequest: guard.require('transactions.manage'),
+      schema: {
+        operationId: 'revokeAccountPortalLinks',
+        tags: ['portal'],
+        summary:
+          "Stop every portal link sent to the account's owner (before sending a new one: retry's notice or the card reminder)",
+        params: Type.Object({ id: Id('acc_01jd3k4m5n6p7q8r9s0t1v2w3x') }),
+        response: {
+          200: Type.Object({
+            accountId: Type.String(),
+            revoked: Type.Integer({ description: 'how many live links stopped working' }),
+          }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      return portal.revokeAccountLinks(principal.organizationId, principal.userId, request.params.id);
+    },
+  );
+  app.post(
+    '/accounts/:id/portal-links/resend',
+    {
+      onRequest: guard.require('transactions.manage'),
+      schema: {
+        operationId: 'resendPortalPaymentLink',
+        tags: ['portal'],
+        summary:
+          "Send the owner a new link to pay one failed entry (the payment-failed notice again); the entry's earlier links stop",
+        params: Type.Object({ id: Id('acc_01jd3k4m5n6p7q8r9s0t1v2w3x') }),
+        body: Type.Object(
+          { failedTransactionId: Id('ft_01jd3k4m5n6p7q8r9s0t1v2w3x') },
+          { additionalProperties: false },
+        ),
+        response: {
+          202: Type.Object({
+            failedTransactionId: Type.String(),
+            emailId: Type.String({ description: 'the new e-mail in the delivery log' }),
+            revoked: Type.Integer({ description: "how many of the entry's earlier links stopped working" }),
+          }),
+          ...errorResponses(404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      reply.status(202);
+      return portal.resendPaymentLink(
+        principal.organizationId,
+        principal.userId,
+        request.params.id,
+        request.body.failedTransactionId,
+      );
+    },
+  );
+
   app.get(
     '/portal/session',
     {
+      onRequest: limited,
       schema: {
         operationId: 'getPortalSession',
         tags: ['portal'],
@@ -76,6 +210,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/portal/payment-methods',
     {
+      onRequest: limited,
       schema: {
         operationId: 'savePortalCard',
         tags: ['portal'],
@@ -103,6 +238,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/portal/pay',
     {
+      onRequest: limited,
       schema: {
         operationId: 'payPortalFailedPayment',
         tags: ['portal'],
@@ -122,14 +258,15 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{
             status: Type.Enum(['succeeded', 'pending', 'failed']),
             reason: Type.Optional(Reason),
           }),
+          403: Type.Ref('Problem'),
           409: Type.Ref('Problem'),
           ...Problems,
         },
       },
     },
     async (request, reply) => {
-      const claims = await portal.claims(request.query.token);
-      return idempotency.withIdempotency(request, reply, claims.organizationId, async () => ({
+      const organizationId = await portal.organizationOf(request.query.token);
+      return idempotency.withIdempotency(request, reply, organizationId, async () => ({
         status: 200,
         body: await portal.pay(request.query.token, request.body),
       }));

@@ -1,6 +1,6 @@
 import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
-import { AppError, notFound } from '../../lib/errors';
+import { AppError, forbidden, notFound } from '../../lib/errors';
 import type { Db } from '../../platform/db/db';
 import type { AuditService } from '../audit/audit.service';
 import type { FailedTransactionsRepository } from '../failed-transactions/failed-transactions.repository';
@@ -15,7 +15,7 @@ import { paymentMethods } from '../payment-methods/payment-methods.table';
 import type { CardInput } from '../sandbox/sandbox-instruments';
 import type { SchedulesService } from '../schedules/schedules.service';
 import { installmentPlans, subscriptions } from '../schedules/schedules.table';
-import type { PortalClaims, PortalTokens } from './portal-token';
+import type { PortalClaims, PortalLinks } from './portal-token';
 
 type PaymentMethodRow = typeof paymentMethods.$inferSelect;
 
@@ -60,27 +60,46 @@ function portalConflict(code: PortalConflict, locale: 'fr-CA' | 'en-CA') {
 }
 
 /**
- * The customer portal's API: what the holder of a signed link (FT11, EC4) may see and do for one account.
- * No admin guard: the token is the credential, checked on every call (401 when tampered or expired).
+ * The customer portal's API: what the holder of a link (FT11, EC4) may see and do. A link names one
+ * purpose and one subject: a `failed_payment` link shows and pays that entry only (and may save a card to
+ * pay with, which also replaces the card that entry was paid with); a `card_expiry` link replaces that card
+ * only and pays nothing. No admin guard: the token is the credential, checked on every call (401 when
+ * unknown, revoked or expired).
  */
 export class PortalService {
   constructor(
     private readonly deps: {
       db: Db;
       clock: Clock;
-      tokens: PortalTokens;
+      links: PortalLinks;
       organizations: OrganizationsService;
       failedTransactions: FailedTransactionsRepository;
       payments: FailedTransactionPayments;
       paymentMethods: PaymentMethodsService;
       schedules: SchedulesService;
       audit: AuditService;
+      /** sends the payment-failed notice again (a resend has its own dedupe key) */
+      notices?: {
+        customerNotice(
+          organizationId: string,
+          failedTransactionId: string,
+          opts: { resend?: string },
+        ): Promise<{ sent: boolean; emailId?: string; why?: string }>;
+      };
     },
   ) {}
 
+  /** The organization a link belongs to, live or not (Idempotency-Key replays); 401 when unknown. */
+  async organizationOf(token: string): Promise<string> {
+    const organizationId = await this.deps.links.organizationOf(token);
+    if (!organizationId)
+      throw new AppError('unauthenticated', 'This link is not valid; ask the organization for a new one');
+    return organizationId;
+  }
+
   /** The claims of a valid token whose account still exists. */
   async claims(token: string): Promise<PortalClaims> {
-    const claims = this.deps.tokens.verify(token, this.deps.clock.now());
+    const claims = await this.deps.links.resolve(token);
     const owner = await this.deps.failedTransactions.owner(
       this.deps.db,
       claims.organizationId,
@@ -90,10 +109,99 @@ export class PortalService {
     return claims;
   }
 
+  /** The card the link is about: the expiring card, or the card the failed entry was paid with. */
+  private async subjectCard(claims: PortalClaims): Promise<PaymentMethodRow | null> {
+    let id = claims.paymentMethodId;
+    if (claims.purpose === 'failed_payment' && claims.failedTransactionId) {
+      const entry = await this.deps.failedTransactions.get(
+        this.deps.db,
+        claims.organizationId,
+        claims.failedTransactionId,
+      );
+      id = entry?.paymentMethodId ?? undefined;
+    }
+    if (!id) return null;
+    const [pm] = await this.deps.db
+      .select()
+      .from(paymentMethods)
+      .where(
+        and(
+          eq(paymentMethods.organizationId, claims.organizationId),
+          eq(paymentMethods.accountId, claims.accountId),
+          eq(paymentMethods.id, id),
+        ),
+      )
+      .limit(1);
+    return pm ?? null;
+  }
+
+  /** An administrator's "send a new link": every link of the account stops working. */
+  async revokeAccountLinks(organizationId: string, actorId: string, accountId: string) {
+    const owner = await this.deps.failedTransactions.owner(this.deps.db, organizationId, accountId);
+    if (!owner) throw notFound('account');
+    return this.deps.db.transaction(async (tx) => {
+      const revoked = await this.deps.links.revokeForAccount(
+        tx,
+        organizationId,
+        accountId,
+        'revoked_by_admin',
+      );
+      await this.deps.audit.record(tx, {
+        organizationId,
+        actorId,
+        action: 'portal.links_revoked',
+        subjectType: 'account',
+        subjectId: accountId,
+        details: { revoked },
+      });
+      return { accountId, revoked };
+    });
+  }
+
+  /**
+   * "Send a new link": the entry's earlier links stop, and the owner gets the payment-failed notice again
+   * with a new one. Only for an entry still on the list, of this account, that is not a refund.
+   */
+  async resendPaymentLink(
+    organizationId: string,
+    actorId: string,
+    accountId: string,
+    failedTransactionId: string,
+  ) {
+    const entry = await this.deps.failedTransactions.get(this.deps.db, organizationId, failedTransactionId);
+    if (!entry || entry.accountId !== accountId || entry.type === 'refund') throw notFound('failed payment');
+    if (entry.status !== 'open' && entry.status !== 'retrying') {
+      throw new AppError(
+        'conflict',
+        `This entry is ${entry.status}: there is nothing left to pay, so no link is sent`,
+      );
+    }
+    if (!this.deps.notices) throw new AppError('unavailable', 'Notices are not available in this process');
+    const revoked = await this.deps.db.transaction(async (tx) => {
+      const n = await this.deps.links.revokeForEntries(tx, organizationId, [entry.id], 'replaced_by_admin');
+      await this.deps.audit.record(tx, {
+        organizationId,
+        actorId,
+        action: 'portal.link_resent',
+        subjectType: 'failed_transaction',
+        subjectId: entry.id,
+        details: { accountId, revoked: n },
+      });
+      return n;
+    });
+    const sent = await this.deps.notices.customerNotice(organizationId, entry.id, {
+      resend: String(Date.now()),
+    });
+    if (!sent.sent || !sent.emailId) {
+      throw new AppError('conflict', 'The notice could not be sent; try again');
+    }
+    return { failedTransactionId: entry.id, emailId: sent.emailId, revoked };
+  }
+
   async session(token: string) {
     const claims = await this.claims(token);
     const { organizationId, accountId } = claims;
-    const [org, owner, entries, cards] = await Promise.all([
+    const [org, owner, listed, cards, subjectCard] = await Promise.all([
       this.deps.organizations.get(organizationId),
       this.deps.failedTransactions.owner(this.deps.db, organizationId, accountId),
       this.deps.failedTransactions.forAccount(organizationId, accountId),
@@ -109,7 +217,12 @@ export class PortalService {
           ),
         )
         .orderBy(paymentMethods.createdAt, paymentMethods.id),
+      this.subjectCard(claims),
     ]);
+    // Only the link's own subject: the entry it was sent for (while it is on the list), nothing else.
+    const entries = listed.filter(
+      (l) => claims.purpose === 'failed_payment' && l.entry.id === claims.failedTransactionId,
+    );
     const locale = normalizeLocale(owner?.locale ?? org.locale);
     return {
       organization: {
@@ -118,6 +231,18 @@ export class PortalService {
         contactEmail: org.contactEmail ?? '',
       },
       account: { ownerName: owner?.name ?? '', locale },
+      link: {
+        purpose: claims.purpose,
+        expiresAt: new Date(claims.exp * 1000).toISOString(),
+        card: subjectCard
+          ? {
+              brand: subjectCard.brand ?? 'unknown',
+              last4: subjectCard.last4,
+              expMonth: subjectCard.expMonth ?? 0,
+              expYear: subjectCard.expYear ?? 0,
+            }
+          : null,
+      },
       currency: org.currency,
       failedPayments: entries.map((l) => ({
         id: l.entry.id,
@@ -133,6 +258,7 @@ export class PortalService {
           : l.collection === 'in_flight' || l.entry.status === 'retrying'
             ? ('processing' as const)
             : ('due' as const),
+        paymentMethod: { type: l.method.type, brand: l.method.brand, last4: l.method.last4 ?? '' },
       })),
       cards: cards.map(presentCard),
     };
@@ -147,6 +273,7 @@ export class PortalService {
   async saveCard(token: string, input: CardInput) {
     const claims = await this.claims(token);
     const { organizationId, accountId } = claims;
+    const replaced = await this.subjectCard(claims);
     const created = await this.deps.paymentMethods.create(organizationId, null, accountId, {
       type: 'card',
       ...input,
@@ -161,6 +288,8 @@ export class PortalService {
           eq(paymentMethods.accountId, accountId),
           eq(paymentMethods.type, 'card'),
           ne(paymentMethods.id, created.id),
+          // Only the card the link is about: never every card of the account.
+          eq(paymentMethods.id, replaced?.id ?? ''),
         ),
       );
     const subs = await this.deps.db
@@ -214,6 +343,9 @@ export class PortalService {
   async pay(token: string, input: { failedTransactionId: string; paymentMethodId: string }) {
     const claims = await this.claims(token);
     const { organizationId, accountId } = claims;
+    if (claims.purpose !== 'failed_payment' || claims.failedTransactionId !== input.failedTransactionId) {
+      throw forbidden('This link does not pay that amount; use the link of the e-mail about it');
+    }
     const entry = await this.deps.failedTransactions.get(
       this.deps.db,
       organizationId,
@@ -245,6 +377,10 @@ export class PortalService {
       const code = err instanceof AppError ? (err.extra?.code as string | undefined) : undefined;
       if (code && code in PORTAL_CONFLICTS) throw portalConflict(code as PortalConflict, locale);
       throw err;
+    }
+    // Used: a link that paid opens nothing any more (a declined card may try again with another).
+    if (result.status !== 'failed') {
+      await this.deps.links.revoke(this.deps.db, organizationId, claims.linkId, 'used_for_payment');
     }
     return {
       status: result.status,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errorResponses, Instant } from '../../platform/http/schemas';
+import { errorResponses, Id, Instant } from '../../platform/http/schemas';
 import type { JobQueue } from '../../platform/jobs/queue';
 import { RUNNABLE_JOBS } from '../../platform/jobs/registry';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
@@ -10,12 +10,15 @@ export interface SandboxRoutesDeps {
   guard: AuthGuard;
   sandboxClock: SandboxClockService;
   queue: JobQueue;
+  mailbox: {
+    openAsRecipient(organizationId: string, emailId: string): Promise<{ html: string; text: string }>;
+  };
 }
 
 /** Only registered when RECOUP_SANDBOX=true; otherwise every /api/v1/sandbox path is a 404. */
 export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesDeps> = async (
   app,
-  { guard, sandboxClock, queue },
+  { guard, sandboxClock, queue, mailbox },
 ) => {
   const ClockSchema = Type.Object({ now: Instant });
 
@@ -26,11 +29,11 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesDeps> = async
       schema: {
         operationId: 'getSandboxClock',
         tags: ['sandbox'],
-        summary: 'The instant the whole product believes it is',
+        summary: "The instant the caller's organization believes it is (its own sandbox clock)",
         response: { 200: ClockSchema, ...errorResponses() },
       },
     },
-    async () => ({ now: sandboxClock.clock.now().toISOString() }),
+    async (request) => ({ now: sandboxClock.nowFor(principalOf(request).organizationId).toISOString() }),
   );
 
   app.put(
@@ -40,12 +43,17 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesDeps> = async
       schema: {
         operationId: 'setSandboxClock',
         tags: ['sandbox'],
-        summary: 'Move the clock of the API and the workers (time keeps running from there)',
+        summary:
+          "Move the caller's organization's clock, for its API calls and its jobs (time keeps running from there); no other organization's time moves",
         body: Type.Object({ now: Instant }, { additionalProperties: false }),
         response: { 200: ClockSchema, ...errorResponses() },
       },
     },
-    async (request) => ({ now: (await sandboxClock.set(new Date(request.body.now))).toISOString() }),
+    async (request) => {
+      const organizationId = principalOf(request).organizationId;
+      const now = await sandboxClock.setForOrganization(organizationId, new Date(request.body.now));
+      return { now: now.toISOString() };
+    },
   );
 
   app.post(
@@ -68,6 +76,25 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<SandboxRoutesDeps> = async
       const result = await queue.runNow(request.params.name, { organizationId: principal.organizationId });
       return { name: request.params.name, result: Array.isArray(result) ? result[0] : result };
     },
+  );
+
+  app.post(
+    '/sandbox/emails/:id/open',
+    {
+      onRequest: guard.require('settings.manage'),
+      schema: {
+        operationId: 'openSandboxEmail',
+        tags: ['sandbox'],
+        summary:
+          'The e-mail as its recipient receives it, with working portal links (the sandbox has no SMTP; the delivery log never holds a usable link)',
+        params: Type.Object({ id: Id('em_01jd3k4m5n6p7q8r9s0t1v2w3x') }),
+        response: {
+          200: Type.Object({ html: Type.String(), text: Type.String() }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => mailbox.openAsRecipient(principalOf(request).organizationId, request.params.id),
   );
 
   app.post(

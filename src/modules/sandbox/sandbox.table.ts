@@ -18,9 +18,18 @@ export const sandboxNextOutcomes = pgTable(
   (t) => [primaryKey({ columns: [t.organizationId, t.paymentMethodId] })],
 );
 
-/** The sandbox clock, shared by every process on this database: an offset from real time. */
+/**
+ * The shared sandbox clock (an offset from real time) for organizations that never moved their own, and
+ * for work outside any organization; tests and the demo loader move it.
+ */
 export const sandboxClock = pgTable('sandbox_clock', {
   id: integer('id').primaryKey(),
+  offsetMs: bigint('offset_ms', { mode: 'number' }).notNull(),
+});
+
+/** Each organization's own sandbox clock (`PUT /sandbox/clock`): an offset from real time. */
+export const sandboxOrganizationClocks = pgTable('sandbox_organization_clocks', {
+  organizationId: text('organization_id').primaryKey(),
   offsetMs: bigint('offset_ms', { mode: 'number' }).notNull(),
 });
 

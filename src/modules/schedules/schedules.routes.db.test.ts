@@ -158,7 +158,8 @@ describe('happy', () => {
 
   it('exactly once: two concurrent payments-due runs never charge a scheduled payment twice', async () => {
     const runOrg = await createOrg(t.c);
-    await setClock(t.app, token, '2026-03-02T15:00:00Z');
+    // The shared sandbox clock: runOrg never moved its own, and the runs below are called outside any request.
+    await t.c.sandboxClock!.set(new Date('2026-03-02T15:00:00Z'));
     const due = 12;
     for (let i = 0; i < due; i++) {
       const account = await apiAccount(t.app, runOrg.adminToken, `Owner ${i}`);

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { AppError, forbidden } from '../../lib/errors';
+import { runInOrganization } from '../../lib/organization-context';
 import type { AuthService } from './auth.service';
 import type { Permission, Principal } from './permissions';
 
@@ -38,6 +39,17 @@ export function sameSecret(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
+}
+
+/**
+ * preHandler hook (after the guard and the body): the rest of the request runs in the caller's
+ * organization context, so the sandbox clock answers that organization's "now". A callback hook, so the
+ * handler is called inside `run` (an onRequest context would be lost across body parsing).
+ */
+export function organizationContextHook(request: FastifyRequest, _reply: FastifyReply, done: () => void) {
+  const organizationId = request.principal?.organizationId;
+  if (organizationId) runInOrganization(organizationId, done);
+  else done();
 }
 
 export function createAuthGuard(auth: AuthService): AuthGuard {

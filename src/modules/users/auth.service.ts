@@ -9,10 +9,33 @@ import type { Db } from '../../platform/db/db';
 import { organizations } from '../organizations/organizations.table';
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { type Principal, permissionsOf, type Role } from './permissions';
-import { authTokens, users } from './users.table';
+import { authTokens, signInThrottle, users } from './users.table';
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 export const BEARER_TTL_MS = 90 * 24 * 60 * 60 * 1000;
+
+/** Password sign-in locks for an e-mail after this many wrong passwords within the window. */
+export const LOCKOUT = { failures: 10, windowMs: 15 * 60 * 1000, lockMs: 15 * 60 * 1000 };
+
+export class SignInLockedError extends AppError {
+  constructor(
+    readonly lockedUntil: Date,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(
+      'too_many_requests',
+      `Too many wrong passwords for this e-mail: password sign-in is locked until ${lockedUntil.toISOString()} (in ${Math.ceil(retryAfterSeconds / 60)} min). Sessions and API tokens already issued still work.`,
+      { extra: { code: 'sign_in_locked', retryAfter: lockedUntil.toISOString() } },
+    );
+  }
+}
+
+function lockedOut(lockedUntil: Date, now: Date): SignInLockedError {
+  return new SignInLockedError(
+    lockedUntil,
+    Math.max(1, Math.ceil((lockedUntil.getTime() - now.getTime()) / 1000)),
+  );
+}
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -122,22 +145,61 @@ export class AuthService {
     );
   }
 
-  /** Checks e-mail and password; the same 401 whether the e-mail or the password is wrong. */
-  async checkCredentials(email: string, password: string) {
-    const [user] = await this.deps.db
+  /**
+   * Checks e-mail and password; the same 401 whether the e-mail or the password is wrong.
+   *
+   * An e-mail is unique per organization only. With `organizationId` only that organization's person is
+   * checked; without it the password is checked against every person with that e-mail, and sign-in
+   * succeeds only when exactly one active person matches. When several match (one person in several
+   * organizations with the same password), the answer is 409 "name the organization": it is given only
+   * to someone who knows the password, and it never lists the organizations.
+   *
+   * Lockout: LOCKOUT.failures wrong passwords for one e-mail within LOCKOUT.windowMs lock password
+   * sign-in for that e-mail for LOCKOUT.lockMs (429, with when to try again), counted whether or not the
+   * e-mail exists (nothing to learn from a lock). Trade-off: whoever knows someone's e-mail can keep them
+   * from signing in with a password, at most LOCKOUT.lockMs per LOCKOUT.failures guesses (and the per-IP
+   * rate limit); sessions and API tokens already issued keep working, and the lock lifts by itself.
+   */
+  async checkCredentials(email: string, password: string, organizationId?: string) {
+    const emailKey = email.toLowerCase();
+    await this.refuseWhileLocked(emailKey);
+    const candidates = await this.deps.db
       .select()
       .from(users)
-      .where(sql`lower(${users.email}) = lower(${email})`)
-      .limit(1);
-    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) throw new AppError('unauthenticated', 'Wrong e-mail or password');
+      .where(
+        and(
+          sql`lower(${users.email}) = lower(${email})`,
+          organizationId ? eq(users.organizationId, organizationId) : undefined,
+        ),
+      )
+      .orderBy(users.organizationId)
+      .limit(50);
+    const matching: (typeof users.$inferSelect)[] = [];
+    if (candidates.length === 0) await verifyPassword(password, DUMMY_HASH);
+    for (const candidate of candidates) {
+      if (await verifyPassword(password, candidate.passwordHash)) matching.push(candidate);
+    }
+    if (matching.length === 0) {
+      await this.recordFailure(emailKey);
+      throw new AppError('unauthenticated', 'Wrong e-mail or password');
+    }
+    await this.deps.db.delete(signInThrottle).where(eq(signInThrottle.emailKey, emailKey));
+    const active = matching.filter((u) => !u.deactivatedAt);
     // Only someone who knows the password learns that the account is deactivated.
-    if (user.deactivatedAt) {
+    if (active.length === 0) {
       throw new AppError(
         'unauthenticated',
         'This account is deactivated; ask an administrator to reactivate it',
       );
     }
+    if (active.length > 1) {
+      throw new AppError(
+        'conflict',
+        'This e-mail and password belong to people of several organizations; sign in again with the organizationId of the one you want',
+        { extra: { code: 'organization_required' } },
+      );
+    }
+    const user = active[0]!;
     if (needsRehash(user.passwordHash)) {
       // The hash predates today's scrypt parameters: this is the one moment the password is known.
       const passwordHash = await hashPassword(password);
@@ -148,6 +210,40 @@ export class AuthService {
       return { ...user, passwordHash };
     }
     return user;
+  }
+
+  private async refuseWhileLocked(emailKey: string): Promise<void> {
+    const now = this.realTime.now();
+    const [row] = await this.deps.db
+      .select({ lockedUntil: signInThrottle.lockedUntil })
+      .from(signInThrottle)
+      .where(eq(signInThrottle.emailKey, emailKey))
+      .limit(1);
+    if (row?.lockedUntil && row.lockedUntil.getTime() > now.getTime()) throw lockedOut(row.lockedUntil, now);
+  }
+
+  /** One more wrong password for this e-mail; the one that reaches the limit starts the lock (429). */
+  private async recordFailure(emailKey: string): Promise<void> {
+    const now = this.realTime.now();
+    const windowStart = new Date(now.getTime() - LOCKOUT.windowMs);
+    const [row] = await this.deps.db
+      .insert(signInThrottle)
+      .values({ emailKey, failures: 1, windowStartedAt: now })
+      .onConflictDoUpdate({
+        target: signInThrottle.emailKey,
+        set: {
+          failures: sql`case when ${signInThrottle.windowStartedAt} < ${windowStart} then 1 else ${signInThrottle.failures} + 1 end`,
+          windowStartedAt: sql`case when ${signInThrottle.windowStartedAt} < ${windowStart} then ${now} else ${signInThrottle.windowStartedAt} end`,
+        },
+      })
+      .returning({ failures: signInThrottle.failures });
+    if ((row?.failures ?? 0) < LOCKOUT.failures) return;
+    const lockedUntil = new Date(now.getTime() + LOCKOUT.lockMs);
+    await this.deps.db
+      .update(signInThrottle)
+      .set({ failures: 0, windowStartedAt: now, lockedUntil })
+      .where(eq(signInThrottle.emailKey, emailKey));
+    throw lockedOut(lockedUntil, now);
   }
 
   async issue(

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../lib/errors';
 import type { Locale } from '../../lib/locale';
@@ -14,7 +15,7 @@ import {
 } from '../../platform/http/schemas';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import { type AuthGuard, CSRF_COOKIE, principalOf, SESSION_COOKIE } from './auth.guard';
-import { type AuthService, SESSION_TTL_MS } from './auth.service';
+import { type AuthService, SESSION_TTL_MS, SignInLockedError } from './auth.service';
 import { PERMISSIONS, ROLES } from './permissions';
 import { publicUser, type UsersService } from './users.service';
 
@@ -43,7 +44,20 @@ const TokenSchema = Type.Object({
 });
 const UserParams = Type.Object({ id: Id('usr_01jd3k4m5n6p7q8r9s0t1v2w3x') });
 const Credentials = Type.Object(
-  { email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) },
+  {
+    email: Email,
+    password: Type.String({ minLength: 1, maxLength: 200 }),
+    organizationId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        pattern: '^org_[0-9a-z]+$',
+        examples: ['org_01jd3k4m5n6p7q8r9s0t1v2w3x'],
+        description:
+          'Needed only when the same e-mail and password belong to people of several organizations (409 organization_required otherwise)',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -60,6 +74,17 @@ export interface UsersRoutesDeps {
 export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesDeps> = async (app, deps) => {
   const { auth, guard, users } = deps;
   const rateLimit = { max: deps.authRateLimit.max, timeWindow: deps.authRateLimit.timeWindow };
+  const signIn = async (
+    body: { email: string; password: string; organizationId?: string },
+    reply: FastifyReply,
+  ) => {
+    try {
+      return await auth.checkCredentials(body.email, body.password, body.organizationId);
+    } catch (err) {
+      if (err instanceof SignInLockedError) reply.header('retry-after', String(err.retryAfterSeconds));
+      throw err;
+    }
+  };
 
   app.post(
     '/auth/login',
@@ -70,11 +95,11 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesDeps> = async (ap
         tags: ['auth'],
         summary: 'Sign in with a session cookie (web UI)',
         body: Credentials,
-        response: { 204: Type.Null(), ...errorResponses(429) },
+        response: { 204: Type.Null(), ...errorResponses(409, 429) },
       },
     },
     async (request, reply) => {
-      const user = await auth.checkCredentials(request.body.email, request.body.password);
+      const user = await signIn(request.body, reply);
       const issued = await auth.issue(user, 'session');
       const cookie = {
         path: '/',
@@ -118,11 +143,14 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesDeps> = async (ap
         tags: ['auth'],
         summary: 'Get a bearer token for API clients',
         body: Credentials,
-        response: { 201: Type.Object({ token: Type.String(), expiresAt: Instant }), ...errorResponses(429) },
+        response: {
+          201: Type.Object({ token: Type.String(), expiresAt: Instant }),
+          ...errorResponses(409, 429),
+        },
       },
     },
     async (request, reply) => {
-      const user = await auth.checkCredentials(request.body.email, request.body.password);
+      const user = await signIn(request.body, reply);
       const issued = await auth.issue(user, 'bearer');
       return reply.status(201).send({ token: issued.token, expiresAt: issued.expiresAt.toISOString() });
     },

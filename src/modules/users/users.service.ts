@@ -47,9 +47,12 @@ export class UsersService {
     const [taken] = await tx
       .select({ id: users.id })
       .from(users)
-      .where(sql`lower(${users.email}) = lower(${input.email})`)
+      .where(
+        and(eq(users.organizationId, organizationId), sql`lower(${users.email}) = lower(${input.email})`),
+      )
       .limit(1);
-    if (taken) throw conflict('A user with this e-mail already exists');
+    // Unique per organization only: another organization's person with this e-mail is none of our business.
+    if (taken) throw conflict('A user with this e-mail already exists in this organization');
     const [user] = await tx
       .insert(users)
       .values({
@@ -64,7 +67,7 @@ export class UsersService {
       })
       .onConflictDoNothing()
       .returning();
-    if (!user) throw conflict('A user with this e-mail already exists');
+    if (!user) throw conflict('A user with this e-mail already exists in this organization');
     await this.deps.audit.record(tx, {
       organizationId,
       actorId,

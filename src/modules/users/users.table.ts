@@ -1,5 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 
 export const users = pgTable(
   'users',
@@ -18,8 +27,9 @@ export const users = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.organizationId, t.id] }),
-    // Sign-in is by e-mail alone, so an e-mail names one person across the whole product.
-    uniqueIndex('users_email_unique').on(sql`lower(${t.email})`),
+    // An e-mail names one person per organization; the same address may belong to people of other
+    // organizations (sign-in picks the one whose password matches, or the organization the caller names).
+    uniqueIndex('users_org_email_unique').on(t.organizationId, sql`lower(${t.email})`),
   ],
 );
 
@@ -43,3 +53,16 @@ export const authTokens = pgTable(
     index('auth_tokens_user').on(t.organizationId, t.userId),
   ],
 );
+
+/**
+ * Failed sign-ins per typed e-mail (lower case), whoever it belongs to: an e-mail nobody uses locks the
+ * same way as a real one, so a lockout tells an attacker nothing about who has an account. Keyed before
+ * any organization is known (sign-in names none), so it has no organization_id. Wall time, not the
+ * sandbox clock.
+ */
+export const signInThrottle = pgTable('sign_in_throttle', {
+  emailKey: text('email_key').primaryKey(),
+  failures: integer('failures').notNull(),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true, mode: 'date' }).notNull(),
+  lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'date' }),
+});

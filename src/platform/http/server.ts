@@ -37,6 +37,31 @@ export interface ServerOptions {
   trustProxy?: number;
 }
 
+/** The request log line's `req`, as Fastify writes it, with secrets in the query string redacted. */
+function withRedactedUrls(logger: ServerOptions['logger']): ServerOptions['logger'] {
+  if (!logger) return logger;
+  const base = typeof logger === 'object' ? logger : {};
+  return {
+    ...base,
+    serializers: {
+      req: (req: {
+        method: string;
+        url: string;
+        host?: string;
+        ip?: string;
+        socket?: { remotePort?: number };
+      }) => ({
+        method: req.method,
+        url: redactUrl(req.url),
+        host: req.host,
+        remoteAddress: req.ip,
+        remotePort: req.socket?.remotePort,
+      }),
+      ...('serializers' in base ? base.serializers : {}),
+    },
+  } as ServerOptions['logger'];
+}
+
 function makeAjv(coerce: boolean) {
   // Bodies are never coerced: "100" is not an amount. Query strings and paths are text, so they are.
   // Unknown fields are rejected (additionalProperties: false), never silently dropped.
@@ -53,7 +78,7 @@ function makeAjv(coerce: boolean) {
 
 export async function createServer(opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger,
+    logger: withRedactedUrls(opts.logger),
     // Fastify's own two lines per request drown the start-up banner: one line, at debug only (below).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 256 * 1024,

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { fromDrizzle, fromPglite, PgBoss } from 'pg-boss';
 import { Value } from 'typebox/value';
+import { runInOrganization } from '../../lib/organization-context';
 import type { Database, Db } from '../db/db';
 import { log } from '../log';
 import type { JobDefinition, JobName, JobPayloads } from './define';
@@ -61,7 +62,14 @@ export class JobQueue {
 
   /** Registers a job's definition; registering a name again replaces its handler (tests re-bind one). */
   register<N extends JobName>(definition: JobDefinition<N>): void {
-    this.definitions.set(definition.name, definition);
+    // A job for one organization runs in that organization's context (its sandbox clock, among others).
+    const handler: JobDefinition<N>['handler'] = (data, ctx) => {
+      const organizationId = (data as { organizationId?: unknown } | null)?.organizationId;
+      return typeof organizationId === 'string'
+        ? runInOrganization(organizationId, () => definition.handler(data, ctx))
+        : definition.handler(data, ctx);
+    };
+    this.definitions.set(definition.name, { ...definition, handler } as never);
   }
 
   /** The names of the registered jobs. */

@@ -545,6 +545,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{id}/portal-links/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop every portal link sent to the account's owner (before sending a new one: retry's notice or the card reminder) */
+        post: operations["revokeAccountPortalLinks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/accounts/{id}/portal-links/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the owner a new link to pay one failed entry (the payment-failed notice again); the entry's earlier links stop */
+        post: operations["resendPortalPaymentLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/portal/session": {
         parameters: {
             query?: never;
@@ -740,9 +774,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The instant the whole product believes it is */
+        /** The instant the caller's organization believes it is (its own sandbox clock) */
         get: operations["getSandboxClock"];
-        /** Move the clock of the API and the workers (time keeps running from there) */
+        /** Move the caller's organization's clock, for its API calls and its jobs (time keeps running from there); no other organization's time moves */
         put: operations["setSandboxClock"];
         post?: never;
         delete?: never;
@@ -762,6 +796,23 @@ export interface paths {
         put?: never;
         /** Run a scheduled job now for the caller's organization, and answer when it is done */
         post: operations["runSandboxJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sandbox/emails/{id}/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The e-mail as its recipient receives it, with working portal links (the sandbox has no SMTP; the delivery log never holds a usable link) */
+        post: operations["openSandboxEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1524,6 +1575,25 @@ export interface components {
                 ownerName: string;
                 locale: "fr-CA" | "en-CA";
             };
+            /** @description What this link is for; the card it is about (so the owner can tell it from a copy) */
+            link: {
+                /**
+                 * @description failed_payment: pay the one amount listed; card_expiry: replace the one card named
+                 * @enum {unknown}
+                 */
+                purpose: "failed_payment" | "card_expiry";
+                /**
+                 * Format: date-time
+                 * @description RFC 3339 UTC instant
+                 */
+                expiresAt: string;
+                card: {
+                    brand: string;
+                    last4: string;
+                    expMonth: number;
+                    expYear: number;
+                } | null;
+            };
             /**
              * @description ISO 4217
              * @example CAD
@@ -1548,6 +1618,12 @@ export interface components {
                 paidElsewhere: boolean;
                 /** @description due: it may be paid here; processing: a payment of it is under way; paid: it was collected (nothing to pay) */
                 collection: "due" | "processing" | "paid";
+                paymentMethod: {
+                    /** @enum {unknown} */
+                    type: "card" | "echeck";
+                    brand: string | null;
+                    last4: string;
+                };
             }[];
             cards: components["schemas"]["PortalCard"][];
         };
@@ -1869,6 +1945,11 @@ export interface operations {
                      */
                     email: string;
                     password: string;
+                    /**
+                     * @description Needed only when the same e-mail and password belong to people of several organizations (409 organization_required otherwise)
+                     * @example org_01jd3k4m5n6p7q8r9s0t1v2w3x
+                     */
+                    organizationId?: string;
                 };
             };
         };
@@ -1900,6 +1981,15 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1979,6 +2069,11 @@ export interface operations {
                      */
                     email: string;
                     password: string;
+                    /**
+                     * @description Needed only when the same e-mail and password belong to people of several organizations (409 organization_required otherwise)
+                     * @example org_01jd3k4m5n6p7q8r9s0t1v2w3x
+                     */
+                    organizationId?: string;
                 };
             };
         };
@@ -2019,6 +2114,15 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3873,10 +3977,154 @@ export interface operations {
             };
         };
     };
+    revokeAccountPortalLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example acc_01jd3k4m5n6p7q8r9s0t1v2w3x */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        /** @description how many live links stopped working */
+                        revoked: number;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resendPortalPaymentLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example acc_01jd3k4m5n6p7q8r9s0t1v2w3x */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example ft_01jd3k4m5n6p7q8r9s0t1v2w3x */
+                    failedTransactionId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        failedTransactionId: string;
+                        /** @description the new e-mail in the delivery log */
+                        emailId: string;
+                        /** @description how many of the entry's earlier links stopped working */
+                        revoked: number;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getPortalSession: {
         parameters: {
             query: {
-                /** @description The signed link token */
+                /** @description The link's token (from the e-mail) */
                 token: string;
             };
             header?: never;
@@ -3921,12 +4169,21 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     savePortalCard: {
         parameters: {
             query: {
-                /** @description The signed link token */
+                /** @description The link's token (from the e-mail) */
                 token: string;
             };
             header?: never;
@@ -3981,12 +4238,21 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     payPortalFailedPayment: {
         parameters: {
             query: {
-                /** @description The signed link token */
+                /** @description The link's token (from the e-mail) */
                 token: string;
             };
             header?: never;
@@ -4039,6 +4305,15 @@ export interface operations {
                 };
             };
             /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4049,6 +4324,15 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4642,6 +4926,68 @@ export interface operations {
                     "application/json": {
                         name: string;
                         result: unknown;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    openSandboxEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example em_01jd3k4m5n6p7q8r9s0t1v2w3x */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        html: string;
+                        text: string;
                     };
                 };
             };

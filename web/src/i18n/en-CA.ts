@@ -467,6 +467,11 @@ export const enCA = {
     details: 'Details',
     system: 'System',
   },
+  sandbox: {
+    title: 'Sandbox: test payments only, no real money moves',
+    clock:
+      "The sandbox clock of this organization says {{now}}; moving it changes no other organization's time.",
+  },
   portal: {
     greeting: 'Hello {{name}}',
     intro: 'These payments did not go through. Update your card if needed, then pay.',
@@ -487,6 +492,15 @@ export const enCA = {
     saveCard: 'Save the card',
     cardSaved: 'Your card was saved.',
     contact: 'Questions? Contact {{name}} at',
+    failedWith: 'Charged to',
+    link: {
+      forPayment: '{{organization}} sent you this link to pay',
+      withCard: '(card {{brand}} •••• {{last4}}).',
+      forCard:
+        '{{organization}} sent you this link to replace your card {{brand}} •••• {{last4}} (expires {{expiry}}).',
+      generic: '{{organization}} sent you this link.',
+      expires: 'This link works until {{at}}.',
+    },
     invalid: {
       title: 'This link is invalid or has expired',
       body: 'For your security, payment links only work for a limited time.',

@@ -472,6 +472,11 @@ export const frCA: Resources = {
     details: 'Détails',
     system: 'Système',
   },
+  sandbox: {
+    title: 'Bac à sable : paiements de test seulement, aucun argent réel ne bouge',
+    clock:
+      'L’horloge du bac à sable de cette organisation indique {{now}} ; la déplacer ne change l’heure d’aucune autre organisation.',
+  },
   portal: {
     greeting: 'Bonjour {{name}}',
     intro: "Ces paiements n'ont pas abouti. Mettez votre carte à jour au besoin, puis payez.",
@@ -493,6 +498,15 @@ export const frCA: Resources = {
     saveCard: 'Enregistrer la carte',
     cardSaved: 'Votre carte a été enregistrée.',
     contact: 'Des questions? Écrivez à {{name}} à',
+    failedWith: 'Porté à',
+    link: {
+      forPayment: '{{organization}} vous a envoyé ce lien pour payer',
+      withCard: '(carte {{brand}} •••• {{last4}}).',
+      forCard:
+        '{{organization}} vous a envoyé ce lien pour remplacer votre carte {{brand}} •••• {{last4}} (expire {{expiry}}).',
+      generic: '{{organization}} vous a envoyé ce lien.',
+      expires: "Ce lien fonctionne jusqu'au {{at}}.",
+    },
     invalid: {
       title: 'Ce lien est invalide ou expiré',
       body: 'Pour votre sécurité, les liens de paiement ne fonctionnent que pendant une durée limitée.',

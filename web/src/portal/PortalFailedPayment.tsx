@@ -49,6 +49,11 @@ export function PortalFailedPayment(props: {
         </Text>
         {!settled && <Text size="sm">{t('portal.reasonLine', { reason: payment.reason.message })}</Text>}
         {processing && <Text size="sm">{t('portal.processingHint')}</Text>}
+        {payment.paymentMethod.last4 && (
+          <Text size="sm" data-testid="portal-payment-method">
+            {t('portal.failedWith')}: {label(payment.paymentMethod)}
+          </Text>
+        )}
         {!settled && !processing && (
           <Group align="flex-end">
             <Select

@@ -10,6 +10,7 @@ import { usePortalSession } from './api';
 import { InvalidLink } from './InvalidLink';
 import { PortalCardForm } from './PortalCardForm';
 import { PortalFailedPayment } from './PortalFailedPayment';
+import { PortalLinkSummary } from './PortalLinkSummary';
 
 const LINK_REFUSED = [400, 401, 403, 404, 410];
 
@@ -61,6 +62,7 @@ export function PortalPage() {
           <Title order={1} size="h2">
             {t('portal.greeting', { name: session.data.account.ownerName })}
           </Title>
+          <PortalLinkSummary session={session.data} />
           {session.data.failedPayments.length === 0 ? (
             <Text data-testid="portal-nothing-due">{t('portal.nothingDue')}</Text>
           ) : (

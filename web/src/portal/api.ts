@@ -39,6 +39,9 @@ export function usePortalPay(token: string) {
           headers: { 'Idempotency-Key': newIdempotencyKey() },
         }),
       ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: sessionKey(token) }),
+    // A link that paid is used up (the server revokes it): re-reading the session would only say the
+    // link is no longer valid, so the page keeps what it shows, with the success.
+    onSuccess: (result) =>
+      result.status === 'failed' ? queryClient.invalidateQueries({ queryKey: sessionKey(token) }) : undefined,
   });
 }
