@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { toJsonAmount } from '../../lib/money';
-import { decodeCursor, encodeCursor, ListOf, PageQuery } from '../../platform/http/pagination';
+import { cursorKey, ListOf, PageQuery, paged } from '../../platform/http/pagination';
 import { AmountMinor, errorResponses, Id, Instant, IsoDateSchema } from '../../platform/http/schemas';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { ScheduleLifecycle } from './schedules.lifecycle';
@@ -119,6 +119,9 @@ const MethodBody = Type.Object(
   { paymentMethodId: Id('pm_01jd5x2k8v3q7r9t0w1y2z3a4b') },
   { additionalProperties: false },
 );
+
+/** The upcoming payments' keyset: due date, then ID (400 on a cursor of other types). */
+const upcomingPages = paged(cursorKey.date('dueDate'), cursorKey.id('id', 'sp'));
 
 const SubscriptionParams = Type.Object({ id: Id('sub_01jd5x2k8v3q7r9t0w1y2z3a4b') });
 const PlanParams = Type.Object({ id: Id('ip_01jd5x2k8v3q7r9t0w1y2z3a4b') });
@@ -341,14 +344,14 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<{
     async (request) => {
       const p = principalOf(request);
       const limit = request.query.limit ?? 50;
-      const cursor = decodeCursor(request.query.cursor, 2);
+      const cursor = upcomingPages.after(request.query.cursor);
       const page = await schedules.upcoming(p.organizationId, request.params.id, {
         limit,
-        after: cursor ? { date: String(cursor[0]), id: String(cursor[1]) } : undefined,
+        after: cursor ? { date: cursor[0], id: cursor[1] } : undefined,
       });
       return {
         items: page.items.map(upcomingJson),
-        nextCursor: page.next ? encodeCursor([page.next.date, page.next.id]) : null,
+        nextCursor: upcomingPages.next(page.next && [page.next.date, page.next.id]),
       };
     },
   );

@@ -45,6 +45,14 @@ describe('errors: every list refuses a cursor with keys of the wrong type', () =
       ],
     },
     {
+      url: `/api/v1/accounts/${accountId}/upcoming-payments`,
+      bad: [
+        ['not-a-date', 'sp_x1'],
+        ['2026-02-30', 'sp_x1'],
+        ['2026-01-01', 'inv_x1'],
+      ],
+    },
+    {
       url: `/api/v1/accounts/${accountId}/allocations`,
       bad: [
         ['yesterday', 'alc_x1'],

@@ -37,19 +37,6 @@ function badCursor(reason: string): AppError {
   );
 }
 
-/**
- * Untyped decode, kept for the route files that have not moved to `paged()` yet. Prefer `paged()`: a key
- * of the wrong type here reaches the database.
- */
-export function decodeCursor(cursor: string | undefined, arity: number): (string | number)[] | undefined {
-  if (!cursor) return undefined;
-  const keys = parseCursor(cursor);
-  if (keys.length !== arity || !keys.every((k) => typeof k === 'string' || typeof k === 'number')) {
-    throw badCursor(`expected ${arity} keys`);
-  }
-  return keys as (string | number)[];
-}
-
 function parseCursor(cursor: string): unknown[] {
   let keys: unknown;
   try {
