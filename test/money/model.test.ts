@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rebuildCardSummary } from '../../src/modules/expiring-cards/card-summary';
+import { findSummaryMismatches } from '../../src/modules/reconciliation/summary';
 import { rows } from '../../src/platform/db/db';
 import { createTestContext, type TestContext } from '../harness';
 import { type Crashes, crashInjector, FT_LIST, type LedgerItem, type MoneyApi, moneyApi } from './money-kit';
@@ -627,6 +629,28 @@ class World {
   }
 }
 
+/**
+ * Both stored summaries, kept by their owners' change hooks, equal a recomputation from the source tables:
+ * reconciliation's (the doctor) and expiring cards' (rebuilt set-based, then compared row by row).
+ */
+async function summariesOff(orgId: string): Promise<string[]> {
+  const off = (await findSummaryMismatches(t.c.db, orgId)).map((m) => `RA summary of ${m.accountId} is off`);
+  const cards = () =>
+    rows<Record<string, string>>(
+      t.c.db,
+      sql`select payment_method_id, upcoming_count::text as n, next_date::text as next,
+                 next_amount_minor::text as next_amount, at_risk_minor::text as at_risk
+            from card_upcoming_payments where organization_id = ${orgId} order by payment_method_id`,
+    );
+  const stored = await cards();
+  await rebuildCardSummary(t.c.db, orgId);
+  const rebuilt = await cards();
+  if (JSON.stringify(stored) !== JSON.stringify(rebuilt)) {
+    off.push(`EC summary is off: stored ${JSON.stringify(stored)} rebuilt ${JSON.stringify(rebuilt)}`);
+  }
+  return off;
+}
+
 // ---- the property ----
 
 let t: TestContext;
@@ -674,7 +698,11 @@ describe('money model: random interleavings through the public API keep MS1, MS2
         // MS5: once the sweeper has run past the lease, nothing a crash left is still unanswered.
         world.trace.push(`final sweep ${JSON.stringify(await world.sweep())}`);
         const stuck = await world.m.attemptsInFlight();
-        const after = [...(await world.broken()), ...stuck.map((x) => `MS5: attempt ${x} still processing`)];
+        const after = [
+          ...(await world.broken()),
+          ...stuck.map((x) => `MS5: attempt ${x} still processing`),
+          ...(await summariesOff(world.m.orgId)),
+        ];
         if (after.length > 0) throw new Error(`after the final sweep:\n  ${after.join('\n  ')}`);
       },
     );
