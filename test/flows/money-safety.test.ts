@@ -156,7 +156,8 @@ describe('MS1: one obligation, one collection, whoever starts it', () => {
       m.portalPay(portal!, entry.id, card.id),
       m.job('payments-due'),
     ]);
-    expect([200, 409]).toContain(paid.status);
+    // 409: the retry is collecting it; 401: the retry already resolved the entry, which revokes its links.
+    expect([200, 401, 409]).toContain(paid.status);
     await m.drain();
 
     const ledger = await m.ledger(account.id);

@@ -262,7 +262,8 @@ describe('logs and rate limits', () => {
         done();
       },
     });
-    const logged = await buildApp(t.c, { logger: { level: 'info', stream }, serveWeb: false });
+    // One line per request is written at debug (info logs start-up, errors and jobs only).
+    const logged = await buildApp(t.c, { logger: { level: 'debug', stream }, serveWeb: false });
     try {
       const token = await payLink(await customer());
       expect((await session(token, logged)).status).toBe(200);
