@@ -148,7 +148,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   // A retry and a portal payment are gateway attempts, so they go through PaymentsService (the one writer of
   // payments), which this section sees only as its FailedTransactionPayments port.
   const idempotency = new IdempotencyStore({ db, clock });
-  const recovery = new RecoveryService({
+  const recovery: RecoveryService = new RecoveryService({
     db,
     clock,
     audit,
@@ -158,8 +158,12 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     payments,
     scheduled,
     lifecycle,
+    reminders: {
+      retryReminders: (organizationId: string): Promise<unknown> =>
+        failedTransactionNotices.retryReminders(organizationId),
+    },
   });
-  const failedTransactions = new FailedTransactionsService({
+  const failedTransactions: FailedTransactionsService = new FailedTransactionsService({
     db,
     clock,
     queue,
@@ -168,7 +172,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     entries,
     recovery,
   });
-  const failedTransactionNotices = new FailedTransactionNotices({
+  const failedTransactionNotices: FailedTransactionNotices = new FailedTransactionNotices({
     db,
     clock,
     repository: failedTransactions.repository,
@@ -177,6 +181,8 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     notifications,
     portalTokens,
     publicUrl: config.publicUrl,
+    // RC5: no dunning e-mail under a pause; the policy's `emails` flags.
+    dunning: recovery,
   });
   const actionCenter = new ActionCenterService({
     clock,

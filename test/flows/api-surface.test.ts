@@ -90,6 +90,7 @@ const ACCESS: Record<string, Access> = {
   setDunningPause: 'transactions.manage',
   clearDunningPause: 'transactions.manage',
   rescheduleFailedTransaction: 'transactions.manage',
+  previewDunningEmail: 'action_center.view',
 };
 
 interface Operation {
@@ -215,6 +216,7 @@ async function world(org: TestOrg, ids: Record<string, string>) {
 function fill(path: string, ids: Record<string, string>): string {
   return path.replace(/\{(\w+)\}/g, (_, name: string) => {
     if (name === 'name') return 'payments-due';
+    if (name === 'kind') return 'failure-notice';
     if (name === 'batchId') return ids.batch!;
     if (name === 'accountId') return ids.reconcilableAccount!;
     if (name === 'paymentMethodId') return ids.paymentMethod!;

@@ -189,6 +189,27 @@ export class FailedTransactionsRepository {
       .orderBy(ft.firstFailedAt, ft.id);
   }
 
+  /**
+   * Open card entries whose next automatic retry falls in (from, until] (the reminder before a retry),
+   * read on the `failed_transactions_retry_due` range.
+   */
+  async retriesWithin(db: Db, organizationId: string, from: Date, until: Date) {
+    return db
+      .select()
+      .from(ft)
+      .where(
+        and(
+          eq(ft.organizationId, organizationId),
+          sql`${ft.status} = 'open' and ${ft.nextRetryAt} is not null`,
+          sql`${ft.nextRetryAt} > ${from.toISOString()}::timestamptz`,
+          sql`${ft.nextRetryAt} <= ${until.toISOString()}::timestamptz`,
+          eq(ft.paymentMethodType, 'card'),
+          sql`${ft.type} <> 'refund'`,
+        ),
+      )
+      .orderBy(ft.nextRetryAt, ft.id);
+  }
+
   /** Charts: what is on the list, by reason, largest amount first. */
   async byReason(organizationId: string) {
     return this.db

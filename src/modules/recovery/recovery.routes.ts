@@ -1,7 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { IdempotencyStore } from '../../platform/http/idempotency';
-import { component, errorResponses, Id, Instant, IsoDateSchema } from '../../platform/http/schemas';
+import {
+  component,
+  errorResponses,
+  Id,
+  Instant,
+  IsoDateSchema,
+  LocaleSchema,
+} from '../../platform/http/schemas';
+import { DUNNING_EMAILS, type DunningEmailKind } from '../failed-transactions/failed-transactions.notices';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { RecoveryService } from './recovery.service';
 import { AFTER_LAST_RETRY, MAX_CARD_RETRIES, MAX_OFFSET_DAYS, type RetryPolicy } from './retry-policy';
@@ -64,11 +72,30 @@ const DunningPauseSchema = Type.Object(
 const AccountParams = Type.Object({ id: Id('acc_01jd3k4m5n6p7q8r9s0t1v2w3x') });
 const EntryParams = Type.Object({ id: Id('ft_01jd3k4m5n6p7q8r9s0t1v2w3x') });
 
+const EmailPreviewSchema = Type.Object(
+  {
+    subject: Type.String(),
+    html: Type.String({ description: 'The e-mail as sent, with sample owner and amount' }),
+    text: Type.String(),
+  },
+  component('DunningEmailPreview'),
+);
+
+/** What the Settings page previews (failed-transactions notices). */
+export interface DunningPreviews {
+  preview(
+    organizationId: string,
+    kind: DunningEmailKind,
+    locale: 'fr-CA' | 'en-CA',
+  ): Promise<{ subject: string; html: string; text: string }>;
+}
+
 export const recoveryRoutes: FastifyPluginAsyncTypebox<{
   recovery: RecoveryService;
+  previews: DunningPreviews;
   idempotency: IdempotencyStore;
   guard: AuthGuard;
-}> = async (app, { recovery, idempotency, guard }) => {
+}> = async (app, { recovery, previews, idempotency, guard }) => {
   app.get(
     '/organization/retry-policy',
     {
@@ -99,6 +126,32 @@ export const recoveryRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) => recovery.putPolicy(principalOf(request), request.body as RetryPolicy),
+  );
+
+  app.get(
+    '/organization/retry-policy/preview/:kind',
+    {
+      onRequest: guard.require('action_center.view'),
+      schema: {
+        operationId: 'previewDunningEmail',
+        tags: ['recovery'],
+        summary: 'What a dunning e-mail looks like (failure notice, reminder before a retry, final notice)',
+        description:
+          "Rendered with the organization's name, logo and contact address, a sample owner and amount, and " +
+          "a link that opens nothing. `locale` defaults to the organization's language.",
+        params: Type.Object({ kind: Type.Enum([...DUNNING_EMAILS]) }),
+        querystring: Type.Object({ locale: Type.Optional(LocaleSchema) }),
+        response: { 200: EmailPreviewSchema, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      return previews.preview(
+        principal.organizationId,
+        request.params.kind as DunningEmailKind,
+        request.query.locale ?? principal.locale,
+      );
+    },
   );
 
   app.put(

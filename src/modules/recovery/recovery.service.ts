@@ -92,8 +92,19 @@ export class RecoveryService {
       payments: RecoveryPayments;
       scheduled: ScheduledPayments;
       lifecycle: ScheduleLifecycle;
+      /** the reminder the day before an automatic retry (failed-transactions notices), sent by the run */
+      reminders?: { retryReminders(organizationId: string): Promise<unknown> };
     },
   ) {}
+
+  /** RC5 and the policy's `emails` flags for one account now: what the dunning e-mails obey. */
+  async dunningState(organizationId: string, accountId: string) {
+    const [policy, pause] = await Promise.all([
+      this.getPolicy(organizationId),
+      accountId ? this.pauseOf(organizationId, accountId) : Promise.resolve(null),
+    ]);
+    return { paused: pause !== null, emails: policy.emails, afterLastRetry: policy.afterLastRetry };
+  }
 
   getPolicy(organizationId: string, db: Db = this.deps.db): Promise<RetryPolicy> {
     return readPolicy(db, organizationId);
@@ -244,7 +255,15 @@ export class RecoveryService {
    * After a failed last retry the policy's `afterLastRetry` step runs (pause or cancel the subscription).
    */
   async runAutomaticRetries(organizationId: string) {
-    const result = { claimed: 0, succeeded: 0, pending: 0, failed: 0, refused: 0, afterLastRetry: 0 };
+    const result = {
+      claimed: 0,
+      succeeded: 0,
+      pending: 0,
+      failed: 0,
+      refused: 0,
+      afterLastRetry: 0,
+      reminders: undefined as unknown,
+    };
     const policy = await this.getPolicy(organizationId);
     for (;;) {
       const ids = await this.deps.entries.claimDueRetries(
@@ -269,8 +288,10 @@ export class RecoveryService {
           await this.deps.entries.releaseRetry(this.deps.db, organizationId, id);
         }
       }
-      if (ids.length < CLAIM_PAGE) return result;
+      if (ids.length < CLAIM_PAGE) break;
     }
+    if (this.deps.reminders) result.reminders = await this.deps.reminders.retryReminders(organizationId);
+    return result;
   }
 
   /** After the last automatic retry failed: leave the entry open, or pause / cancel its subscription. */
