@@ -125,6 +125,11 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     organizations,
     payments,
     scheduled,
+    // RC2: a schedule that gets another method retries its failed charges at once (failed-transactions).
+    methodChanged: {
+      methodChanged: (tx, organizationId, actorId, change): Promise<unknown> =>
+        failedTransactions.methodChanged(tx, organizationId, actorId, change),
+    },
   });
   const lifecycle = new ScheduleLifecycle({ db, clock, audit, ledger, organizations, scheduled });
   const notifications = new NotificationsService({

@@ -9,6 +9,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failedTransactions } from '../../src/modules/failed-transactions/failed-transactions.table';
 import { emails } from '../../src/modules/notifications/notifications.table';
+import { PORTAL_LINK_TTL_SECONDS } from '../../src/modules/portal/portal-token';
 import { apiCard, setClock } from '../billing';
 import { createOrg, type TestOrg } from '../factories';
 import { call, createTestContext, type TestContext } from '../harness';
@@ -200,5 +201,86 @@ describe('dunning e-mails (issue 12 item 3, RC5)', () => {
     expect(fr.body.subject).toMatch(/^Dernier avis/);
     const bad = await call(t.app, org.adminToken, 'GET', '/api/v1/organization/retry-policy/preview/nope');
     expect(bad.status).toBe(400);
+  });
+});
+
+describe('RC2: a failure that needs a new card is retried at once on the new method', () => {
+  it('when an administrator changes the subscription method', async () => {
+    await setClock(t.app, org.adminToken, '2026-05-04T15:00:00Z');
+    await putPolicy();
+    const {
+      account: acc,
+      subscriptionId,
+      entry,
+    } = await failedSubscription('Expired Admin', 'en-CA', 'expired_card');
+    expect(entry).toMatchObject({ status: 'open', nextRetryAt: null, reasonCode: 'expired_card' });
+    const fresh = await apiCard(t.app, org.adminToken, acc.id, '5555555555554444');
+    const before = await t.c.sandboxGateway!.chargeCount(org.organizationId);
+    const res = await call(t.app, org.adminToken, 'PATCH', `/api/v1/subscriptions/${subscriptionId}`, {
+      paymentMethodId: fresh.id,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect((await entryOf(acc.id)).status).toBe('retrying');
+    await t.c.queue.drain();
+    const after = await entryOf(acc.id);
+    expect(after).toMatchObject({
+      status: 'resolved',
+      recoveredBy: 'card_update',
+      retryOrigin: 'card_update',
+    });
+    expect((await t.c.sandboxGateway!.chargeCount(org.organizationId)) - before).toBe(1);
+    // Changing it again starts nothing (the entry is resolved).
+    await call(t.app, org.adminToken, 'PATCH', `/api/v1/subscriptions/${subscriptionId}`, {
+      paymentMethodId: (await apiCard(t.app, org.adminToken, acc.id)).id,
+    });
+    await t.c.queue.drain();
+    expect((await t.c.sandboxGateway!.chargeCount(org.organizationId)) - before).toBe(1);
+  });
+
+  it('when the owner saves a new card in the portal; a soft decline keeps its policy', async () => {
+    await setClock(t.app, org.adminToken, '2026-05-11T15:00:00Z');
+    const hard = await failedSubscription('Lost Portal', 'fr-CA', 'lost_card');
+    const token = encodeURIComponent(
+      t.c.portalTokens.sign({
+        organizationId: org.organizationId,
+        accountId: hard.account.id,
+        purpose: 'failed_payment',
+        failedTransactionId: hard.entry.id,
+        exp: Math.floor(t.c.clock.now().getTime() / 1000) + PORTAL_LINK_TTL_SECONDS,
+      }),
+    );
+    const saved = await call(t.app, null, 'POST', `/api/v1/portal/payment-methods?token=${token}`, {
+      number: '4242424242424242',
+      expMonth: 6,
+      expYear: 2032,
+      cvc: '999',
+    });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+    expect((await entryOf(hard.account.id)).status).toBe('retrying');
+    // While that retry is in flight, a portal payment of the same amount is refused (MS1).
+    const pay = await call(t.app, null, 'POST', `/api/v1/portal/pay?token=${token}`, {
+      failedTransactionId: hard.entry.id,
+      paymentMethodId: saved.body.id,
+    });
+    expect(pay.status).toBe(409);
+    await t.c.queue.drain();
+    expect(await entryOf(hard.account.id)).toMatchObject({ status: 'resolved', recoveredBy: 'card_update' });
+
+    const soft = await failedSubscription('Soft Portal', 'en-CA', 'card_declined');
+    const softToken = encodeURIComponent(
+      t.c.portalTokens.sign({
+        organizationId: org.organizationId,
+        accountId: soft.account.id,
+        purpose: 'failed_payment',
+        exp: Math.floor(t.c.clock.now().getTime() / 1000) + PORTAL_LINK_TTL_SECONDS,
+      }),
+    );
+    await call(t.app, null, 'POST', `/api/v1/portal/payment-methods?token=${softToken}`, {
+      number: '4242424242424242',
+      expMonth: 6,
+      expYear: 2032,
+      cvc: '999',
+    });
+    expect((await entryOf(soft.account.id)).status).toBe('open');
   });
 });

@@ -43,7 +43,14 @@ export interface RetryPlanner {
 }
 
 /** What recovered an entry (RC7): the path recovery analytics count it under. */
-export type RecoveryPath = 'automatic_retry' | 'manual_retry' | 'rescheduled';
+export type RecoveryPath = 'automatic_retry' | 'manual_retry' | 'card_update' | 'rescheduled';
+
+const RECOVERED_BY: Record<string, RecoveryPath> = {
+  automatic: 'automatic_retry',
+  manual: 'manual_retry',
+  card_update: 'card_update',
+};
+
 
 /**
  * The one writer of `failed_transactions` (STYLE habit 11): what a refused or returned attempt leaves in
@@ -172,7 +179,7 @@ export class FailedTransactionEntries {
         lastTransactionId: txn.id,
         nextRetryAt: null,
         automaticRetriesLeft: 0,
-        recoveredBy: entry.retryOrigin === 'automatic' ? 'automatic_retry' : 'manual_retry',
+        recoveredBy: RECOVERED_BY[entry.retryOrigin ?? 'manual'] ?? 'manual_retry',
       })
       .where(
         and(eq(failedTransactions.organizationId, entry.organizationId), eq(failedTransactions.id, entry.id)),
