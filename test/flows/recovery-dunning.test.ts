@@ -7,6 +7,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FailedTransactionEntries } from '../../src/modules/failed-transactions/failed-transactions.entries';
 import { failedTransactions } from '../../src/modules/failed-transactions/failed-transactions.table';
 import { emails } from '../../src/modules/notifications/notifications.table';
 import { PORTAL_LINK_TTL_SECONDS } from '../../src/modules/portal/portal-token';
@@ -282,5 +283,30 @@ describe('RC2: a failure that needs a new card is retried at once on the new met
       cvc: '999',
     });
     expect((await entryOf(soft.account.id)).status).toBe('open');
+  });
+});
+
+describe('the crash gap: an automatic retry claimed by a run that stopped before its attempt', () => {
+  it('is put back after the stale delay and retried by the next run, once', async () => {
+    // An organization of its own: no other entry is due.
+    org = await createOrg(t.c, { timezone: 'America/Toronto' });
+    await setClock(t.app, org.adminToken, '2026-06-01T15:00:00Z');
+    await putPolicy({ emails: { failureNotice: false, reminderBeforeRetry: false, finalNotice: false } });
+    const { account: acc, entry } = await failedSubscription('Crash Gap', 'en-CA');
+    await setClock(t.app, org.adminToken, '2026-06-02T14:05:00Z');
+    // A run claims the entry, then "dies" before writing the attempt.
+    const entries = new FailedTransactionEntries({ clock: t.c.clock, audit: t.c.audit, queue: t.c.queue });
+    const claimed = await entries.claimDueRetries(t.c.db, org.organizationId, t.c.clock.now(), 10);
+    expect(claimed).toEqual([entry.id]);
+    expect(await entryOf(acc.id)).toMatchObject({ status: 'retrying', automaticRetries: 1 });
+
+    // Too early: a live run may still be about to make the attempt.
+    await setClock(t.app, org.adminToken, '2026-06-02T14:10:00Z');
+    expect(await run('automatic-retries')).toMatchObject({ reclaimed: 0, claimed: 0 });
+    const before = await t.c.sandboxGateway!.chargeCount(org.organizationId);
+    await setClock(t.app, org.adminToken, '2026-06-02T14:20:00Z');
+    expect(await run('automatic-retries')).toMatchObject({ reclaimed: 1, claimed: 1, succeeded: 1 });
+    expect(await entryOf(acc.id)).toMatchObject({ status: 'resolved', automaticRetries: 1 });
+    expect((await t.c.sandboxGateway!.chargeCount(org.organizationId)) - before).toBe(1);
   });
 });

@@ -262,9 +262,14 @@ export class RecoveryService {
       failed: 0,
       refused: 0,
       afterLastRetry: 0,
+      reclaimed: 0,
       reminders: undefined as unknown,
     };
     const policy = await this.getPolicy(organizationId);
+    // The crash gap: claims a stopped run left without an attempt are put back first (due again at once).
+    result.reclaimed = (
+      await this.deps.entries.reclaimStaleRetries(this.deps.db, organizationId, this.deps.clock.now())
+    ).length;
     for (;;) {
       const ids = await this.deps.entries.claimDueRetries(
         this.deps.db,
@@ -274,6 +279,11 @@ export class RecoveryService {
       );
       result.claimed += ids.length;
       for (const id of ids) {
+        // The claim is renewed right before its attempt: a page of slow attempts never looks stale.
+        if (
+          !(await this.deps.entries.renewRetryClaim(this.deps.db, organizationId, id, this.deps.clock.now()))
+        )
+          continue;
         try {
           const outcome = await this.deps.payments.retryFailedTransaction(organizationId, id);
           result[outcome.status]++;
