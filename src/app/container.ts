@@ -167,6 +167,10 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
       retryReminders: (organizationId: string): Promise<unknown> =>
         failedTransactionNotices.retryReminders(organizationId),
     },
+    facts: {
+      recoveryFacts: (organizationId: string, from: Date, to: Date) =>
+        failedTransactions.repository.recoveryFacts(organizationId, from, to),
+    },
   });
   const failedTransactions: FailedTransactionsService = new FailedTransactionsService({
     db,

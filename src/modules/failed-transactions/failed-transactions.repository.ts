@@ -1,6 +1,6 @@
 import { and, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/db';
-import { rows } from '../../platform/db/db';
+import { big, rows } from '../../platform/db/db';
 import { accounts } from '../accounts/accounts.table';
 import { paymentMethods } from '../payment-methods/payment-methods.table';
 import { type FailedTransactionType, failedTransactions as ft } from './failed-transactions.table';
@@ -208,6 +208,52 @@ export class FailedTransactionsRepository {
         ),
       )
       .orderBy(ft.nextRetryAt, ft.id);
+  }
+
+  /**
+   * Recovery analytics (RC7): every payment (not refund) that first failed in [from, to), with what the
+   * ledger says became of it — the collected amount of the attempt that resolved it, what the owner paid in
+   * the portal, the invoice's open amount. Reads the `failed_transactions_recent` range.
+   */
+  async recoveryFacts(organizationId: string, from: Date, to: Date) {
+    const found = await rows<Record<string, unknown>>(
+      this.db,
+      sql`select f.id, f.payment_method_type as method, f.reason_code as reason, f.amount_minor as amount,
+                 f.first_failed_at, f.status, f.recovered_by, f.resolved_at, f.ignored_at,
+                 (select d.open_minor from documents d
+                   where d.organization_id = f.organization_id and d.id = f.invoice_id) as invoice_open,
+                 (select t.amount_minor from transactions t
+                   where t.organization_id = f.organization_id and t.id = f.last_transaction_id
+                     and t.status in ('succeeded', 'settled')) as resolved_amount,
+                 (select coalesce(sum(t.amount_minor), 0) from transactions t
+                   where t.organization_id = f.organization_id and t.failed_transaction_id = f.id
+                     and t.purpose = 'portal' and t.status in ('succeeded', 'settled')) as portal_amount,
+                 (select min(t.created_at) from transactions t
+                   where t.organization_id = f.organization_id and t.failed_transaction_id = f.id
+                     and t.purpose = 'portal' and t.status in ('succeeded', 'settled')) as portal_at
+            from failed_transactions f
+           where f.organization_id = ${organizationId} and f.type <> 'refund'
+             and f.first_failed_at >= ${from.toISOString()}::timestamptz
+             and f.first_failed_at < ${to.toISOString()}::timestamptz
+           order by f.first_failed_at, f.id`,
+    );
+    const at = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+    return found.map((r) => ({
+      id: r.id as string,
+      method: r.method as 'card' | 'echeck',
+      reason: r.reason as string,
+      amountMinor: big(r.amount),
+      firstFailedAt: at(r.first_failed_at)!,
+      status: r.status as string,
+      recoveredBy: (r.recovered_by as string | null) ?? null,
+      resolvedAt: at(r.resolved_at),
+      ignoredAt: at(r.ignored_at),
+      invoiceOpenMinor: r.invoice_open === null || r.invoice_open === undefined ? null : big(r.invoice_open),
+      resolvedAmountMinor:
+        r.resolved_amount === null || r.resolved_amount === undefined ? null : big(r.resolved_amount),
+      portalAmountMinor: big(r.portal_amount),
+      portalAt: at(r.portal_at),
+    }));
   }
 
   /** Charts: what is on the list, by reason, largest amount first. */

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { IdempotencyStore } from '../../platform/http/idempotency';
 import {
+  Currency,
   component,
   errorResponses,
   Id,
@@ -9,9 +10,11 @@ import {
   IsoDateSchema,
   LocaleSchema,
 } from '../../platform/http/schemas';
+import { csvField } from '../failed-transactions/failed-transactions.export';
 import { DUNNING_EMAILS, type DunningEmailKind } from '../failed-transactions/failed-transactions.notices';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { RecoveryService } from './recovery.service';
+import { RECOVERY_PATHS } from './recovery-analytics';
 import { AFTER_LAST_RETRY, MAX_CARD_RETRIES, MAX_OFFSET_DAYS, type RetryPolicy } from './retry-policy';
 
 export const RetryPolicySchema = Type.Object(
@@ -80,6 +83,66 @@ const EmailPreviewSchema = Type.Object(
   },
   component('DunningEmailPreview'),
 );
+
+const Rated = {
+  failedCount: Type.Integer(),
+  failedAmount: Type.Integer({ description: 'Minor units' }),
+  recoveredCount: Type.Integer(),
+  recoveredAmount: Type.Integer({ description: 'Minor units collected on those failures' }),
+  rate: Type.Number({ description: 'recoveredAmount ÷ failedAmount (0–1)' }),
+};
+
+export const RecoveryAnalyticsSchema = Type.Object(
+  {
+    currency: Currency,
+    from: IsoDateSchema,
+    to: IsoDateSchema,
+    ...Rated,
+    openCount: Type.Integer({ description: 'Failures still open with nothing collected' }),
+    medianDaysToRecover: Type.Union([Type.Number(), Type.Null()]),
+    byWeek: Type.Array(
+      Type.Object(
+        { week: IsoDateSchema, ...Rated },
+        { description: 'Cohort: the Monday of the failure week' },
+      ),
+    ),
+    byPath: Type.Array(
+      Type.Object({
+        path: Type.Enum([...RECOVERY_PATHS]),
+        collected: Type.Boolean({ description: 'false: rescheduled or ignored, not money collected' }),
+        count: Type.Integer(),
+        amount: Type.Integer(),
+      }),
+    ),
+    byMethod: Type.Array(Type.Object({ method: Type.String(), ...Rated })),
+    byReason: Type.Array(Type.Object({ code: Type.String(), ...Rated })),
+  },
+  component('RecoveryAnalytics'),
+);
+
+type Analytics = Awaited<ReturnType<RecoveryService['analytics']>>;
+
+/** The analytics as one CSV table: a section column, then the same figures for each row. */
+function analyticsCsv(a: Analytics): string {
+  const head = ['section', 'key', 'failedCount', 'failedAmount', 'recoveredCount', 'recoveredAmount', 'rate'];
+  const money = (minor: number) => (minor / 100).toFixed(2);
+  const row = (section: string, key: string, r: Omit<Analytics['byWeek'][number], 'week'>) =>
+    [section, key, r.failedCount, money(r.failedAmount), r.recoveredCount, money(r.recoveredAmount), r.rate]
+      .map((v) => csvField(v))
+      .join(',');
+  const lines = [
+    head.join(','),
+    row('total', `${a.from}..${a.to}`, a),
+    ...a.byWeek.map((w) => row('week', w.week, w)),
+    ...a.byMethod.map((m) => row('method', m.method, m)),
+    ...a.byReason.map((r) => row('reason', r.code, r)),
+    ...a.byPath.map((p) =>
+      [csvField('path'), csvField(p.path), p.count, money(p.amount), '', '', ''].join(','),
+    ),
+    [csvField('median_days_to_recover'), '', '', '', '', '', a.medianDaysToRecover ?? ''].join(','),
+  ];
+  return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
 
 /** What the Settings page previews (failed-transactions notices). */
 export interface DunningPreviews {
@@ -151,6 +214,46 @@ export const recoveryRoutes: FastifyPluginAsyncTypebox<{
         request.params.kind as DunningEmailKind,
         request.query.locale ?? principal.locale,
       );
+    },
+  );
+
+  app.get(
+    '/action-center/recovery',
+    {
+      onRequest: guard.require('action_center.view'),
+      schema: {
+        operationId: 'getRecoveryAnalytics',
+        tags: ['action-center'],
+        summary:
+          'Recovery analytics: failed and recovered amounts, by failure week, path, method and reason (RC7)',
+        description:
+          'Failures (not refunds) of the local days from–to (default: the last 12 weeks), each counted once in ' +
+          'the week it failed under the path that recovered it. `format=csv` answers the same as a CSV file.',
+        querystring: Type.Object(
+          {
+            from: Type.Optional(IsoDateSchema),
+            to: Type.Optional(IsoDateSchema),
+            format: Type.Optional(Type.Enum(['json', 'csv'])),
+          },
+          { additionalProperties: false },
+        ),
+        produces: ['application/json', 'text/csv'],
+        response: { 200: RecoveryAnalyticsSchema, ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      const { from, to, format } = request.query;
+      const analytics = await recovery.analytics(principalOf(request).organizationId, { from, to });
+      if (format === 'csv') {
+        reply.type('text/csv; charset=utf-8');
+        reply.header(
+          'content-disposition',
+          `attachment; filename="recoup-recovery-${analytics.from}-${analytics.to}.csv"`,
+        );
+        reply.header('cache-control', 'no-store');
+        return reply.send(analyticsCsv(analytics) as never);
+      }
+      return analytics;
     },
   );
 

@@ -17,6 +17,7 @@ import type { OrganizationsService } from '../organizations/organizations.servic
 import type { ScheduledPayments } from '../schedules/scheduled-payments';
 import type { ScheduleLifecycle } from '../schedules/schedules.lifecycle';
 import { dunningPauses, retryPolicies } from './recovery.table';
+import { type RecoveryFact, summarizeRecovery } from './recovery-analytics';
 import {
   DEFAULT_POLICY,
   planNextRetry,
@@ -48,6 +49,9 @@ export interface DunningPause {
 }
 
 export type RescheduleMode = 'next_installment' | 'spread' | 'new_installment';
+
+/** The longest range the analytics answer for (a little over a year). */
+const MAX_ANALYTICS_DAYS = 400;
 
 /** How many due entries one claim takes; the run claims again until nothing is due. */
 const CLAIM_PAGE = 100;
@@ -94,8 +98,42 @@ export class RecoveryService {
       lifecycle: ScheduleLifecycle;
       /** the reminder the day before an automatic retry (failed-transactions notices), sent by the run */
       reminders?: { retryReminders(organizationId: string): Promise<unknown> };
+      /** what the entries and the ledger say of each failure (failed-transactions repository), RC7 */
+      facts?: { recoveryFacts(organizationId: string, from: Date, to: Date): Promise<RecoveryFact[]> };
     },
   ) {}
+
+  /**
+   * Recovery analytics (RC7) over the failures of the local days [from, to] (default: the last 12 weeks).
+   * Each failure is counted once, in its week, under the path that recovered it.
+   */
+  async analytics(organizationId: string, range: { from?: string; to?: string }) {
+    const org = await this.deps.organizations.get(organizationId);
+    const today = todayIn(org.timezone, this.deps.clock.now());
+    const to = range.to ?? today;
+    const from = range.from ?? addDays(to, -83);
+    for (const [field, value] of [
+      ['from', from],
+      ['to', to],
+    ] as const) {
+      if (!isValidIsoDate(value))
+        throw validation(`${field} is not a date`, [{ field, message: 'YYYY-MM-DD' }]);
+    }
+    if (from > to) throw validation('from is after to', [{ field: 'from', message: `on or before ${to}` }]);
+    if (addDays(from, MAX_ANALYTICS_DAYS) < to) {
+      throw validation('The range is too long', [
+        { field: 'from', message: `at most ${MAX_ANALYTICS_DAYS} days` },
+      ]);
+    }
+    const facts = this.deps.facts
+      ? await this.deps.facts.recoveryFacts(
+          organizationId,
+          zonedInstant(from, 0, org.timezone),
+          zonedInstant(addDays(to, 1), 0, org.timezone),
+        )
+      : [];
+    return { currency: org.currency, from, to, ...summarizeRecovery(facts, org.timezone) };
+  }
 
   /** RC5 and the policy's `emails` flags for one account now: what the dunning e-mails obey. */
   async dunningState(organizationId: string, accountId: string) {
