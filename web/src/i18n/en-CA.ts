@@ -1,4 +1,30 @@
 export const enCA = {
+  recovery: {
+    nextRetry: 'Next automatic retry {{when}}',
+    retriesLeft_one: '{{count}} automatic retry left',
+    retriesLeft_other: '{{count}} automatic retries left',
+    needsYou: 'Needs you: not retried automatically',
+    afterLast: {
+      leave_open: 'Then stays open',
+      pause: 'Then the subscription is paused',
+      cancel: 'Then the subscription is cancelled',
+    },
+    paused: 'Dunning paused until {{until}}',
+    pausedReason: 'Reason: {{reason}}',
+    retryCost: 'Return fees so far: {{amount}}',
+    filter: 'Retries',
+    filterAutomatic: 'Will be retried automatically',
+    filterManual: 'Needs you',
+    chart: {
+      title: 'Recovery by failure week',
+      failed: 'Failed',
+      recovered: 'Recovered',
+      rate: 'Recovered {{rate}} of {{failed}} · median {{days}} days',
+      rateNoMedian: 'Recovered {{rate}} of {{failed}}',
+      empty: 'No failures in the last 12 weeks.',
+      csv: 'Download CSV',
+    },
+  },
   common: {
     actions: 'Actions',
     cancel: 'Cancel',

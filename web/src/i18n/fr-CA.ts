@@ -1,6 +1,32 @@
 import type { Resources } from './en-CA';
 
 export const frCA: Resources = {
+  recovery: {
+    nextRetry: 'Prochaine tentative automatique {{when}}',
+    retriesLeft_one: '{{count}} tentative automatique restante',
+    retriesLeft_other: '{{count}} tentatives automatiques restantes',
+    needsYou: 'À traiter : aucune nouvelle tentative automatique',
+    afterLast: {
+      leave_open: 'Ensuite, reste ouverte',
+      pause: "Ensuite, l'abonnement est suspendu",
+      cancel: "Ensuite, l'abonnement est annulé",
+    },
+    paused: "Relances suspendues jusqu'au {{until}}",
+    pausedReason: 'Raison : {{reason}}',
+    retryCost: "Frais de retour jusqu'ici : {{amount}}",
+    filter: 'Tentatives',
+    filterAutomatic: 'Sera retentée automatiquement',
+    filterManual: 'À traiter',
+    chart: {
+      title: 'Recouvrement par semaine d’échec',
+      failed: 'Échoué',
+      recovered: 'Recouvré',
+      rate: 'Recouvré {{rate}} de {{failed}} · médiane {{days}} jours',
+      rateNoMedian: 'Recouvré {{rate}} de {{failed}}',
+      empty: 'Aucun échec au cours des 12 dernières semaines.',
+      csv: 'Télécharger le CSV',
+    },
+  },
   common: {
     actions: 'Actions',
     cancel: 'Annuler',
