@@ -92,6 +92,7 @@ const ACCESS: Record<string, Access> = {
   rescheduleFailedTransaction: 'transactions.manage',
   previewDunningEmail: 'action_center.view',
   getRecoveryAnalytics: 'action_center.view',
+  getDunningPause: 'action_center.view',
 };
 
 interface Operation {

@@ -257,6 +257,24 @@ export const recoveryRoutes: FastifyPluginAsyncTypebox<{
     },
   );
 
+  app.get(
+    '/accounts/:id/dunning-pause',
+    {
+      onRequest: guard.require('action_center.view'),
+      schema: {
+        operationId: 'getDunningPause',
+        tags: ['recovery'],
+        summary: "The account's dunning pause in force now, or null (RC5)",
+        params: AccountParams,
+        response: { 200: Type.Union([DunningPauseSchema, Type.Null()]), ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const pause = await recovery.getPause(principalOf(request).organizationId, request.params.id);
+      return pause ? { ...pause, endsAt: pause.endsAt.toISOString() } : null;
+    },
+  );
+
   app.put(
     '/accounts/:id/dunning-pause',
     {

@@ -193,6 +193,12 @@ export class RecoveryService {
     return found.get(accountId) ?? null;
   }
 
+  /** RC5: the account's pause in force now, if any (404 for an account of another organization). */
+  async getPause(organizationId: string, accountId: string): Promise<DunningPause | null> {
+    await this.deps.accounts.get(organizationId, accountId);
+    return this.pauseOf(organizationId, accountId);
+  }
+
   /** RC5: the pauses in force now among these accounts (the list's badge). */
   async pausesOf(organizationId: string, accountIds: string[]): Promise<Map<string, DunningPause>> {
     if (accountIds.length === 0) return new Map();

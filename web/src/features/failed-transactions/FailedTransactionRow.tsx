@@ -9,6 +9,7 @@ import { CompactPaymentMethod } from '../../ui/PaymentMethodLabel';
 import { useLocale } from '../../ui/useLocale';
 import type { FailedTransaction } from './api';
 import { DunningPauseBadge, RecoveryStatus } from './RecoveryStatus';
+import { RescheduleButton } from './RescheduleButton';
 import { RetryButton } from './RetryButton';
 
 /** A reason code may break after its underscores ("insufficient_/merchant_/funds") in a narrow column. */
@@ -116,6 +117,7 @@ export function FailedTransactionRow(props: {
           {canManage && (
             <Group gap={6}>
               <RetryButton entry={entry} />
+              <RescheduleButton entry={entry} />
               {entry.actions.ignore && (
                 <Button
                   size="compact-sm"
