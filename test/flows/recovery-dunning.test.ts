@@ -310,3 +310,41 @@ describe('the crash gap: an automatic retry claimed by a run that stopped before
     expect((await t.c.sandboxGateway!.chargeCount(org.organizationId)) - before).toBe(1);
   });
 });
+
+describe('the daily digest with recovery (issue 12 item 2)', () => {
+  it("lists today's automatic retries and yesterday's recoveries, grouped by recommended action", async () => {
+    org = await createOrg(t.c, { timezone: 'America/Toronto' });
+    await setClock(t.app, org.adminToken, '2026-03-02T15:00:00Z');
+    await putPolicy({ emails: { failureNotice: false, reminderBeforeRetry: false, finalNotice: false } });
+    const waiting = await failedSubscription('Waiting Retry', 'en-CA', 'insufficient_funds');
+    const back = await failedSubscription('Back Today', 'en-CA', 'card_declined');
+    await setClock(t.app, org.adminToken, '2026-03-02T16:00:00Z');
+    const retried = await call(
+      t.app,
+      org.adminToken,
+      'POST',
+      `/api/v1/action-center/failed-transactions/${back.entry.id}/retry`,
+    );
+    expect(retried.status).toBe(202);
+    await t.c.queue.drain();
+    expect((await entryOf(back.account.id)).status).toBe('resolved');
+    // 07:05 in Toronto the next morning.
+    await setClock(t.app, org.adminToken, '2026-03-03T12:05:00Z');
+    await run('daily-digest');
+    const [digest] = await t.c.db
+      .select()
+      .from(emails)
+      .where(
+        and(eq(emails.organizationId, org.organizationId), eq(emails.kind, 'failed_transactions_digest')),
+      );
+    expect(digest).toBeDefined();
+    // The billing contact reads French (the organization's language).
+    expect(digest!.text).toContain(
+      'Nouvelles tentatives automatiques prévues dans les prochaines 24 heures : 1',
+    );
+    expect(digest!.text).toContain('Recouvrées dans les dernières 24 heures : 1');
+    expect(digest!.text).toMatch(/• .+ — Waiting Retry/);
+    expect(digest!.text).toMatch(/• .+ — Back Today/);
+    expect(waiting.entry.reasonCode).toBe('insufficient_funds');
+  });
+});

@@ -294,6 +294,12 @@ export class FailedTransactionNotices {
       new Date(now.getTime() - DAY_MS),
       now,
     );
+    const recovery = await this.deps.repository.digestRecovery(
+      organizationId,
+      new Date(now.getTime() - DAY_MS),
+      now,
+      new Date(now.getTime() + DAY_MS),
+    );
     const people = await this.deps.users.list(organizationId);
     const recipients = people.filter((u) => u.id === org.billingContactUserId || u.failedTransactionsDigest);
     return this.deps.db.transaction(async (tx) => {
@@ -317,6 +323,8 @@ export class FailedTransactionNotices {
           timeZone: org.timezone,
           localDate,
           lines: lines.map((l) => ({ ...l, failedAt: l.firstFailedAt })),
+          scheduledRetries: recovery.scheduled.map((l) => ({ ...l, at: l.nextRetryAt! })),
+          recoveries: recovery.recovered.map((l) => ({ ...l, at: l.resolvedAt! })),
           manageUrl: `${this.deps.publicUrl}/action-center/failed-transactions`,
         });
         const result = await this.deps.notifications.enqueue(tx, {

@@ -256,6 +256,54 @@ export class FailedTransactionsRepository {
     }));
   }
 
+  /**
+   * The digest's recovery part: open entries the policy retries by itself in [from, until), and entries a
+   * retry recovered in [since, until] (the digest's 24 hours).
+   */
+  async digestRecovery(organizationId: string, since: Date, now: Date, until: Date) {
+    const line = {
+      id: ft.id,
+      paymentId: ft.paymentId,
+      amountMinor: ft.amountMinor,
+      currency: ft.currency,
+      reasonCode: ft.reasonCode,
+      customerName: accounts.ownerName,
+      nextRetryAt: ft.nextRetryAt,
+      resolvedAt: ft.resolvedAt,
+      recoveredBy: ft.recoveredBy,
+    };
+    const join = and(eq(accounts.organizationId, ft.organizationId), eq(accounts.id, ft.accountId));
+    const [scheduled, recovered] = await Promise.all([
+      this.db
+        .select(line)
+        .from(ft)
+        .innerJoin(accounts, join)
+        .where(
+          and(
+            eq(ft.organizationId, organizationId),
+            sql`${ft.status} = 'open' and ${ft.nextRetryAt} is not null`,
+            sql`${ft.nextRetryAt} >= ${now.toISOString()}::timestamptz`,
+            sql`${ft.nextRetryAt} < ${until.toISOString()}::timestamptz`,
+          ),
+        )
+        .orderBy(ft.nextRetryAt, ft.id),
+      this.db
+        .select(line)
+        .from(ft)
+        .innerJoin(accounts, join)
+        .where(
+          and(
+            eq(ft.organizationId, organizationId),
+            eq(ft.status, 'resolved'),
+            sql`${ft.resolvedAt} >= ${since.toISOString()}::timestamptz`,
+            sql`${ft.resolvedAt} <= ${now.toISOString()}::timestamptz`,
+          ),
+        )
+        .orderBy(ft.resolvedAt, ft.id),
+    ]);
+    return { scheduled, recovered };
+  }
+
   /** Charts: what is on the list, by reason, largest amount first. */
   async byReason(organizationId: string) {
     return this.db
