@@ -62,7 +62,7 @@ export function DunningPauseControl({ accountId }: { accountId: string }) {
     <Group gap="xs" data-testid="dunning-pause">
       {current && (
         <Tooltip label={current.reason} multiline maw={260}>
-          <Badge color="violet.8" variant="light" data-testid="account-dunning-paused">
+          <Badge color="violet.9" variant="filled" data-testid="account-dunning-paused">
             {t('dunning.paused', { until: formatDate(current.until, locale) })}
           </Badge>
         </Tooltip>

@@ -11,9 +11,16 @@ export function DunningPauseBadge({ entry }: { entry: FailedTransaction }) {
   const locale = useLocale();
   if (!entry.dunningPause) return null;
   return (
-    <Tooltip label={t('recovery.pausedReason', { reason: entry.dunningPause.reason })} multiline maw={260}>
-      <Badge color="violet.8" variant="light" size="sm" miw="max-content" data-testid="ft-dunning-paused">
-        {t('recovery.paused', { until: formatDate(entry.dunningPause.until, locale) })}
+    <Tooltip
+      label={t('recovery.pausedUntil', {
+        until: formatDate(entry.dunningPause.until, locale),
+        reason: entry.dunningPause.reason,
+      })}
+      multiline
+      maw={260}
+    >
+      <Badge color="violet.9" variant="filled" size="sm" miw="max-content" data-testid="ft-dunning-paused">
+        {t('recovery.paused')}
       </Badge>
     </Tooltip>
   );
@@ -31,15 +38,18 @@ export function RecoveryStatus({ entry }: { entry: FailedTransaction }) {
           <Text size="xs" fw={500} data-testid="ft-next-retry">
             {t('recovery.nextRetry', { when: formatInstant(entry.nextRetryAt, locale) })}
           </Text>
-          <Text size="xs" c="gray.7" data-testid="ft-retries-left">
-            {t('recovery.retriesLeft', { count: entry.automaticRetriesLeft })} ·{' '}
-            {t(`recovery.afterLast.${entry.afterLastRetry}`)}
-          </Text>
+          <Tooltip label={t(`recovery.afterLast.${entry.afterLastRetry}`)}>
+            <Text size="xs" c="gray.7" data-testid="ft-retries-left">
+              {t('recovery.retriesLeft', { count: entry.automaticRetriesLeft })}
+            </Text>
+          </Tooltip>
         </>
       ) : (
-        <Text size="xs" c="orange.9" fw={500} data-testid="ft-needs-you">
-          {t('recovery.needsYou')}
-        </Text>
+        <Tooltip label={t('recovery.needsYouHelp')}>
+          <Text size="xs" fw={600} data-testid="ft-needs-you">
+            {t('recovery.needsYou')}
+          </Text>
+        </Tooltip>
       )}
       {entry.retryCost > 0 && (
         <Text size="xs" c="gray.7" data-testid="ft-retry-cost">

@@ -5,6 +5,7 @@ import {
   NumberInput,
   Paper,
   Select,
+  SimpleGrid,
   Stack,
   Switch,
   TextInput,
@@ -93,7 +94,7 @@ function RetryPolicyForm({ policy, canEdit }: { policy: RetryPolicy; canEdit: bo
           <Title order={3} size="h6">
             {t('retryPolicy.cardTitle')}
           </Title>
-          <Group grow align="flex-start">
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
             <TextInput
               label={t('retryPolicy.offsets')}
               description={t('retryPolicy.offsetsHelp')}
@@ -112,7 +113,7 @@ function RetryPolicyForm({ policy, canEdit }: { policy: RetryPolicy; canEdit: bo
               error={err('card.localHour')}
               data-testid="policy-local-hour"
             />
-          </Group>
+          </SimpleGrid>
           <Switch
             label={t('retryPolicy.preferPaydays')}
             disabled={!canEdit}
@@ -124,7 +125,7 @@ function RetryPolicyForm({ policy, canEdit }: { policy: RetryPolicy; canEdit: bo
           <Title order={3} size="h6">
             {t('retryPolicy.echeckTitle')}
           </Title>
-          <Group grow align="flex-start">
+          <SimpleGrid cols={{ base: 1, sm: 3 }}>
             <NumberInput
               label={t('retryPolicy.maxRepresentments')}
               disabled={!canEdit}
@@ -162,7 +163,7 @@ function RetryPolicyForm({ policy, canEdit }: { policy: RetryPolicy; canEdit: bo
               error={err('echeck.returnFeeAmount')}
               data-testid="policy-return-fee"
             />
-          </Group>
+          </SimpleGrid>
           <Select
             label={t('retryPolicy.afterLastRetry')}
             disabled={!canEdit}
@@ -194,6 +195,7 @@ function RetryPolicyForm({ policy, canEdit }: { policy: RetryPolicy; canEdit: bo
               <Button
                 size="compact-sm"
                 variant="default"
+                style={{ flexShrink: 0 }}
                 onClick={() => setPreview(kind)}
                 data-testid={`policy-preview-${kind}`}
               >
