@@ -82,6 +82,7 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
       });
       await api.register(recoveryRoutes, {
         recovery: c.recovery,
+        previews: c.failedTransactionNotices,
         idempotency: c.idempotency,
         guard: c.guard,
       });

@@ -155,6 +155,11 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     organizations,
     payments,
     scheduled,
+    // RC2: a schedule that gets another method retries its failed charges at once (failed-transactions).
+    methodChanged: {
+      methodChanged: (tx, organizationId, actorId, change): Promise<unknown> =>
+        failedTransactions.methodChanged(tx, organizationId, actorId, change),
+    },
   });
   const lifecycle = new ScheduleLifecycle({ db, clock, audit, ledger, organizations, scheduled });
   // Portal links are minted only as an e-mail leaves for SMTP; the delivery log keeps none.
@@ -187,7 +192,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   // A retry and a portal payment are gateway attempts, so they go through PaymentsService (the one writer of
   // payments), which this section sees only as its FailedTransactionPayments port.
   const idempotency = new IdempotencyStore({ db, clock });
-  const recovery = new RecoveryService({
+  const recovery: RecoveryService = new RecoveryService({
     db,
     clock,
     audit,
@@ -197,8 +202,16 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     payments,
     scheduled,
     lifecycle,
+    reminders: {
+      retryReminders: (organizationId: string): Promise<unknown> =>
+        failedTransactionNotices.retryReminders(organizationId),
+    },
+    facts: {
+      recoveryFacts: (organizationId: string, from: Date, to: Date) =>
+        failedTransactions.repository.recoveryFacts(organizationId, from, to),
+    },
   });
-  const failedTransactions = new FailedTransactionsService({
+  const failedTransactions: FailedTransactionsService = new FailedTransactionsService({
     db,
     clock,
     queue,
@@ -207,7 +220,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     entries,
     recovery,
   });
-  const failedTransactionNotices = new FailedTransactionNotices({
+  const failedTransactionNotices: FailedTransactionNotices = new FailedTransactionNotices({
     db,
     clock,
     repository: failedTransactions.repository,
@@ -216,6 +229,8 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     notifications,
     portalLinks,
     publicUrl: config.publicUrl,
+    // RC5: no dunning e-mail under a pause; the policy's `emails` flags.
+    dunning: recovery,
   });
   const actionCenter = new ActionCenterService({
     clock,

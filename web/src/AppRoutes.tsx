@@ -13,6 +13,7 @@ import { AuditLogPage } from './features/settings/AuditLogPage';
 import { EmailLogPage } from './features/settings/EmailLogPage';
 import { EmailPreferencesPage } from './features/settings/EmailPreferencesPage';
 import { OrganizationPage } from './features/settings/OrganizationPage';
+import { RetryPolicyPage } from './features/settings/RetryPolicyPage';
 import { SettingsLayout } from './features/settings/SettingsLayout';
 import { UsersPage } from './features/settings/UsersPage';
 import { PortalPage } from './portal/PortalPage';
@@ -44,6 +45,7 @@ export function AppRoutes() {
         <Route path="settings" element={<SettingsLayout />}>
           <Route index element={<Navigate to="organization" replace />} />
           <Route path="organization" element={<OrganizationPage />} />
+          <Route path="retry-policy" element={<RetryPolicyPage />} />
           <Route path="users" element={<UsersPage />} />
           <Route path="email-preferences" element={<EmailPreferencesPage />} />
           <Route path="emails" element={<EmailLogPage />} />

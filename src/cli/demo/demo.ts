@@ -9,6 +9,7 @@ import { allocations, documents } from '../../modules/ledger/ledger.table';
 import { refreshAllReconciliationSummaries } from '../../modules/reconciliation/summary';
 import { users } from '../../modules/users/users.table';
 import { ACTIVITIES, FIRST_NAMES, LAST_NAMES, prng } from './names';
+import { recoveryDemo } from './recovery-demo';
 
 export const DEMO_EMAIL = 'admin@demo.recoup.local';
 export const DEMO_PASSWORD = 'recoup-demo';
@@ -109,6 +110,12 @@ async function populate(c: Container, organizationId: string) {
     await scheduledCustomers(kit);
     await expiringCards(kit);
     await failedTransactions(c, kit, {
+      at: (instant) => sandboxClock.set(instant),
+      daysAgo: (d) => new Date(start.getTime() - d * DAY_MS),
+      runJob: (name) => c.queue.runNow(name, { organizationId }),
+      timeZone: org.timezone,
+    });
+    await recoveryDemo(kit, {
       at: (instant) => sandboxClock.set(instant),
       daysAgo: (d) => new Date(start.getTime() - d * DAY_MS),
       runJob: (name) => c.queue.runNow(name, { organizationId }),
@@ -504,7 +511,10 @@ async function failedTransactions(c: Container, kit: Kit, time: DemoTime) {
         u.source === 'subscription' ? `/subscriptions/${u.sourceId}` : `/installment-plans/${u.sourceId}`;
       await api('PATCH', path, { paymentMethodId: methodId });
     }
-    await api('POST', `/action-center/failed-transactions/${entry.id}/retry`);
+    // RC2: a new method already retried an entry that needed one (409 then: nothing more to do).
+    await api('POST', `/action-center/failed-transactions/${entry.id}/retry`).catch((err: Error) => {
+      if (!err.message.includes('→ 409')) throw err;
+    });
   }
   await c.queue.drain({ timeoutMs: 120_000 });
   for (const entry of retryable.slice(5, 8)) {

@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Locale } from '../../lib/locale';
 import { big, type Db, int, rows } from '../../platform/db/db';
+import { amountAtRisk, atRiskWindow } from './at-risk';
 import type { ExpiryWindow } from './expiry-window';
 
 /** One EC1 row, with what the reminder e-mail needs about the owner. */
@@ -69,7 +70,68 @@ export class ExpiringCardsRepository {
     opts: ListOptions,
   ): Promise<ExpiringCardRow[]> {
     const result = await rows<Record<string, unknown>>(db, this.listSql(organizationId, window, opts));
-    return result.map(toRow);
+    const page = result.map(toRow);
+    const risk = await this.atRisk(db, organizationId, page);
+    return page.map((r) => ({ ...r, amountAtRisk: risk.get(r.paymentMethodId) ?? 0n }));
+  }
+
+  /**
+   * amountAtRisk of the page's cards (at-risk.ts), read with the page rather than kept in the
+   * card_upcoming_payments summary: subscription periods not scheduled yet are projected from the
+   * subscription's own terms, which no row holds. At most one page of cards at a time.
+   */
+  private async atRisk(
+    db: Db,
+    organizationId: string,
+    page: ExpiringCardRow[],
+  ): Promise<Map<string, bigint>> {
+    const result = new Map<string, bigint>();
+    if (page.length === 0) return result;
+    const ids = page.map((r) => r.paymentMethodId);
+    const charges = await rows<Record<string, unknown>>(
+      db,
+      sql`select s.payment_method_id as pm, sp.due_date::text as due, sp.amount_minor as amount
+            from subscriptions s
+            join scheduled_payments sp on sp.organization_id = s.organization_id and sp.subscription_id = s.id
+           where s.organization_id = ${organizationId} and s.payment_method_id = any(${sql.param(ids)})
+             and sp.status = 'scheduled'
+          union all
+          select ip.payment_method_id, sp.due_date::text, sp.amount_minor
+            from installment_plans ip
+            join scheduled_payments sp on sp.organization_id = ip.organization_id and sp.installment_plan_id = ip.id
+           where ip.organization_id = ${organizationId} and ip.payment_method_id = any(${sql.param(ids)})
+             and sp.status = 'scheduled'`,
+    );
+    const subs = await rows<Record<string, unknown>>(
+      db,
+      sql`select s.payment_method_id as pm, s.interval, s.anchor_day, s.amount_minor as amount,
+                 s.ends_on::text as ends_on,
+                 (select max(sp.due_date)::text from scheduled_payments sp
+                   where sp.organization_id = s.organization_id and sp.subscription_id = s.id
+                     and sp.status = 'scheduled') as last_scheduled
+            from subscriptions s
+           where s.organization_id = ${organizationId} and s.payment_method_id = any(${sql.param(ids)})
+             and s.status = 'active'`,
+    );
+    for (const card of page) {
+      const risk = amountAtRisk(
+        atRiskWindow(card.expYear, card.expMonth),
+        charges
+          .filter((c) => c.pm === card.paymentMethodId)
+          .map((c) => ({ dueDate: String(c.due), amountMinor: big(c.amount) })),
+        subs
+          .filter((x) => x.pm === card.paymentMethodId)
+          .map((x) => ({
+            interval: x.interval as 'week' | 'month' | 'year',
+            anchorDay: int(x.anchor_day),
+            amountMinor: big(x.amount),
+            endsOn: x.ends_on == null ? null : String(x.ends_on),
+            lastScheduled: x.last_scheduled == null ? null : String(x.last_scheduled),
+          })),
+      );
+      result.set(card.paymentMethodId, risk.amountMinor);
+    }
+    return result;
   }
 
   /**

@@ -73,8 +73,9 @@ describe('expiring cards — happy', () => {
         card: { brand: 'mastercard', last4: '4444', expMonth: 11, expYear: 2026 },
         // two payments fall on the next date: nextAmount is what that day charges the card
         upcomingPayments: { count: 6, nextDate: '2026-10-20', nextAmount: 1500 },
-        // due after 30 November 2026: 20 December (1000) and 5 January (700)
-        amountAtRisk: 1700,
+        // due in the 3 months after November 2026: 20 December (1000), 5 January (700), and the monthly
+        // subscription's periods not scheduled yet, 20 January and 20 February (1000 each)
+        amountAtRisk: 3700,
         currency: 'CAD',
         reminderSentAt: null,
       },

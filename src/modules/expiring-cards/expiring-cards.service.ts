@@ -229,6 +229,7 @@ export class ExpiringCardsService {
       upcomingCount: row.count,
       nextDate: row.nextDate,
       nextAmount: row.nextAmount,
+      amountAtRisk: row.amountAtRisk,
       currency: org.currency,
       updateCardUrl,
     });

@@ -43,7 +43,20 @@ export interface RetryPlanner {
 }
 
 /** What recovered an entry (RC7): the path recovery analytics count it under. */
-export type RecoveryPath = 'automatic_retry' | 'manual_retry' | 'rescheduled';
+export type RecoveryPath = 'automatic_retry' | 'manual_retry' | 'card_update' | 'rescheduled';
+
+const RECOVERED_BY: Record<string, RecoveryPath> = {
+  automatic: 'automatic_retry',
+  manual: 'manual_retry',
+  card_update: 'card_update',
+};
+
+/**
+ * An automatic retry's claim older than this with no attempt written was left by a run that stopped
+ * between its claim and the attempt (the run renews the claim just before each attempt, so a live run's
+ * claim is never this old without an attempt).
+ */
+export const STALE_RETRY_CLAIM_MS = 10 * 60_000;
 
 /**
  * The one writer of `failed_transactions` (STYLE habit 11): what a refused or returned attempt leaves in
@@ -125,6 +138,54 @@ export class FailedTransactionEntries {
     return claimed.map((r) => r.id);
   }
 
+  /**
+   * The automatic-retries run takes its claim again just before the attempt: false when the claim is no
+   * longer its own (the entry was put back by `reclaimStaleRetries` meanwhile), and the attempt is skipped.
+   */
+  async renewRetryClaim(db: Db, organizationId: string, id: string, now: Date): Promise<boolean> {
+    const done = await db
+      .update(failedTransactions)
+      .set({ retryRequestedAt: now })
+      .where(
+        and(
+          eq(failedTransactions.organizationId, organizationId),
+          eq(failedTransactions.id, id),
+          eq(failedTransactions.status, 'retrying'),
+          eq(failedTransactions.retryOrigin, 'automatic'),
+        ),
+      )
+      .returning({ id: failedTransactions.id });
+    return done.length > 0;
+  }
+
+  /**
+   * Crash recovery for the automatic-retries run (like ScheduledPayments.reclaimStale for the due run):
+   * entries it claimed `retrying` more than STALE_RETRY_CLAIM_MS ago with no attempt written under the
+   * entry's key (`ft:<id>:<attempts>`, or a successor of a released one) were left by a run that stopped
+   * between its claim and the attempt. They go back to `open` with the automatic retry they had consumed
+   * given back, and are planned again (so due at once). An attempt that was written is the payments
+   * sweeper's, which finishes or releases it. A manual or card-update retry has its durable job instead.
+   */
+  async reclaimStaleRetries(db: Db, organizationId: string, now: Date): Promise<string[]> {
+    const staleBefore = new Date(now.getTime() - STALE_RETRY_CLAIM_MS).toISOString();
+    const back = await rows<{ id: string }>(
+      db,
+      sql`update failed_transactions f set status = 'open',
+                 automatic_retries = greatest(f.automatic_retries - 1, 0)
+          where f.organization_id = ${organizationId} and f.status = 'retrying'
+            and f.retry_origin = 'automatic'
+            and f.retry_requested_at < ${staleBefore}::timestamptz
+            and not exists (
+              select 1 from transactions t
+               where t.organization_id = f.organization_id and t.status <> 'abandoned'
+                 and (t.idempotency_key = 'ft:' || f.id || ':' || f.attempts
+                      or t.idempotency_key like 'ft:' || f.id || ':' || f.attempts || ':%'))
+          returning f.id`,
+    );
+    for (const { id } of back) await this.replan(db, organizationId, id);
+    return back.map((r) => r.id);
+  }
+
   /** RC6: a failed installment was moved onto the plan's later installments; the entry leaves the list. */
   async markRescheduled(tx: Db, entry: FailedTransaction, actorId: string): Promise<boolean> {
     const now = this.deps.clock.now();
@@ -195,7 +256,7 @@ export class FailedTransactionEntries {
         lastTransactionId: txn.id,
         nextRetryAt: null,
         automaticRetriesLeft: 0,
-        recoveredBy: entry.retryOrigin === 'automatic' ? 'automatic_retry' : 'manual_retry',
+        recoveredBy: RECOVERED_BY[entry.retryOrigin ?? 'manual'] ?? 'manual_retry',
       })
       .where(
         and(eq(failedTransactions.organizationId, entry.organizationId), eq(failedTransactions.id, entry.id)),

@@ -1,6 +1,6 @@
 import { and, eq, gt, gte, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/db';
-import { rows } from '../../platform/db/db';
+import { big, rows } from '../../platform/db/db';
 import { accounts } from '../accounts/accounts.table';
 import { paymentMethods } from '../payment-methods/payment-methods.table';
 import { type FailedTransactionType, failedTransactions as ft } from './failed-transactions.table';
@@ -208,6 +208,121 @@ export class FailedTransactionsRepository {
         ),
       )
       .orderBy(ft.firstFailedAt, ft.id);
+  }
+
+  /**
+   * Open card entries whose next automatic retry falls in (from, until] (the reminder before a retry),
+   * read on the `failed_transactions_retry_due` range.
+   */
+  async retriesWithin(db: Db, organizationId: string, from: Date, until: Date) {
+    return db
+      .select()
+      .from(ft)
+      .where(
+        and(
+          eq(ft.organizationId, organizationId),
+          sql`${ft.status} = 'open' and ${ft.nextRetryAt} is not null`,
+          sql`${ft.nextRetryAt} > ${from.toISOString()}::timestamptz`,
+          sql`${ft.nextRetryAt} <= ${until.toISOString()}::timestamptz`,
+          eq(ft.paymentMethodType, 'card'),
+          sql`${ft.type} <> 'refund'`,
+        ),
+      )
+      .orderBy(ft.nextRetryAt, ft.id);
+  }
+
+  /**
+   * Recovery analytics (RC7): every payment (not refund) that first failed in [from, to), with what the
+   * ledger says became of it — the collected amount of the attempt that resolved it, what the owner paid in
+   * the portal, the invoice's open amount. Reads the `failed_transactions_recent` range.
+   */
+  async recoveryFacts(organizationId: string, from: Date, to: Date) {
+    const found = await rows<Record<string, unknown>>(
+      this.db,
+      sql`select f.id, f.payment_method_type as method, f.reason_code as reason, f.amount_minor as amount,
+                 f.first_failed_at, f.status, f.recovered_by, f.resolved_at, f.ignored_at,
+                 (select d.open_minor from documents d
+                   where d.organization_id = f.organization_id and d.id = f.invoice_id) as invoice_open,
+                 (select t.amount_minor from transactions t
+                   where t.organization_id = f.organization_id and t.id = f.last_transaction_id
+                     and t.status in ('succeeded', 'settled')) as resolved_amount,
+                 (select coalesce(sum(t.amount_minor), 0) from transactions t
+                   where t.organization_id = f.organization_id and t.failed_transaction_id = f.id
+                     and t.purpose = 'portal' and t.status in ('succeeded', 'settled')) as portal_amount,
+                 (select min(t.created_at) from transactions t
+                   where t.organization_id = f.organization_id and t.failed_transaction_id = f.id
+                     and t.purpose = 'portal' and t.status in ('succeeded', 'settled')) as portal_at
+            from failed_transactions f
+           where f.organization_id = ${organizationId} and f.type <> 'refund'
+             and f.first_failed_at >= ${from.toISOString()}::timestamptz
+             and f.first_failed_at < ${to.toISOString()}::timestamptz
+           order by f.first_failed_at, f.id`,
+    );
+    const at = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+    return found.map((r) => ({
+      id: r.id as string,
+      method: r.method as 'card' | 'echeck',
+      reason: r.reason as string,
+      amountMinor: big(r.amount),
+      firstFailedAt: at(r.first_failed_at)!,
+      status: r.status as string,
+      recoveredBy: (r.recovered_by as string | null) ?? null,
+      resolvedAt: at(r.resolved_at),
+      ignoredAt: at(r.ignored_at),
+      invoiceOpenMinor: r.invoice_open === null || r.invoice_open === undefined ? null : big(r.invoice_open),
+      resolvedAmountMinor:
+        r.resolved_amount === null || r.resolved_amount === undefined ? null : big(r.resolved_amount),
+      portalAmountMinor: big(r.portal_amount),
+      portalAt: at(r.portal_at),
+    }));
+  }
+
+  /**
+   * The digest's recovery part: open entries the policy retries by itself in [from, until), and entries a
+   * retry recovered in [since, until] (the digest's 24 hours).
+   */
+  async digestRecovery(organizationId: string, since: Date, now: Date, until: Date) {
+    const line = {
+      id: ft.id,
+      paymentId: ft.paymentId,
+      amountMinor: ft.amountMinor,
+      currency: ft.currency,
+      reasonCode: ft.reasonCode,
+      customerName: accounts.ownerName,
+      nextRetryAt: ft.nextRetryAt,
+      resolvedAt: ft.resolvedAt,
+      recoveredBy: ft.recoveredBy,
+    };
+    const join = and(eq(accounts.organizationId, ft.organizationId), eq(accounts.id, ft.accountId));
+    const [scheduled, recovered] = await Promise.all([
+      this.db
+        .select(line)
+        .from(ft)
+        .innerJoin(accounts, join)
+        .where(
+          and(
+            eq(ft.organizationId, organizationId),
+            sql`${ft.status} = 'open' and ${ft.nextRetryAt} is not null`,
+            sql`${ft.nextRetryAt} >= ${now.toISOString()}::timestamptz`,
+            sql`${ft.nextRetryAt} < ${until.toISOString()}::timestamptz`,
+          ),
+        )
+        .orderBy(ft.nextRetryAt, ft.id),
+      this.db
+        .select(line)
+        .from(ft)
+        .innerJoin(accounts, join)
+        .where(
+          and(
+            eq(ft.organizationId, organizationId),
+            eq(ft.status, 'resolved'),
+            sql`${ft.resolvedAt} >= ${since.toISOString()}::timestamptz`,
+            sql`${ft.resolvedAt} <= ${now.toISOString()}::timestamptz`,
+          ),
+        )
+        .orderBy(ft.resolvedAt, ft.id),
+    ]);
+    return { scheduled, recovered };
   }
 
   /** Charts: what is on the list, by reason, largest amount first. */

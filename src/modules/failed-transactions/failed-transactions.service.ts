@@ -68,6 +68,19 @@ export interface Actor {
 
 export const PAGE_LIMIT_MAX = 200;
 
+/**
+ * RC2: the failure is about the method itself — a card or account that will not work as it is (ask for a
+ * new one), or a hard decline of that card — so a new method is what recovers it.
+ */
+export function needsNewMethod(code: string): boolean {
+  const info = failureInfo(code);
+  return (
+    info.category === 'needs_new_method' ||
+    info.recommendedAction === 'ask_new_method' ||
+    (info.category === 'hard' && info.kind === 'card')
+  );
+}
+
 /** The list item of API.md. */
 export function presentEntry(
   listed: ListedEntry,
@@ -265,38 +278,92 @@ export class FailedTransactionsService {
           extra: { code: decision.reasonCode, retryBlockedReason: decision.reason },
         });
       }
-      const [won] = await tx
-        .update(failedTransactions)
-        // RC1: a manual retry does not consume an automatic one (`automatic_retries` is left as it is).
-        .set({
-          status: 'retrying',
-          retryOrigin: 'manual',
-          retryRequestedAt: now,
-          retryRequestedBy: actor.userId,
-        })
-        .where(
-          and(
-            eq(failedTransactions.organizationId, actor.organizationId),
-            eq(failedTransactions.id, id),
-            eq(failedTransactions.status, 'open'),
-          ),
-        )
-        .returning({ id: failedTransactions.id, attempts: failedTransactions.attempts });
+      const won = await this.startRetry(tx, listed, { origin: 'manual', actorId: actor.userId, now });
       if (!won) throw notOpen({ ...listed.entry, status: 'retrying' }, 'retried');
-      await this.deps.queue.enqueue(tx, 'failed-transaction-retry', {
-        organizationId: actor.organizationId,
-        failedTransactionId: id,
-      });
-      await this.deps.audit.record(tx, {
-        organizationId: actor.organizationId,
-        actorId: actor.userId,
-        action: 'failed_transaction.retry_requested',
-        subjectType: 'failed_transaction',
-        subjectId: id,
-        details: { attempts: won.attempts, paymentId: listed.entry.paymentId },
-      });
       return { id, status: 'retrying' as const };
     });
+  }
+
+  /**
+   * The guarded state change every retry goes through (FT3/FT4, MS1): `open` → `retrying` only if the entry
+   * is still open, and the attempt queued in the same transaction. False when another retry won.
+   */
+  private async startRetry(
+    tx: Db,
+    listed: ListedEntry,
+    how: { origin: 'manual' | 'card_update'; actorId: string | null; now: Date; trigger?: string },
+  ): Promise<boolean> {
+    const { entry } = listed;
+    const [won] = await tx
+      .update(failedTransactions)
+      // RC1: a manual retry does not consume an automatic one (`automatic_retries` is left as it is).
+      .set({
+        status: 'retrying',
+        retryOrigin: how.origin,
+        retryRequestedAt: how.now,
+        retryRequestedBy: how.actorId,
+      })
+      .where(
+        and(
+          eq(failedTransactions.organizationId, entry.organizationId),
+          eq(failedTransactions.id, entry.id),
+          eq(failedTransactions.status, 'open'),
+        ),
+      )
+      .returning({ id: failedTransactions.id, attempts: failedTransactions.attempts });
+    if (!won) return false;
+    await this.deps.queue.enqueue(tx, 'failed-transaction-retry', {
+      organizationId: entry.organizationId,
+      failedTransactionId: entry.id,
+    });
+    await this.deps.audit.record(tx, {
+      organizationId: entry.organizationId,
+      actorId: how.actorId,
+      action: 'failed_transaction.retry_requested',
+      subjectType: 'failed_transaction',
+      subjectId: entry.id,
+      details: {
+        attempts: won.attempts,
+        paymentId: entry.paymentId,
+        ...(how.trigger ? { trigger: how.trigger } : {}),
+      },
+    });
+    return true;
+  }
+
+  /**
+   * RC2: a subscription or plan now pays with another method (changed by an administrator, or by the owner
+   * saving a new card in the portal). Each of its open entries that failed because the method itself would
+   * not work (a code that needs a new card or account, or a hard decline of that card) is retried at once,
+   * through the same guarded `retrying` change and retry job as a manual retry — so it never collects twice
+   * with an automatic retry, a manual retry or a portal payment (MS1). Soft declines keep their policy.
+   * Called in the change's transaction: the retry is queued if and only if the change commits.
+   */
+  async methodChanged(
+    tx: Db,
+    organizationId: string,
+    actorId: string | null,
+    change: { scheduledPaymentIds: string[]; paymentMethodId: string },
+  ): Promise<string[]> {
+    const open = await this.deps.entries.openForScheduledPayments(
+      tx,
+      organizationId,
+      change.scheduledPaymentIds,
+    );
+    const started: string[] = [];
+    const now = this.deps.clock.now();
+    for (const { id } of open) {
+      const listed = await this.repository.getListed(tx, organizationId, id);
+      if (listed?.entry.status !== 'open') continue;
+      if (!needsNewMethod(listed.entry.reasonCode)) continue;
+      if (listed.entry.paymentMethodId === change.paymentMethodId) continue;
+      if (!retryCheck(listed, now, 'en-CA').allowed) continue;
+      const trigger = actorId ? 'method_changed' : 'card_updated_by_owner';
+      if (await this.startRetry(tx, listed, { origin: 'card_update', actorId, now, trigger })) {
+        started.push(id);
+      }
+    }
+    return started;
   }
 
   /** The `failed-transaction-retry` job: idempotent — only an entry still `retrying` is attempted. */

@@ -24,8 +24,11 @@ export const FAILED_TRANSACTION_STATUSES = [
   'rescheduled',
 ] as const;
 
-/** Who started the retry in flight (RC1: a manual retry never consumes an automatic one). */
-export const RETRY_ORIGINS = ['automatic', 'manual'] as const;
+/**
+ * Who started the retry in flight (RC1: a manual retry never consumes an automatic one; RC2: `card_update`,
+ * the schedule's method or the wallet card was replaced).
+ */
+export const RETRY_ORIGINS = ['automatic', 'manual', 'card_update'] as const;
 
 /**
  * An Action Center entry (FT1): money that did not move. open → retrying → resolved (a retry succeeded)
@@ -74,7 +77,7 @@ export const failedTransactions = pgTable(
     automaticRetriesLeft: integer('automatic_retries_left').notNull().default(0),
     /** automatic retries made so far (the policy's offsets are counted with it; manual retries are not) */
     automaticRetries: integer('automatic_retries').notNull().default(0),
-    /** who started the retry in flight or the last one: automatic | manual */
+    /** who started the retry in flight or the last one: automatic | manual | card_update */
     retryOrigin: text('retry_origin', { enum: RETRY_ORIGINS }),
     /** RC7: the path that recovered the entry (automatic_retry, manual_retry, rescheduled, …) */
     recoveredBy: text('recovered_by'),

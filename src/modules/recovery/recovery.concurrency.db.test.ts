@@ -74,3 +74,60 @@ describe('MS1: automatic retry, manual retry and portal payment of one entry', (
     });
   }
 });
+
+describe('MS1 with RC2: a method change, a manual retry and a portal payment of one entry', () => {
+  for (const round of [1, 2, 3]) {
+    it(`collect once (round ${round})`, async () => {
+      const token = org.adminToken;
+      await setClock(t.app, token, '2026-04-06T15:00:00Z');
+      const name = `Card race ${round}`;
+      const account = await apiAccount(t.app, token, name);
+      const card = await apiCard(t.app, token, account.id);
+      const fresh = await apiCard(t.app, token, account.id, '5555555555554444');
+      const sub = await call(t.app, token, 'POST', `/api/v1/accounts/${account.id}/subscriptions`, {
+        amount: 3000,
+        interval: 'month',
+        startDate: '2026-04-06',
+        paymentMethodId: card.id,
+      });
+      expect(sub.status).toBe(201);
+      await call(t.app, token, 'POST', `/api/v1/sandbox/payment-methods/${card.id}/next-outcome`, {
+        outcome: 'expired_card',
+      });
+      await call(t.app, token, 'POST', '/api/v1/sandbox/jobs/payments-due');
+      await t.c.queue.drain();
+      const items = (await call(t.app, token, 'GET', '/api/v1/action-center/failed-transactions')).body.items;
+      const entry = items.find((e: { customerName: string }) => e.customerName === name);
+      expect(entry.reason.code).toBe('expired_card');
+      const before = await t.c.sandboxGateway!.chargeCount(org.organizationId);
+
+      const actor = { organizationId: org.organizationId, userId: org.adminId, locale: 'en-CA' as const };
+      const started = await Promise.allSettled([
+        // RC2: the change queues a retry at once, in its transaction.
+        t.c.schedules
+          .changeSubscriptionMethod(org.organizationId, org.adminId, sub.body.id, fresh.id)
+          .then(() => t.c.failedTransactions.runRetry(org.organizationId, entry.id)),
+        t.c.failedTransactions
+          .requestRetry(actor, entry.id)
+          .then(() => t.c.failedTransactions.runRetry(org.organizationId, entry.id)),
+        t.c.payments.payFailedTransaction(org.organizationId, entry.id, fresh.id),
+      ]);
+      await t.c.queue.drain();
+      for (const s of started) {
+        if (s.status === 'rejected') expect((s.reason as { status?: number }).status).toBe(409);
+      }
+      const collected = await t.c.db
+        .select({ id: transactions.id })
+        .from(transactions)
+        .where(
+          and(
+            eq(transactions.organizationId, org.organizationId),
+            eq(transactions.accountId, account.id),
+            inArray(transactions.status, ['succeeded', 'settled', 'pending', 'processing']),
+          ),
+        );
+      expect(collected, JSON.stringify(started)).toHaveLength(1);
+      expect((await t.c.sandboxGateway!.chargeCount(org.organizationId)) - before).toBe(1);
+    });
+  }
+});

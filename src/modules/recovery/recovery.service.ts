@@ -17,6 +17,7 @@ import type { OrganizationsService } from '../organizations/organizations.servic
 import type { ScheduledPayments } from '../schedules/scheduled-payments';
 import type { ScheduleLifecycle } from '../schedules/schedules.lifecycle';
 import { dunningPauses, retryPolicies } from './recovery.table';
+import { type RecoveryFact, summarizeRecovery } from './recovery-analytics';
 import {
   DEFAULT_POLICY,
   planNextRetry,
@@ -48,6 +49,9 @@ export interface DunningPause {
 }
 
 export type RescheduleMode = 'next_installment' | 'spread' | 'new_installment';
+
+/** The longest range the analytics answer for (a little over a year). */
+const MAX_ANALYTICS_DAYS = 400;
 
 /** How many due entries one claim takes; the run claims again until nothing is due. */
 const CLAIM_PAGE = 100;
@@ -92,8 +96,53 @@ export class RecoveryService {
       payments: RecoveryPayments;
       scheduled: ScheduledPayments;
       lifecycle: ScheduleLifecycle;
+      /** the reminder the day before an automatic retry (failed-transactions notices), sent by the run */
+      reminders?: { retryReminders(organizationId: string): Promise<unknown> };
+      /** what the entries and the ledger say of each failure (failed-transactions repository), RC7 */
+      facts?: { recoveryFacts(organizationId: string, from: Date, to: Date): Promise<RecoveryFact[]> };
     },
   ) {}
+
+  /**
+   * Recovery analytics (RC7) over the failures of the local days [from, to] (default: the last 12 weeks).
+   * Each failure is counted once, in its week, under the path that recovered it.
+   */
+  async analytics(organizationId: string, range: { from?: string; to?: string }) {
+    const org = await this.deps.organizations.get(organizationId);
+    const today = todayIn(org.timezone, this.deps.clock.now());
+    const to = range.to ?? today;
+    const from = range.from ?? addDays(to, -83);
+    for (const [field, value] of [
+      ['from', from],
+      ['to', to],
+    ] as const) {
+      if (!isValidIsoDate(value))
+        throw validation(`${field} is not a date`, [{ field, message: 'YYYY-MM-DD' }]);
+    }
+    if (from > to) throw validation('from is after to', [{ field: 'from', message: `on or before ${to}` }]);
+    if (addDays(from, MAX_ANALYTICS_DAYS) < to) {
+      throw validation('The range is too long', [
+        { field: 'from', message: `at most ${MAX_ANALYTICS_DAYS} days` },
+      ]);
+    }
+    const facts = this.deps.facts
+      ? await this.deps.facts.recoveryFacts(
+          organizationId,
+          zonedInstant(from, 0, org.timezone),
+          zonedInstant(addDays(to, 1), 0, org.timezone),
+        )
+      : [];
+    return { currency: org.currency, from, to, ...summarizeRecovery(facts, org.timezone) };
+  }
+
+  /** RC5 and the policy's `emails` flags for one account now: what the dunning e-mails obey. */
+  async dunningState(organizationId: string, accountId: string) {
+    const [policy, pause] = await Promise.all([
+      this.getPolicy(organizationId),
+      accountId ? this.pauseOf(organizationId, accountId) : Promise.resolve(null),
+    ]);
+    return { paused: pause !== null, emails: policy.emails, afterLastRetry: policy.afterLastRetry };
+  }
 
   getPolicy(organizationId: string, db: Db = this.deps.db): Promise<RetryPolicy> {
     return readPolicy(db, organizationId);
@@ -142,6 +191,12 @@ export class RecoveryService {
   async pauseOf(organizationId: string, accountId: string): Promise<DunningPause | null> {
     const found = await this.pausesOf(organizationId, [accountId]);
     return found.get(accountId) ?? null;
+  }
+
+  /** RC5: the account's pause in force now, if any (404 for an account of another organization). */
+  async getPause(organizationId: string, accountId: string): Promise<DunningPause | null> {
+    await this.deps.accounts.get(organizationId, accountId);
+    return this.pauseOf(organizationId, accountId);
   }
 
   /** RC5: the pauses in force now among these accounts (the list's badge). */
@@ -244,8 +299,21 @@ export class RecoveryService {
    * After a failed last retry the policy's `afterLastRetry` step runs (pause or cancel the subscription).
    */
   async runAutomaticRetries(organizationId: string) {
-    const result = { claimed: 0, succeeded: 0, pending: 0, failed: 0, refused: 0, afterLastRetry: 0 };
+    const result = {
+      claimed: 0,
+      succeeded: 0,
+      pending: 0,
+      failed: 0,
+      refused: 0,
+      afterLastRetry: 0,
+      reclaimed: 0,
+      reminders: undefined as unknown,
+    };
     const policy = await this.getPolicy(organizationId);
+    // The crash gap: claims a stopped run left without an attempt are put back first (due again at once).
+    result.reclaimed = (
+      await this.deps.entries.reclaimStaleRetries(this.deps.db, organizationId, this.deps.clock.now())
+    ).length;
     for (;;) {
       const ids = await this.deps.entries.claimDueRetries(
         this.deps.db,
@@ -255,6 +323,11 @@ export class RecoveryService {
       );
       result.claimed += ids.length;
       for (const id of ids) {
+        // The claim is renewed right before its attempt: a page of slow attempts never looks stale.
+        if (
+          !(await this.deps.entries.renewRetryClaim(this.deps.db, organizationId, id, this.deps.clock.now()))
+        )
+          continue;
         try {
           const outcome = await this.deps.payments.retryFailedTransaction(organizationId, id);
           result[outcome.status]++;
@@ -269,8 +342,10 @@ export class RecoveryService {
           await this.deps.entries.releaseRetry(this.deps.db, organizationId, id);
         }
       }
-      if (ids.length < CLAIM_PAGE) return result;
+      if (ids.length < CLAIM_PAGE) break;
     }
+    if (this.deps.reminders) result.reminders = await this.deps.reminders.retryReminders(organizationId);
+    return result;
   }
 
   /** After the last automatic retry failed: leave the entry open, or pause / cancel its subscription. */

@@ -211,6 +211,27 @@ export class ScheduledPayments {
     });
   }
 
+  /** RC2: the failed charges of one subscription or plan (their entries may be waiting for a new method). */
+  async failedOf(
+    db: Db,
+    organizationId: string,
+    of: { subscriptionId: string } | { installmentPlanId: string },
+  ): Promise<string[]> {
+    const found = await db
+      .select({ id: scheduledPayments.id })
+      .from(scheduledPayments)
+      .where(
+        and(
+          eq(scheduledPayments.organizationId, organizationId),
+          'subscriptionId' in of
+            ? eq(scheduledPayments.subscriptionId, of.subscriptionId)
+            : eq(scheduledPayments.installmentPlanId, of.installmentPlanId),
+          eq(scheduledPayments.status, 'failed'),
+        ),
+      );
+    return found.map((r) => r.id);
+  }
+
   /**
    * Crash recovery for the due run: claims again the charges left `processing` for more than STALE_CLAIM_MS
    * with no attempt recorded under their key (`sp:<id>:<attempts>`): the run stopped between its claim and

@@ -17,6 +17,20 @@ import { paymentMethods } from '../payment-methods/payment-methods.table';
 import type { PaymentsService, ScheduledChargeOutcome } from '../payments/payments.service';
 import { invoiceCoverSql } from './coverage';
 import type { ScheduledPayments } from './scheduled-payments';
+
+/**
+ * RC2: who retries a schedule's failed charges once it pays with another method (the failed-transactions
+ * module). Called inside the change's transaction, under the account lock, so the retry is queued with it.
+ */
+export interface MethodChangeListener {
+  methodChanged(
+    tx: Db,
+    organizationId: string,
+    actorId: string | null,
+    change: { scheduledPaymentIds: string[]; paymentMethodId: string },
+  ): Promise<unknown>;
+}
+
 import {
   installmentPlans,
   type ScheduledPaymentStatus,
@@ -64,8 +78,28 @@ export class SchedulesService {
       organizations: OrganizationsService;
       payments: PaymentsService;
       scheduled: ScheduledPayments;
+      /** RC2: told in the change's transaction when a subscription or plan gets another method */
+      methodChanged?: MethodChangeListener;
     },
   ) {}
+
+  /** RC2: the failed charges of the schedule are retried at once on the new method (failed-transactions). */
+  private async notifyMethodChanged(
+    tx: Db,
+    organizationId: string,
+    actorId: string | null,
+    of: { subscriptionId: string } | { installmentPlanId: string },
+    from: string | null,
+    to: string,
+  ) {
+    if (!this.deps.methodChanged || from === to) return;
+    const scheduledPaymentIds = await this.deps.scheduled.failedOf(tx, organizationId, of);
+    if (scheduledPaymentIds.length === 0) return;
+    await this.deps.methodChanged.methodChanged(tx, organizationId, actorId, {
+      scheduledPaymentIds,
+      paymentMethodId: to,
+    });
+  }
 
   /** The first period's charge is scheduled on the start date; the next one when it runs. */
   async createSubscription(
@@ -384,6 +418,14 @@ export class SchedulesService {
         subjectId: id,
         details: { accountId: sub.accountId, from: sub.paymentMethodId, to: paymentMethodId },
       });
+      await this.notifyMethodChanged(
+        tx,
+        organizationId,
+        actorId,
+        { subscriptionId: id },
+        sub.paymentMethodId,
+        paymentMethodId,
+      );
       return updated!;
     });
   }
@@ -418,6 +460,14 @@ export class SchedulesService {
         subjectId: id,
         details: { accountId: plan.accountId, from: plan.paymentMethodId, to: paymentMethodId },
       });
+      await this.notifyMethodChanged(
+        tx,
+        organizationId,
+        actorId,
+        { installmentPlanId: id },
+        plan.paymentMethodId,
+        paymentMethodId,
+      );
     });
     return this.getInstallmentPlan(organizationId, id);
   }

@@ -507,6 +507,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organization/retry-policy/preview/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a dunning e-mail looks like (failure notice, reminder before a retry, final notice)
+         * @description Rendered with the organization's name, logo and contact address, a sample owner and amount, and a link that opens nothing. `locale` defaults to the organization's language.
+         */
+        get: operations["previewDunningEmail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/action-center/recovery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recovery analytics: failed and recovered amounts, by failure week, path, method and reason (RC7)
+         * @description Failures (not refunds) of the local days from–to (default: the last 12 weeks), each counted once in the week it failed under the path that recovered it. `format=csv` answers the same as a CSV file.
+         */
+        get: operations["getRecoveryAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/accounts/{id}/dunning-pause": {
         parameters: {
             query?: never;
@@ -514,7 +554,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The account's dunning pause in force now, or null (RC5) */
+        get: operations["getDunningPause"];
         /** Keep the account out of dunning through a date: no automatic retry, no dunning e-mail (RC5) */
         put: operations["setDunningPause"];
         post?: never;
@@ -1541,6 +1582,88 @@ export interface components {
                 reminderBeforeRetry: boolean;
                 finalNotice: boolean;
             };
+        };
+        DunningEmailPreview: {
+            subject: string;
+            /** @description The e-mail as sent, with sample owner and amount */
+            html: string;
+            text: string;
+        };
+        RecoveryAnalytics: {
+            /**
+             * @description ISO 4217
+             * @example CAD
+             */
+            currency: string;
+            /**
+             * Format: date
+             * @description Business date YYYY-MM-DD
+             * @example 2026-11-25
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description Business date YYYY-MM-DD
+             * @example 2026-11-25
+             */
+            to: string;
+            failedCount: number;
+            /** @description Minor units */
+            failedAmount: number;
+            recoveredCount: number;
+            /** @description Minor units collected on those failures */
+            recoveredAmount: number;
+            /** @description recoveredAmount ÷ failedAmount (0–1) */
+            rate: number;
+            /** @description Failures still open with nothing collected */
+            openCount: number;
+            medianDaysToRecover: number | null;
+            byWeek: {
+                /**
+                 * Format: date
+                 * @description Business date YYYY-MM-DD
+                 * @example 2026-11-25
+                 */
+                week: string;
+                failedCount: number;
+                /** @description Minor units */
+                failedAmount: number;
+                recoveredCount: number;
+                /** @description Minor units collected on those failures */
+                recoveredAmount: number;
+                /** @description recoveredAmount ÷ failedAmount (0–1) */
+                rate: number;
+            }[];
+            byPath: {
+                /** @enum {unknown} */
+                path: "automatic_retry" | "manual_retry" | "card_update" | "portal_payment" | "paid_elsewhere" | "rescheduled" | "ignored";
+                /** @description false: rescheduled or ignored, not money collected */
+                collected: boolean;
+                count: number;
+                amount: number;
+            }[];
+            byMethod: {
+                method: string;
+                failedCount: number;
+                /** @description Minor units */
+                failedAmount: number;
+                recoveredCount: number;
+                /** @description Minor units collected on those failures */
+                recoveredAmount: number;
+                /** @description recoveredAmount ÷ failedAmount (0–1) */
+                rate: number;
+            }[];
+            byReason: {
+                code: string;
+                failedCount: number;
+                /** @description Minor units */
+                failedAmount: number;
+                recoveredCount: number;
+                /** @description Minor units collected on those failures */
+                recoveredAmount: number;
+                /** @description recoveredAmount ÷ failedAmount (0–1) */
+                rate: number;
+            }[];
         };
         DunningPause: {
             accountId: string;
@@ -3735,6 +3858,179 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewDunningEmail: {
+        parameters: {
+            query?: {
+                locale?: "fr-CA" | "en-CA";
+            };
+            header?: never;
+            path: {
+                kind: "failure-notice" | "reminder-before-retry" | "final-notice";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DunningEmailPreview"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRecoveryAnalytics: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Business date YYYY-MM-DD
+                 * @example 2026-11-25
+                 */
+                from?: string;
+                /**
+                 * @description Business date YYYY-MM-DD
+                 * @example 2026-11-25
+                 */
+                to?: string;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryAnalytics"];
+                    "text/csv": components["schemas"]["RecoveryAnalytics"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDunningPause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example acc_01jd3k4m5n6p7q8r9s0t1v2w3x */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DunningPause"] | null;
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

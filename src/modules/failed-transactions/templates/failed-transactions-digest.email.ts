@@ -1,6 +1,18 @@
 import type { Locale } from '../../../lib/locale';
 import { formatMoney } from '../../../lib/money';
+import { recommendedAction } from '../../gateway/failure-codes';
 import { type EmailOrganization, renderEmail } from '../../notifications/email-layout';
+
+/** An entry of the digest's recovery part: retried automatically today, or recovered yesterday. */
+export interface DigestRecoveryLine {
+  customerName: string;
+  amountMinor: bigint;
+  currency: string;
+  paymentId: string;
+  reasonCode: string;
+  /** the planned retry (scheduled) or when it was recovered */
+  at: Date;
+}
 
 export interface DigestLine {
   customerName: string;
@@ -17,6 +29,9 @@ export interface DigestEmail {
   timeZone: string;
   localDate: string;
   lines: DigestLine[];
+  /** issue 12: the automatic retries of the coming 24 hours and the recoveries of the last 24 */
+  scheduledRetries?: DigestRecoveryLine[];
+  recoveries?: DigestRecoveryLine[];
   /** `${PUBLIC_URL}/action-center/failed-transactions` */
   manageUrl: string;
 }
@@ -45,6 +60,8 @@ const TEXT = {
       `${n} transaction${n === 1 ? '' : 's'} failed for ${org} in the last 24 hours.`,
     headers: ['Customer', 'Date', 'Amount', 'Type', 'Payment ID'],
     button: 'Manage failed transactions',
+    scheduled: (n: number) => `Automatic retries planned in the next 24 hours: ${n}, by recommended action.`,
+    recovered: (n: number) => `Recovered in the last 24 hours: ${n}, by recommended action.`,
   },
   'fr-CA': {
     subject: (n: number, date: string) =>
@@ -54,6 +71,9 @@ const TEXT = {
       `${n} transaction${n === 1 ? '' : 's'} de ${org} ${n === 1 ? 'a' : 'ont'} échoué dans les dernières 24 heures.`,
     headers: ['Client', 'Date', 'Montant', 'Type', 'ID du paiement'],
     button: 'Gérer les transactions échouées',
+    scheduled: (n: number) =>
+      `Nouvelles tentatives automatiques prévues dans les prochaines 24 heures : ${n}, par action recommandée.`,
+    recovered: (n: number) => `Recouvrées dans les dernières 24 heures : ${n}, par action recommandée.`,
   },
 } as const;
 
@@ -65,11 +85,27 @@ export function renderDigestEmail(input: DigestEmail) {
     dateStyle: 'medium',
     timeStyle: 'short',
   });
+  // Grouped by recommended action: one paragraph per action, its entries after it.
+  const grouped = (lines: DigestRecoveryLine[]) => {
+    const groups = new Map<string, string[]>();
+    for (const l of lines) {
+      const action = recommendedAction(l.reasonCode, input.locale).message;
+      const item = `${l.customerName} ${formatMoney(l.amountMinor, l.currency, input.locale)} (${l.paymentId}, ${dateFormat.format(l.at)})`;
+      groups.set(action, [...(groups.get(action) ?? []), item]);
+    }
+    return [...groups.entries()].map(([action, items]) => `• ${action} — ${items.join('; ')}`);
+  };
+  const recovery = [
+    ...(input.scheduledRetries?.length
+      ? [t.scheduled(input.scheduledRetries.length), ...grouped(input.scheduledRetries)]
+      : []),
+    ...(input.recoveries?.length ? [t.recovered(input.recoveries.length), ...grouped(input.recoveries)] : []),
+  ];
   const { html, text } = renderEmail({
     locale: input.locale,
     organization: input.organization,
     heading: t.heading,
-    paragraphs: [t.intro(input.lines.length, input.organization.name)],
+    paragraphs: [t.intro(input.lines.length, input.organization.name), ...recovery],
     table: {
       headers: [...t.headers],
       rows: input.lines.map((l) => [

@@ -12,6 +12,8 @@ export interface PaymentFailedEmail {
   reason: string;
   /** the signed portal link where the owner updates the card and pays (FT11) */
   portalUrl: string;
+  /** when the retry policy tries again by itself, already formatted in the owner's language and zone */
+  nextAttempt?: string | null;
 }
 
 const TEXT = {
@@ -24,6 +26,8 @@ const TEXT = {
     action:
       'You can update your card in your account and make the payment with the button below. The link is valid for 30 days.',
     button: 'Update my card and pay',
+    next: (when: string) =>
+      `We will try again automatically on ${when}. Nothing is needed from you if your card can be charged by then.`,
   },
   'fr-CA': {
     subject: (org: string) => `Votre paiement à ${org} n'a pas été accepté`,
@@ -35,6 +39,8 @@ const TEXT = {
     action:
       'Vous pouvez mettre à jour votre carte dans votre compte et effectuer le paiement avec le bouton ci-dessous. Le lien est valide pendant 30 jours.',
     button: 'Mettre à jour ma carte et payer',
+    next: (when: string) =>
+      `Nous réessaierons automatiquement le ${when}. Vous n'avez rien à faire si votre carte peut être débitée d'ici là.`,
   },
 } as const;
 
@@ -50,6 +56,8 @@ export function renderPaymentFailedEmail(input: PaymentFailedEmail) {
       t.hello(input.ownerName),
       t.body(amount, input.organization.name),
       t.reason(input.reason, input.paymentId),
+      // Issue 12, dunning e-mails: the failure notice says when the next attempt will be.
+      ...(input.nextAttempt ? [t.next(input.nextAttempt)] : []),
       t.action,
     ],
     button: { label: t.button, url: input.portalUrl },

@@ -4,6 +4,7 @@ import { Outlet, useLocation, useNavigate, useParams } from 'react-router-dom';
 import { Money } from '../../ui/Money';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useAccount } from './api';
+import { DunningPauseControl } from './DunningPauseControl';
 
 const TABS = ['ledger', 'wallet', 'upcoming-payments'] as const;
 
@@ -27,6 +28,7 @@ export function AccountPage() {
             <Text c="gray.7">
               {account.data.ownerEmail} · {account.data.id}
             </Text>
+            <DunningPauseControl accountId={account.data.id} />
           </Stack>
           <Group gap="xl">
             <Stack gap={0} align="flex-end">

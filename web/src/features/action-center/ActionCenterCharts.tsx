@@ -8,6 +8,7 @@ import { QueryStatus } from '../../ui/QueryStatus';
 import { useLocale } from '../../ui/useLocale';
 import { useCharts } from './api';
 import { OTHER, topReasons, truncateLabel } from './chartData';
+import { RecoveryChart } from './RecoveryChart';
 
 /** Both charts are small, side by side above the tabs: a fixed height whatever the number of reasons. */
 const CHART_HEIGHT = 200;
@@ -109,6 +110,7 @@ export function ActionCenterCharts() {
           xAxisProps={{ minTickGap: 24 }}
         />
       </Paper>
+      <RecoveryChart />
     </SimpleGrid>
   );
 }

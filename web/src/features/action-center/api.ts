@@ -20,3 +20,13 @@ export function useCharts() {
     queryFn: () => answer(api.GET('/api/v1/action-center/charts')),
   });
 }
+
+export type RecoveryAnalytics = Schemas['RecoveryAnalytics'];
+
+/** RC7: the last 12 weeks of failures, by failure week (the server's default range). */
+export function useRecoveryAnalytics() {
+  return useQuery({
+    queryKey: ['action-center', 'recovery'] as const,
+    queryFn: () => answer(api.GET('/api/v1/action-center/recovery')),
+  });
+}

@@ -72,6 +72,16 @@ export function FailedFilters(props: {
           value={filters.type}
           onChange={(type) => onChange({ ...filters, type })}
         />
+        <ChipRow
+          label={t('recovery.filter')}
+          name="retry"
+          options={[
+            { value: 'automatic' as const, label: t('recovery.filterAutomatic') },
+            { value: 'manual' as const, label: t('recovery.filterManual') },
+          ]}
+          value={filters.retry}
+          onChange={(retry) => onChange({ ...filters, retry })}
+        />
         {reasons.length > 0 && (
           <ChipRow
             label={t('failed.filters.reason')}

@@ -8,6 +8,8 @@ import { Money } from '../../ui/Money';
 import { CompactPaymentMethod } from '../../ui/PaymentMethodLabel';
 import { useLocale } from '../../ui/useLocale';
 import type { FailedTransaction } from './api';
+import { DunningPauseBadge, RecoveryStatus } from './RecoveryStatus';
+import { RescheduleButton } from './RescheduleButton';
 import { RetryButton } from './RetryButton';
 
 /** A reason code may break after its underscores ("insufficient_/merchant_/funds") in a narrow column. */
@@ -57,6 +59,7 @@ export function FailedTransactionRow(props: {
               {t('failed.paidElsewhere')}
             </Badge>
           )}
+          <DunningPauseBadge entry={entry} />
         </Stack>
       </Table.Td>
       <Table.Td>
@@ -110,9 +113,11 @@ export function FailedTransactionRow(props: {
           <Text size="xs" data-testid="ft-recommended">
             {entry.recommendedAction.message}
           </Text>
+          <RecoveryStatus entry={entry} />
           {canManage && (
             <Group gap={6}>
               <RetryButton entry={entry} />
+              <RescheduleButton entry={entry} />
               {entry.actions.ignore && (
                 <Button
                   size="compact-sm"

@@ -9,7 +9,7 @@ export type TransactionType = FailedTransaction['type'];
 /** The list's filters (the query without its paging). */
 export type FailedTransactionFilters = Pick<
   QueryOf<'listFailedTransactions'>,
-  'paymentMethod' | 'type' | 'reason'
+  'paymentMethod' | 'type' | 'reason' | 'retry'
 >;
 
 type FailedPages = InfiniteData<Answer<'listFailedTransactions'>, string | null>;

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Navigate, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useCan } from '../../admin/session';
 
-const TABS = ['organization', 'users', 'email-preferences', 'emails', 'audit-log'] as const;
+const TABS = ['organization', 'retry-policy', 'users', 'email-preferences', 'emails', 'audit-log'] as const;
 type Tab = (typeof TABS)[number];
 /** These pages answer 403 without `settings.manage`; everyone may read the organization and own preferences. */
 const MANAGERS_ONLY: Tab[] = ['users', 'emails', 'audit-log'];
@@ -19,6 +19,7 @@ export function SettingsLayout() {
 
   const labels: Record<Tab, string> = {
     organization: t('settings.tabs.organization'),
+    'retry-policy': t('retryPolicy.tab'),
     users: t('settings.tabs.users'),
     'email-preferences': t('settings.tabs.emailPreferences'),
     emails: t('settings.tabs.emails'),

@@ -1,0 +1,226 @@
+import {
+  Button,
+  Group,
+  Modal,
+  NumberInput,
+  Paper,
+  Select,
+  SimpleGrid,
+  Stack,
+  Switch,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useCan } from '../../admin/session';
+import { isApiError } from '../../api/client';
+import { notifySuccess } from '../../ui/errors';
+import { QueryStatus } from '../../ui/QueryStatus';
+import {
+  type DunningEmail,
+  type RetryPolicy,
+  useDunningPreview,
+  useRetryPolicy,
+  useUpdateRetryPolicy,
+} from './retryPolicyApi';
+
+/** The API's messages for a field and everything under it ("card.offsetsDays", "card.offsetsDays.2"). */
+function errorsUnder(error: unknown, prefix: string): string | undefined {
+  if (!isApiError(error)) return undefined;
+  const messages = error.fieldErrors
+    .filter((e) => {
+      const field = e.field
+        .replace(/^\//, '')
+        .replace(/^body\./, '')
+        .replace(/\//g, '.');
+      return field === prefix || field.startsWith(`${prefix}.`);
+    })
+    .map((e) => e.message);
+  return messages.length > 0 ? [...new Set(messages)].join(' · ') : undefined;
+}
+
+const EMAILS: Array<[keyof RetryPolicy['emails'], DunningEmail]> = [
+  ['failureNotice', 'failure-notice'],
+  ['reminderBeforeRetry', 'reminder-before-retry'],
+  ['finalNotice', 'final-notice'],
+];
+
+function PreviewModal({ kind, onClose }: { kind: DunningEmail; onClose: () => void }) {
+  const preview = useDunningPreview(kind);
+  return (
+    <Modal opened onClose={onClose} size="xl" title={preview.data?.subject ?? ''}>
+      <QueryStatus query={preview} />
+      {preview.isSuccess && (
+        <iframe
+          title={preview.data.subject}
+          sandbox=""
+          srcDoc={preview.data.html}
+          style={{ width: '100%', height: 480, border: '1px solid var(--mantine-color-gray-4)' }}
+          data-testid="dunning-preview-html"
+        />
+      )}
+    </Modal>
+  );
+}
+
+function RetryPolicyForm({ policy, canEdit }: { policy: RetryPolicy; canEdit: boolean }) {
+  const { t } = useTranslation();
+  const update = useUpdateRetryPolicy();
+  const [draft, setDraft] = useState<RetryPolicy>(policy);
+  const [offsets, setOffsets] = useState(policy.card.offsetsDays.join(', '));
+  const [preview, setPreview] = useState<DunningEmail | null>(null);
+  const err = (field: string) => errorsUnder(update.error, field);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const offsetsDays = offsets
+      .split(/[,;\s]+/)
+      .filter(Boolean)
+      .map((value) => Number(value));
+    update.mutate(
+      { ...draft, card: { ...draft.card, offsetsDays } },
+      { onSuccess: () => notifySuccess(t('settings.saved')) },
+    );
+  };
+
+  return (
+    <Paper withBorder p="md" maw={720}>
+      <Title order={2} size="h4" mb="sm">
+        {t('retryPolicy.title')}
+      </Title>
+      <form onSubmit={submit} noValidate data-testid="retry-policy-form">
+        <Stack>
+          <Title order={3} size="h6">
+            {t('retryPolicy.cardTitle')}
+          </Title>
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            <TextInput
+              label={t('retryPolicy.offsets')}
+              description={t('retryPolicy.offsetsHelp')}
+              disabled={!canEdit}
+              value={offsets}
+              onChange={(event) => setOffsets(event.currentTarget.value)}
+              error={err('card.offsetsDays')}
+              data-testid="policy-offsets"
+            />
+            <NumberInput
+              label={t('retryPolicy.localHour')}
+              disabled={!canEdit}
+              value={draft.card.localHour}
+              onChange={(value) => setDraft({ ...draft, card: { ...draft.card, localHour: Number(value) } })}
+              allowDecimal={false}
+              error={err('card.localHour')}
+              data-testid="policy-local-hour"
+            />
+          </SimpleGrid>
+          <Switch
+            label={t('retryPolicy.preferPaydays')}
+            disabled={!canEdit}
+            checked={draft.card.preferPaydays}
+            onChange={(event) =>
+              setDraft({ ...draft, card: { ...draft.card, preferPaydays: event.currentTarget.checked } })
+            }
+          />
+          <Title order={3} size="h6">
+            {t('retryPolicy.echeckTitle')}
+          </Title>
+          <SimpleGrid cols={{ base: 1, sm: 3 }}>
+            <NumberInput
+              label={t('retryPolicy.maxRepresentments')}
+              disabled={!canEdit}
+              min={0}
+              max={2}
+              allowDecimal={false}
+              value={draft.echeck.maxRepresentments}
+              onChange={(value) =>
+                setDraft({ ...draft, echeck: { ...draft.echeck, maxRepresentments: Number(value) } })
+              }
+              error={err('echeck.maxRepresentments')}
+            />
+            <NumberInput
+              label={t('retryPolicy.minBusinessDaysApart')}
+              disabled={!canEdit}
+              allowDecimal={false}
+              value={draft.echeck.minBusinessDaysApart}
+              onChange={(value) =>
+                setDraft({ ...draft, echeck: { ...draft.echeck, minBusinessDaysApart: Number(value) } })
+              }
+              error={err('echeck.minBusinessDaysApart')}
+            />
+            <NumberInput
+              label={t('retryPolicy.returnFee')}
+              disabled={!canEdit}
+              decimalScale={2}
+              fixedDecimalScale
+              value={draft.echeck.returnFeeAmount / 100}
+              onChange={(value) =>
+                setDraft({
+                  ...draft,
+                  echeck: { ...draft.echeck, returnFeeAmount: Math.round(Number(value) * 100) },
+                })
+              }
+              error={err('echeck.returnFeeAmount')}
+              data-testid="policy-return-fee"
+            />
+          </SimpleGrid>
+          <Select
+            label={t('retryPolicy.afterLastRetry')}
+            disabled={!canEdit}
+            allowDeselect={false}
+            data={(['leave_open', 'pause', 'cancel'] as const).map((value) => ({
+              value,
+              label: t(`retryPolicy.after.${value}`),
+            }))}
+            value={draft.afterLastRetry}
+            onChange={(value) =>
+              value && setDraft({ ...draft, afterLastRetry: value as RetryPolicy['afterLastRetry'] })
+            }
+            error={err('afterLastRetry')}
+          />
+          <Title order={3} size="h6">
+            {t('retryPolicy.emailsTitle')}
+          </Title>
+          {EMAILS.map(([key, kind]) => (
+            <Group key={key} justify="space-between" wrap="nowrap">
+              <Switch
+                label={t(`retryPolicy.emails.${key}`)}
+                disabled={!canEdit}
+                checked={draft.emails[key]}
+                onChange={(event) =>
+                  setDraft({ ...draft, emails: { ...draft.emails, [key]: event.currentTarget.checked } })
+                }
+                data-testid={`policy-email-${kind}`}
+              />
+              <Button
+                size="compact-sm"
+                variant="default"
+                style={{ flexShrink: 0 }}
+                onClick={() => setPreview(kind)}
+                data-testid={`policy-preview-${kind}`}
+              >
+                {t('retryPolicy.preview')}
+              </Button>
+            </Group>
+          ))}
+          {canEdit && (
+            <Group>
+              <Button type="submit" loading={update.isPending} data-testid="policy-save">
+                {t('retryPolicy.save')}
+              </Button>
+            </Group>
+          )}
+        </Stack>
+      </form>
+      {preview && <PreviewModal kind={preview} onClose={() => setPreview(null)} />}
+    </Paper>
+  );
+}
+
+/** Settings → Automatic retries: the organization's retry policy (RC1, RC3) and its dunning e-mails. */
+export function RetryPolicyPage() {
+  const can = useCan();
+  const policy = useRetryPolicy();
+  if (!policy.isSuccess) return <QueryStatus query={policy} />;
+  return <RetryPolicyForm policy={policy.data} canEdit={can('settings.manage')} />;
+}
