@@ -7,6 +7,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInOrganization } from '../../src/lib/organization-context';
 import { FailedTransactionEntries } from '../../src/modules/failed-transactions/failed-transactions.entries';
 import { failedTransactions } from '../../src/modules/failed-transactions/failed-transactions.table';
 import { emails } from '../../src/modules/notifications/notifications.table';
@@ -72,7 +73,7 @@ async function failedSubscription(name: string, locale: 'fr-CA' | 'en-CA', code 
   const sub = await call(t.app, org.adminToken, 'POST', `/api/v1/accounts/${acc.id}/subscriptions`, {
     amount: 4500,
     interval: 'month',
-    startDate: todayOf(t.c.clock.now()),
+    startDate: todayOf(orgNow()),
     paymentMethodId: card.id,
   });
   expect(sub.status, JSON.stringify(sub.body)).toBe(201);
@@ -81,6 +82,8 @@ async function failedSubscription(name: string, locale: 'fr-CA' | 'en-CA', code 
   const entry = await entryOf(acc.id);
   return { account: acc, card, subscriptionId: sub.body.id as string, entry };
 }
+/** The organization's own instant (its sandbox clock; outside any organization the clock is another). */
+const orgNow = () => runInOrganization(org.organizationId, () => t.c.clock.now());
 const todayOf = (d: Date) =>
   new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Toronto' }).format(d).slice(0, 10);
 async function entryOf(accountId: string) {
@@ -298,7 +301,7 @@ describe('the crash gap: an automatic retry claimed by a run that stopped before
     await setClock(t.app, org.adminToken, '2026-06-02T14:05:00Z');
     // A run claims the entry, then "dies" before writing the attempt.
     const entries = new FailedTransactionEntries({ clock: t.c.clock, audit: t.c.audit, queue: t.c.queue });
-    const claimed = await entries.claimDueRetries(t.c.db, org.organizationId, t.c.clock.now(), 10);
+    const claimed = await entries.claimDueRetries(t.c.db, org.organizationId, orgNow(), 10);
     expect(claimed).toEqual([entry.id]);
     expect(await entryOf(acc.id)).toMatchObject({ status: 'retrying', automaticRetries: 1 });
 
