@@ -97,10 +97,11 @@ describe('customer portal (en-CA)', () => {
     await result.waitFor();
     expect(await result.getAttribute('data-status')).toBe('succeeded');
     await screenshot(page, 'portal-paid-en-CA');
-    // The link reopened: the amount is shown paid, with nothing to pay again (MS1).
+    // The link reopened offers nothing to pay again (MS1): a link used for a payment is revoked, so the
+    // owner sees how to get a new one.
     await page.reload();
-    await payment.getByTestId('portal-paid').waitFor();
-    expect(await payment.getByTestId('portal-pay').count()).toBe(0);
+    await page.getByTestId('portal-invalid').waitFor();
+    expect(await page.getByTestId('portal-pay').count()).toBe(0);
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, 'portal-reopened-en-CA-390');
     await expectAccessible(page, 'portal reopened 390');

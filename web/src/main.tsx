@@ -6,6 +6,7 @@ import {
   type CSSVariablesResolver,
   createTheme,
   MantineProvider,
+  Notification,
   TableScrollContainer,
 } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
@@ -46,6 +47,11 @@ function useTheme() {
           // (axe: scrollable-region-focusable, seen on the audit log's details column).
           TableScrollContainer: TableScrollContainer.extend({
             defaultProps: { scrollAreaProps: { viewportProps: { tabIndex: 0 } } },
+          }),
+          // A notification's message is Mantine's light grey by default, below AA on white (axe
+          // color-contrast, seen on a retry's outcome): the body text colour instead.
+          Notification: Notification.extend({
+            styles: { description: { color: 'var(--mantine-color-gray-8)' } },
           }),
         },
       }),
