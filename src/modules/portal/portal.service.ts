@@ -1,6 +1,7 @@
 import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { AppError, forbidden, notFound } from '../../lib/errors';
+import { runInOrganization } from '../../lib/organization-context';
 import type { Db } from '../../platform/db/db';
 import type { AuditService } from '../audit/audit.service';
 import type { FailedTransactionsRepository } from '../failed-transactions/failed-transactions.repository';
@@ -198,7 +199,28 @@ export class PortalService {
     return { failedTransactionId: entry.id, emailId: sent.emailId, revoked };
   }
 
-  async session(token: string) {
+  /**
+   * The portal has no signed-in principal: once the link names its organization, the rest of the request
+   * runs in that organization's context (its sandbox clock dates the payment, the audit, the ledger).
+   */
+  private async inOrganization<T>(token: string, work: () => Promise<T>): Promise<T> {
+    const claims = await this.claims(token);
+    return runInOrganization(claims.organizationId, work);
+  }
+
+  session(token: string) {
+    return this.inOrganization(token, () => this.sessionIn(token));
+  }
+
+  saveCard(token: string, input: CardInput) {
+    return this.inOrganization(token, () => this.saveCardIn(token, input));
+  }
+
+  pay(token: string, input: { failedTransactionId: string; paymentMethodId: string }) {
+    return this.inOrganization(token, () => this.payIn(token, input));
+  }
+
+  private async sessionIn(token: string) {
     const claims = await this.claims(token);
     const { organizationId, accountId } = claims;
     const [org, owner, listed, cards, subjectCard] = await Promise.all([
@@ -270,7 +292,7 @@ export class PortalService {
    * change go through the billing core's services (their own transactions and audit entries); the portal
    * adds one audit entry naming what it did, with no actor (`via: portal`).
    */
-  async saveCard(token: string, input: CardInput) {
+  private async saveCardIn(token: string, input: CardInput) {
     const claims = await this.claims(token);
     const { organizationId, accountId } = claims;
     const replaced = await this.subjectCard(claims);
@@ -340,7 +362,7 @@ export class PortalService {
   }
 
   /** The owner pays a failed amount (FT7: the entry stays, flagged paidElsewhere, until someone ignores it). */
-  async pay(token: string, input: { failedTransactionId: string; paymentMethodId: string }) {
+  private async payIn(token: string, input: { failedTransactionId: string; paymentMethodId: string }) {
     const claims = await this.claims(token);
     const { organizationId, accountId } = claims;
     if (claims.purpose !== 'failed_payment' || claims.failedTransactionId !== input.failedTransactionId) {
