@@ -4,7 +4,7 @@ import { todayIn, zonedParts } from '../../lib/dates';
 import type { Db } from '../../platform/db/db';
 import { failureMessage, normalizeLocale } from '../gateway/failure-codes';
 import type { NotificationsService } from '../notifications/notifications.service';
-import type { OrganizationsService } from '../organizations/organizations.service';
+import type { Organization, OrganizationsService } from '../organizations/organizations.service';
 import type { PortalLinks } from '../portal/portal-token';
 import type { UsersService } from '../users/users.service';
 import type { FailedTransactionsRepository } from './failed-transactions.repository';
@@ -78,6 +78,11 @@ export class FailedTransactionNotices {
       dunning?: DunningRules;
     },
   ) {}
+
+  /** What every e-mail shows of the organization: its name, logo and contact address. */
+  private brand(org: Organization) {
+    return { name: org.name, logoUrl: this.deps.organizations.logoUrl(org), contactEmail: org.contactEmail };
+  }
 
   private get dunning(): DunningRules {
     return this.deps.dunning ?? NO_DUNNING_RULES;
@@ -153,11 +158,7 @@ export class FailedTransactionNotices {
       locale,
       ...renderPaymentFailedEmail({
         locale,
-        organization: {
-          name: org.name,
-          logoUrl: this.deps.organizations.logoUrl(org),
-          contactEmail: org.contactEmail,
-        },
+        organization: this.brand(org),
         ownerName: owner.name,
         amountMinor: entry.amountMinor,
         currency: entry.currency,
@@ -184,11 +185,7 @@ export class FailedTransactionNotices {
       locale,
       ...renderFinalNoticeEmail({
         locale,
-        organization: {
-          name: org.name,
-          logoUrl: this.deps.organizations.logoUrl(org),
-          contactEmail: org.contactEmail,
-        },
+        organization: this.brand(org),
         ownerName: owner.name,
         amountMinor: entry.amountMinor,
         currency: entry.currency,
@@ -236,11 +233,7 @@ export class FailedTransactionNotices {
         locale,
         ...renderRetryReminderEmail({
           locale,
-          organization: {
-            name: org.name,
-            logoUrl: this.deps.organizations.logoUrl(org),
-            contactEmail: org.contactEmail,
-          },
+          organization: this.brand(org),
           ownerName: owner.name,
           amountMinor: entry.amountMinor,
           currency: entry.currency,
@@ -264,11 +257,7 @@ export class FailedTransactionNotices {
     const now = this.deps.clock.now();
     const sample = {
       locale,
-      organization: {
-        name: org.name,
-        logoUrl: this.deps.organizations.logoUrl(org),
-        contactEmail: org.contactEmail,
-      },
+      organization: this.brand(org),
       ownerName: locale === 'fr-CA' ? 'Marie Tremblay' : 'Alex Martin',
       amountMinor: 4500n,
       currency: org.currency,
@@ -329,11 +318,7 @@ export class FailedTransactionNotices {
         const locale = normalizeLocale(user.locale ?? org.locale);
         const email = renderDigestEmail({
           locale,
-          organization: {
-            name: org.name,
-            logoUrl: this.deps.organizations.logoUrl(org),
-            contactEmail: org.contactEmail,
-          },
+          organization: this.brand(org),
           timeZone: org.timezone,
           localDate,
           lines: lines.map((l) => ({ ...l, failedAt: l.firstFailedAt })),
