@@ -209,6 +209,8 @@ describe('failed transactions (fr-CA)', () => {
     // FT8: failed refunds offer no change of payment method.
     await page.getByTestId('filter-type-refund').click();
     await row(entryA).waitFor({ state: 'detached' });
+    // The refund rows arrive after the card rows leave (a busy machine shows the gap): wait for one.
+    await page.getByTestId('ft-row').first().waitFor();
     expect(await page.getByTestId('ft-row').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('ft-change-method').count()).toBe(0);
     await page.getByTestId('filter-type-refund').click();
