@@ -87,6 +87,22 @@ describe('card charges', () => {
 });
 
 describe('idempotency', () => {
+  it('MS5: lookup fences a key it never saw; a late charge or eCheck debit with it is refused and moves no money', async () => {
+    const org = newOrg();
+    const card = money(org, cardToken(), 700n);
+    const bank = money(org, bankToken(), 900n);
+    expect(await gw.lookup({ ...card, kind: 'charge' })).toBeNull();
+    expect(await gw.lookup({ ...bank, kind: 'echeck_debit' })).toBeNull();
+    expect((await gw.charge(card)).status).toBe('failed');
+    expect((await gw.echeckDebit(bank)).status).toBe('failed');
+    expect(await gw.chargeCount(org)).toBe(0);
+    expect(await gw.merchantBalance(org)).toBe(DEFAULT_MERCHANT_BALANCE_MINOR);
+    // A key the gateway did see answers its recorded result.
+    const seen = money(org, cardToken(), 500n);
+    const charged = await gw.charge(seen);
+    expect(await gw.lookup({ ...seen, kind: 'charge' })).toEqual(charged);
+  });
+
   it('answers the recorded result for a key seen before and moves no money', async () => {
     const org = newOrg();
     const req = money(org, cardToken(), 700n);

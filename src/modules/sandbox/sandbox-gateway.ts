@@ -206,15 +206,7 @@ export class SandboxGateway implements PaymentGateway, SandboxGatewayControls {
         .onConflictDoNothing()
         .returning({ status: sandboxGatewayOperations.status });
       if (fenced.length > 0) return null;
-      const [op] = await tx
-        .select()
-        .from(sandboxGatewayOperations)
-        .where(
-          and(
-            eq(sandboxGatewayOperations.organizationId, req.organizationId),
-            eq(sandboxGatewayOperations.idempotencyKey, req.idempotencyKey),
-          ),
-        );
+      const op = await recordedByKey(tx, req);
       if (!op || op.status === VOIDED) return null;
       return op.kind === 'echeck_debit' ? echeckDebitResult(op) : chargeResult(op);
     });
@@ -300,15 +292,7 @@ export class SandboxGateway implements PaymentGateway, SandboxGatewayControls {
       .returning({ gatewayRef: sandboxGatewayOperations.gatewayRef });
     if (inserted.length > 0) return null;
 
-    const [existing] = await tx
-      .select()
-      .from(sandboxGatewayOperations)
-      .where(
-        and(
-          eq(sandboxGatewayOperations.organizationId, req.organizationId),
-          eq(sandboxGatewayOperations.idempotencyKey, req.idempotencyKey),
-        ),
-      );
+    const existing = await recordedByKey(tx, req);
     if (!existing) throw new Error('sandbox gateway: idempotency key conflicted but no operation was found');
     if (existing.kind !== kind || existing.amountMinor !== req.amountMinor || existing.token !== req.token) {
       throw new AppError(
@@ -318,6 +302,20 @@ export class SandboxGateway implements PaymentGateway, SandboxGatewayControls {
     }
     return existing;
   }
+}
+
+/** The operation recorded under a request's idempotency key, if any. */
+async function recordedByKey(tx: Db, req: MoneyRequest): Promise<Operation | undefined> {
+  const [op] = await tx
+    .select()
+    .from(sandboxGatewayOperations)
+    .where(
+      and(
+        eq(sandboxGatewayOperations.organizationId, req.organizationId),
+        eq(sandboxGatewayOperations.idempotencyKey, req.idempotencyKey),
+      ),
+    );
+  return op;
 }
 
 function checkRequest(req: MoneyRequest): void {
@@ -381,7 +379,8 @@ function chargeResult(op: Operation): ChargeResult {
 }
 
 function echeckDebitResult(op: Operation): EcheckDebitResult {
-  if (op.status === 'failed') {
+  // A fenced key (VOIDED) never became a debit: a late request with it is refused, like a failed one.
+  if (op.status === 'failed' || op.status === VOIDED) {
     return { status: 'failed', gatewayRef: op.gatewayRef, code: op.failureCode ?? 'processing_error' };
   }
   return { status: 'pending', gatewayRef: op.gatewayRef };
