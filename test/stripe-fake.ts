@@ -158,6 +158,15 @@ export class StripeFake {
     return pi;
   }
 
+  /** What a refund Stripe accepted may become days later (then `refund.failed` is sent). */
+  failRefund(refundId: string, reason = 'expired_or_canceled_card') {
+    const r = this.refunds.get(refundId)!;
+    r.status = 'failed';
+    r.failure_reason = reason;
+    this.balance += r.amount;
+    return r;
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse) {
     let body = '';
     req.on('data', (c) => {
@@ -271,6 +280,11 @@ export class StripeFake {
       return [200, { object: 'list', url: '/v1/payment_intents', has_more: false, data }];
     }
     if (method === 'POST' && path === '/v1/refunds') return this.createRefund(p);
+    const reMatch = path.match(/^\/v1\/refunds\/([^/]+)$/);
+    if (method === 'GET' && reMatch) {
+      const r = this.refunds.get(reMatch[1]!);
+      return r ? [200, r] : missing('refund', reMatch[1]!);
+    }
     if (method === 'GET' && path === '/v1/refunds') {
       const pi = url.searchParams.get('payment_intent');
       const data = [...this.refunds.values()].filter((r) => !pi || r.payment_intent === pi).reverse();

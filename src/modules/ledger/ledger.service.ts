@@ -433,6 +433,56 @@ export class LedgerService {
     });
   }
 
+  /**
+   * A refund the gateway had accepted failed later (a live gateway's webhook): the money never went back, so
+   * the refund debit is voided and its allocations to the payment undone — the payment's credit is open again
+   * and goes back to the invoice it was made for, as far as both open amounts allow. The payment's
+   * `refunded_minor` is left as it is: the failed-refund entry now holds that reservation, as every failed
+   * refund does (MS3), and gives it back through `releaseRefund` if it is ignored. Once: a refund already void
+   * answers null (a replayed webhook changes nothing).
+   */
+  async reverseRefund(tx: Db, organizationId: string, refundId: string): Promise<LedgerDocument | null> {
+    const refund = (await this.lockDocuments(tx, organizationId, [refundId])).get(refundId);
+    if (!refund) throw notFound('refund');
+    if (refund.kind !== 'refund') throw businessRule(`${refundId} is not a refund`);
+    if (refund.status !== 'posted') return null;
+    const given = await tx
+      .select({ id: allocations.id })
+      .from(allocations)
+      .where(and(eq(allocations.organizationId, organizationId), eq(allocations.debitId, refundId)))
+      .orderBy(asc(allocations.createdAt), asc(allocations.id));
+    for (const a of given) await this.deleteAllocation(tx, organizationId, a.id);
+    const [voided] = await tx
+      .update(documents)
+      .set({ status: 'void' })
+      .where(
+        and(
+          eq(documents.organizationId, organizationId),
+          eq(documents.id, refundId),
+          eq(documents.status, 'posted'),
+        ),
+      )
+      .returning();
+    const payment = refund.refundedDocumentId
+      ? await this.getDocument(tx, organizationId, refund.refundedDocumentId)
+      : null;
+    if (payment?.forInvoiceId && payment.status === 'posted') {
+      const invoice = await this.getDocument(tx, organizationId, payment.forInvoiceId);
+      if (invoice.status === 'posted' && invoice.openMinor > 0n && payment.openMinor > 0n) {
+        await this.allocateUpTo(tx, {
+          organizationId,
+          accountId: payment.accountId,
+          creditId: payment.id,
+          debitId: invoice.id,
+          source: 'payment',
+          actorId: null,
+        });
+      }
+    }
+    await this.touch(tx, organizationId, refund.accountId);
+    return voided ?? null;
+  }
+
   /** Reports a new posted document of the account (its share of the summaries), in the caller's transaction. */
   async addToSummary(
     tx: Db,

@@ -324,6 +324,50 @@ export class PaymentAttempts {
     }
   }
 
+  /**
+   * A refund the gateway had accepted (recorded as succeeded, its debit allocated) failed later — a live
+   * gateway's webhook (Stripe `refund.failed`). It ends as every refused refund ends: the attempt `failed`
+   * with the code, the refund debit reversed (`LedgerService.reverseRefund`: voided, its allocations undone,
+   * the payment's reservation kept for the entry) and a failed-refund entry on the list that may be retried
+   * or ignored (MS3). Exactly once (MS6): the attempt moves out of `succeeded` by one guarded UPDATE, so a
+   * replayed or late webhook finds it failed and changes nothing. A retry's refund that failed later gets a
+   * new entry: the one it resolved stays resolved.
+   */
+  async refundFailedLater(txn: Transaction, code: string): Promise<boolean> {
+    const { ledger, audit, entries } = this.deps;
+    return accountTransaction(this.deps.db, txn.organizationId, txn.accountId, async (tx) => {
+      const done = await completeAttempt(tx, txn.organizationId, txn.id, 'succeeded', {
+        status: 'failed',
+        failureCode: code,
+        settledAt: this.deps.clock.now(),
+      });
+      if (!done || done.kind !== 'refund' || !done.refundedDocumentId) return false;
+      if (done.documentId) await ledger.reverseRefund(tx, done.organizationId, done.documentId);
+      const payment = await ledger.getDocument(tx, done.organizationId, done.refundedDocumentId);
+      const method = await this.deps.paymentMethods.get(done.organizationId, done.paymentMethodId!, {
+        db: tx,
+      });
+      const entryId = await entries.recordRefundFailure(tx, done, payment, method, code, done.actorId);
+      await linkTransactionToEntry(tx, done.organizationId, done.id, entryId);
+      await audit.record(tx, {
+        organizationId: done.organizationId,
+        actorId: null,
+        action: 'refund.failed_at_gateway',
+        subjectType: 'refund',
+        subjectId: done.documentId ?? done.id,
+        details: {
+          paymentId: payment.id,
+          amount: Number(done.amountMinor),
+          code,
+          transactionId: done.id,
+          failedTransactionId: entryId,
+        },
+      });
+      await ledger.touch(tx, done.organizationId, done.accountId);
+      return true;
+    });
+  }
+
   /** A refund answered: the refund debit allocated to its payment, or a failed-refund entry. */
   private async refundEffects(tx: Db, txn: Transaction) {
     const { ledger, audit, entries } = this.deps;

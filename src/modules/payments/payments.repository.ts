@@ -123,7 +123,8 @@ export async function completeAttempt(
   tx: Db,
   organizationId: string,
   id: string,
-  from: 'processing' | 'pending',
+  /** succeeded: only a refund a live gateway had accepted and that failed later */
+  from: 'processing' | 'pending' | 'succeeded',
   values: Partial<Pick<NewTransaction, 'status' | 'failureCode' | 'settledAt' | 'gatewayRef' | 'documentId'>>,
 ): Promise<Transaction | null> {
   const [done] = await tx

@@ -1,3 +1,4 @@
+import { and, eq } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import type { Db } from '../../platform/db/db';
 import type { AccountsService } from '../accounts/accounts.service';
@@ -20,6 +21,7 @@ import { PaymentAttempts } from './payment-attempts';
 import { type ChargeOutcome, collectionOf } from './payments.repository';
 import { type RefundInput, type RefundOutcome, Refunds } from './refunds';
 import { type ScheduledChargeOutcome, ScheduledCharges } from './scheduled-charges';
+import { transactions } from './payments.table';
 import { PaymentsSweeper } from './sweeper';
 
 export { obligationOf } from './entry-payments';
@@ -156,6 +158,34 @@ export class PaymentsService {
     outcome: FinalEcheckOutcome,
   ) {
     return this.echecks.settleFromGateway(organizationId, ref, outcome);
+  }
+
+  /**
+   * A live gateway's webhook says a refund it had accepted failed later: a failed-refund entry, the refund's
+   * ledger effect reversed once (`PaymentAttempts.refundFailedLater`). The refund attempt is found by Recoup's
+   * idempotency key (carried in the gateway's metadata) or its gateway ref. `processing`: the refund's own
+   * answer is not recorded yet — the caller tries again later.
+   */
+  async refundFailedAtGateway(
+    organizationId: string,
+    ref: { idempotencyKey?: string; gatewayRef?: string },
+    code: string,
+  ): Promise<'recorded' | 'already_recorded' | 'processing' | 'unknown'> {
+    const by = ref.idempotencyKey
+      ? eq(transactions.idempotencyKey, ref.idempotencyKey)
+      : ref.gatewayRef
+        ? eq(transactions.gatewayRef, ref.gatewayRef)
+        : null;
+    if (!by) return 'unknown';
+    const [txn] = await this.deps.db
+      .select()
+      .from(transactions)
+      .where(and(eq(transactions.organizationId, organizationId), eq(transactions.kind, 'refund'), by))
+      .limit(1);
+    if (!txn) return 'unknown';
+    if (txn.status === 'processing') return 'processing';
+    if (txn.status !== 'succeeded') return 'already_recorded';
+    return (await this.attempts.refundFailedLater(txn, code)) ? 'recorded' : 'already_recorded';
   }
 
   /** The `payments-sweeper` job for one organization (MS5). */

@@ -466,7 +466,7 @@ export function debitOutcome(pi: Stripe.PaymentIntent): EcheckOutcome {
 
 /**
  * A refund Stripe accepted as `pending` is money committed from the balance: recorded as succeeded here. If it
- * fails later, `refund.failed` arrives as a webhook (recorded and logged for an administrator).
+ * fails later, its webhook turns it into a failed-refund entry and reverses it (stripe-webhooks.ts, refundUpdated).
  */
 export function refundAnswer(refund: Stripe.Refund): RefundResult {
   if (refund.status === 'failed' || refund.status === 'canceled') {

@@ -232,6 +232,84 @@ describe('webhooks', () => {
     expect(entry.actions.retry).toBe(false); // FT12: R02 is never re-presented
   });
 
+  it('a refund Stripe accepted that fails later becomes a failed-refund entry, reversed once (MS3, MS6)', async () => {
+    const { account, method } = await savedMethod('card');
+    const invoice = await apiInvoice(t.app, org.adminToken, account.id, 6000);
+    const paid = await call(t.app, org.adminToken, 'POST', `/api/v1/accounts/${account.id}/payments`, {
+      amount: 6000,
+      date: '2026-03-02',
+      method: 'card',
+      paymentMethodId: method.id,
+      invoiceId: invoice.id,
+    });
+    expect(paid.status, JSON.stringify(paid.body)).toBe(201);
+    const refunded = await call(t.app, org.adminToken, 'POST', `/api/v1/accounts/${account.id}/refunds`, {
+      amount: 2500,
+      paymentId: paid.body.id,
+    });
+    expect(refunded.status, JSON.stringify(refunded.body)).toBe(201);
+    expect(refunded.body.status).toBe('succeeded');
+    const byId = async (id: string) =>
+      (await ledgerOf(t.app, org.adminToken, account.id)).find((d) => d.id === id)!;
+    const refundDoc = (await ledgerOf(t.app, org.adminToken, account.id)).find((d) => d.kind === 'refund')!;
+    expect(refundDoc).toMatchObject({ amount: 2500, status: 'posted' });
+    expect((await byId(invoice.id)).openAmount).toBe(2500); // the money went back: the invoice is open again
+
+    const re = [...fake.refunds.values()].at(-1)!;
+    const accepted = { ...re }; // the event copy Stripe sent when it accepted the refund (status succeeded)
+    const failed = fake.failRefund(re.id, 'expired_or_canceled_card');
+    const failedEvent = event('refund.failed', { ...failed });
+    // The same failure told three ways (refund.failed twice, charge.refund.updated), plus a late
+    // refund.updated whose copy still says succeeded: each reads the Refund's current state from Stripe.
+    expect((await deliver(failedEvent)).json()).toEqual({ received: true, duplicate: false });
+    expect((await deliver(failedEvent)).json()).toEqual({ received: true, duplicate: true });
+    expect((await deliver(event('charge.refund.updated', { ...failed }))).statusCode).toBe(200);
+    expect((await deliver(event('refund.updated', accepted))).statusCode).toBe(200);
+    await t.c.queue.drain();
+
+    const list = await call(
+      t.app,
+      org.adminToken,
+      'GET',
+      '/api/v1/action-center/failed-transactions?type=refund',
+    );
+    const entries = list.body.items.filter((i: { accountId: string }) => i.accountId === account.id);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ type: 'refund', amount: 2500, reason: { code: 'expired_card' } });
+    // The refund's ledger effect is undone once: its debit void, the payment back on its invoice.
+    expect((await byId(refundDoc.id)).status).toBe('void');
+    expect((await byId(invoice.id)).openAmount).toBe(0);
+    expect((await byId(paid.body.id)).openAmount).toBe(0);
+    const rows = (await storedEvents()).filter((r) => r.objectId === re.id);
+    expect(rows.map((r) => r.outcome).sort()).toEqual([
+      'applied: failed refund already_recorded',
+      'applied: failed refund already_recorded',
+      'applied: failed refund recorded',
+    ]);
+
+    // MS3: the failed entry still holds its amount on the payment, as a refund Stripe refused at once does…
+    const over = await call(t.app, org.adminToken, 'POST', `/api/v1/accounts/${account.id}/refunds`, {
+      amount: 3501,
+      paymentId: paid.body.id,
+    });
+    expect(over.status).toBe(422);
+    // …and gives it back once ignored: the whole payment may be refunded again.
+    const ignored = await call(
+      t.app,
+      org.adminToken,
+      'POST',
+      `/api/v1/action-center/failed-transactions/${entries[0].id}/ignore`,
+      { note: 'refunded by cheque' },
+    );
+    expect(ignored.status, JSON.stringify(ignored.body)).toBe(200);
+    const again = await call(t.app, org.adminToken, 'POST', `/api/v1/accounts/${account.id}/refunds`, {
+      amount: 6000,
+      paymentId: paid.body.id,
+    });
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(again.body.status).toBe('succeeded');
+  });
+
   it('the card updater changes the saved card’s expiry and last 4', async () => {
     const { account, pm } = await savedMethod('card');
     const stored = fake.paymentMethods.get(pm)!;

@@ -8,6 +8,7 @@ import { log } from '../../../platform/log';
 import type { AuditService } from '../../audit/audit.service';
 import type { FinalEcheckOutcome } from '../../payments/echeck-settlement';
 import { stripeCustomers, stripeFencedKeys, stripeWebhookEvents } from '../stripe.table';
+import { mapStripeFailure } from './stripe-failure-codes';
 import { debitOutcome, META_KEY, META_KIND, META_ORG, type StripeGateway } from './stripe-gateway';
 
 /** Stripe's default: a signature older than 5 minutes is refused (replay protection). */
@@ -20,6 +21,11 @@ export interface WebhookPayments {
     ref: { idempotencyKey?: string; gatewayRef?: string },
     outcome: FinalEcheckOutcome,
   ): Promise<'settled' | 'returned' | 'already_recorded' | 'processing' | 'unknown'>;
+  refundFailedAtGateway(
+    organizationId: string,
+    ref: { idempotencyKey?: string; gatewayRef?: string },
+    code: string,
+  ): Promise<'recorded' | 'already_recorded' | 'processing' | 'unknown'>;
 }
 export interface WebhookPaymentMethods {
   updateFromGateway(
@@ -209,30 +215,48 @@ export class StripeWebhooks {
   }
 
   /**
-   * A refund Stripe accepted and that failed later (rare: the card was closed meanwhile). Recoup recorded it as
-   * paid back when Stripe accepted it; turning it into a failed-refund entry is not automated yet: it is audited
-   * and logged for an administrator.
+   * A refund Stripe accepted and that failed later (rare: the card was closed meanwhile; `refund.failed`,
+   * `charge.refund.updated` or `refund.updated` with status `failed`). Recoup recorded it as paid back when
+   * Stripe accepted it; now it becomes a failed-refund entry, exactly like a refund Stripe refused at once, and
+   * its ledger effect is reversed once (payments: `refundFailedAtGateway`). As for PaymentIntents, the Refund's
+   * current state is read from Stripe, not the event's copy: a late `refund.updated` saying `pending` after the
+   * failure, a replay, or a second event type about the same failure records nothing more.
    */
-  private async refundUpdated(refund: Stripe.Refund) {
-    const organizationId = refund.metadata?.[META_ORG];
-    if (!organizationId) return { outcome: 'ignored: not a Recoup refund' };
+  private async refundUpdated(object: Stripe.Refund) {
+    const organizationId = object.metadata?.[META_ORG];
+    const key = object.metadata?.[META_KEY];
+    if (!organizationId || !key) return { outcome: 'ignored: not a Recoup refund' };
+    const refund = await this.deps.stripe.refunds.retrieve(object.id);
     if (refund.status !== 'failed') return { outcome: `ignored: refund ${refund.status}`, organizationId };
-    await this.deps.db.transaction((tx) =>
-      this.deps.audit.record(tx, {
-        organizationId,
-        actorId: null,
-        action: 'refund.failed_at_gateway',
-        subjectType: 'refund',
-        subjectId: refund.id,
-        details: {
-          reason: refund.failure_reason ?? null,
-          amount: refund.amount,
-          key: refund.metadata?.[META_KEY],
-        },
-      }),
+    const code = mapStripeFailure('refund', refund.failure_reason ?? null);
+    const done = await this.deps.payments.refundFailedAtGateway(
+      organizationId,
+      { idempotencyKey: key, gatewayRef: refund.id },
+      code,
     );
-    log.error({ organizationId, refund: refund.id }, 'a refund Stripe had accepted failed later: review it');
-    return { outcome: 'applied: recorded for review', organizationId };
+    if (done === 'processing') {
+      // The refund's own answer is not recorded yet: the job is tried again later.
+      throw new AppError('unavailable', 'the refund attempt is still being recorded; retry later');
+    }
+    if (done === 'unknown') {
+      // e.g. the refund of a fenced key's late charge (its key is `fenced:…`): no Recoup attempt owns it.
+      await this.deps.db.transaction((tx) =>
+        this.deps.audit.record(tx, {
+          organizationId,
+          actorId: null,
+          action: 'refund.failed_at_gateway',
+          subjectType: 'refund',
+          subjectId: refund.id,
+          details: { reason: refund.failure_reason ?? null, amount: refund.amount, key },
+        }),
+      );
+      log.error(
+        { organizationId, refund: refund.id },
+        'a Stripe refund Recoup has no attempt for failed: review it',
+      );
+      return { outcome: 'ignored: no such refund attempt (audited for review)', organizationId };
+    }
+    return { outcome: `applied: failed refund ${done}`, organizationId };
   }
 
   /** The last event received about this organization's objects (Settings). */
