@@ -341,7 +341,7 @@ export class PaymentAttempts {
         failureCode: code,
         settledAt: this.deps.clock.now(),
       });
-      if (!done || done.kind !== 'refund' || !done.refundedDocumentId) return false;
+      if (done?.kind !== 'refund' || !done.refundedDocumentId) return false;
       if (done.documentId) await ledger.reverseRefund(tx, done.organizationId, done.documentId);
       const payment = await ledger.getDocument(tx, done.organizationId, done.refundedDocumentId);
       const method = await this.deps.paymentMethods.get(done.organizationId, done.paymentMethodId!, {

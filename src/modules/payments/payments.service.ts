@@ -19,9 +19,9 @@ import { type OneOffPayment, OneOffPayments, type OneOffResult } from './one-off
 import { owedOnEntry } from './owed';
 import { PaymentAttempts } from './payment-attempts';
 import { type ChargeOutcome, collectionOf } from './payments.repository';
+import { transactions } from './payments.table';
 import { type RefundInput, type RefundOutcome, Refunds } from './refunds';
 import { type ScheduledChargeOutcome, ScheduledCharges } from './scheduled-charges';
-import { transactions } from './payments.table';
 import { PaymentsSweeper } from './sweeper';
 
 export { obligationOf } from './entry-payments';
