@@ -139,6 +139,21 @@ export class StripeFake {
     this.paymentMethods.set(pm.id, pm);
     return pm.id;
   }
+  /**
+   * What Stripe.js `confirmSetup` does in the browser: the details typed in the Payment Element become a
+   * PaymentMethod attached to the SetupIntent's customer, the SetupIntent succeeds, and a bank account gets a
+   * Mandate (the online acceptance Stripe collected). Answers the pm_… ID the browser then sends to Recoup.
+   */
+  confirmSetup(setupIntentId: string, opts: (FakeCard & { last4?: string }) | FakeBank = {}) {
+    const si = this.setupIntents.get(setupIntentId)!;
+    const customer = si.customer as string;
+    const pm = 'kind' in opts ? this.addBank(customer, opts) : this.addCard(customer, opts);
+    si.status = 'succeeded';
+    si.payment_method = pm;
+    if ('kind' in opts) si.mandate = id('mandate');
+    return pm;
+  }
+
   /** How many PaymentIntents were really created (replays not counted): money that moved. */
   get paymentIntentsCreated() {
     return this.paymentIntents.size;
@@ -258,6 +273,10 @@ export class StripeFake {
         status: 'requires_payment_method',
         usage: p.usage ?? 'off_session',
         payment_method_types: Object.values(p.allowed_payment_method_types ?? { 0: 'card' }),
+        // as received: what the adapter test asserts (e.g. the PAD mandate options)
+        payment_method_options: p.payment_method_options ?? {},
+        payment_method: null,
+        mandate: null,
         metadata: p.metadata ?? {},
         livemode: false,
         created: now(),
@@ -265,6 +284,11 @@ export class StripeFake {
       si.client_secret = `${si.id}_secret_${randomBytes(8).toString('hex')}`;
       this.setupIntents.set(si.id, si);
       return [200, si];
+    }
+    const siMatch = path.match(/^\/v1\/setup_intents\/([^/]+)$/);
+    if (method === 'GET' && siMatch) {
+      const si = this.setupIntents.get(siMatch[1]!);
+      return si ? [200, si] : missing('setup_intent', siMatch[1]!);
     }
     if (method === 'POST' && path === '/v1/payment_intents') return this.createPaymentIntent(p);
     if (method === 'GET' && piMatch) {

@@ -32,13 +32,25 @@ export const GatewayStatusSchema = Type.Object(
 );
 export type GatewayStatusJson = Static<typeof GatewayStatusSchema>;
 
-const SetupIntentSchema = Type.Object(
+export const SetupIntentSchema = Type.Object(
   {
     clientSecret: Type.String({
       description: "Stripe.js: the SetupIntent's client secret for the Payment Element",
     }),
     publishableKey: Type.String(),
     setupIntentId: Type.String({ examples: ['seti_1PqR2sT3uV4wX5yZ'] }),
+    mandate: Nullable(
+      Type.Object(
+        {
+          kind: Type.Enum(['acss_debit', 'us_bank_account']),
+          version: Type.String(),
+          text: Type.String({
+            description: "The authorization to show beside the Payment Element, in the owner's language",
+          }),
+        },
+        { description: 'Bank accounts: the PAD (Canada) or ACH (US) mandate; null for a card' },
+      ),
+    ),
   },
   component('SetupIntent'),
 );
@@ -107,11 +119,21 @@ export const gatewayRoutes: FastifyPluginAsyncTypebox<{
         throw new AppError('conflict', 'The live gateway is not on: the sandbox takes the details itself');
       }
       const org = await o.organizations.get(p.organizationId);
-      const si = await o.stripe.createSetupIntent(p.organizationId, account, request.body.type, org.currency);
+      const si = await o.stripe.createSetupIntent(
+        p.organizationId,
+        account,
+        request.body.type,
+        org.currency,
+        {
+          locale: account.locale,
+          organization: { name: org.name, contactEmail: org.contactEmail },
+        },
+      );
       return reply.status(201).send({
         clientSecret: si.clientSecret,
         publishableKey: o.stripe.publishableKey,
         setupIntentId: si.setupIntentId,
+        mandate: si.mandate,
       });
     },
   );

@@ -49,3 +49,33 @@ export const stripeWebhookEvents = pgTable(
   },
   (t) => [index('stripe_webhook_events_org').on(t.organizationId, t.receivedAt)],
 );
+
+/**
+ * Bank-debit mandates accepted in the customer portal with the live gateway (PAD `acss_debit`, ACH
+ * `us_bank_account`): what the owner was shown and accepted (the text, in their language, and its version),
+ * when, and from which portal link — Recoup's own record beside Stripe's (`mandate_id`, which holds the online
+ * acceptance Stripe.js collected). Written once per SetupIntent, before the bank account is saved.
+ */
+export const stripeMandates = pgTable(
+  'stripe_mandates',
+  {
+    organizationId: text('organization_id').notNull(),
+    setupIntentId: text('setup_intent_id').notNull(),
+    accountId: text('account_id').notNull(),
+    /** the saved method's gateway token (pm_…) */
+    paymentMethodToken: text('payment_method_token').notNull(),
+    /** Stripe's Mandate object (mandate_…), when the SetupIntent names one */
+    mandateId: text('mandate_id'),
+    kind: text('kind', { enum: ['acss_debit', 'us_bank_account'] }).notNull(),
+    locale: text('locale').notNull(),
+    version: text('version').notNull(),
+    text: text('text').notNull(),
+    /** the portal link it was accepted from (null: an administrator saved it) */
+    portalLinkId: text('portal_link_id'),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.setupIntentId] }),
+    index('stripe_mandates_account').on(t.organizationId, t.accountId),
+  ],
+);

@@ -1965,6 +1965,13 @@ export interface components {
             publishableKey: string;
             /** @example seti_1PqR2sT3uV4wX5yZ */
             setupIntentId: string;
+            mandate: {
+                /** @enum {unknown} */
+                kind: "acss_debit" | "us_bank_account";
+                version: string;
+                /** @description The authorization to show beside the Payment Element, in the owner's language */
+                text: string;
+            } | null;
         };
     };
     responses: never;

@@ -70,10 +70,69 @@ describe('happy: customers, SetupIntents, saved methods', () => {
     const acc = account();
     const card = await gw.createSetupIntent(org, acc, 'card', 'CAD');
     expect(card.clientSecret).toMatch(/^seti_.+_secret_/);
-    const bank = await gw.createSetupIntent(org, acc, 'echeck', 'CAD');
+    expect(card.mandate).toBeNull();
+    const bank = await gw.createSetupIntent(org, acc, 'echeck', 'CAD', {
+      locale: 'en-CA',
+      organization: { name: 'Club de soccer Laval', contactEmail: 'tresorier@example.test' },
+    });
     expect(fake.setupIntents.get(bank.setupIntentId)?.payment_method_types).toEqual(['acss_debit']);
+    expect(bank.mandate).toMatchObject({ kind: 'acss_debit', version: expect.any(String) });
+    expect(bank.mandate?.text).toContain('Club de soccer Laval');
     const us = await gw.createSetupIntent(org, acc, 'echeck', 'USD');
     expect(fake.setupIntents.get(us.setupIntentId)?.payment_method_types).toEqual(['us_bank_account']);
+    expect(us.mandate?.kind).toBe('us_bank_account');
+  });
+
+  it("sends the PAD mandate options Stripe's API documents for acss_debit SetupIntents", async () => {
+    // Stripe API (SetupIntent create, payment_method_options.acss_debit.mandate_options): payment_schedule is
+    // one of combined | interval | sporadic, interval_description is required for interval and combined,
+    // transaction_type is business | personal; currency cad | usd. Recoup debits on schedule dates and also
+    // sporadically (retries, owner payments): combined, with the schedule described in the owner's language.
+    for (const locale of ['fr-CA', 'en-CA'] as const) {
+      const si = await gw.createSetupIntent(newOrg(), account(), 'echeck', 'CAD', { locale });
+      const sent = fake.setupIntents.get(si.setupIntentId)!.payment_method_options;
+      expect(sent).toEqual({
+        acss_debit: {
+          currency: 'cad',
+          mandate_options: {
+            payment_schedule: 'combined',
+            interval_description: expect.any(String),
+            transaction_type: 'personal',
+          },
+        },
+      });
+      const description = sent.acss_debit.mandate_options.interval_description as string;
+      expect(description.length).toBeGreaterThan(0);
+      expect(description.length).toBeLessThanOrEqual(500);
+      expect(description).toMatch(locale === 'fr-CA' ? /abonnement/ : /subscription/);
+    }
+    // ACH takes no mandate options: Stripe.js shows and records its own authorization.
+    const us = await gw.createSetupIntent(newOrg(), account(), 'echeck', 'USD');
+    expect(fake.setupIntents.get(us.setupIntentId)!.payment_method_options).toEqual({});
+  });
+
+  it('checks the SetupIntent the browser confirmed: this account, succeeded, this payment method', async () => {
+    const org = newOrg();
+    const acc = account();
+    const si = await gw.createSetupIntent(org, acc, 'echeck', 'CAD');
+    const early = fake.addBank(si.customerId, { kind: 'acss_debit' });
+    await expect(gw.confirmedSetup(org, acc, si.setupIntentId, early)).rejects.toMatchObject({
+      kind: 'validation',
+    });
+    const pm = fake.confirmSetup(si.setupIntentId, { kind: 'acss_debit' });
+    expect(await gw.confirmedSetup(org, acc, si.setupIntentId, pm)).toEqual({
+      mandateId: expect.stringMatching(/^mandate_/),
+      kind: 'acss_debit',
+    });
+    await expect(gw.confirmedSetup(org, acc, si.setupIntentId, early)).rejects.toMatchObject({
+      kind: 'validation',
+    });
+    await expect(gw.confirmedSetup(org, account(), si.setupIntentId, pm)).rejects.toMatchObject({
+      kind: 'validation',
+    });
+    await expect(gw.confirmedSetup(org, acc, 'seti_missing', pm)).rejects.toMatchObject({
+      kind: 'validation',
+    });
   });
 
   it("describes a saved card from Stripe's PaymentMethod", async () => {

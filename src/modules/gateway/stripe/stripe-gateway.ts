@@ -15,8 +15,16 @@ import type {
   RefundRequest,
   RefundResult,
 } from '../gateway.port';
-import { stripeCustomers, stripeFencedKeys } from '../stripe.table';
+import { stripeCustomers, stripeFencedKeys, stripeMandates } from '../stripe.table';
 import { mapStripeFailure, type StripeFailureKind } from './stripe-failure-codes';
+import {
+  acssMandateOptions,
+  MANDATE_VERSION,
+  type MandateKind,
+  type MandateLocale,
+  mandateKindFor,
+  mandateText,
+} from './stripe-mandates';
 
 export interface StripeClientSettings {
   secretKey: string;
@@ -278,30 +286,35 @@ export class StripeGateway implements PaymentGateway {
 
   /**
    * A SetupIntent the browser confirms with the Payment Element (card, or a bank account with its PAD / ACH
-   * mandate, which Stripe.js shows and Stripe records as accepted). Canadian dollars → `acss_debit`, else
-   * `us_bank_account`.
+   * mandate, which Stripe.js shows and Stripe records as accepted). Canadian dollars → `acss_debit` with its
+   * mandate options (stripe-mandates.ts), else `us_bank_account`. `mandate`: the text Recoup shows beside the
+   * Payment Element for a bank account, in the owner's language, recorded as accepted when it is saved.
    */
   async createSetupIntent(
     organizationId: string,
     account: { id: string; ownerName: string; ownerEmail: string },
     type: 'card' | 'echeck',
     currency: string,
-  ): Promise<{ clientSecret: string; setupIntentId: string; customerId: string }> {
+    opts: { locale?: MandateLocale; organization?: { name: string; contactEmail: string | null } } = {},
+  ): Promise<{
+    clientSecret: string;
+    setupIntentId: string;
+    customerId: string;
+    mandate: { kind: MandateKind; version: string; text: string } | null;
+  }> {
     const customer = await this.customerFor(organizationId, account);
-    const cad = currency.toUpperCase() === 'CAD';
+    const locale = opts.locale ?? 'fr-CA';
+    const kind = mandateKindFor(currency);
     const params: Stripe.SetupIntentCreateParams =
       type === 'card'
         ? { customer, usage: 'off_session', allowed_payment_method_types: ['card'] }
-        : cad
+        : kind === 'acss_debit'
           ? {
               customer,
               usage: 'off_session',
               allowed_payment_method_types: ['acss_debit'],
               payment_method_options: {
-                acss_debit: {
-                  currency: 'cad',
-                  mandate_options: { payment_schedule: 'sporadic', transaction_type: 'personal' },
-                },
+                acss_debit: { currency: 'cad', mandate_options: acssMandateOptions(locale) },
               },
             }
           : { customer, usage: 'off_session', allowed_payment_method_types: ['us_bank_account'] };
@@ -311,7 +324,61 @@ export class StripeGateway implements PaymentGateway {
     });
     if (!si.client_secret)
       throw new AppError('unavailable', 'Stripe returned a SetupIntent without a client secret');
-    return { clientSecret: si.client_secret, setupIntentId: si.id, customerId: customer };
+    const mandate =
+      type === 'echeck'
+        ? {
+            kind,
+            version: MANDATE_VERSION,
+            text: mandateText(
+              kind,
+              locale,
+              opts.organization ?? { name: account.ownerName, contactEmail: null },
+            ),
+          }
+        : null;
+    return { clientSecret: si.client_secret, setupIntentId: si.id, customerId: customer, mandate };
+  }
+
+  /**
+   * The SetupIntent the browser says it confirmed: it must be this account's, succeeded, and have saved this
+   * very PaymentMethod — then the bank account's mandate was accepted at Stripe. Answers Stripe's Mandate ID.
+   */
+  async confirmedSetup(
+    organizationId: string,
+    account: { id: string; ownerName: string; ownerEmail: string },
+    setupIntentId: string,
+    token: string,
+  ): Promise<{ mandateId: string | null; kind: string | null }> {
+    const bad = (message: string) => validation(message, [{ field: 'body.setupIntentId', message }]);
+    if (!/^seti_[A-Za-z0-9_]+$/.test(setupIntentId)) throw bad('must be a Stripe SetupIntent ID (seti_…)');
+    let si: Stripe.SetupIntent;
+    try {
+      si = await this.deps.stripe.setupIntents.retrieve(setupIntentId);
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_missing')
+        throw bad('no such Stripe SetupIntent');
+      throw unreachable(err);
+    }
+    const customer = await this.customerFor(organizationId, account);
+    const of = (x: string | { id: string } | null) => (typeof x === 'string' ? x : (x?.id ?? null));
+    if (of(si.customer) !== customer) throw bad("is not this account's");
+    if (si.status !== 'succeeded') throw bad(`is not confirmed (${si.status})`);
+    if (of(si.payment_method) !== token) throw bad('did not save this payment method');
+    const pm = await this.paymentMethod(token);
+    return { mandateId: of(si.mandate), kind: pm?.type ?? null };
+  }
+
+  /** Recoup's record of an accepted bank-debit mandate (stripe_mandates), once per SetupIntent. */
+  async recordMandate(row: typeof stripeMandates.$inferInsert): Promise<void> {
+    await this.deps.db.insert(stripeMandates).values(row).onConflictDoNothing();
+  }
+
+  /** The mandates recorded for an account (tests, the doctor). */
+  async mandatesOf(organizationId: string, accountId: string) {
+    return this.deps.db
+      .select()
+      .from(stripeMandates)
+      .where(and(eq(stripeMandates.organizationId, organizationId), eq(stripeMandates.accountId, accountId)));
   }
 
   /**
