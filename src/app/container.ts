@@ -252,6 +252,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     paymentMethods,
     schedules,
     audit,
+    gateway: { name: config.gateway ?? null, live: stripeGateway },
   });
 
   // An entry that leaves the list (resolved, ignored) takes its portal links with it.

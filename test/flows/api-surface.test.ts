@@ -45,6 +45,7 @@ const ACCESS: Record<string, Access> = {
   ignoreFailedTransaction: 'transactions.manage',
   getPortalSession: 'portal',
   savePortalCard: 'portal',
+  createPortalSetupIntent: 'portal',
   payPortalFailedPayment: 'portal',
   revokeAccountPortalLinks: 'transactions.manage',
   resendPortalPaymentLink: 'transactions.manage',

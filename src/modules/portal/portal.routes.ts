@@ -5,6 +5,7 @@ import { AppError } from '../../lib/errors';
 import type { IdempotencyStore } from '../../platform/http/idempotency';
 import { Currency, component, errorResponses, Id, Instant, LocaleSchema } from '../../platform/http/schemas';
 import { FAILED_TRANSACTION_TYPES } from '../failed-transactions/failed-transactions.entries';
+import { SetupIntentSchema } from '../gateway/gateway.routes';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
 import type { PortalService } from './portal.service';
 import { hashPortalToken } from './portal-token';
@@ -83,6 +84,19 @@ export const PortalSessionSchema = Type.Object(
       }),
     ),
     cards: Type.Array(PortalCardSchema),
+    gateway: Type.Object(
+      {
+        name: Type.Union([Type.Literal('sandbox'), Type.Literal('stripe'), Type.Null()], {
+          description:
+            "stripe: the card or bank account is entered in Stripe.js's Payment Element (POST /portal/setup-intent first); sandbox: in the page's own fields",
+        }),
+        publishableKey: Type.Union([Type.String(), Type.Null()], { description: 'Stripe.js (pk_…)' }),
+        bankAccounts: Type.Boolean({
+          description: 'this link may save a bank account (live gateway, payment link)',
+        }),
+      },
+      { description: 'How this page takes a new card or bank account' },
+    ),
   },
   component('PortalSession'),
 );
@@ -214,24 +228,72 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         operationId: 'savePortalCard',
         tags: ['portal'],
-        summary: "Save a new card in the owner's wallet; the account's card subscriptions and plans use it",
+        summary:
+          "Save a new card (or, live gateway with a payment link, a bank account) in the owner's wallet; the account's subscriptions and plans paid by the link's card use it. Live gateway: only Stripe.js's pm_… and its SetupIntent (a card number is a 400)",
         security: [],
         querystring: TokenQuery,
-        body: Type.Object(
-          {
-            number: Type.String({ minLength: 12, maxLength: 23, examples: ['4242424242424242'] }),
-            expMonth: Type.Integer({ minimum: 1, maximum: 12 }),
-            expYear: Type.Integer({ minimum: 0, maximum: 2200 }),
-            cvc: Type.String({ minLength: 3, maxLength: 4 }),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: PortalCardSchema, ...Problems },
+        body: Type.Union([
+          Type.Object(
+            {
+              number: Type.String({ minLength: 12, maxLength: 23, examples: ['4242424242424242'] }),
+              expMonth: Type.Integer({ minimum: 1, maximum: 12 }),
+              expYear: Type.Integer({ minimum: 0, maximum: 2200 }),
+              cvc: Type.String({ minLength: 3, maxLength: 4 }),
+            },
+            { additionalProperties: false, title: 'Sandbox card' },
+          ),
+          Type.Object(
+            {
+              type: Type.Enum(['card', 'echeck']),
+              gatewayToken: Type.String({ minLength: 1, maxLength: 200, examples: ['pm_1PqR2sT3uV4wX5yZ'] }),
+              setupIntentId: Type.String({
+                minLength: 1,
+                maxLength: 200,
+                examples: ['seti_1PqR2sT3uV4wX5yZ'],
+              }),
+              mandateAccepted: Type.Optional(
+                Type.Boolean({
+                  description: 'bank accounts: the owner accepted the mandate shown (required)',
+                }),
+              ),
+            },
+            { additionalProperties: false, title: 'Live gateway (Stripe.js result)' },
+          ),
+        ]),
+        response: { 201: PortalCardSchema, 403: Type.Ref('Problem'), ...Problems },
       },
     },
     async (request, reply) => {
       reply.status(201);
       return portal.saveCard(request.query.token, request.body);
+    },
+  );
+
+  app.post(
+    '/portal/setup-intent',
+    {
+      onRequest: limited,
+      schema: {
+        operationId: 'createPortalSetupIntent',
+        tags: ['portal'],
+        summary:
+          "Live gateway: a Stripe SetupIntent for the link's account (the Payment Element sends the card or bank account to Stripe, never to Recoup), with the PAD / ACH mandate to show for a bank account",
+        description:
+          '409 when the sandbox is on (the page takes the details itself); 403 for a bank account with a card_expiry link.',
+        security: [],
+        querystring: TokenQuery,
+        body: Type.Object({ type: Type.Enum(['card', 'echeck']) }, { additionalProperties: false }),
+        response: {
+          201: SetupIntentSchema,
+          403: Type.Ref('Problem'),
+          409: Type.Ref('Problem'),
+          ...Problems,
+        },
+      },
+    },
+    async (request, reply) => {
+      reply.status(201);
+      return portal.setupIntent(request.query.token, request.body.type);
     },
   );
 

@@ -1,6 +1,6 @@
 import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
-import { AppError, forbidden, notFound } from '../../lib/errors';
+import { AppError, forbidden, notFound, validation } from '../../lib/errors';
 import { runInOrganization } from '../../lib/organization-context';
 import type { Db } from '../../platform/db/db';
 import type { AuditService } from '../audit/audit.service';
@@ -19,6 +19,62 @@ import { installmentPlans, subscriptions } from '../schedules/schedules.table';
 import type { PortalClaims, PortalLinks } from './portal-token';
 
 type PaymentMethodRow = typeof paymentMethods.$inferSelect;
+type Locale = 'fr-CA' | 'en-CA';
+type Owner = { id: string; ownerName: string; ownerEmail: string };
+
+/**
+ * The live gateway as the portal needs it (a port defined here, the Stripe adapter implements it): a SetupIntent
+ * for the link's account, the check of the one the browser confirmed, and the record of an accepted mandate.
+ */
+export interface PortalLiveGateway {
+  readonly publishableKey: string;
+  createSetupIntent(
+    organizationId: string,
+    account: Owner,
+    type: 'card' | 'echeck',
+    currency: string,
+    opts: { locale: Locale; organization: { name: string; contactEmail: string | null } },
+  ): Promise<{
+    clientSecret: string;
+    setupIntentId: string;
+    mandate: { kind: 'acss_debit' | 'us_bank_account'; version: string; text: string } | null;
+  }>;
+  confirmedSetup(
+    organizationId: string,
+    account: Owner,
+    setupIntentId: string,
+    token: string,
+  ): Promise<{ mandateId: string | null; kind: string | null }>;
+  /** The authorization text shown with a bank account's SetupIntent (the same words, to record them). */
+  mandate(
+    kind: 'acss_debit' | 'us_bank_account',
+    locale: Locale,
+    organization: { name: string; contactEmail: string | null },
+  ): { version: string; text: string };
+  recordMandate(row: {
+    organizationId: string;
+    setupIntentId: string;
+    accountId: string;
+    paymentMethodToken: string;
+    mandateId: string | null;
+    kind: 'acss_debit' | 'us_bank_account';
+    locale: string;
+    version: string;
+    text: string;
+    portalLinkId: string | null;
+    acceptedAt: Date;
+  }): Promise<void>;
+}
+
+/** With the live gateway on, the portal sends Stripe.js's result, never a number (PCI DSS SAQ A). */
+export interface LiveMethodInput {
+  type: 'card' | 'echeck';
+  gatewayToken: string;
+  setupIntentId: string;
+  /** bank accounts: the owner ticked the PAD / ACH authorization shown with the SetupIntent */
+  mandateAccepted?: boolean;
+}
+export type PortalMethodInput = CardInput | LiveMethodInput;
 
 const presentCard = (pm: PaymentMethodRow) => ({
   id: pm.id,
@@ -56,6 +112,38 @@ const PORTAL_CONFLICTS = {
   },
 } as const;
 
+/** Bad input the portal refuses itself, in the owner's language (the schema's own errors are worded centrally). */
+const PORTAL_INVALID = {
+  number_refused: {
+    field: 'body.number',
+    'en-CA':
+      'Card and bank account numbers are not accepted here: enter them in the secure payment form (Stripe).',
+    'fr-CA':
+      'Les numéros de carte et de compte bancaire ne sont pas acceptés ici : saisissez-les dans le formulaire de paiement sécurisé (Stripe).',
+  },
+  token_refused: {
+    field: 'body.gatewayToken',
+    'en-CA': 'This page takes the card details themselves.',
+    'fr-CA': 'Cette page prend les coordonnées de la carte elles-mêmes.',
+  },
+  mandate_required: {
+    field: 'body.mandateAccepted',
+    'en-CA': 'Please accept the pre-authorized debit agreement to save this bank account.',
+    'fr-CA': 'Veuillez accepter l’entente de débit préautorisé pour enregistrer ce compte bancaire.',
+  },
+  setup_mismatch: {
+    field: 'body.setupIntentId',
+    'en-CA': 'These details were not confirmed with the secure payment form: please enter them again.',
+    'fr-CA':
+      'Ces coordonnées n’ont pas été confirmées par le formulaire de paiement sécurisé : veuillez les saisir de nouveau.',
+  },
+} as const;
+
+function portalInvalid(code: keyof typeof PORTAL_INVALID, locale: Locale) {
+  const e = PORTAL_INVALID[code];
+  return validation(e[locale], [{ field: e.field, message: e[locale] }]);
+}
+
 function portalConflict(code: PortalConflict, locale: 'fr-CA' | 'en-CA') {
   return new AppError('conflict', PORTAL_CONFLICTS[code][locale], { extra: { code } });
 }
@@ -79,6 +167,8 @@ export class PortalService {
       paymentMethods: PaymentMethodsService;
       schedules: SchedulesService;
       audit: AuditService;
+      /** which gateway moves money, and the live one's SetupIntents (null: the sandbox takes card numbers) */
+      gateway?: { name: 'sandbox' | 'stripe' | null; live: PortalLiveGateway | null };
       /** sends the payment-failed notice again (a resend has its own dedupe key) */
       notices?: {
         customerNotice(
@@ -212,8 +302,12 @@ export class PortalService {
     return this.inOrganization(token, () => this.sessionIn(token));
   }
 
-  saveCard(token: string, input: CardInput) {
+  saveCard(token: string, input: PortalMethodInput) {
     return this.inOrganization(token, () => this.saveCardIn(token, input));
+  }
+
+  setupIntent(token: string, type: 'card' | 'echeck') {
+    return this.inOrganization(token, () => this.setupIntentIn(token, type));
   }
 
   pay(token: string, input: { failedTransactionId: string; paymentMethodId: string }) {
@@ -266,6 +360,12 @@ export class PortalService {
           : null,
       },
       currency: org.currency,
+      gateway: {
+        name: this.deps.gateway?.name ?? null,
+        publishableKey: this.deps.gateway?.live?.publishableKey ?? null,
+        // A card_expiry link replaces a card; a payment link may also save a bank account to pay with.
+        bankAccounts: Boolean(this.deps.gateway?.live) && claims.purpose === 'failed_payment',
+      },
       failedPayments: entries.map((l) => ({
         id: l.entry.id,
         amount: Number(l.entry.amountMinor),
@@ -292,15 +392,11 @@ export class PortalService {
    * change go through the billing core's services (their own transactions and audit entries); the portal
    * adds one audit entry naming what it did, with no actor (`via: portal`).
    */
-  private async saveCardIn(token: string, input: CardInput) {
+  private async saveCardIn(token: string, input: PortalMethodInput) {
     const claims = await this.claims(token);
     const { organizationId, accountId } = claims;
     const replaced = await this.subjectCard(claims);
-    const created = await this.deps.paymentMethods.create(organizationId, null, accountId, {
-      type: 'card',
-      ...input,
-      saveToWallet: true,
-    });
+    const created = await this.createMethod(claims, input);
     const cardIds = this.deps.db
       .select({ id: paymentMethods.id })
       .from(paymentMethods)
@@ -361,6 +457,110 @@ export class PortalService {
     return presentCard(created);
   }
 
+  /**
+   * The Payment Element's SetupIntent for the link's account (live gateway only): a card for either purpose, a
+   * bank account only with a payment link (a card_expiry link replaces that card). With it, the PAD / ACH
+   * authorization to show, in the owner's language: what the owner accepts is what is recorded.
+   */
+  private async setupIntentIn(token: string, type: 'card' | 'echeck') {
+    const claims = await this.claims(token);
+    const live = this.deps.gateway?.live;
+    if (!live) throw new AppError('conflict', 'The sandbox takes the card details on this page itself');
+    if (type === 'echeck' && claims.purpose !== 'failed_payment') {
+      throw forbidden('This link replaces a card: it cannot save a bank account');
+    }
+    const { organizationId, accountId } = claims;
+    const [org, owner] = await Promise.all([
+      this.deps.organizations.get(organizationId),
+      this.deps.failedTransactions.owner(this.deps.db, organizationId, accountId),
+    ]);
+    const locale = normalizeLocale(owner?.locale ?? org.locale);
+    const si = await live.createSetupIntent(organizationId, ownerOf(accountId, owner), type, org.currency, {
+      locale,
+      organization: { name: org.name, contactEmail: org.contactEmail ?? null },
+    });
+    return {
+      clientSecret: si.clientSecret,
+      publishableKey: live.publishableKey,
+      setupIntentId: si.setupIntentId,
+      mandate: si.mandate,
+    };
+  }
+
+  /**
+   * The method the portal saves. Sandbox: the card's details, tokenised by the sandbox. Live gateway: only
+   * Stripe.js's result — the pm_… of a SetupIntent of this account that Stripe confirmed — and for a bank
+   * account the owner's acceptance of the mandate shown, recorded (text, version, when, which link) before
+   * the account is saved; a card or account number is refused before anything is read or stored (SAQ A).
+   */
+  private async createMethod(claims: PortalClaims, input: PortalMethodInput) {
+    const { organizationId, accountId } = claims;
+    const live = this.deps.gateway?.live;
+    if (!live) {
+      if ('gatewayToken' in input) throw portalInvalid('token_refused', await this.localeOf(claims));
+      return this.deps.paymentMethods.create(organizationId, null, accountId, {
+        type: 'card',
+        ...input,
+        saveToWallet: true,
+      });
+    }
+    const locale = await this.localeOf(claims);
+    if (!('gatewayToken' in input)) throw portalInvalid('number_refused', locale);
+    if (input.type === 'echeck' && claims.purpose !== 'failed_payment') {
+      throw forbidden('This link replaces a card: it cannot save a bank account');
+    }
+    if (input.type === 'echeck' && input.mandateAccepted !== true)
+      throw portalInvalid('mandate_required', locale);
+    const [org, owner] = await Promise.all([
+      this.deps.organizations.get(organizationId),
+      this.deps.failedTransactions.owner(this.deps.db, organizationId, accountId),
+    ]);
+    const account = ownerOf(accountId, owner);
+    const setup = await live
+      .confirmedSetup(organizationId, account, input.setupIntentId, input.gatewayToken)
+      .catch((err: unknown) => {
+        if (err instanceof AppError && err.kind === 'validation')
+          throw portalInvalid('setup_mismatch', locale);
+        throw err;
+      });
+    if (input.type === 'echeck') {
+      if (setup.kind !== 'acss_debit' && setup.kind !== 'us_bank_account') {
+        throw portalInvalid('setup_mismatch', locale);
+      }
+      const mandate = live.mandate(setup.kind, locale, {
+        name: org.name,
+        contactEmail: org.contactEmail ?? null,
+      });
+      await live.recordMandate({
+        organizationId,
+        setupIntentId: input.setupIntentId,
+        accountId,
+        paymentMethodToken: input.gatewayToken,
+        mandateId: setup.mandateId,
+        kind: setup.kind,
+        locale,
+        version: mandate.version,
+        text: mandate.text,
+        portalLinkId: claims.linkId,
+        acceptedAt: this.deps.clock.now(),
+      });
+    }
+    return this.deps.paymentMethods.create(organizationId, null, accountId, {
+      type: input.type,
+      gatewayToken: input.gatewayToken,
+      saveToWallet: true,
+    });
+  }
+
+  private async localeOf(claims: PortalClaims): Promise<Locale> {
+    const owner = await this.deps.failedTransactions.owner(
+      this.deps.db,
+      claims.organizationId,
+      claims.accountId,
+    );
+    return normalizeLocale(owner?.locale ?? 'fr-CA');
+  }
+
   /** The owner pays a failed amount (FT7: the entry stays, flagged paidElsewhere, until someone ignores it). */
   private async payIn(token: string, input: { failedTransactionId: string; paymentMethodId: string }) {
     const claims = await this.claims(token);
@@ -411,4 +611,8 @@ export class PortalService {
         : {}),
     };
   }
+}
+
+function ownerOf(accountId: string, owner: { name: string; email: string } | null): Owner {
+  return { id: accountId, ownerName: owner?.name ?? '', ownerEmail: owner?.email ?? '' };
 }

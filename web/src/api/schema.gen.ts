@@ -646,8 +646,28 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Save a new card in the owner's wallet; the account's card subscriptions and plans use it */
+        /** Save a new card (or, live gateway with a payment link, a bank account) in the owner's wallet; the account's subscriptions and plans paid by the link's card use it. Live gateway: only Stripe.js's pm_… and its SetupIntent (a card number is a 400) */
         post: operations["savePortalCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/portal/setup-intent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Live gateway: a Stripe SetupIntent for the link's account (the Payment Element sends the card or bank account to Stripe, never to Recoup), with the PAD / ACH mandate to show for a bank account
+         * @description 409 when the sandbox is on (the page takes the details itself); 403 for a bank account with a card_expiry link.
+         */
+        post: operations["createPortalSetupIntent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1749,6 +1769,29 @@ export interface components {
                 };
             }[];
             cards: components["schemas"]["PortalCard"][];
+            /** @description How this page takes a new card or bank account */
+            gateway: {
+                /** @description stripe: the card or bank account is entered in Stripe.js's Payment Element (POST /portal/setup-intent first); sandbox: in the page's own fields */
+                name: "sandbox" | "stripe" | null;
+                /** @description Stripe.js (pk_…) */
+                publishableKey: string | null;
+                /** @description this link may save a bank account (live gateway, payment link) */
+                bankAccounts: boolean;
+            };
+        };
+        SetupIntent: {
+            /** @description Stripe.js: the SetupIntent's client secret for the Payment Element */
+            clientSecret: string;
+            publishableKey: string;
+            /** @example seti_1PqR2sT3uV4wX5yZ */
+            setupIntentId: string;
+            mandate: {
+                /** @enum {unknown} */
+                kind: "acss_debit" | "us_bank_account";
+                version: string;
+                /** @description The authorization to show beside the Payment Element, in the owner's language */
+                text: string;
+            } | null;
         };
         ReconcilableAccount: {
             /** @example acc_01jd3k5x7q8r9s0t1v2w3x4y5z */
@@ -1957,20 +2000,6 @@ export interface components {
                 receivedAt: string;
                 processedAt: string | null;
                 outcome: string | null;
-            } | null;
-        };
-        SetupIntent: {
-            /** @description Stripe.js: the SetupIntent's client secret for the Payment Element */
-            clientSecret: string;
-            publishableKey: string;
-            /** @example seti_1PqR2sT3uV4wX5yZ */
-            setupIntentId: string;
-            mandate: {
-                /** @enum {unknown} */
-                kind: "acss_debit" | "us_bank_account";
-                version: string;
-                /** @description The authorization to show beside the Payment Element, in the owner's language */
-                text: string;
             } | null;
         };
     };
@@ -4501,6 +4530,15 @@ export interface operations {
                     expMonth: number;
                     expYear: number;
                     cvc: string;
+                } | {
+                    /** @enum {unknown} */
+                    type: "card" | "echeck";
+                    /** @example pm_1PqR2sT3uV4wX5yZ */
+                    gatewayToken: string;
+                    /** @example seti_1PqR2sT3uV4wX5yZ */
+                    setupIntentId: string;
+                    /** @description bank accounts: the owner accepted the mandate shown (required) */
+                    mandateAccepted?: boolean;
                 };
             };
         };
@@ -4533,7 +4571,100 @@ export interface operations {
                 };
             };
             /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPortalSetupIntent: {
+        parameters: {
+            query: {
+                /** @description The link's token (from the e-mail) */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {unknown} */
+                    type: "card" | "echeck";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupIntent"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

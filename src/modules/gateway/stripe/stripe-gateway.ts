@@ -368,6 +368,15 @@ export class StripeGateway implements PaymentGateway {
     return { mandateId: of(si.mandate), kind: pm?.type ?? null };
   }
 
+  /** The PAD / ACH authorization Recoup shows (and records) for a bank account, in the owner's language. */
+  mandate(
+    kind: MandateKind,
+    locale: MandateLocale,
+    organization: { name: string; contactEmail: string | null },
+  ): { version: string; text: string } {
+    return { version: MANDATE_VERSION, text: mandateText(kind, locale, organization) };
+  }
+
   /** Recoup's record of an accepted bank-debit mandate (stripe_mandates), once per SetupIntent. */
   async recordMandate(row: typeof stripeMandates.$inferInsert): Promise<void> {
     await this.deps.db.insert(stripeMandates).values(row).onConflictDoNothing();
