@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
 
 /**
  * A local HTTP server answering the Stripe endpoints Recoup calls, with Stripe's documented response shapes
@@ -437,4 +438,27 @@ function missing(kind: string, value: string): [number, Json] {
       },
     },
   ];
+}
+
+let eventSeq = 0;
+const signer = new Stripe('sk_test_signer00000000');
+
+/** A Stripe event as Stripe sends it (the Event object's documented shape) about `object`. */
+export function stripeEvent(type: string, object: unknown, id = `evt_${Date.now()}_${++eventSeq}`) {
+  return {
+    id,
+    object: 'event',
+    api_version: '2026-10-28',
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type,
+    data: { object },
+  };
+}
+
+/** The `Stripe-Signature` header Stripe would send, made by the SDK's own test helper. */
+export function stripeSignature(payload: string, secret: string): string {
+  return signer.webhooks.generateTestHeaderString({ payload, secret });
 }

@@ -1,10 +1,9 @@
-import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentMethods } from '../../src/modules/payment-methods/payment-methods.table';
 import { apiAccount, apiInvoice, ledgerOf, setClock } from '../billing';
 import { createOrg, type TestOrg } from '../factories';
 import { call, createTestContext, type TestContext } from '../harness';
-import { StripeFake } from '../stripe-fake';
+import { StripeFake, stripeEvent, stripeSignature } from '../stripe-fake';
 
 /**
  * The failed-transaction and money-safety stories of the sandbox, told again with RECOUP_GATEWAY=stripe against
@@ -13,7 +12,6 @@ import { StripeFake } from '../stripe-fake';
  * Stripe's record; a crash before Stripe saw the request is released and its key fenced.
  */
 const WEBHOOK_SECRET = 'whsec_flows0000000000';
-const signer = new Stripe('sk_test_signer00000000');
 let fake: StripeFake;
 let t: TestContext;
 let org: TestOrg;
@@ -192,26 +190,15 @@ describe('money safety through Stripe (MS5)', () => {
   });
 });
 
-/** A Stripe event as Stripe sends it, signed with the SDK's own test helper. */
-let seq = 0;
+/** A Stripe event as Stripe sends it, signed with the SDK's own test helper, then processed. */
 async function deliver(type: string, object: unknown) {
-  const payload = JSON.stringify({
-    id: `evt_flows_${Date.now()}_${++seq}`,
-    object: 'event',
-    api_version: '2026-10-28',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type,
-    data: { object },
-  });
+  const payload = JSON.stringify(stripeEvent(type, object));
   const res = await t.app.inject({
     method: 'POST',
     url: '/api/v1/webhooks/stripe',
     headers: {
       'content-type': 'application/json',
-      'stripe-signature': signer.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }),
+      'stripe-signature': stripeSignature(payload, WEBHOOK_SECRET),
     },
     payload,
   });

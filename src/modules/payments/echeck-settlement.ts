@@ -7,7 +7,12 @@ import type { FailedTransactionEntries } from '../failed-transactions/failed-tra
 import type { EcheckOutcome } from '../gateway/gateway.port';
 import type { ScheduledPayments } from '../schedules/scheduled-payments';
 import { assertGateway, modeOf, type PaymentAttempts } from './payment-attempts';
-import { completeAttempt, linkTransactionToEntry, type Transaction } from './payments.repository';
+import {
+  completeAttempt,
+  linkTransactionToEntry,
+  type Transaction,
+  transactionForGateway,
+} from './payments.repository';
 import type { PaymentsDeps } from './payments.service';
 import { transactions } from './payments.table';
 
@@ -108,17 +113,7 @@ export class EcheckSettlement {
     outcome: FinalEcheckOutcome,
   ): Promise<'settled' | 'returned' | 'already_recorded' | 'processing' | 'unknown'> {
     const { db } = this.deps;
-    const by = ref.idempotencyKey
-      ? eq(transactions.idempotencyKey, ref.idempotencyKey)
-      : ref.gatewayRef
-        ? eq(transactions.gatewayRef, ref.gatewayRef)
-        : null;
-    if (!by) return 'unknown';
-    const [txn] = await db
-      .select()
-      .from(transactions)
-      .where(and(eq(transactions.organizationId, organizationId), eq(transactions.kind, 'echeck_debit'), by))
-      .limit(1);
+    const txn = await transactionForGateway(db, organizationId, 'echeck_debit', ref);
     if (!txn) return 'unknown';
     if (txn.status === 'processing') return 'processing';
     if (txn.status !== 'pending') return 'already_recorded';

@@ -31,6 +31,30 @@ export async function transactionByKey(db: Db, organizationId: string, key: stri
   return seen ?? null;
 }
 
+/**
+ * The attempt a live gateway's webhook is about, by Recoup's idempotency key (carried in the gateway's
+ * metadata) or else its gateway ref; null when neither finds one of this kind.
+ */
+export async function transactionForGateway(
+  db: Db,
+  organizationId: string,
+  kind: Transaction['kind'],
+  ref: { idempotencyKey?: string; gatewayRef?: string },
+): Promise<Transaction | null> {
+  const by = ref.idempotencyKey
+    ? eq(transactions.idempotencyKey, ref.idempotencyKey)
+    : ref.gatewayRef
+      ? eq(transactions.gatewayRef, ref.gatewayRef)
+      : null;
+  if (!by) return null;
+  const [txn] = await db
+    .select()
+    .from(transactions)
+    .where(and(eq(transactions.organizationId, organizationId), eq(transactions.kind, kind), by))
+    .limit(1);
+  return txn ?? null;
+}
+
 export async function transactionById(db: Db, organizationId: string, id: string): Promise<Transaction> {
   const [txn] = await db
     .select()

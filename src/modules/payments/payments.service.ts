@@ -1,4 +1,3 @@
-import { and, eq } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import type { Db } from '../../platform/db/db';
 import type { AccountsService } from '../accounts/accounts.service';
@@ -18,8 +17,7 @@ import { EntryPayments } from './entry-payments';
 import { type OneOffPayment, OneOffPayments, type OneOffResult } from './one-off-payments';
 import { owedOnEntry } from './owed';
 import { PaymentAttempts } from './payment-attempts';
-import { type ChargeOutcome, collectionOf } from './payments.repository';
-import { transactions } from './payments.table';
+import { type ChargeOutcome, collectionOf, transactionForGateway } from './payments.repository';
 import { type RefundInput, type RefundOutcome, Refunds } from './refunds';
 import { type ScheduledChargeOutcome, ScheduledCharges } from './scheduled-charges';
 import { PaymentsSweeper } from './sweeper';
@@ -171,17 +169,7 @@ export class PaymentsService {
     ref: { idempotencyKey?: string; gatewayRef?: string },
     code: string,
   ): Promise<'recorded' | 'already_recorded' | 'processing' | 'unknown'> {
-    const by = ref.idempotencyKey
-      ? eq(transactions.idempotencyKey, ref.idempotencyKey)
-      : ref.gatewayRef
-        ? eq(transactions.gatewayRef, ref.gatewayRef)
-        : null;
-    if (!by) return 'unknown';
-    const [txn] = await this.deps.db
-      .select()
-      .from(transactions)
-      .where(and(eq(transactions.organizationId, organizationId), eq(transactions.kind, 'refund'), by))
-      .limit(1);
+    const txn = await transactionForGateway(this.deps.db, organizationId, 'refund', ref);
     if (!txn) return 'unknown';
     if (txn.status === 'processing') return 'processing';
     if (txn.status !== 'succeeded') return 'already_recorded';

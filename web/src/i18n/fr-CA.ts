@@ -578,6 +578,11 @@ export const frCA: Resources = {
       'La carte est enregistrée dans votre portefeuille et servira pour vos abonnements et vos plans de versements.',
     saveCard: 'Enregistrer la carte',
     cardSaved: 'Votre carte a été enregistrée.',
+    bankTitle: 'Payer par compte bancaire',
+    bankHint:
+      'Le compte bancaire est enregistré dans votre portefeuille; vous autorisez les débits décrits ci-dessous.',
+    mandateAccept: 'J’accepte cette entente de débit préautorisé.',
+    bankSaved: 'Votre compte bancaire a été enregistré.',
     contact: 'Des questions? Écrivez à {{name}} à',
     failedWith: 'Porté à',
     link: {
@@ -611,8 +616,11 @@ export const frCA: Resources = {
     noWebhook: 'Aucun pour le moment',
     addCard: 'Ajouter une carte (Stripe)',
     addBank: 'Ajouter un compte bancaire (Stripe)',
-    mandate:
-      "En enregistrant ce compte bancaire, le client autorise les débits préautorisés selon les conditions affichées ci-dessus; Stripe consigne l'acceptation.",
+    mandateAccepted: 'Le client a accepté cette entente de débit.',
+    mandateRequired: 'L’entente de débit doit d’abord être acceptée.',
+    loadFailed: 'Stripe.js n’a pas pu être chargé. Vérifiez la connexion et réessayez.',
+    refused: 'Stripe a refusé ces coordonnées.',
+    unreachable: 'Les coordonnées n’ont pas pu être enregistrées. Réessayez.',
     start: 'Saisir les coordonnées',
     save: 'Enregistrer',
   },

@@ -12,7 +12,8 @@ export function PortalFailedPayment(props: {
   token: string;
   payment: Payment;
   currency: string;
-  cards: PortalCard[];
+  /** the wallet cards, and any bank account saved on this page (`type: 'echeck'`) */
+  cards: (PortalCard & { type?: 'card' | 'echeck' })[];
   preferredCardId: string | null;
 }) {
   const { payment, cards } = props;
@@ -58,7 +59,10 @@ export function PortalFailedPayment(props: {
           <Group align="flex-end">
             <Select
               label={t('portal.payWith')}
-              data={cards.map((card) => ({ value: card.id, label: label({ ...card, type: 'card' }, true) }))}
+              data={cards.map((card) => ({
+                value: card.id,
+                label: label({ ...card, type: card.type ?? 'card' }, true),
+              }))}
               value={cardId}
               onChange={setChosen}
               allowDeselect={false}

@@ -6,11 +6,13 @@ import { isApiError } from '../api/client';
 import { changeLocale } from '../i18n';
 import { LanguageSwitch } from '../ui/LanguageSwitch';
 import { QueryStatus } from '../ui/QueryStatus';
+import type { PortalCard } from './api';
 import { usePortalSession } from './api';
 import { InvalidLink } from './InvalidLink';
 import { PortalCardForm } from './PortalCardForm';
 import { PortalFailedPayment } from './PortalFailedPayment';
 import { PortalLinkSummary } from './PortalLinkSummary';
+import { PortalStripeForm } from './PortalStripeForm';
 
 const LINK_REFUSED = [400, 401, 403, 404, 410];
 
@@ -30,6 +32,13 @@ export function PortalPage() {
   const token = params.get('token') ?? '';
   const session = usePortalSession(token);
   const [savedCardId, setSavedCardId] = useState<string | null>(null);
+  // A bank account saved here is not one of the session's wallet cards: it is offered to pay with all the same.
+  const [savedBanks, setSavedBanks] = useState<(PortalCard & { type: 'echeck' })[]>([]);
+  const saved = (method: PortalCard & { type: 'card' | 'echeck' }) => {
+    setSavedCardId(method.id);
+    if (method.type === 'echeck') setSavedBanks((banks) => [...banks, { ...method, type: 'echeck' }]);
+  };
+  const gateway = session.data?.gateway;
   useOwnerLocale(session.data?.account.locale);
 
   const refused = token === '' || (isApiError(session.error) && LINK_REFUSED.includes(session.error.status));
@@ -74,13 +83,20 @@ export function PortalPage() {
                   token={token}
                   payment={payment}
                   currency={session.data.currency}
-                  cards={session.data.cards}
+                  cards={[...session.data.cards, ...savedBanks]}
                   preferredCardId={savedCardId}
                 />
               ))}
             </>
           )}
-          <PortalCardForm token={token} onSaved={(card) => setSavedCardId(card.id)} />
+          {gateway?.name === 'stripe' ? (
+            <>
+              <PortalStripeForm token={token} type="card" onSaved={saved} />
+              {gateway.bankAccounts && <PortalStripeForm token={token} type="echeck" onSaved={saved} />}
+            </>
+          ) : (
+            <PortalCardForm token={token} onSaved={(card) => setSavedCardId(card.id)} />
+          )}
           <Text size="sm">
             {t('portal.contact', { name: session.data.organization.name })}{' '}
             <a href={`mailto:${session.data.organization.contactEmail}`}>

@@ -28,6 +28,14 @@ export function usePortalSaveCard(token: string) {
   });
 }
 
+/** Live gateway: a SetupIntent of the link's account for Stripe's Payment Element. */
+export function usePortalSetupIntent(token: string) {
+  return useMutation({
+    mutationFn: (type: 'card' | 'echeck') =>
+      answer(api.POST('/api/v1/portal/setup-intent', { params: { query: { token } }, body: { type } })),
+  });
+}
+
 export function usePortalPay(token: string) {
   const queryClient = useQueryClient();
   return useMutation({

@@ -1,9 +1,8 @@
-import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiAccount, apiInvoice, ledgerOf } from '../../../../test/billing';
 import { createOrg, type TestOrg } from '../../../../test/factories';
 import { call, createTestContext, type TestContext } from '../../../../test/harness';
-import { StripeFake } from '../../../../test/stripe-fake';
+import { StripeFake, stripeEvent, stripeSignature } from '../../../../test/stripe-fake';
 import { stripeWebhookEvents } from '../stripe.table';
 
 /**
@@ -16,7 +15,6 @@ const SECRET = 'whsec_testsecret0123456789';
 let fake: StripeFake;
 let t: TestContext;
 let org: TestOrg;
-const signer = new Stripe('sk_test_signer00000000');
 
 beforeAll(async () => {
   fake = await new StripeFake().start();
@@ -36,23 +34,10 @@ afterAll(async () => {
   await fake?.stop();
 });
 
-let seq = 0;
-function event(type: string, object: unknown, id = `evt_${Date.now()}_${++seq}`) {
-  return {
-    id,
-    object: 'event',
-    api_version: '2026-10-28',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type,
-    data: { object },
-  };
-}
+const event = stripeEvent;
 async function deliver(ev: unknown, opts: { secret?: string; tamper?: boolean } = {}) {
   const payload = JSON.stringify(ev);
-  const header = signer.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? SECRET });
+  const header = stripeSignature(payload, opts.secret ?? SECRET);
   return t.app.inject({
     method: 'POST',
     url: '/api/v1/webhooks/stripe',
