@@ -62,6 +62,25 @@ await check('customer and card SetupIntent', async () => {
   const d = await gw.describe(org, account, visa, 'card');
   return `${d.brand} ${d.last4} ${d.expMonth}/${d.expYear}`;
 });
+// The PAD mandate options (payment_schedule combined + interval_description, transaction_type personal) are
+// only asserted against the local server in the tests: Stripe itself accepting them is checked here.
+await check(
+  'PAD (acss_debit) and ACH (us_bank_account) SetupIntents with their mandate options',
+  async () => {
+    for (const [currency, locale] of [
+      ['CAD', 'fr-CA'],
+      ['CAD', 'en-CA'],
+      ['USD', 'en-CA'],
+    ] as const) {
+      const si = await gw.createSetupIntent(org, account, 'echeck', currency, {
+        locale,
+        organization: { name: 'Recoup check', contactEmail: null },
+      });
+      expect(si.clientSecret.includes('_secret_') && si.mandate !== null, `no SetupIntent for ${currency}`);
+    }
+    return 'accepted by Stripe';
+  },
+);
 await check('off-session card charge, and its replay charges nothing more', async () => {
   const req = {
     organizationId: org,

@@ -604,7 +604,7 @@ export const enCA = {
     live: 'live',
     webhookUrl: 'Webhook URL to register in the Stripe dashboard',
     webhookHelp:
-      'Register this URL for the events payment_intent.*, refund.*, payment_method.updated and payment_method.automatically_updated, and set its signing secret as STRIPE_WEBHOOK_SECRET.',
+      'Register this URL for the events payment_intent.*, refund.*, charge.refund.updated, payment_method.updated and payment_method.automatically_updated, and set its signing secret as STRIPE_WEBHOOK_SECRET.',
     lastWebhook: 'Last webhook received',
     noWebhook: 'None yet',
     addCard: 'Add a card (Stripe)',

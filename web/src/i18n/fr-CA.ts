@@ -611,7 +611,7 @@ export const frCA: Resources = {
     live: 'production',
     webhookUrl: 'URL du webhook à enregistrer dans le tableau de bord Stripe',
     webhookHelp:
-      'Enregistrez cette URL pour les événements payment_intent.*, refund.*, payment_method.updated et payment_method.automatically_updated, et indiquez son secret de signature dans STRIPE_WEBHOOK_SECRET.',
+      'Enregistrez cette URL pour les événements payment_intent.*, refund.*, charge.refund.updated, payment_method.updated et payment_method.automatically_updated, et indiquez son secret de signature dans STRIPE_WEBHOOK_SECRET.',
     lastWebhook: 'Dernier webhook reçu',
     noWebhook: 'Aucun pour le moment',
     addCard: 'Ajouter une carte (Stripe)',
