@@ -22,8 +22,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { buildApp } from '../src/app/app';
-import { runInOrganization } from '../src/lib/organization-context';
 import { createContainer } from '../src/app/container';
+import { runInOrganization } from '../src/lib/organization-context';
 import { loadConfig } from '../src/platform/config/config';
 import { createOrg } from '../test/factories';
 
@@ -86,7 +86,10 @@ async function main() {
       const res = await app.inject({
         method: method as 'GET',
         url: path,
-        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         payload: body ? JSON.stringify(body) : undefined,
       });
       if (res.statusCode >= 300) throw new Error(`${method} ${path} → ${res.statusCode} ${res.body}`);
@@ -140,7 +143,9 @@ async function main() {
         [O],
       )
     ).rows;
-    console.log(`setup through the API: ${DUE} declined + ${DUE} due subscriptions in ${(t / 1000).toFixed(1)} s`);
+    console.log(
+      `setup through the API: ${DUE} declined + ${DUE} due subscriptions in ${(t / 1000).toFixed(1)} s`,
+    );
     console.log(`open entries due for an automatic retry: ${dueEntries}`);
 
     // The other open entries: not due (later this month, or never: waiting for a person), set-based.
@@ -240,7 +245,9 @@ async function main() {
       await loader.query('set session_replication_role = origin');
       await loader.query('analyze');
     });
-    console.log(`\na year of ${ENTRIES} entries (another organization) written set-based in ${(t / 1000).toFixed(1)} s`);
+    console.log(
+      `\na year of ${ENTRIES} entries (another organization) written set-based in ${(t / 1000).toFixed(1)} s`,
+    );
 
     const path = '/api/v1/action-center/recovery?from=2025-06-02&to=2026-06-01';
     const facts = () =>

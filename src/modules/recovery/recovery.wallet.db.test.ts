@@ -40,14 +40,13 @@ async function failing(accountId: string, code: string, number = '42424242424242
 }
 
 async function entriesOf(accountId: string) {
-  const items = (await call(t.app, org.adminToken, 'GET', '/api/v1/action-center/failed-transactions'))
-    .body.items as { id: string; accountId: string; reason: { code: string }; paymentMethod: unknown }[];
+  const items = (await call(t.app, org.adminToken, 'GET', '/api/v1/action-center/failed-transactions')).body
+    .items as { id: string; accountId: string; reason: { code: string }; paymentMethod: unknown }[];
   return items.filter((e) => e.accountId === accountId);
 }
 const entry = (id: string) => t.c.failedTransactions.repository.get(t.c.db, O(), id);
 const methodOf = async (subscriptionId: string) =>
-  (await t.c.db.select().from(subscriptions).where(eq(subscriptions.id, subscriptionId)))[0]!
-    .paymentMethodId;
+  (await t.c.db.select().from(subscriptions).where(eq(subscriptions.id, subscriptionId)))[0]!.paymentMethodId;
 
 describe('RC2: a card saved to the wallet by an administrator', () => {
   it('replaces the expired card: its subscription moves to the new card and the entry is retried at once', async () => {
@@ -108,7 +107,9 @@ describe('RC2: a card saved to the wallet by an administrator', () => {
 
     // The subscription already pays with another card (set directly here, without the change's own retry):
     // a new wallet card does not move a schedule someone pointed elsewhere, nor retry its entry.
-    const chosen = await apiCard(t.app, org.adminToken, account.id, '4000056655665556', { saveToWallet: false });
+    const chosen = await apiCard(t.app, org.adminToken, account.id, '4000056655665556', {
+      saveToWallet: false,
+    });
     await t.c.db
       .update(subscriptions)
       .set({ paymentMethodId: chosen.id })

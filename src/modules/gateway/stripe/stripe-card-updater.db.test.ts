@@ -123,7 +123,12 @@ describe('RC2: the Stripe card updater', () => {
 
     const wallet = await call(t.app, org.adminToken, 'GET', `/api/v1/accounts/${account.id}/payment-methods`);
     expect(wallet.body.items[0]).toMatchObject({ id: methodId, last4: '0005', expMonth: 9, expYear: 2033 });
-    const expiring = await call(t.app, org.adminToken, 'GET', '/api/v1/action-center/expiring-cards?limit=200');
+    const expiring = await call(
+      t.app,
+      org.adminToken,
+      'GET',
+      '/api/v1/action-center/expiring-cards?limit=200',
+    );
     expect(expiring.body.items.map((c: { paymentMethodId: string }) => c.paymentMethodId)).not.toContain(
       methodId,
     );
