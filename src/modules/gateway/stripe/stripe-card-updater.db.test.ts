@@ -96,7 +96,7 @@ async function expiredCardFailure(name: string) {
   const list = await call(t.app, token, 'GET', '/api/v1/action-center/failed-transactions');
   const entry = list.body.items.find((e: { accountId: string }) => e.accountId === account.id);
   expect(entry.reason.code).toBe('expired_card');
-  return { account, pm, methodId: saved.body.id as string, entryId: entry.id as string };
+  return { account, customer, pm, methodId: saved.body.id as string, entryId: entry.id as string };
 }
 
 /** What the card networks' updater does at Stripe: same pm_… ID, new expiry and last 4, and it works again. */
@@ -156,4 +156,39 @@ describe('RC2: the Stripe card updater', () => {
     expect(await entryStatus(entryId)).toBe('open');
     expect(succeededIntents(pm)).toHaveLength(0);
   });
+});
+
+describe('MS1 with RC2: the card updater, an automatic-retries run and a portal payment of one entry', () => {
+  for (const round of [1, 2]) {
+    it(`collect it once (round ${round})`, async () => {
+      const { account, customer, pm, entryId } = await expiredCardFailure(`Updater Race ${round}`);
+      // The owner's other card, used in the portal at the same moment the card updater's event is processed.
+      const other = await call(
+        t.app,
+        org.adminToken,
+        'POST',
+        `/api/v1/accounts/${account.id}/payment-methods`,
+        {
+          type: 'card',
+          gatewayToken: fake.addCard(customer),
+          saveToWallet: false,
+        },
+      );
+      expect(other.status).toBe(201);
+      expect((await deliver('payment_method.automatically_updated', reissue(pm))).statusCode).toBe(200);
+      const started = await Promise.allSettled([
+        t.c.queue.drain(),
+        t.c.recovery.runAutomaticRetries(org.organizationId),
+        t.c.payments.payFailedTransaction(org.organizationId, entryId, other.body.id),
+      ]);
+      await t.c.queue.drain();
+      for (const s of started) {
+        if (s.status === 'rejected') expect((s.reason as { status?: number }).status).toBe(409);
+      }
+      const charged = [...fake.paymentIntents.values()].filter(
+        (pi) => pi.customer === customer && pi.status === 'succeeded',
+      );
+      expect(charged, JSON.stringify(started)).toHaveLength(1);
+    });
+  }
 });
