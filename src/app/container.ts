@@ -161,6 +161,21 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
         failedTransactions.methodChanged(tx, organizationId, actorId, change),
     },
   });
+  // RC2: a card saved to the wallet replaces the failed cards it is for (the schedules move to it, which
+  // retries their entries); a card the gateway updated in place retries the entries that failed on it.
+  paymentMethods.walletCardChanged.listen(async (tx, change) => {
+    if (change.how === 'updated') {
+      await failedTransactions.cardUpdated(tx, change.organizationId, change);
+      return;
+    }
+    const failed = await failedTransactions.replacedByWalletCard(
+      tx,
+      change.organizationId,
+      change.accountId,
+      change.paymentMethodId,
+    );
+    await schedules.replaceWalletCard(tx, change.organizationId, change.actorId, { ...change, failed });
+  });
   const lifecycle = new ScheduleLifecycle({ db, clock, audit, ledger, organizations, scheduled });
   // Portal links are minted only as an e-mail leaves for SMTP; the delivery log keeps none.
   const portalLinks = new PortalLinks({ db, publicUrl: config.publicUrl });

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { AppError, notFound } from '../../lib/errors';
 import type { Locale } from '../../lib/locale';
@@ -56,6 +56,8 @@ export interface RecoveryView {
 
 export interface RecoveryViews {
   listView(organizationId: string, accountIds: string[]): Promise<RecoveryView>;
+  /** RC5: the accounts among these under a dunning pause now, read in the caller's transaction */
+  pausesOf(organizationId: string, accountIds: string[], db: Db): Promise<Map<string, unknown>>;
 }
 
 const NO_RECOVERY: RecoveryView = { afterLastRetry: 'leave_open', returnFeeMinor: 0n, pauses: new Map() };
@@ -360,6 +362,102 @@ export class FailedTransactionsService {
       if (!retryCheck(listed, now, 'en-CA').allowed) continue;
       const trigger = actorId ? 'method_changed' : 'card_updated_by_owner';
       if (await this.startRetry(tx, listed, { origin: 'card_update', actorId, now, trigger })) {
+        started.push(id);
+      }
+    }
+    return started;
+  }
+
+  /**
+   * RC2, a card saved to the wallet (an administrator, or the owner in the portal). In SPEC words:
+   *
+   *   A card saved to an account's wallet REPLACES each card of that account that has an open entry whose
+   *   failure needs a new method (`needsNewMethod`: expired, lost or stolen card, a hard card decline, …)
+   *   and whose subscription or installment plan is active and still pays with that failed card. Those
+   *   schedules move to the new card (schedules module, in this transaction), and that change retries their entries at once
+   *   (`methodChanged`, below). Not replaced, not retried: soft declines (they keep their policy, RC1);
+   *   entries whose schedule already pays with another method (someone chose one: that change retried
+   *   them); eCheck failures (a card does not replace a bank account: the administrator changes the
+   *   method); refunds; entries of any other account; entries not `open` (a retry already in flight).
+   *
+   * This returns the scheduled payments whose schedule is to move, with the card it pays with now.
+   */
+  async replacedByWalletCard(
+    tx: Db,
+    organizationId: string,
+    accountId: string,
+    newCardId: string,
+  ): Promise<{ scheduledPaymentId: string; paymentMethodId: string }[]> {
+    const open = await tx
+      .select({ id: failedTransactions.id })
+      .from(failedTransactions)
+      .where(
+        and(
+          eq(failedTransactions.organizationId, organizationId),
+          eq(failedTransactions.accountId, accountId),
+          eq(failedTransactions.status, 'open'),
+          eq(failedTransactions.paymentMethodType, 'card'),
+          inArray(failedTransactions.type, ['subscription', 'installment']),
+          isNotNull(failedTransactions.scheduledPaymentId),
+        ),
+      );
+    const found: { scheduledPaymentId: string; paymentMethodId: string }[] = [];
+    for (const { id } of open) {
+      const listed = await this.repository.getListed(tx, organizationId, id);
+      const entry = listed?.entry;
+      if (!listed || !entry?.scheduledPaymentId || !entry.paymentMethodId) continue;
+      if (entry.paymentMethodId === newCardId || !needsNewMethod(entry.reasonCode)) continue;
+      // The schedule still pays with the card that failed: nobody has chosen another method yet.
+      if (listed.currentPaymentMethodId !== entry.paymentMethodId) continue;
+      found.push({ scheduledPaymentId: entry.scheduledPaymentId, paymentMethodId: entry.paymentMethodId });
+    }
+    return found;
+  }
+
+  /**
+   * RC2, a card updated in place by the gateway's card updater (`payment_method.automatically_updated`: a new
+   * expiry or number behind the same token). In SPEC words:
+   *
+   *   When a saved card is updated by the card networks, each open entry of its account that failed ON THAT
+   *   CARD for a reason that needs a new method, and whose subscription or plan still pays with that card,
+   *   is retried at once on the updated card — unless the account is under a dunning pause (RC5: this retry
+   *   is automatic, no person asked for it; the pause's end replans it) or the money was collected another
+   *   way (FT7). Soft declines keep their policy (RC1); entries of other cards or accounts are not touched.
+   *
+   * Called in the update's transaction, under the account lock: the retry is queued if and only if the
+   * update commits. It goes through the same guarded `open` → `retrying` change and retry job as every other
+   * retry, so it never collects twice with an automatic retry, a manual one or a portal payment (MS1).
+   */
+  async cardUpdated(
+    tx: Db,
+    organizationId: string,
+    change: { accountId: string; paymentMethodId: string },
+  ): Promise<string[]> {
+    const open = await tx
+      .select({ id: failedTransactions.id })
+      .from(failedTransactions)
+      .where(
+        and(
+          eq(failedTransactions.organizationId, organizationId),
+          eq(failedTransactions.accountId, change.accountId),
+          eq(failedTransactions.paymentMethodId, change.paymentMethodId),
+          eq(failedTransactions.status, 'open'),
+        ),
+      );
+    if (open.length === 0) return [];
+    const paused = await this.deps.recovery?.pausesOf(organizationId, [change.accountId], tx);
+    if (paused?.has(change.accountId)) return [];
+    const now = this.deps.clock.now();
+    const started: string[] = [];
+    for (const { id } of open) {
+      const listed = await this.repository.getListed(tx, organizationId, id);
+      if (listed?.entry.status !== 'open' || !needsNewMethod(listed.entry.reasonCode)) continue;
+      if (listed.entry.type !== 'subscription' && listed.entry.type !== 'installment') continue;
+      if (listed.currentPaymentMethodId !== change.paymentMethodId) continue;
+      // The block on a card that will not work as it is (FT12) is lifted by the update itself; FT7 is not.
+      if (paidElsewhere(listed)) continue;
+      const trigger = 'card_updated_by_gateway';
+      if (await this.startRetry(tx, listed, { origin: 'card_update', actorId: null, now, trigger })) {
         started.push(id);
       }
     }

@@ -4,6 +4,7 @@ import { AppError, type FieldError, notFound, validation } from '../../lib/error
 import { newId } from '../../lib/ids';
 import { ChangeHook } from '../../platform/db/change-hook';
 import type { Db } from '../../platform/db/db';
+import { lockAccount } from '../accounts/account-lock';
 import type { AccountsService } from '../accounts/accounts.service';
 import type { AuditService } from '../audit/audit.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
@@ -61,9 +62,25 @@ export interface MethodChange {
   paymentMethodIds: readonly string[];
 }
 
+/**
+ * RC2: a card of the owner's wallet was replaced or updated — `added`: a card saved to the wallet (by an
+ * administrator, or by the owner in the portal); `updated`: the gateway's card updater gave a saved card a new
+ * expiry or number (same token). Reported in the change's transaction, under the account lock (lock order,
+ * accounts/account-lock.ts), so that what recovery does about it commits or rolls back with the card.
+ */
+export interface WalletCardChange {
+  organizationId: string;
+  accountId: string;
+  paymentMethodId: string;
+  actorId: string | null;
+  how: 'added' | 'updated';
+}
+
 export class PaymentMethodsService {
   /** Reported inside the transaction that changes a method. */
   readonly methodChanged = new ChangeHook<MethodChange>();
+  /** RC2: reported inside the transaction that saves or updates a wallet card. */
+  readonly walletCardChanged = new ChangeHook<WalletCardChange>();
 
   constructor(
     private readonly deps: {
@@ -91,6 +108,9 @@ export class PaymentMethodsService {
       ? await this.fromLiveToken(organizationId, account, input)
       : this.tokenize(input, org);
     return this.deps.db.transaction(async (tx) => {
+      const walletCard = values.type === 'card' && input.saveToWallet === true;
+      // The account lock first: what RC2 does about a new wallet card moves schedules and entries.
+      if (walletCard) await lockAccount(tx, organizationId, accountId);
       const [method] = await tx
         .insert(paymentMethods)
         .values({
@@ -110,6 +130,15 @@ export class PaymentMethodsService {
         subjectId: method!.id,
         details: { accountId, type: method!.type, last4: method!.last4, inWallet: method!.inWallet },
       });
+      if (walletCard) {
+        await this.walletCardChanged.report(tx, {
+          organizationId,
+          accountId,
+          paymentMethodId: method!.id,
+          actorId,
+          how: 'added',
+        });
+      }
       return method!;
     });
   }
@@ -136,25 +165,55 @@ export class PaymentMethodsService {
 
   /**
    * The gateway updated a saved card (a new expiry or number from the card networks' updater): the wallet shows
-   * it, and the expiring-cards list follows (its window is computed from the expiry).
+   * it, the expiring-cards list follows (its summary is refreshed in this transaction), and recovery is told
+   * (RC2: open failures on that card may be retried at once). One transaction per account, its lock first.
    */
   async updateFromGateway(
     organizationId: string,
     gatewayToken: string,
     card: { brand: string | null; last4: string; expMonth: number; expYear: number },
   ): Promise<number> {
+    const saved = await this.deps.db
+      .select({ id: paymentMethods.id, accountId: paymentMethods.accountId })
+      .from(paymentMethods)
+      .where(
+        and(
+          eq(paymentMethods.organizationId, organizationId),
+          eq(paymentMethods.gatewayToken, gatewayToken),
+          eq(paymentMethods.type, 'card'),
+        ),
+      )
+      .orderBy(asc(paymentMethods.accountId), asc(paymentMethods.id));
+    let n = 0;
+    for (const accountId of [...new Set(saved.map((m) => m.accountId))]) {
+      n += await this.updateCardOf(organizationId, accountId, gatewayToken, card);
+    }
+    return n;
+  }
+
+  private updateCardOf(
+    organizationId: string,
+    accountId: string,
+    gatewayToken: string,
+    card: { brand: string | null; last4: string; expMonth: number; expYear: number },
+  ): Promise<number> {
     return this.deps.db.transaction(async (tx) => {
+      await lockAccount(tx, organizationId, accountId);
       const updated = await tx
         .update(paymentMethods)
         .set({ brand: card.brand, last4: card.last4, expMonth: card.expMonth, expYear: card.expYear })
         .where(
           and(
             eq(paymentMethods.organizationId, organizationId),
+            eq(paymentMethods.accountId, accountId),
             eq(paymentMethods.gatewayToken, gatewayToken),
             eq(paymentMethods.type, 'card'),
           ),
         )
         .returning({ id: paymentMethods.id, accountId: paymentMethods.accountId });
+      if (updated.length === 0) return 0;
+      // EC2: the expiring-cards summary is computed from the expiry: it follows the new one.
+      await this.methodChanged.report(tx, { organizationId, paymentMethodIds: updated.map((m) => m.id) });
       for (const m of updated) {
         await this.deps.audit.record(tx, {
           organizationId,
@@ -168,6 +227,13 @@ export class PaymentMethodsService {
             expMonth: card.expMonth,
             expYear: card.expYear,
           },
+        });
+        await this.walletCardChanged.report(tx, {
+          organizationId,
+          accountId: m.accountId,
+          paymentMethodId: m.id,
+          actorId: null,
+          how: 'updated',
         });
       }
       return updated.length;

@@ -200,9 +200,13 @@ export class RecoveryService {
   }
 
   /** RC5: the pauses in force now among these accounts (the list's badge). */
-  async pausesOf(organizationId: string, accountIds: string[]): Promise<Map<string, DunningPause>> {
+  async pausesOf(
+    organizationId: string,
+    accountIds: string[],
+    db: Db = this.deps.db,
+  ): Promise<Map<string, DunningPause>> {
     if (accountIds.length === 0) return new Map();
-    const found = await this.deps.db
+    const found = await db
       .select()
       .from(dunningPauses)
       .where(

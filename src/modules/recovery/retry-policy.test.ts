@@ -104,7 +104,7 @@ describe('RC3: eCheck re-presentment within the network rules', () => {
     ).toBeNull();
   });
 
-  it('Canadian PADs (Payments Canada Rule H1): once, within 30 days of the return', () => {
+  it('Canadian PADs (RC3; Rule H1 provision not verified, see DEBIT_NETWORKS): once, within 30 days of the return', () => {
     expect(plan({ ...r01 }, DEFAULT_POLICY, 'CAD').automaticRetriesLeft).toBe(1);
     expect(plan({ ...r01, representments: 1 }, DEFAULT_POLICY, 'CAD').nextRetryAt).toBeNull();
     const slow = { ...DEFAULT_POLICY, echeck: { ...DEFAULT_POLICY.echeck, minBusinessDaysApart: 30 } };

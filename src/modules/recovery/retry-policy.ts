@@ -71,10 +71,14 @@ export function zonedInstant(date: string, hour: number, timeZone: string): Date
  * - ACH (NACHA Operating Rules, Subsection 2.12.4 "Reinitiation of Returned Entries"): an entry returned
  *   R01 (insufficient funds) or R09 (uncollected funds) may be reinitiated at most two times after the
  *   original entry, within 180 days of the original settlement date; no other return is reinitiated as is.
- * - Canadian PADs (Payments Canada Rule H1, Pre-Authorized Debits, its section on re-presentment of
- *   dishonoured PADs): a PAD returned for NSF or funds not cleared may be re-presented ONCE, and only within
- *   30 days after it was dishonoured (the rule's wording is quoted from memory: check the current text of
- *   Rule H1 with the organization's financial institution before relying on the exact window).
+ * - Canadian PADs (Payments Canada, Rule H1 "Pre-Authorized Debits (PADs)", the 2017 consolidation published
+ *   by the Canadian Payments Association): NOT VERIFIED. The text of Rule H1's provision on presenting a
+ *   returned (dishonoured) PAD again could not be found in the sources searched for this code (Dec. 2026:
+ *   only the rule's title page, bank FAQs on PAD agreements and summaries of the 2023 amendments, none of
+ *   which quotes it), so no section is cited here. What the code does is a conservative placeholder, stricter
+ *   than the ACH rule above: a PAD returned for NSF or funds not cleared is re-presented automatically at most
+ *   ONCE, within 30 days of the return; every other return never. An organization billing PADs must confirm
+ *   the actual provision with its financial institution before relying on it.
  * An organization billing in CAD debits Canadian accounts: its eCheck debits are PADs.
  */
 export const DEBIT_NETWORKS = {

@@ -394,7 +394,20 @@ export class SchedulesService {
     paymentMethodId: string,
   ): Promise<Subscription> {
     const { accountId } = await this.getSubscription(organizationId, id);
-    return accountTransaction(this.deps.db, organizationId, accountId, async (tx) => {
+    return accountTransaction(this.deps.db, organizationId, accountId, (tx) =>
+      this.changeSubscriptionMethodIn(tx, organizationId, actorId, id, paymentMethodId),
+    );
+  }
+
+  /** In the caller's transaction, which holds the account lock (step 1 of the lock order). */
+  private async changeSubscriptionMethodIn(
+    tx: Db,
+    organizationId: string,
+    actorId: string | null,
+    id: string,
+    paymentMethodId: string,
+  ): Promise<Subscription> {
+    {
       const sub = await this.getSubscription(organizationId, id, tx, { lock: true });
       await this.deps.paymentMethods.get(organizationId, paymentMethodId, {
         accountId: sub.accountId,
@@ -427,7 +440,7 @@ export class SchedulesService {
         paymentMethodId,
       );
       return updated!;
-    });
+    }
   }
 
   async changePlanMethod(
@@ -437,7 +450,21 @@ export class SchedulesService {
     paymentMethodId: string,
   ) {
     const { plan: first } = await this.getInstallmentPlan(organizationId, id);
-    await accountTransaction(this.deps.db, organizationId, first.accountId, async (tx) => {
+    await accountTransaction(this.deps.db, organizationId, first.accountId, (tx) =>
+      this.changePlanMethodIn(tx, organizationId, actorId, id, paymentMethodId),
+    );
+    return this.getInstallmentPlan(organizationId, id);
+  }
+
+  /** In the caller's transaction, which holds the account lock (step 1 of the lock order). */
+  private async changePlanMethodIn(
+    tx: Db,
+    organizationId: string,
+    actorId: string | null,
+    id: string,
+    paymentMethodId: string,
+  ): Promise<void> {
+    {
       const { plan } = await this.getInstallmentPlan(organizationId, id, tx, { lock: true });
       await this.deps.paymentMethods.get(organizationId, paymentMethodId, {
         accountId: plan.accountId,
@@ -468,8 +495,59 @@ export class SchedulesService {
         plan.paymentMethodId,
         paymentMethodId,
       );
-    });
-    return this.getInstallmentPlan(organizationId, id);
+    }
+  }
+
+  /**
+   * RC2, a card saved to the wallet replaces a failed one (the rule is written beside
+   * `FailedTransactionsService.replacedByWalletCard`): each active subscription or plan of these scheduled
+   * payments that still pays with the failed card moves to the new one, audited as a method change, which
+   * retries its failed charges at once (`notifyMethodChanged`). In the card's transaction, under the
+   * account lock; a schedule is moved once however many of its charges failed.
+   */
+  async replaceWalletCard(
+    tx: Db,
+    organizationId: string,
+    actorId: string | null,
+    change: {
+      accountId: string;
+      paymentMethodId: string;
+      failed: { scheduledPaymentId: string; paymentMethodId: string }[];
+    },
+  ): Promise<void> {
+    if (change.failed.length === 0) return;
+    const ids = change.failed.map((f) => f.scheduledPaymentId);
+    const owners = await tx
+      .select({
+        id: scheduledPayments.id,
+        subscriptionId: scheduledPayments.subscriptionId,
+        installmentPlanId: scheduledPayments.installmentPlanId,
+      })
+      .from(scheduledPayments)
+      .where(
+        and(
+          eq(scheduledPayments.organizationId, organizationId),
+          eq(scheduledPayments.accountId, change.accountId),
+          inArray(scheduledPayments.id, ids),
+        ),
+      )
+      .orderBy(asc(scheduledPayments.id));
+    const failedCard = new Map(change.failed.map((f) => [f.scheduledPaymentId, f.paymentMethodId]));
+    const moved = new Set<string>();
+    for (const o of owners) {
+      const from = failedCard.get(o.id);
+      if (o.subscriptionId && !moved.has(o.subscriptionId)) {
+        const sub = await this.getSubscription(organizationId, o.subscriptionId, tx);
+        if (sub.status !== 'active' || sub.paymentMethodId !== from) continue;
+        moved.add(sub.id);
+        await this.changeSubscriptionMethodIn(tx, organizationId, actorId, sub.id, change.paymentMethodId);
+      } else if (o.installmentPlanId && !moved.has(o.installmentPlanId)) {
+        const { plan } = await this.getInstallmentPlan(organizationId, o.installmentPlanId, tx);
+        if (plan.status !== 'active' || plan.paymentMethodId !== from) continue;
+        moved.add(plan.id);
+        await this.changePlanMethodIn(tx, organizationId, actorId, plan.id, change.paymentMethodId);
+      }
+    }
   }
 
   /**
