@@ -1,6 +1,6 @@
 // `npm start`: builds what is missing or older than its sources (the server to dist/, the web UI to
 // web/dist/, each with a progress line: never silently stale), then runs `recoup serve` compiled.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -35,11 +35,14 @@ if (stale('web/src', 'web/dist/index.html')) build('web UI', '--web');
 
 // A young generation of 3 × 8 MB instead of Node 24's default keeps an idle server near 145 MB of RSS
 // instead of ~190 MB (bench/README.md); requests still allocate far less than that between scavenges.
-const result = spawnSync(
+// spawn, not spawnSync: a SIGTERM or SIGINT sent to `npm start` (a process manager, a container stop) must
+// reach the server, which finishes its requests and jobs and exits; spawnSync would leave it running.
+const server = spawn(
   process.execPath,
   ['--max-semi-space-size=8', 'bin/recoup.mjs', 'serve', ...process.argv.slice(2)],
   {
     stdio: 'inherit',
   },
 );
-process.exit(result.status ?? 1);
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => server.kill(signal));
+server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
