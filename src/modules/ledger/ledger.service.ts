@@ -69,37 +69,57 @@ export class LedgerService {
 
   async createDocument(tx: Db, input: NewDocument): Promise<LedgerDocument> {
     const side = input.kind === 'invoice' || input.kind === 'refund' ? 'debit' : 'credit';
-    const [doc] = await tx
-      .insert(documents)
-      .values({
-        organizationId: input.organizationId,
-        id: input.id ?? newId(ID_KIND[input.kind]),
-        accountId: input.accountId,
-        kind: input.kind,
-        side,
-        status: input.status ?? 'posted',
-        amountMinor: input.amountMinor,
-        openMinor: input.amountMinor,
-        currency: input.currency,
-        date: input.date,
-        reference: input.reference ?? null,
-        description: input.description ?? null,
-        method: input.method ?? null,
-        paymentMethodId: input.paymentMethodId ?? null,
-        forInvoiceId: input.forInvoiceId ?? null,
-        refundedDocumentId: input.refundedDocumentId ?? null,
-        transactionId: input.transactionId ?? null,
-        createdAt: this.deps.clock.now(),
-      })
-      .returning();
-    if (doc!.status === 'posted') {
-      // Posting cost: the new document's share is added to the summary instead of re-aggregating the account.
-      await this.addToSummary(tx, input.organizationId, input.accountId, side, doc!.openMinor);
-    } else {
+    const values = {
+      organizationId: input.organizationId,
+      id: input.id ?? newId(ID_KIND[input.kind]),
+      accountId: input.accountId,
+      kind: input.kind,
+      side,
+      status: input.status ?? 'posted',
+      amountMinor: input.amountMinor,
+      openMinor: input.amountMinor,
+      currency: input.currency,
+      date: input.date,
+      reference: input.reference ?? null,
+      description: input.description ?? null,
+      method: input.method ?? null,
+      paymentMethodId: input.paymentMethodId ?? null,
+      forInvoiceId: input.forInvoiceId ?? null,
+      refundedDocumentId: input.refundedDocumentId ?? null,
+      transactionId: input.transactionId ?? null,
+      createdAt: this.deps.clock.now(),
+    } satisfies typeof documents.$inferInsert;
+    // Every column is given here but refunded_minor (default 0): the row is known without RETURNING.
+    const doc: LedgerDocument = { ...values, refundedMinor: 0n };
+    if (doc.status !== 'posted') {
+      await tx.insert(documents).values(values);
       // A pending eCheck payment covers its invoice (RA2): the account is recomputed.
       await this.touch(tx, input.organizationId, input.accountId);
+      return doc;
     }
-    return doc!;
+    // Posting cost: the new document's share is added to the summaries, and a summary that can say so
+    // without reading the new row runs as a CTE of this INSERT: one round trip for both.
+    await this.accountChanged.reportWith(
+      tx,
+      {
+        organizationId: input.organizationId,
+        accountId: input.accountId,
+        posted: { side, openMinor: doc.openMinor },
+      },
+      async (ctes) => {
+        const insert = tx.insert(documents).values(values);
+        if (ctes.length === 0) {
+          await insert;
+          return;
+        }
+        const withs = sql.join(
+          ctes.map((cte, i) => sql`${sql.raw(`listener_${i}`)} as (${cte})`),
+          sql`, `,
+        );
+        await tx.execute(sql`with ${withs} ${insert.getSQL()}`);
+      },
+    );
+    return doc;
   }
 
   /** A pending eCheck payment settles: it becomes a credit, allocated to the invoice it was for when possible. */
@@ -431,17 +451,6 @@ export class LedgerService {
       source: 'refund',
       actorId: req.actorId,
     });
-  }
-
-  /** Reports a new posted document of the account (its share of the summaries), in the caller's transaction. */
-  async addToSummary(
-    tx: Db,
-    organizationId: string,
-    accountId: string,
-    side: 'debit' | 'credit',
-    openMinor: bigint,
-  ): Promise<void> {
-    await this.accountChanged.report(tx, { organizationId, accountId, posted: { side, openMinor } });
   }
 
   /**

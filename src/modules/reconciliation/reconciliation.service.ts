@@ -1,3 +1,4 @@
+import type { SQL } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { conflict, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
@@ -8,7 +9,11 @@ import type { AccountChange, LedgerService } from '../ledger/ledger.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import { type PlannedAllocation, planReconciliation, type ReconciliationState } from './plan';
 import { type Ra4Key, type ReconcilableRow, ReconciliationRepository } from './reconciliation.repository';
-import { addPostedDocumentToSummary, refreshReconciliationSummary } from './summary';
+import {
+  addPostedDocumentToSummary,
+  addPostedDocumentToSummarySql,
+  refreshReconciliationSummary,
+} from './summary';
 
 export interface ReconcileResult {
   accountId: string;
@@ -70,6 +75,22 @@ export class ReconciliationService {
     } else {
       await refreshReconciliationSummary(tx, organizationId, accountId, now);
     }
+  }
+
+  /**
+   * The listener's inline form (ChangeHook.reportWith): a new posted document's share as one statement the
+   * ledger runs inside its INSERT; null for any other change (those recount after the write).
+   */
+  accountChangedSql(change: AccountChange): SQL | null {
+    const { organizationId, accountId, posted } = change;
+    if (!posted) return null;
+    return addPostedDocumentToSummarySql(
+      organizationId,
+      accountId,
+      posted.side,
+      posted.openMinor,
+      this.deps.clock.now(),
+    );
   }
 
   /** RA1–RA4: one page in RA4's order; `after` is the previous page's last key. */
