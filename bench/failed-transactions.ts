@@ -32,6 +32,7 @@ import { buildApp } from '../src/app/app';
 import { createContainer } from '../src/app/container';
 import { loadConfig } from '../src/platform/config/config';
 import { createDb, type Db, migrateDb, rows } from '../src/platform/db/db';
+import { compareOverHttp, httpLine } from './http-load';
 
 const { values: args } = parseArgs({
   options: {
@@ -410,6 +411,9 @@ async function main() {
         bareTimes.push((await timeIt(() => bare.inject({ method: 'GET', url: '/bare' })))[0]);
         sqlTimes.push((await timeIt(() => pool.query(statement.text, statement.values)))[0]);
       }
+      // Over real HTTP too (the first filter: the page the Action Center opens on).
+      const overHttp =
+        label === 'none' ? await compareOverHttp(app, url, headers, bare, '/bare', body) : null;
       await bare.close();
       const plan = (
         await pool.query(`explain (analyze, buffers) ${statement.text}`, statement.values)
@@ -428,6 +432,7 @@ async function main() {
         `  ${label}: ${body.items.length} items; API ${ms(api)} vs bare ${ms(median(bareTimes))} + SQL ${ms(median(sqlTimes))} = ${ms(base)} → ${(api / base).toFixed(2)}×; ` +
           `SQL server execution ${exec}; ${ftScan}`,
       );
+      if (overHttp) console.log(`    ${httpLine(overHttp)}`);
     }
 
     if (args['skip-export']) return;

@@ -30,6 +30,7 @@ import { LedgerService } from '../src/modules/ledger/ledger.service';
 import { refreshAllReconciliationSummaries } from '../src/modules/reconciliation/summary';
 import { loadConfig } from '../src/platform/config/config';
 import { createDb, type Database, type Db, migrateDb, rows } from '../src/platform/db/db';
+import { compareOverHttp, httpLine } from './http-load';
 
 const { values: args } = parseArgs({
   options: {
@@ -288,12 +289,13 @@ async function runSize(n: number, tpcb: string | null) {
       apiTimes.push((await timeIt(() => app.inject({ method: 'GET', url, headers })))[0]);
       bareTimes.push((await timeIt(() => bare.inject({ method: 'GET', url: '/bare' })))[0]);
     }
-    await bare.close();
     const apiMedian = median(apiTimes);
     const baseline = median(bareTimes) + pageDb;
     console.log(
       `API page (app.inject): median ${ms(apiMedian)}; bare Fastify ${ms(median(bareTimes))} + DB ${ms(pageDb)} = ${ms(baseline)} → ${(apiMedian / baseline).toFixed(2)}×`,
     );
+    console.log(`  ${httpLine(await compareOverHttp(app, url, headers, bare, '/bare', body))}`);
+    await bare.close();
 
     // 3. Posting cost: createDocument with its summary update vs without any (a posted document adds its
     // share incrementally; a full refresh, as before, is measured too).
@@ -344,7 +346,9 @@ async function runSize(n: number, tpcb: string | null) {
     for (const accountId of targets) await post(c.ledger, accountId);
     const { findSummaryMismatches: recount } = await import('../src/modules/reconciliation/summary');
     const drift = await recount(db, org);
-    console.log(`  incremental summary after posting equals a full recount: ${drift.length === 0} (${drift.length} mismatches)`);
+    console.log(
+      `  incremental summary after posting equals a full recount: ${drift.length === 0} (${drift.length} mismatches)`,
+    );
 
     // 4. Reconciles per second, 4 concurrent clients on distinct accounts.
     const listed = await rows<{ account_id: string }>(
