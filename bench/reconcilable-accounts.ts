@@ -222,6 +222,8 @@ async function runSize(n: number, tpcb: string | null) {
     const db = c.db;
 
     const [genMs] = await timeIt(() => generate(db, org, n));
+    // Statistics before the bulk refresh: without them its joins are planned for empty tables.
+    if (kind === 'pg') await db.execute(sql`analyze`);
     const [refreshMs] = await timeIt(() => refreshAllReconciliationSummaries(db, org, new Date()));
     if (kind === 'pg') await db.execute(sql`vacuum analyze`);
     const [counts] = await rows<Record<string, unknown>>(
