@@ -200,7 +200,9 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   // The stored summaries are kept by listeners of their owners' writes, in the writer's transaction: the
   // reconcilable accounts (RA1–RA3) follow the ledger, the expiring cards (EC1–EC3) follow scheduled
   // payments, schedules, wallets and owners' names.
-  ledger.accountChanged.listen((tx, change) => reconciliation.accountChanged(tx, change));
+  ledger.accountChanged.listen((tx, change) => reconciliation.accountChanged(tx, change), {
+    inline: (change) => reconciliation.accountChangedSql(change),
+  });
   scheduled.scheduleChanged.listen((tx, change) => expiringCards.cardsChanged(tx, change));
   paymentMethods.methodChanged.listen((tx, change) => expiringCards.cardsChanged(tx, change));
   accounts.ownerChanged.listen((tx, change) => expiringCards.cardsChanged(tx, change));

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or } from 'drizzle-orm';
+import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { newId } from '../../lib/ids';
 import type { Db } from '../../platform/db/db';
@@ -18,7 +18,19 @@ export class AuditService {
   constructor(private readonly deps: { db: Db; clock: Clock }) {}
 
   async record(tx: Db, entry: AuditEntry): Promise<void> {
-    await tx.insert(auditLog).values({
+    await this.insert(tx, entry);
+  }
+
+  /**
+   * The audit row's INSERT as a statement for the caller to run as a CTE of its own write (one round trip
+   * for the change and its audit row); it commits or rolls back with that write, like record().
+   */
+  recordSql(tx: Db, entry: AuditEntry): SQL {
+    return this.insert(tx, entry).getSQL();
+  }
+
+  private insert(tx: Db, entry: AuditEntry) {
+    return tx.insert(auditLog).values({
       organizationId: entry.organizationId,
       id: newId('audit'),
       actorId: entry.actorId,

@@ -1,10 +1,11 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
-import { AppError, businessRule, notFound } from '../../lib/errors';
+import { AppError, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { minBig } from '../../lib/money';
 import { ChangeHook } from '../../platform/db/change-hook';
 import type { Db } from '../../platform/db/db';
+import { applyAllocationBatch } from './allocation-batch';
 import { allocations, type DocumentKind, documents } from './ledger.table';
 
 export type LedgerDocument = typeof documents.$inferSelect;
@@ -69,37 +70,57 @@ export class LedgerService {
 
   async createDocument(tx: Db, input: NewDocument): Promise<LedgerDocument> {
     const side = input.kind === 'invoice' || input.kind === 'refund' ? 'debit' : 'credit';
-    const [doc] = await tx
-      .insert(documents)
-      .values({
-        organizationId: input.organizationId,
-        id: input.id ?? newId(ID_KIND[input.kind]),
-        accountId: input.accountId,
-        kind: input.kind,
-        side,
-        status: input.status ?? 'posted',
-        amountMinor: input.amountMinor,
-        openMinor: input.amountMinor,
-        currency: input.currency,
-        date: input.date,
-        reference: input.reference ?? null,
-        description: input.description ?? null,
-        method: input.method ?? null,
-        paymentMethodId: input.paymentMethodId ?? null,
-        forInvoiceId: input.forInvoiceId ?? null,
-        refundedDocumentId: input.refundedDocumentId ?? null,
-        transactionId: input.transactionId ?? null,
-        createdAt: this.deps.clock.now(),
-      })
-      .returning();
-    if (doc!.status === 'posted') {
-      // Posting cost: the new document's share is added to the summary instead of re-aggregating the account.
-      await this.addToSummary(tx, input.organizationId, input.accountId, side, doc!.openMinor);
-    } else {
+    const values = {
+      organizationId: input.organizationId,
+      id: input.id ?? newId(ID_KIND[input.kind]),
+      accountId: input.accountId,
+      kind: input.kind,
+      side,
+      status: input.status ?? 'posted',
+      amountMinor: input.amountMinor,
+      openMinor: input.amountMinor,
+      currency: input.currency,
+      date: input.date,
+      reference: input.reference ?? null,
+      description: input.description ?? null,
+      method: input.method ?? null,
+      paymentMethodId: input.paymentMethodId ?? null,
+      forInvoiceId: input.forInvoiceId ?? null,
+      refundedDocumentId: input.refundedDocumentId ?? null,
+      transactionId: input.transactionId ?? null,
+      createdAt: this.deps.clock.now(),
+    } satisfies typeof documents.$inferInsert;
+    // Every column is given here but refunded_minor (default 0): the row is known without RETURNING.
+    const doc: LedgerDocument = { ...values, refundedMinor: 0n };
+    if (doc.status !== 'posted') {
+      await tx.insert(documents).values(values);
       // A pending eCheck payment covers its invoice (RA2): the account is recomputed.
       await this.touch(tx, input.organizationId, input.accountId);
+      return doc;
     }
-    return doc!;
+    // Posting cost: the new document's share is added to the summaries, and a summary that can say so
+    // without reading the new row runs as a CTE of this INSERT: one round trip for both.
+    await this.accountChanged.reportWith(
+      tx,
+      {
+        organizationId: input.organizationId,
+        accountId: input.accountId,
+        posted: { side, openMinor: doc.openMinor },
+      },
+      async (ctes) => {
+        const insert = tx.insert(documents).values(values);
+        if (ctes.length === 0) {
+          await insert;
+          return;
+        }
+        const withs = sql.join(
+          ctes.map((cte, i) => sql`${sql.raw(`listener_${i}`)} as (${cte})`),
+          sql`, `,
+        );
+        await tx.execute(sql`with ${withs} ${insert.getSQL()}`);
+      },
+    );
+    return doc;
   }
 
   /** A pending eCheck payment settles: it becomes a credit, allocated to the invoice it was for when possible. */
@@ -157,60 +178,15 @@ export class LedgerService {
    * larger than either open amount or the documents are not a posted credit and a posted debit.
    */
   async allocate(tx: Db, req: AllocationRequest, opts: { refresh?: boolean } = {}): Promise<Allocation> {
-    const locked = await this.lockDocuments(tx, req.organizationId, [req.creditId, req.debitId]);
-    const credit = locked.get(req.creditId);
-    const debit = locked.get(req.debitId);
-    if (!credit || credit.accountId !== req.accountId) throw notFound('credit');
-    if (!debit || debit.accountId !== req.accountId) throw notFound('debit');
-    if (credit.side !== 'credit') throw businessRule(`${credit.id} is not a credit (payment or credit note)`);
-    if (debit.side !== 'debit') throw businessRule(`${debit.id} is not a debit (invoice or refund)`);
-    if (credit.status !== 'posted')
-      throw businessRule(`${credit.id} is not posted yet (a pending eCheck is not a credit)`);
-    if (debit.status !== 'posted') throw businessRule(`${debit.id} is not posted`);
-    if (credit.currency !== debit.currency)
-      throw businessRule('the credit and the debit are in different currencies');
-    if (req.amountMinor <= 0n) throw businessRule('the amount must be positive');
-    if (req.amountMinor > credit.openMinor) {
-      throw businessRule(`the amount is larger than the credit's open amount (${credit.openMinor})`, {
-        openAmount: Number(credit.openMinor),
-      });
-    }
-    if (req.amountMinor > debit.openMinor) {
-      throw businessRule(`the amount is larger than the debit's open amount (${debit.openMinor})`, {
-        openAmount: Number(debit.openMinor),
-      });
-    }
-    await tx
-      .update(documents)
-      .set({ openMinor: sql`${documents.openMinor} - ${req.amountMinor}` })
-      .where(
-        and(eq(documents.organizationId, req.organizationId), inArray(documents.id, [credit.id, debit.id])),
-      );
-    const [allocation] = await tx
-      .insert(allocations)
-      .values({
-        organizationId: req.organizationId,
-        id: newId('allocation'),
-        accountId: req.accountId,
-        creditId: credit.id,
-        debitId: debit.id,
-        amountMinor: req.amountMinor,
-        batchId: req.batchId ?? null,
-        source: req.source,
-        createdBy: req.actorId ?? null,
-        createdAt: this.deps.clock.now(),
-      })
-      .returning();
-    if (opts.refresh !== false) await this.touch(tx, req.organizationId, req.accountId);
+    const [allocation] = await this.allocateMany(tx, [req], opts);
     return allocation!;
   }
 
   /**
-   * Several allocations in one go (reconcile's batch): the same checks as `allocate`, applied to the running
-   * totals (the amounts of one document across the batch may not exceed its open amount), then one UPDATE of
-   * the open amounts and one multi-row INSERT, and one summary refresh per account. Three round trips however
-   * many allocations; the documents are locked in ID order first (a no-op wait when the caller holds them).
-   * The CHECK constraints (0 ≤ open ≤ amount, amount > 0) remain the backstop.
+   * Several allocations in one go (reconcile's batch): the checks of applyAllocationBatch (the one place the
+   * allocation rules live) applied to the running totals — the amounts of one document across the batch may
+   * not exceed its open amount — with the locks, the open amounts and the rows in one statement, then one
+   * summary refresh per account.
    */
   async allocateMany(
     tx: Db,
@@ -222,61 +198,20 @@ export class LedgerService {
     if (requests.some((r) => r.organizationId !== organizationId)) {
       throw new AppError('internal', 'allocateMany takes the allocations of one organization');
     }
-    const locked = await this.lockDocuments(
-      tx,
-      organizationId,
-      requests.flatMap((r) => [r.creditId, r.debitId]),
-    );
-    const taken = new Map<string, bigint>();
-    for (const req of requests) {
-      const credit = locked.get(req.creditId);
-      const debit = locked.get(req.debitId);
-      if (!credit || credit.accountId !== req.accountId) throw notFound('credit');
-      if (!debit || debit.accountId !== req.accountId) throw notFound('debit');
-      if (credit.side !== 'credit')
-        throw businessRule(`${credit.id} is not a credit (payment or credit note)`);
-      if (debit.side !== 'debit') throw businessRule(`${debit.id} is not a debit (invoice or refund)`);
-      if (credit.status !== 'posted')
-        throw businessRule(`${credit.id} is not posted yet (a pending eCheck is not a credit)`);
-      if (debit.status !== 'posted') throw businessRule(`${debit.id} is not posted`);
-      if (credit.currency !== debit.currency)
-        throw businessRule('the credit and the debit are in different currencies');
-      if (req.amountMinor <= 0n) throw businessRule('the amount must be positive');
-      for (const doc of [credit, debit]) {
-        const open = doc.openMinor - (taken.get(doc.id) ?? 0n);
-        if (req.amountMinor > open) {
-          const what = doc === credit ? 'credit' : 'debit';
-          throw businessRule(`the amount is larger than the ${what}'s open amount (${open})`, {
-            openAmount: Number(open),
-          });
-        }
-        taken.set(doc.id, (taken.get(doc.id) ?? 0n) + req.amountMinor);
-      }
-    }
-    const ids = [...taken.keys()];
-    const amounts = ids.map((id) => String(taken.get(id)));
-    await tx.execute(sql`
-      update documents d set open_minor = d.open_minor - v.amount
-      from unnest(${sql.param(ids)}::text[], ${sql.param(amounts)}::bigint[]) as v(id, amount)
-      where d.organization_id = ${organizationId} and d.id = v.id`);
     const now = this.deps.clock.now();
-    const created = await tx
-      .insert(allocations)
-      .values(
-        requests.map((req) => ({
-          organizationId,
-          id: newId('allocation'),
-          accountId: req.accountId,
-          creditId: req.creditId,
-          debitId: req.debitId,
-          amountMinor: req.amountMinor,
-          batchId: req.batchId ?? null,
-          source: req.source,
-          createdBy: req.actorId ?? null,
-          createdAt: now,
-        })),
-      )
-      .returning();
+    const created: Allocation[] = requests.map((req) => ({
+      organizationId,
+      id: newId('allocation'),
+      accountId: req.accountId,
+      creditId: req.creditId,
+      debitId: req.debitId,
+      amountMinor: req.amountMinor,
+      batchId: req.batchId ?? null,
+      source: req.source,
+      createdBy: req.actorId ?? null,
+      createdAt: now,
+    }));
+    await applyAllocationBatch(tx, organizationId, created, now);
     if (opts.refresh !== false) {
       for (const accountId of new Set(requests.map((r) => r.accountId))) {
         await this.touch(tx, organizationId, accountId);
@@ -481,17 +416,6 @@ export class LedgerService {
     }
     await this.touch(tx, organizationId, refund.accountId);
     return voided ?? null;
-  }
-
-  /** Reports a new posted document of the account (its share of the summaries), in the caller's transaction. */
-  async addToSummary(
-    tx: Db,
-    organizationId: string,
-    accountId: string,
-    side: 'debit' | 'credit',
-    openMinor: bigint,
-  ): Promise<void> {
-    await this.accountChanged.report(tx, { organizationId, accountId, posted: { side, openMinor } });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { big, type Db, int, rows } from '../../platform/db/db';
 import type { PlanDocument } from './plan';
 import { jobRuns, reconciliationBatches } from './reconciliation.table';
@@ -130,8 +130,19 @@ export class ReconciliationRepository {
       createdBy: string | null;
       createdAt: Date;
     },
+    /** statements of other modules to run as CTEs of this INSERT (the audit row) */
+    alongside: SQL[] = [],
   ) {
-    await tx.insert(reconciliationBatches).values(batch);
+    const insert = tx.insert(reconciliationBatches).values(batch);
+    if (alongside.length === 0) {
+      await insert;
+      return;
+    }
+    const withs = sql.join(
+      alongside.map((cte, i) => sql`${sql.raw(`alongside_${i}`)} as (${cte})`),
+      sql`, `,
+    );
+    await tx.execute(sql`with ${withs} ${insert.getSQL()}`);
   }
 
   /** The account a batch belongs to, without locking (to take the account lock first). */

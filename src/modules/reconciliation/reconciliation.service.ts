@@ -1,3 +1,4 @@
+import type { SQL } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { conflict, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
@@ -8,7 +9,11 @@ import type { AccountChange, LedgerService } from '../ledger/ledger.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import { type PlannedAllocation, planReconciliation, type ReconciliationState } from './plan';
 import { type Ra4Key, type ReconcilableRow, ReconciliationRepository } from './reconciliation.repository';
-import { addPostedDocumentToSummary, refreshReconciliationSummary } from './summary';
+import {
+  addPostedDocumentToSummary,
+  addPostedDocumentToSummarySql,
+  refreshReconciliationSummary,
+} from './summary';
 
 export interface ReconcileResult {
   accountId: string;
@@ -72,6 +77,22 @@ export class ReconciliationService {
     }
   }
 
+  /**
+   * The listener's inline form (ChangeHook.reportWith): a new posted document's share as one statement the
+   * ledger runs inside its INSERT; null for any other change (those recount after the write).
+   */
+  accountChangedSql(change: AccountChange): SQL | null {
+    const { organizationId, accountId, posted } = change;
+    if (!posted) return null;
+    return addPostedDocumentToSummarySql(
+      organizationId,
+      accountId,
+      posted.side,
+      posted.openMinor,
+      this.deps.clock.now(),
+    );
+  }
+
   /** RA1–RA4: one page in RA4's order; `after` is the previous page's last key. */
   async list(
     organizationId: string,
@@ -98,8 +119,9 @@ export class ReconciliationService {
    * row-locks its open documents in ID order and computes the counted amounts from the locked rows; a second
    * concurrent call waits on the advisory lock, then reads the first one's allocations and finds nothing.
    * RA6: amounts come from RA2's counted expressions: the covered part of an invoice is never allocated.
-   * The allocations go to the ledger as one batch (allocateMany: same checks, set-based writes), then one
-   * summary refresh: about ten round trips whatever the number of allocations.
+   * The batch row and the audit row are one statement; the allocations go to the ledger as one batch
+   * (allocateMany: the ledger's checks, locks and writes in one statement), then one summary refresh: seven
+   * round trips (BEGIN and COMMIT included) whatever the number of allocations.
    * A dry run reads the same amounts without locking and writes nothing.
    */
   async reconcile(
@@ -140,13 +162,29 @@ export class ReconciliationService {
       if (plan.allocations.length === 0) return result;
 
       const batchId = newId('batch');
-      await this.repo.insertBatch(tx, {
-        organizationId,
-        id: batchId,
-        accountId,
-        createdBy: opts.actorId,
-        createdAt: clock.now(),
-      });
+      // The batch row and its audit row go in one statement (the audit's INSERT is the audit module's).
+      await this.repo.insertBatch(
+        tx,
+        { organizationId, id: batchId, accountId, createdBy: opts.actorId, createdAt: clock.now() },
+        [
+          audit.recordSql(tx, {
+            organizationId,
+            actorId: opts.actorId,
+            action: 'reconciliation.reconciled',
+            subjectType: 'account',
+            subjectId: accountId,
+            details: {
+              batchId,
+              state: plan.state,
+              allocations: plan.allocations.map((x) => ({
+                creditId: x.creditId,
+                debitId: x.debitId,
+                amount: Number(x.amount),
+              })),
+            },
+          }),
+        ],
+      );
       // The ledger re-checks every open amount under its own locks: the last guard against over-allocation.
       await ledger.allocateMany(
         tx,
@@ -161,22 +199,6 @@ export class ReconciliationService {
           actorId: opts.actorId,
         })),
       );
-      await audit.record(tx, {
-        organizationId,
-        actorId: opts.actorId,
-        action: 'reconciliation.reconciled',
-        subjectType: 'account',
-        subjectId: accountId,
-        details: {
-          batchId,
-          state: plan.state,
-          allocations: plan.allocations.map((x) => ({
-            creditId: x.creditId,
-            debitId: x.debitId,
-            amount: Number(x.amount),
-          })),
-        },
-      });
       return { ...result, batchId };
     });
   }

@@ -89,9 +89,10 @@ export async function refreshReconciliationSummary(
  * name an invoice that already exists), so it adds exactly one item and its amount to its side. Exact as
  * long as the row was (the same invariant every writer keeps in its transaction; the doctor and the ledger
  * property test recompute it). The upsert's row lock makes concurrent postings add up.
+ * It reads only the account row, not the document, so the ledger runs it as a CTE of the document's INSERT
+ * (one round trip for the posting and its summary).
  */
-export async function addPostedDocumentToSummary(
-  tx: Db,
+export function addPostedDocumentToSummarySql(
   organizationId: string,
   accountId: string,
   side: 'debit' | 'credit',
@@ -99,7 +100,7 @@ export async function addPostedDocumentToSummary(
   now: Date,
 ) {
   const debit = side === 'debit';
-  await tx.execute(sql`
+  return sql`
     insert into account_reconciliation
       (organization_id, account_id, owner_name, owner_sort, debit_count, debit_minor, credit_count, credit_minor, updated_at)
     select a.organization_id, a.id, a.owner_name, ${ownerSortSql(sql`a.owner_name`)},
@@ -111,7 +112,19 @@ export async function addPostedDocumentToSummary(
       debit_minor = account_reconciliation.debit_minor + excluded.debit_minor,
       credit_count = account_reconciliation.credit_count + excluded.credit_count,
       credit_minor = account_reconciliation.credit_minor + excluded.credit_minor,
-      updated_at = excluded.updated_at`);
+      updated_at = excluded.updated_at`;
+}
+
+/** addPostedDocumentToSummarySql as a statement of its own. */
+export async function addPostedDocumentToSummary(
+  tx: Db,
+  organizationId: string,
+  accountId: string,
+  side: 'debit' | 'credit',
+  amountMinor: bigint,
+  now: Date,
+) {
+  await tx.execute(addPostedDocumentToSummarySql(organizationId, accountId, side, amountMinor, now));
 }
 
 export interface SummaryMismatch {
