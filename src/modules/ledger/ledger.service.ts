@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
-import { AppError, notFound } from '../../lib/errors';
+import { AppError, businessRule, notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { minBig } from '../../lib/money';
 import { ChangeHook } from '../../platform/db/change-hook';
