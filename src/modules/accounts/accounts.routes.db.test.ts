@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiAccount } from '../../../test/billing';
 import { createOrg, type TestOrg } from '../../../test/factories';
 import { call, createTestContext, type TestContext } from '../../../test/harness';
-import { ownerListKeySql } from './owner-sort';
 import { accountReconciliation } from '../reconciliation/reconciliation.table';
+import { ownerListKeySql } from './owner-sort';
 
 let t: TestContext;
 let org: TestOrg;

@@ -76,6 +76,7 @@ export function PortalPage() {
                   currency={session.data.currency}
                   cards={session.data.cards}
                   preferredCardId={savedCardId}
+                  timeZone={session.data.organization.timezone}
                 />
               ))}
             </>

@@ -3,10 +3,9 @@ import { IconClockHour4 } from '@tabler/icons-react';
 import { Fragment } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
-import { formatInstant } from '../../ui/dates';
 import { Money } from '../../ui/Money';
 import { CompactPaymentMethod } from '../../ui/PaymentMethodLabel';
-import { useLocale } from '../../ui/useLocale';
+import { useFormatInstant } from '../../ui/useFormatInstant';
 import type { FailedTransaction } from './api';
 import { DunningPauseBadge, RecoveryStatus } from './RecoveryStatus';
 import { RescheduleButton } from './RescheduleButton';
@@ -39,7 +38,7 @@ export function FailedTransactionRow(props: {
 }) {
   const { entry, canManage } = props;
   const { t } = useTranslation();
-  const locale = useLocale();
+  const instant = useFormatInstant();
 
   return (
     <Table.Tr data-testid="ft-row" data-id={entry.id} data-status={entry.status}>
@@ -99,7 +98,7 @@ export function FailedTransactionRow(props: {
       </Table.Td>
       <Table.Td style={{ whiteSpace: 'nowrap' }}>
         <Text size="xs" span>
-          {formatInstant(entry.failedAt, locale)}
+          {instant(entry.failedAt)}
         </Text>
       </Table.Td>
       <Table.Td>
