@@ -7,6 +7,7 @@ import {
   entryOf,
   eventually,
   type FailedEntry,
+  failedEntries,
   failingSubscription,
   rowById,
   runJob,
@@ -66,11 +67,16 @@ describe('the failed list (fr-CA)', () => {
     await failedRow(zoeEntry).waitFor();
     const shown = () =>
       page.getByTestId('ft-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+    const expected = (await failedEntries(token, `paymentMethod=card&reason=${zoeEntry.reason.code}`)).slice(
+      0,
+      50,
+    );
+    await eventually(shown).toEqual(expected.map((entry) => entry.id));
     const before = await shown();
 
     await page.reload();
     await failedRow(zoeEntry).waitFor();
-    expect(await shown()).toEqual(before);
+    await eventually(shown).toEqual(before);
     expect(await reasonChip.locator('input').isChecked()).toBe(true);
     expect(await page.getByTestId('filter-method-card').locator('input').isChecked()).toBe(true);
 
