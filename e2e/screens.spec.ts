@@ -101,7 +101,7 @@ describe.each(LANGS)('every screen in %s', (lang) => {
         await signIn(page);
         for (const screen of SCREENS) {
           await page.goto(`${baseUrl()}${screen.path()}`);
-          await page.getByTestId(screen.ready).first().waitFor({ timeout: 60_000 });
+          await page.getByTestId(screen.ready).first().waitFor({ timeout: 120_000 });
           await review(page, screen.name, lang);
         }
         await page.goto(portalUrl);
