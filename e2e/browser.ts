@@ -23,13 +23,17 @@ export async function launch(): Promise<Browser> {
 export async function newPage(
   browser: Browser,
   locale: 'fr-CA' | 'en-CA',
-  opts: { storeLocale?: boolean; viewport?: { width: number; height: number } } = {},
+  opts: { storeLocale?: boolean; viewport?: { width: number; height: number }; timezoneId?: string } = {},
 ) {
+  const phone = (opts.viewport?.width ?? 1400) < 600;
   const context = await browser.newContext({
     locale,
     bypassCSP: true,
     acceptDownloads: true,
     viewport: opts.viewport ?? { width: 1400, height: 900 },
+    // A phone is touched, not hovered: media queries and Mantine's touch handling see what a phone reports.
+    ...(phone ? { isMobile: true, hasTouch: true } : {}),
+    ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
   });
   // Most journeys pin the UI's language as if chosen in this browser; the language journey does not.
   if (opts.storeLocale ?? true) {
@@ -95,4 +99,50 @@ export async function expectAccessible(page: Page, label: string) {
   })) as { id: string; impact: string; help: string; targets: string[] }[];
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious, `${label}: ${JSON.stringify(serious)}`).toEqual([]);
+}
+
+/** The two widths every screen is reviewed at: a desktop and a phone held upright (390 × 844). */
+export const WIDTHS = [
+  { width: 1440, height: 900 },
+  { width: 390, height: 844 },
+] as const;
+
+/**
+ * The review's screenshot of one screen: test-results/screenshots/<screen>-<lang>-<width>.png, so that every
+ * screen can be compared across both languages and both widths.
+ */
+export async function screenAt(page: Page, screen: string, lang: 'fr-CA' | 'en-CA') {
+  const width = page.viewportSize()?.width ?? 0;
+  await screenshot(page, `${screen}-${lang}-${width}`);
+}
+
+/** Nothing wider than the viewport: the page never scrolls sideways (a table scrolls inside its own box). */
+export async function expectNoSideScroll(page: Page, label: string) {
+  const width = page.viewportSize()?.width ?? 0;
+  const found = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    // What sticks out, to say where to look when it fails.
+    wide: Array.from(document.querySelectorAll('body *'))
+      .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+      .filter((el) => !el.closest('[data-scroll-x], .mantine-ScrollArea-viewport, [hidden]'))
+      .slice(0, 5)
+      .map(
+        (el) =>
+          `${el.tagName.toLowerCase()}.${String(el.className).split(' ')[0]} ${el.textContent?.slice(0, 40)}`,
+      ),
+  }));
+  expect(
+    found.scrollWidth,
+    `${label}: page ${found.scrollWidth}px wide at ${width}px; ${found.wide.join(' | ')}`,
+  ).toBeLessThanOrEqual(width);
+}
+
+/** The screen has loaded: no request in flight for a moment and no spinner left. */
+export async function settle(page: Page) {
+  await page.waitForLoadState('networkidle', { timeout: 10_000 }).catch(() => undefined);
+  await page
+    .locator('[role="status"] .mantine-Loader-root')
+    .first()
+    .waitFor({ state: 'detached', timeout: 10_000 })
+    .catch(() => undefined);
 }

@@ -40,6 +40,7 @@ const ACCESS: Record<string, Access> = {
   getActionCenterSummary: 'action_center.view',
   getActionCenterCharts: 'action_center.view',
   listFailedTransactions: 'action_center.view',
+  listFailedTransactionReasons: 'action_center.view',
   exportFailedTransactions: 'action_center.view',
   retryFailedTransaction: 'transactions.manage',
   ignoreFailedTransaction: 'transactions.manage',

@@ -9,7 +9,7 @@ import type { AuditService } from '../audit/audit.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import { accounts } from './accounts.table';
-import { ownerSortSql } from './owner-sort';
+import { ownerListKeySql, ownerSortSql } from './owner-sort';
 
 export type Account = typeof accounts.$inferSelect;
 
@@ -114,7 +114,7 @@ export class AccountsService {
   }
 
   /**
-   * Ordered by owner name (lower case), then ID. `search` matches the owner's name or e-mail anywhere,
+   * Ordered by owner name (lower case, unaccented, byte order: "Émilie" before "Zoé"), then ID. `search` matches the owner's name or e-mail anywhere,
    * ignoring case and accents ("emile" finds "Émile").
    */
   async list(
@@ -122,7 +122,7 @@ export class AccountsService {
     opts: { search?: string; limit: number; after?: { name: string; id: string } },
   ): Promise<{ items: AccountView[]; next: { name: string; id: string } | null }> {
     const org = await this.deps.organizations.settings(organizationId);
-    const nameKey = sql<string>`lower(${accounts.ownerName})`;
+    const nameKey = sql<string>`${ownerListKeySql(sql`${accounts.ownerName}`)}`;
     const conditions = [eq(accounts.organizationId, organizationId)];
     const search = opts.search?.trim();
     if (search) {
@@ -138,7 +138,7 @@ export class AccountsService {
       conditions.push(
         or(
           gt(nameKey, opts.after.name),
-          and(sql`${nameKey} = ${opts.after.name}`, gt(accounts.id, opts.after.id)),
+          and(sql`${nameKey} = (${opts.after.name}::text collate "C")`, gt(accounts.id, opts.after.id)),
         )!,
       );
     }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { ownerListKeySql } from './owner-sort';
 
 export const accounts = pgTable(
   'accounts',
@@ -13,6 +14,7 @@ export const accounts = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.organizationId, t.id] }),
-    index('accounts_owner_name').on(t.organizationId, sql`lower(${t.ownerName})`, t.id),
+    // The accounts list's keyset (owner-sort.ts): the same expression as its ORDER BY.
+    index('accounts_owner_sort').on(t.organizationId, ownerListKeySql(sql`${t.ownerName}`), t.id),
   ],
 );

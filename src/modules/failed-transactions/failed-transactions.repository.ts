@@ -28,6 +28,8 @@ export interface ListedEntry {
    * collection of it succeeded (a portal payment, an eCheck that settled), `in_flight` while one runs.
    */
   collection: 'collected' | 'in_flight' | null;
+  /** FT5: the method the next try will charge, when the subscription or plan has another one now */
+  currentMethod?: { type: 'card' | 'echeck'; brand: string | null; last4: string | null };
 }
 
 // The partial indexes of failed-transactions.table.ts match this literal predicate (../shared/STACK-NOTES.md).
@@ -40,6 +42,17 @@ const ON_LIST = sql`${ft.status} in ('open', 'retrying')`;
  * 0.3 ms; bench/failed-transactions.ts). Both columns are NOT NULL, so the rows come out the same.
  */
 const NEWEST_FIRST = [sql`${ft.failedAt} desc nulls last`, sql`${ft.id} desc nulls last`];
+
+/** FT9: the list's filters, combinable, on the entries still on the list. */
+function filterConditions(organizationId: string, filters: ListFilters) {
+  const conditions = [eq(ft.organizationId, organizationId), ON_LIST];
+  if (filters.paymentMethod) conditions.push(eq(ft.paymentMethodType, filters.paymentMethod));
+  if (filters.type) conditions.push(eq(ft.type, filters.type));
+  if (filters.reason) conditions.push(eq(ft.reasonCode, filters.reason));
+  if (filters.retry === 'automatic') conditions.push(sql`${ft.nextRetryAt} is not null`);
+  if (filters.retry === 'manual') conditions.push(sql`${ft.nextRetryAt} is null`);
+  return conditions;
+}
 
 /** Queries for section 1; no rules here (they are in the service). */
 export class FailedTransactionsRepository {
@@ -116,12 +129,7 @@ export class FailedTransactionsRepository {
     filters: ListFilters,
     opts: { limit: number; after?: { at: Date; id: string } },
   ): Promise<ListedEntry[]> {
-    const conditions = [eq(ft.organizationId, organizationId), ON_LIST];
-    if (filters.paymentMethod) conditions.push(eq(ft.paymentMethodType, filters.paymentMethod));
-    if (filters.type) conditions.push(eq(ft.type, filters.type));
-    if (filters.reason) conditions.push(eq(ft.reasonCode, filters.reason));
-    if (filters.retry === 'automatic') conditions.push(sql`${ft.nextRetryAt} is not null`);
-    if (filters.retry === 'manual') conditions.push(sql`${ft.nextRetryAt} is null`);
+    const conditions = filterConditions(organizationId, filters);
     if (opts.after) {
       conditions.push(
         sql`(${ft.failedAt}, ${ft.id}) < (${opts.after.at.toISOString()}::timestamptz, ${opts.after.id})`,
@@ -132,6 +140,26 @@ export class FailedTransactionsRepository {
       .orderBy(...NEWEST_FIRST)
       .limit(opts.limit);
     return found.map(FailedTransactionsRepository.toListed);
+  }
+
+  /** The methods a page's subscriptions and plans have now (FT5), read once for the page by primary key. */
+  async methodsByIds(organizationId: string, ids: string[]) {
+    if (ids.length === 0) return new Map<string, NonNullable<ListedEntry['currentMethod']>>();
+    const found = await this.db
+      .select({
+        id: paymentMethods.id,
+        type: paymentMethods.type,
+        brand: paymentMethods.brand,
+        last4: paymentMethods.last4,
+      })
+      .from(paymentMethods)
+      .where(
+        and(
+          eq(paymentMethods.organizationId, organizationId),
+          sql`${paymentMethods.id} = any(${sql.param(ids)})`,
+        ),
+      );
+    return new Map(found.map(({ id, ...method }) => [id, method]));
   }
 
   /** FT11 portal: the payments (not refunds) of one account still on the list, newest first. */
@@ -325,8 +353,11 @@ export class FailedTransactionsRepository {
     return { scheduled, recovered };
   }
 
-  /** Charts: what is on the list, by reason, largest amount first. */
-  async byReason(organizationId: string) {
+  /**
+   * Charts: what is on the list, by reason, largest amount first. With filters (the reason's own left out),
+   * the reasons the list can still be narrowed to, so that no choice offered gives an empty list.
+   */
+  async byReason(organizationId: string, filters: Omit<ListFilters, 'reason'> = {}) {
     return this.db
       .select({
         code: ft.reasonCode,
@@ -334,7 +365,7 @@ export class FailedTransactionsRepository {
         count: sql<number>`count(*)`.mapWith(Number),
       })
       .from(ft)
-      .where(and(eq(ft.organizationId, organizationId), ON_LIST))
+      .where(and(...filterConditions(organizationId, { ...filters, reason: undefined })))
       .groupBy(ft.reasonCode)
       .orderBy(sql`3 desc`, sql`2 desc`, ft.reasonCode);
   }

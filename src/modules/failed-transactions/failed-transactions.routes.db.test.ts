@@ -138,6 +138,61 @@ describe('happy', () => {
     });
   });
 
+  it('FT9: the reasons offered narrow with the other filters, each with the rows it leaves (never 0)', async () => {
+    const o = await createOrg(t.c);
+    const accountId = await ftAccount(t.c, o.organizationId);
+    const card = await ftCard(t.c, o.organizationId, accountId);
+    const bank = await ftBank(t.c, o.organizationId, accountId);
+    const entry = (
+      methodType: 'card' | 'echeck',
+      type: 'installment' | 'echeck_payment',
+      reasonCode: string,
+    ) =>
+      ftEntry(t.c, o.organizationId, {
+        accountId,
+        paymentMethodId: methodType === 'card' ? card : bank,
+        methodType,
+        type,
+        reasonCode,
+      });
+    await entry('card', 'installment', 'card_declined');
+    await entry('card', 'installment', 'card_declined');
+    await entry('card', 'installment', 'expired_card');
+    await entry('echeck', 'echeck_payment', 'R01');
+    await ftEntry(t.c, o.organizationId, {
+      accountId,
+      paymentMethodId: card,
+      status: 'ignored',
+      reasonCode: 'R09',
+    });
+    const reasons = async (query: string, locale = 'fr-CA') =>
+      (
+        await call(t.app, o.adminToken, 'GET', `${URL}/reasons${query}`, undefined, {
+          'accept-language': locale,
+        })
+      ).body;
+
+    const all = await reasons('');
+    expect(all.reasons.map((r: any) => [r.code, r.count])).toEqual([
+      ['card_declined', 2],
+      ['expired_card', 1],
+      ['R01', 1],
+    ]);
+    expect(all.reasons[0].message).toMatch(/carte/i);
+    expect((await reasons('', 'en-CA')).reasons[0].message).toMatch(/card/i);
+    const cards = await reasons('?paymentMethod=card&type=installment');
+    expect(cards.reasons.map((r: any) => r.code)).toEqual(['card_declined', 'expired_card']);
+    expect((await reasons('?paymentMethod=echeck')).reasons).toEqual([
+      { code: 'R01', message: expect.any(String), count: 1 },
+    ]);
+    expect((await reasons('?paymentMethod=echeck&type=installment')).reasons).toEqual([]);
+    // Every reason offered gives exactly the rows it counts.
+    for (const r of cards.reasons) {
+      const rows = await list(`?paymentMethod=card&type=installment&reason=${r.code}`, {}, o.adminToken);
+      expect(rows.body.items).toHaveLength(r.count);
+    }
+  });
+
   it('FT8: change payment method only for subscription and installment entries', async () => {
     const accountId = await ftAccount(t.c, O());
     const pm = await ftCard(t.c, O(), accountId);
@@ -220,6 +275,7 @@ describe('happy', () => {
   it('FT5, FT12: a hard decline blocks the retry until the subscription has another method, which is charged', async () => {
     const e = await subscriptionEntry({ reasonCode: 'lost_card' });
     const blocked = await itemOf(e.id, { 'accept-language': 'en-CA' });
+    expect(blocked.currentPaymentMethod).toBeUndefined();
     expect(blocked.actions.retry).toBe(false);
     expect(blocked.retryBlockedReason).toMatch(/declined for good/);
     expect(blocked.recommendedAction.code).toBe('do_not_retry');
@@ -233,6 +289,9 @@ describe('happy', () => {
       .set({ paymentMethodId: newCard })
       .where(eq(subscriptions.id, e.subscriptionId!));
     const allowed = await itemOf(e.id);
+    // The row shows the card the retry will charge, beside the one that failed.
+    expect(allowed.paymentMethod).toMatchObject({ type: 'card', last4: '4242' });
+    expect(allowed.currentPaymentMethod).toEqual({ type: 'card', brand: 'mastercard', last4: '4444' });
     expect(allowed.actions.retry).toBe(true);
     expect(allowed.retryBlockedReason).toBeUndefined();
     expect((await call(t.app, org.adminToken, 'POST', `${URL}/${e.id}/retry`)).status).toBe(202);
@@ -441,6 +500,13 @@ describe('happy', () => {
 });
 
 describe('errors', () => {
+  it('FT9: the reasons facet refuses unknown filters and a reason of its own with a 400', async () => {
+    for (const query of ['?paymentMethod=cash', '?reason=card_declined', '?type=refund&limit=5']) {
+      const res = await call(t.app, org.adminToken, 'GET', `${URL}/reasons${query}`);
+      expect(res.status, query).toBe(400);
+    }
+  });
+
   it('FT9: unknown filter values are a 400 listing the allowed ones', async () => {
     const type = await list('?type=donation');
     expect(type.status).toBe(400);

@@ -32,6 +32,19 @@ export const FailedTransactionSchema = Type.Object(
       brand: Type.Optional(Type.String({ examples: ['visa'] })),
       last4: Type.String({ examples: ['4242'] }),
     }),
+    currentPaymentMethod: Type.Optional(
+      Type.Object(
+        {
+          type: Type.Enum(['card', 'echeck']),
+          brand: Type.Optional(Type.String({ examples: ['mastercard'] })),
+          last4: Type.String({ examples: ['4444'] }),
+        },
+        {
+          description:
+            'FT5: present when the subscription or plan now has another method than the one that failed — the one a retry charges',
+        },
+      ),
+    ),
     reason: Reason,
     amount: Type.Integer({ description: 'Minor units (cents)', examples: [12500] }),
     currency: Currency,
@@ -150,6 +163,42 @@ export const failedTransactionsRoutes: FastifyPluginAsyncTypebox<FailedTransacti
       return {
         items: page.items,
         nextCursor: failedPages.next(page.next && [page.next.at, page.next.id]),
+      };
+    },
+  );
+
+  app.get(
+    '/action-center/failed-transactions/reasons',
+    {
+      onRequest: guard.require('action_center.view'),
+      schema: {
+        operationId: 'listFailedTransactionReasons',
+        tags: ['action-center'],
+        summary:
+          'FT9: the failure reasons the list can be narrowed to under the other filters, with the entries each leaves (none with 0)',
+        querystring: Type.Object(
+          { paymentMethod: Filters.paymentMethod, type: Filters.type, retry: Filters.retry },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            reasons: Type.Array(
+              Type.Object({
+                code: Type.String({ examples: ['insufficient_funds'] }),
+                message: Type.String({ description: "The reason in the caller's language" }),
+                count: Type.Integer({ minimum: 1, description: 'Entries on the list with this reason' }),
+              }),
+            ),
+          }),
+          ...errorResponses(),
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const { reason: _reason, ...filters } = filtersOf(request.query);
+      return {
+        reasons: await failedTransactions.reasonCounts(principal.organizationId, filters, principal.locale),
       };
     },
   );

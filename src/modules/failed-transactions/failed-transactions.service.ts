@@ -108,6 +108,15 @@ export function presentEntry(
       ...(listed.method.brand ? { brand: listed.method.brand } : {}),
       last4: listed.method.last4 ?? '',
     },
+    ...(listed.currentMethod
+      ? {
+          currentPaymentMethod: {
+            type: listed.currentMethod.type,
+            ...(listed.currentMethod.brand ? { brand: listed.currentMethod.brand } : {}),
+            last4: listed.currentMethod.last4 ?? '',
+          },
+        }
+      : {}),
     reason: { code: entry.reasonCode, message: failureMessage(entry.reasonCode, locale) },
     amount: toJsonAmount(entry.amountMinor),
     currency: entry.currency,
@@ -219,7 +228,7 @@ export class FailedTransactionsService {
       limit: opts.limit + 1,
       after: opts.after,
     });
-    const page = found.slice(0, opts.limit);
+    const page = await this.withCurrentMethods(organizationId, found.slice(0, opts.limit));
     const now = this.deps.clock.now();
     const last = page[page.length - 1];
     const recovery = await this.recoveryView(organizationId, page);
@@ -227,6 +236,32 @@ export class FailedTransactionsService {
       items: page.map((l) => presentEntry(l, opts.locale, now, recovery)),
       next: found.length > opts.limit && last ? { at: last.entry.failedAt, id: last.entry.id } : null,
     };
+  }
+
+  /** FT5: the entries whose subscription or plan now has another method learn which (the next try charges it). */
+  private async withCurrentMethods(organizationId: string, page: ListedEntry[]): Promise<ListedEntry[]> {
+    const changed = page.filter(
+      (l) => l.currentPaymentMethodId && l.currentPaymentMethodId !== l.entry.paymentMethodId,
+    );
+    const methods = await this.repository.methodsByIds(organizationId, [
+      ...new Set(changed.map((l) => l.currentPaymentMethodId!)),
+    ]);
+    return page.map((l) =>
+      l.currentPaymentMethodId && l.currentPaymentMethodId !== l.entry.paymentMethodId
+        ? { ...l, currentMethod: methods.get(l.currentPaymentMethodId) }
+        : l,
+    );
+  }
+
+  /**
+   * FT9: the reasons the list can be narrowed to under the other filters, each with how many entries it
+   * leaves, most first — a reason that would leave no row is not offered.
+   */
+  async reasonCounts(organizationId: string, filters: Omit<ListFilters, 'reason'>, locale: Locale) {
+    const found = await this.repository.byReason(organizationId, filters);
+    return found
+      .map((r) => ({ code: r.code, message: failureMessage(r.code, locale), count: r.count }))
+      .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
   }
 
   /** Every entry of the filtered list, read in keyset pages so that an export never holds them all. */

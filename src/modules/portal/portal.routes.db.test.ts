@@ -82,6 +82,8 @@ describe('happy', () => {
         name: 'Club de natation Laval',
         logoUrl: t.c.organizations.logoUrl(o),
         contactEmail: o.contactEmail,
+        // Times on the portal are the organization's, whatever the owner's browser says.
+        timezone: o.timezone,
       },
       account: { ownerName: 'Léa Fortin', locale: 'en-CA' },
       currency: 'CAD',

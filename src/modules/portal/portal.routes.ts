@@ -42,6 +42,10 @@ export const PortalSessionSchema = Type.Object(
       name: Type.String(),
       logoUrl: Type.Union([Type.String(), Type.Null()]),
       contactEmail: Type.String(),
+      timezone: Type.String({
+        examples: ['America/Toronto'],
+        description: "The IANA zone the portal's times are shown in (the organization's, not the browser's)",
+      }),
     }),
     account: Type.Object({ ownerName: Type.String(), locale: LocaleSchema }),
     link: Type.Object(

@@ -345,6 +345,7 @@ export class PortalService {
         name: org.name,
         logoUrl: this.deps.organizations.logoUrl(org),
         contactEmail: org.contactEmail ?? '',
+        timezone: org.timezone,
       },
       account: { ownerName: owner?.name ?? '', locale },
       link: {

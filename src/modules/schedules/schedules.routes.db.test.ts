@@ -91,6 +91,52 @@ describe('happy', () => {
     expect(audit.body.items.map((a: { action: string }) => a.action)).toContain('payment_method.changed');
   });
 
+  it('MS2: each upcoming charge says where its schedule stands (paused, cancelling at period end, cancelled)', async () => {
+    const account = await apiAccount(t.app, token);
+    const card = await apiCard(t.app, token, account.id);
+    const subscribe = async () =>
+      (
+        await call(t.app, token, 'POST', url(account.id, 'subscriptions'), {
+          amount: 2_000,
+          interval: 'month',
+          startDate: '2026-04-01',
+          paymentMethodId: card.id,
+        })
+      ).body.id as string;
+    const [paused, ending, invoice] = [
+      await subscribe(),
+      await subscribe(),
+      await apiInvoice(t.app, token, account.id, 900),
+    ];
+    const p = await plan(account.id, invoice.id, card.id, [{ dueDate: '2026-04-10', amount: 900 }]);
+    const scheduleOf = async (sourceId: string) =>
+      (await call(t.app, token, 'GET', url(account.id, 'upcoming-payments'))).body.items
+        .filter((u: { sourceId: string }) => u.sourceId === sourceId)
+        .map((u: { status: string; schedule: object }) => ({ status: u.status, schedule: u.schedule }));
+
+    expect(await scheduleOf(paused)).toEqual([
+      { status: 'scheduled', schedule: { status: 'active', endsOn: null } },
+    ]);
+    expect((await call(t.app, token, 'POST', `/api/v1/subscriptions/${paused}/pause`)).status).toBe(200);
+    expect(await scheduleOf(paused)).toEqual([
+      { status: 'cancelled', schedule: { status: 'paused', endsOn: null } },
+    ]);
+
+    expect(
+      (await call(t.app, token, 'POST', `/api/v1/subscriptions/${ending}/cancel`, { at: 'period_end' }))
+        .status,
+    ).toBe(200);
+    const [end] = await scheduleOf(ending);
+    expect(end.schedule).toMatchObject({ status: 'cancelled', endsOn: expect.stringMatching(/^2026-/) });
+
+    expect((await call(t.app, token, 'POST', `/api/v1/installment-plans/${p.body.id}/cancel`)).status).toBe(
+      200,
+    );
+    expect(await scheduleOf(p.body.id)).toEqual([
+      { status: 'cancelled', schedule: { status: 'cancelled', endsOn: null } },
+    ]);
+  });
+
   it('payments-due charges what is due today in the organization zone; success is allocated, the plan completes', async () => {
     const account = await apiAccount(t.app, token);
     const card = await apiCard(t.app, token, account.id);

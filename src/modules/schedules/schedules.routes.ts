@@ -65,6 +65,21 @@ const UpcomingSchema = Type.Object({
   invoiceId: Nullable(
     Type.String({ description: "Installments: the plan's invoice; subscriptions: issued when charged" }),
   ),
+  schedule: Type.Object(
+    {
+      status: Type.Enum(['active', 'paused', 'cancelled', 'completed'], {
+        description:
+          "The subscription's (active, paused, cancelled) or the plan's (active, completed, cancelled)",
+      }),
+      endsOn: Nullable(
+        Type.Union([IsoDateSchema], {
+          description:
+            'A cancelled subscription: the last day it runs (later than today: cancelling at period end)',
+        }),
+      ),
+    },
+    { description: 'Where the subscription or plan of this charge stands' },
+  ),
   paymentMethod: Type.Object({
     id: Type.String(),
     type: Type.Enum(['card', 'echeck']),

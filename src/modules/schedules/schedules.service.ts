@@ -50,6 +50,8 @@ export interface UpcomingPayment {
   source: 'subscription' | 'installment';
   sourceId: string;
   invoiceId: string | null;
+  /** where the subscription or plan stands, so that a withdrawn charge says why (paused, cancelled) */
+  schedule: { status: 'active' | 'paused' | 'cancelled' | 'completed'; endsOn: string | null };
   paymentMethod: {
     id: string;
     type: 'card' | 'echeck';
@@ -277,7 +279,13 @@ export class SchedulesService {
       );
     }
     const found = await this.deps.db
-      .select({ sp: scheduledPayments, method: paymentMethods })
+      .select({
+        sp: scheduledPayments,
+        method: paymentMethods,
+        subscriptionStatus: subscriptions.status,
+        endsOn: subscriptions.endsOn,
+        planStatus: installmentPlans.status,
+      })
       .from(scheduledPayments)
       .leftJoin(
         subscriptions,
@@ -309,7 +317,7 @@ export class SchedulesService {
     const page = found.slice(0, opts.limit);
     const last = page[page.length - 1];
     return {
-      items: page.map(({ sp, method }) => ({
+      items: page.map(({ sp, method, subscriptionStatus, endsOn, planStatus }) => ({
         id: sp.id,
         dueDate: sp.dueDate,
         status: sp.status,
@@ -317,6 +325,10 @@ export class SchedulesService {
         source: sp.source,
         sourceId: (sp.subscriptionId ?? sp.installmentPlanId)!,
         invoiceId: sp.invoiceId,
+        schedule: {
+          status: (subscriptionStatus ?? planStatus ?? 'active') as UpcomingPayment['schedule']['status'],
+          endsOn: endsOn ?? null,
+        },
         paymentMethod: {
           id: method.id,
           type: method.type,

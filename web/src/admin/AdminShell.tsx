@@ -1,4 +1,4 @@
-import { AppShell, Burger, Button, Group, NavLink, Text } from '@mantine/core';
+import { AppShell, Burger, Button, Group, NavLink, Stack, Text } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconAlertTriangle, IconSettings, IconUsers } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
@@ -15,6 +15,7 @@ export function AdminShell() {
   const logout = useLogout();
   const navigate = useNavigate();
   const { pathname } = useLocation();
+  const signOut = () => logout.mutate(undefined, { onSettled: () => navigate('/login') });
 
   return (
     <AppShell
@@ -25,11 +26,23 @@ export function AdminShell() {
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('nav.toggle')} />
+            <Burger
+              opened={opened}
+              onClick={toggle}
+              hiddenFrom="sm"
+              size="sm"
+              aria-label={t('nav.toggle')}
+              data-testid="nav-burger"
+            />
             <Text fw={700} size="lg">
               Recoup
             </Text>
-            {organization.data && <Text c="gray.7">{organization.data.name}</Text>}
+            {organization.data && (
+              // On a phone the organization's name moves into the menu: the header keeps to one line.
+              <Text c="gray.7" visibleFrom="sm" truncate="end" maw={320}>
+                {organization.data.name}
+              </Text>
+            )}
           </Group>
           <Group gap="sm" wrap="nowrap">
             <LanguageSwitch persist />
@@ -39,8 +52,9 @@ export function AdminShell() {
             <Button
               variant="default"
               size="xs"
+              visibleFrom="sm"
               loading={logout.isPending}
-              onClick={() => logout.mutate(undefined, { onSettled: () => navigate('/login') })}
+              onClick={signOut}
               data-testid="logout"
             >
               {t('nav.logout')}
@@ -82,6 +96,28 @@ export function AdminShell() {
           onClick={close}
           data-testid="nav-settings"
         />
+        {/* A phone: who is signed in, where, and the way out, in the menu the burger opens. */}
+        <Stack gap={6} mt="auto" pt="md" hiddenFrom="sm" data-testid="nav-phone-account">
+          {organization.data && (
+            <Text size="sm" fw={600}>
+              {organization.data.name}
+            </Text>
+          )}
+          {me.data && (
+            <Text size="sm" c="gray.7">
+              {t('layout.signedInAs', { name: me.data.name })}
+            </Text>
+          )}
+          <Button
+            variant="default"
+            size="xs"
+            loading={logout.isPending}
+            onClick={signOut}
+            data-testid="logout-phone"
+          >
+            {t('nav.logout')}
+          </Button>
+        </Stack>
       </AppShell.Navbar>
       <AppShell.Main>
         <SandboxBanner canManage={me.data?.permissions.includes('settings.manage') ?? false} />

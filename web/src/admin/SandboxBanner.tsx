@@ -3,8 +3,7 @@ import { IconFlask } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { answer, api } from '../api/client';
-import { formatInstant } from '../ui/dates';
-import { useLocale } from '../ui/useLocale';
+import { useFormatInstant } from '../ui/useFormatInstant';
 
 /**
  * Says plainly that this is the sandbox (test payments, a movable clock) and that the clock shown is this
@@ -13,7 +12,7 @@ import { useLocale } from '../ui/useLocale';
  */
 export function SandboxBanner({ canManage }: { canManage: boolean }) {
   const { t } = useTranslation();
-  const locale = useLocale();
+  const instant = useFormatInstant();
   const clock = useQuery({
     queryKey: ['sandbox', 'clock'],
     queryFn: () => answer(api.GET('/api/v1/sandbox/clock')),
@@ -24,7 +23,7 @@ export function SandboxBanner({ canManage }: { canManage: boolean }) {
   if (!clock.data) return null;
   return (
     <Alert color="grape" icon={<IconFlask />} mb="md" data-testid="sandbox-banner" title={t('sandbox.title')}>
-      {t('sandbox.clock', { now: formatInstant(clock.data.now, locale) })}
+      {t('sandbox.clock', { now: instant(clock.data.now) })}
     </Alert>
   );
 }

@@ -432,6 +432,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/action-center/failed-transactions/reasons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** FT9: the failure reasons the list can be narrowed to under the other filters, with the entries each leaves (none with 0) */
+        get: operations["listFailedTransactionReasons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/action-center/failed-transactions/export": {
         parameters: {
             query?: never;
@@ -1514,6 +1531,15 @@ export interface components {
                 /** @example 4242 */
                 last4: string;
             };
+            /** @description FT5: present when the subscription or plan now has another method than the one that failed — the one a retry charges */
+            currentPaymentMethod?: {
+                /** @enum {unknown} */
+                type: "card" | "echeck";
+                /** @example mastercard */
+                brand?: string;
+                /** @example 4444 */
+                last4: string;
+            };
             reason: {
                 /** @example insufficient_funds */
                 code: string;
@@ -1713,6 +1739,11 @@ export interface components {
                 name: string;
                 logoUrl: string | null;
                 contactEmail: string;
+                /**
+                 * @description The IANA zone the portal's times are shown in (the organization's, not the browser's)
+                 * @example America/Toronto
+                 */
+                timezone: string;
             };
             account: {
                 ownerName: string;
@@ -3533,6 +3564,67 @@ export interface operations {
                     "application/json": {
                         items: components["schemas"]["FailedTransaction"][];
                         nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listFailedTransactionReasons: {
+        parameters: {
+            query?: {
+                paymentMethod?: "card" | "echeck";
+                type?: "refund" | "echeck_payment" | "installment" | "subscription";
+                /** @description RC4: automatic — the policy will retry it by itself; manual — it needs someone */
+                retry?: "automatic" | "manual";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        reasons: {
+                            /** @example insufficient_funds */
+                            code: string;
+                            /** @description The reason in the caller's language */
+                            message: string;
+                            /** @description Entries on the list with this reason */
+                            count: number;
+                        }[];
                     };
                 };
             };
@@ -7671,6 +7763,15 @@ export interface operations {
                             /** @description The subscription or installment plan */
                             sourceId: string;
                             invoiceId: string | null;
+                            /** @description Where the subscription or plan of this charge stands */
+                            schedule: {
+                                /**
+                                 * @description The subscription's (active, paused, cancelled) or the plan's (active, completed, cancelled)
+                                 * @enum {unknown}
+                                 */
+                                status: "active" | "paused" | "cancelled" | "completed";
+                                endsOn: string | null;
+                            };
                             paymentMethod: {
                                 id: string;
                                 /** @enum {unknown} */

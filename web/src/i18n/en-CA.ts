@@ -617,6 +617,85 @@ export const enCA = {
     start: 'Enter the details',
     save: 'Save',
   },
+  layout: {
+    menu: 'Open the menu',
+    signedInAs: 'Signed in as {{name}}',
+  },
+  lists: {
+    reasonAll: 'All reasons',
+    reasonOption: '{{label}} ({{count}})',
+    nextTry: 'Next try: {{method}}',
+    nextTryHelp: 'The subscription or plan now has this method; a retry charges it.',
+    openAccount: 'Open the account file',
+    failedOn: 'Failed {{when}}',
+    attempts_one: '{{count}} attempt',
+    attempts_other: '{{count}} attempts',
+  },
+  schedule: {
+    status: {
+      scheduled: 'Scheduled',
+      processing: 'Being charged',
+      paid: 'Paid',
+      failed: 'Failed',
+      skipped: 'Skipped: invoice already covered',
+      cancelled: 'Withdrawn',
+    },
+    state: {
+      active: 'Active',
+      paused: 'Paused',
+      cancelled: 'Cancelled',
+      completed: 'Completed',
+      cancelling: 'Ends on {{date}}',
+    },
+    columns: {
+      status: 'Status',
+      actions: 'Actions',
+    },
+    actions: {
+      cancelNow: 'Cancel now',
+      cancelAtPeriodEnd: 'Cancel at period end',
+      pause: 'Pause',
+      resume: 'Resume',
+      cancelPlan: 'Cancel the plan',
+      edit: 'Edit',
+      menu: 'Actions for the payment due {{date}}',
+    },
+    confirm: {
+      back: 'Keep it as it is',
+      cancelNowTitle: 'Cancel this subscription now?',
+      cancelNow:
+        'Nothing more will be charged: the charge of {{amount}} due {{date}} is withdrawn. This cannot be undone.',
+      cancelAtPeriodEndTitle: 'Cancel at the end of the current period?',
+      cancelAtPeriodEnd:
+        'The current period runs to its end (a charge already due in it is still made); nothing is charged after it. This cannot be undone.',
+      pauseTitle: 'Pause this subscription?',
+      pause:
+        'The charge of {{amount}} due {{date}} is withdrawn and nothing is charged until you resume it. The paused periods are not charged later.',
+      resumeTitle: 'Resume this subscription?',
+      resume: 'Charges start again with the first period from today; the paused periods are not charged.',
+      cancelPlanTitle: 'Cancel this installment plan?',
+      cancelPlan_one:
+        'Its upcoming installment ({{amount}}) is withdrawn; what is unpaid stays open on the invoice, and failed installments stay in the Action Center. This cannot be undone.',
+      cancelPlan_other:
+        'Its {{count}} upcoming installments ({{amount}}) are withdrawn; what is unpaid stays open on the invoice, and failed installments stay in the Action Center. This cannot be undone.',
+    },
+    done: {
+      cancelled: 'The subscription is cancelled: nothing more will be charged.',
+      cancelling: 'The subscription ends on {{date}}: nothing after that is charged.',
+      paused: 'The subscription is paused: nothing is charged until it resumes.',
+      resumed: 'The subscription is active again.',
+      planCancelled: 'The installment plan is cancelled: its upcoming installments are withdrawn.',
+      edited: 'The payment is now due {{date}}, for {{amount}}.',
+    },
+    edit: {
+      title: 'Edit the payment due {{date}}',
+      dueDate: 'Due date',
+      amount: 'Amount',
+      help: 'Only this payment changes, not its subscription or plan.',
+      save: 'Save the payment',
+      invalidDate: 'Enter a date, e.g. 2026-04-01',
+    },
+  },
 };
 
 type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]> };

@@ -624,4 +624,85 @@ export const frCA: Resources = {
     start: 'Saisir les coordonnées',
     save: 'Enregistrer',
   },
+  layout: {
+    menu: 'Ouvrir le menu',
+    signedInAs: 'Connecté : {{name}}',
+  },
+  lists: {
+    reasonAll: 'Tous les motifs',
+    reasonOption: '{{label}} ({{count}})',
+    nextTry: 'Prochain essai : {{method}}',
+    nextTryHelp:
+      "L'abonnement ou le plan a maintenant ce mode de paiement; une nouvelle tentative le débite.",
+    openAccount: 'Ouvrir le dossier du compte',
+    failedOn: 'Échec le {{when}}',
+    attempts_one: '{{count}} tentative',
+    attempts_other: '{{count}} tentatives',
+  },
+  schedule: {
+    status: {
+      scheduled: 'Prévu',
+      processing: 'En cours de prélèvement',
+      paid: 'Payé',
+      failed: 'Échoué',
+      skipped: 'Sauté : facture déjà couverte',
+      cancelled: 'Retiré',
+    },
+    state: {
+      active: 'Actif',
+      paused: 'En pause',
+      cancelled: 'Annulé',
+      completed: 'Terminé',
+      cancelling: 'Prend fin le {{date}}',
+    },
+    columns: {
+      status: 'État',
+      actions: 'Actions',
+    },
+    actions: {
+      cancelNow: 'Résilier maintenant',
+      cancelAtPeriodEnd: 'Résilier en fin de période',
+      pause: 'Mettre en pause',
+      resume: 'Reprendre',
+      cancelPlan: 'Résilier le plan',
+      edit: 'Modifier',
+      menu: 'Actions pour le paiement du {{date}}',
+    },
+    confirm: {
+      back: 'Ne rien changer',
+      cancelNowTitle: 'Résilier cet abonnement maintenant?',
+      cancelNow:
+        "Plus rien ne sera prélevé : le prélèvement de {{amount}} prévu le {{date}} est retiré. C'est définitif.",
+      cancelAtPeriodEndTitle: 'Résilier à la fin de la période en cours?',
+      cancelAtPeriodEnd:
+        "La période en cours va jusqu'à son terme (un prélèvement déjà dû y est encore fait); rien n'est prélevé ensuite. C'est définitif.",
+      pauseTitle: 'Mettre cet abonnement en pause?',
+      pause:
+        "Le prélèvement de {{amount}} prévu le {{date}} est retiré et rien n'est prélevé avant la reprise. Les périodes en pause ne seront pas prélevées plus tard.",
+      resumeTitle: 'Reprendre cet abonnement?',
+      resume:
+        "Les prélèvements reprennent à la première période à partir d'aujourd'hui; les périodes en pause ne sont pas prélevées.",
+      cancelPlanTitle: 'Résilier ce plan de versements?',
+      cancelPlan_one:
+        "Son versement à venir ({{amount}}) est retiré; l'impayé reste ouvert sur la facture et les versements échoués restent au Centre d'action. C'est définitif.",
+      cancelPlan_other:
+        "Ses {{count}} versements à venir ({{amount}}) sont retirés; l'impayé reste ouvert sur la facture et les versements échoués restent au Centre d'action. C'est définitif.",
+    },
+    done: {
+      cancelled: "L'abonnement est résilié : plus rien ne sera prélevé.",
+      cancelling: "L'abonnement prend fin le {{date}} : rien n'est prélevé après.",
+      paused: "L'abonnement est en pause : rien n'est prélevé avant la reprise.",
+      resumed: "L'abonnement est de nouveau actif.",
+      planCancelled: 'Le plan de versements est résilié : ses versements à venir sont retirés.',
+      edited: 'Le paiement est maintenant prévu le {{date}}, pour {{amount}}.',
+    },
+    edit: {
+      title: 'Modifier le paiement du {{date}}',
+      dueDate: "Date d'échéance",
+      amount: 'Montant',
+      help: 'Seul ce paiement change, pas son abonnement ni son plan.',
+      save: 'Enregistrer le paiement',
+      invalidDate: 'Entrez une date, p. ex. 2026-04-01',
+    },
+  },
 };

@@ -15,6 +15,8 @@ export function PortalFailedPayment(props: {
   /** the wallet cards, and any bank account saved on this page (`type: 'echeck'`) */
   cards: (PortalCard & { type?: 'card' | 'echeck' })[];
   preferredCardId: string | null;
+  /** the organization's zone: the failure time reads as on its own screens */
+  timeZone: string;
 }) {
   const { payment, cards } = props;
   const { t } = useTranslation();
@@ -46,7 +48,7 @@ export function PortalFailedPayment(props: {
           )}
         </Group>
         <Text size="sm">
-          {t(`transactionType.${payment.type}`)} · {formatInstant(payment.failedAt, locale)}
+          {t(`transactionType.${payment.type}`)} · {formatInstant(payment.failedAt, locale, props.timeZone)}
         </Text>
         {!settled && <Text size="sm">{t('portal.reasonLine', { reason: payment.reason.message })}</Text>}
         {processing && <Text size="sm">{t('portal.processingHint')}</Text>}

@@ -38,7 +38,7 @@ export function PortalLinkSummary({ session }: { session: PortalSession }) {
         )}
       </Text>
       <Text size="xs" c="dimmed">
-        {t('portal.link.expires', { at: formatInstant(link.expiresAt, locale) })}
+        {t('portal.link.expires', { at: formatInstant(link.expiresAt, locale, organization.timezone) })}
       </Text>
     </Paper>
   );

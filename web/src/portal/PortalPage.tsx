@@ -85,6 +85,7 @@ export function PortalPage() {
                   currency={session.data.currency}
                   cards={[...session.data.cards, ...savedBanks]}
                   preferredCardId={savedCardId}
+                  timeZone={session.data.organization.timezone}
                 />
               ))}
             </>

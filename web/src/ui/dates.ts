@@ -5,10 +5,18 @@ export function formatDate(date: string, locale: string): string {
   );
 }
 
-export function formatInstant(instant: string, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(
-    new Date(instant),
-  );
+/**
+ * An instant as the organization's clock reads it: `timeZone` is the organization's IANA zone (its "today",
+ * its digests and retries run there), never the browser's, so that two viewers in different zones read the
+ * same time. Without one (still loading), the time is shown in UTC and says so.
+ */
+export function formatInstant(instant: string, locale: string, timeZone?: string): string {
+  return new Intl.DateTimeFormat(locale, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: timeZone ?? 'UTC',
+    ...(timeZone ? {} : { timeZoneName: 'short' }),
+  }).format(new Date(instant));
 }
 
 export function formatExpiry(month: number | null | undefined, year: number | null | undefined): string {

@@ -1,10 +1,9 @@
 import { Button, Paper, Table, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { formatInstant } from '../../ui/dates';
 import { LoadMore } from '../../ui/LoadMore';
 import { Money } from '../../ui/Money';
 import { QueryStatus } from '../../ui/QueryStatus';
-import { useLocale } from '../../ui/useLocale';
+import { useFormatInstant } from '../../ui/useFormatInstant';
 import { type LedgerDocument, useAllocations, useUndoAllocation } from './api';
 
 export function AllocationsList(props: {
@@ -14,7 +13,7 @@ export function AllocationsList(props: {
   canUndo: boolean;
 }) {
   const { t } = useTranslation();
-  const locale = useLocale();
+  const instant = useFormatInstant();
   const list = useAllocations(props.accountId);
   const undo = useUndoAllocation(props.accountId);
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
@@ -50,7 +49,7 @@ export function AllocationsList(props: {
                   <Table.Td ta="right">
                     <Money minor={allocation.amount} currency={props.currency} />
                   </Table.Td>
-                  <Table.Td>{formatInstant(allocation.createdAt, locale)}</Table.Td>
+                  <Table.Td>{instant(allocation.createdAt)}</Table.Td>
                   {props.canUndo && (
                     <Table.Td>
                       <Button

@@ -6,6 +6,7 @@ import {
   NumberInput,
   Paper,
   Select,
+  SimpleGrid,
   Stack,
   Table,
   Text,
@@ -146,7 +147,7 @@ export function InstallmentPlanForm(props: {
             error={fieldError(create.error, 'paymentMethodId')}
             data-testid="installment-method"
           />
-          <Group align="flex-end" grow>
+          <SimpleGrid cols={{ base: 1, xs: 3 }} spacing="sm" style={{ alignItems: 'end' }}>
             <NumberInput
               label={t('installments.count')}
               min={1}
@@ -172,7 +173,7 @@ export function InstallmentPlanForm(props: {
             >
               {t('installments.split')}
             </Button>
-          </Group>
+          </SimpleGrid>
           {rows.length === 0 ? (
             <Text size="sm" c="gray.7">
               {t('installments.empty')}

@@ -1,4 +1,4 @@
-import { Button, Group, Paper, Select, Stack, TextInput, Title } from '@mantine/core';
+import { Button, Group, Paper, Select, SimpleGrid, Stack, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { today } from '../../ui/dates';
@@ -44,7 +44,7 @@ export function SubscriptionForm(props: { accountId: string; currency: string; m
       </Title>
       <form onSubmit={submit} noValidate data-testid="subscription-form">
         <Stack>
-          <Group align="flex-start" grow>
+          <SimpleGrid cols={{ base: 1, xs: 3 }} spacing="sm">
             <MoneyInput
               label={t('subscriptions.amount')}
               currency={props.currency}
@@ -74,7 +74,7 @@ export function SubscriptionForm(props: { accountId: string; currency: string; m
               error={fieldError(create.error, 'startDate')}
               data-testid="subscription-start-date"
             />
-          </Group>
+          </SimpleGrid>
           <PaymentMethodSelect
             label={t('subscriptions.paymentMethod')}
             methods={props.methods}

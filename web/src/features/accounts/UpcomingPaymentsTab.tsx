@@ -1,4 +1,4 @@
-import { Alert, Anchor, Select, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { Alert, Anchor, Group, Paper, Select, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import { useCan } from '../../admin/session';
@@ -9,6 +9,7 @@ import { Money } from '../../ui/Money';
 import { PaymentMethodLabel, usePaymentMethodLabel } from '../../ui/PaymentMethodLabel';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useLocale } from '../../ui/useLocale';
+import { usePhone } from '../../ui/usePhone';
 import type { PaymentMethod, UpcomingPayment } from './api';
 import {
   useAccount,
@@ -18,6 +19,7 @@ import {
   useUpcomingPayments,
 } from './api';
 import { InstallmentPlanForm } from './InstallmentPlanForm';
+import { ScheduleActions, ScheduleStatus } from './ScheduleLifecycle';
 import { SubscriptionForm } from './SubscriptionForm';
 
 function MethodSelect(props: { accountId: string; payment: UpcomingPayment; methods: PaymentMethod[] }) {
@@ -58,39 +60,83 @@ export function UpcomingPaymentsTab() {
   const rows = upcoming.data?.pages.flatMap((page) => page.items) ?? [];
   const usable = methods.data?.pages.flatMap((page) => page.items) ?? [];
   const currency = account.data?.currency;
+  const phone = usePhone();
 
   if (!upcoming.isSuccess || !currency)
     return <QueryStatus query={upcoming.isSuccess ? account : upcoming} />;
+  const methodCell = (payment: UpcomingPayment) =>
+    can('transactions.manage') ? (
+      <MethodSelect accountId={id} payment={payment} methods={usable} />
+    ) : (
+      <PaymentMethodLabel method={payment.paymentMethod} withExpiry />
+    );
+  const actionsCell = (payment: UpcomingPayment) =>
+    can('billing.write') ? (
+      <ScheduleActions accountId={id} payment={payment} all={rows} currency={currency} />
+    ) : null;
   return (
     <Stack>
       {rows.length === 0 ? (
         <Text>{t('upcoming.empty')}</Text>
+      ) : phone ? (
+        // A phone: one card per charge, with its status, method and actions within the width.
+        <Stack gap="xs" data-testid="upcoming-table" data-layout="cards">
+          {rows.map((payment) => (
+            <Paper
+              key={payment.id}
+              withBorder
+              p="sm"
+              radius="md"
+              data-testid="upcoming-row"
+              data-id={payment.id}
+              data-source-id={payment.sourceId}
+            >
+              <Stack gap={6}>
+                <Group justify="space-between" wrap="nowrap">
+                  <Text fw={600}>{formatDate(payment.dueDate, locale)}</Text>
+                  <Text fw={700}>
+                    <Money minor={payment.amount} currency={currency} />
+                  </Text>
+                </Group>
+                <Text size="sm">{t(`upcoming.source.${payment.source}`)}</Text>
+                <ScheduleStatus payment={payment} />
+                {methodCell(payment)}
+                <Group justify="flex-end">{actionsCell(payment)}</Group>
+              </Stack>
+            </Paper>
+          ))}
+        </Stack>
       ) : (
-        <Table.ScrollContainer minWidth={700}>
+        <Table.ScrollContainer minWidth={860}>
           <Table striped data-testid="upcoming-table">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>{t('upcoming.columns.dueDate')}</Table.Th>
                 <Table.Th ta="right">{t('upcoming.columns.amount')}</Table.Th>
                 <Table.Th>{t('upcoming.columns.source')}</Table.Th>
+                <Table.Th>{t('schedule.columns.status')}</Table.Th>
                 <Table.Th>{t('upcoming.columns.method')}</Table.Th>
+                {can('billing.write') && <Table.Th>{t('schedule.columns.actions')}</Table.Th>}
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {rows.map((payment) => (
-                <Table.Tr key={payment.id} data-testid="upcoming-row" data-source-id={payment.sourceId}>
+                <Table.Tr
+                  key={payment.id}
+                  data-testid="upcoming-row"
+                  data-id={payment.id}
+                  data-source-id={payment.sourceId}
+                >
                   <Table.Td>{formatDate(payment.dueDate, locale)}</Table.Td>
                   <Table.Td ta="right">
                     <Money minor={payment.amount} currency={currency} />
                   </Table.Td>
                   <Table.Td>{t(`upcoming.source.${payment.source}`)}</Table.Td>
                   <Table.Td>
-                    {can('transactions.manage') ? (
-                      <MethodSelect accountId={id} payment={payment} methods={usable} />
-                    ) : (
-                      <PaymentMethodLabel method={payment.paymentMethod} withExpiry />
-                    )}
+                    <ScheduleStatus payment={payment} />
                   </Table.Td>
+                  <Table.Td>{methodCell(payment)}</Table.Td>
+                  {can('billing.write') && <Table.Td>{actionsCell(payment)}</Table.Td>}
                 </Table.Tr>
               ))}
             </Table.Tbody>

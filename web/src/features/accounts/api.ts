@@ -266,3 +266,46 @@ export function useCreateInstallmentPlan(id: string) {
     answer(api.POST('/api/v1/accounts/{id}/installment-plans', { params: { path: { id } }, body })),
   );
 }
+
+/** The lifecycle of a subscription or a plan (API.md, Lifecycle): what the Upcoming payments tab offers. */
+export type ScheduleAction = 'cancelNow' | 'cancelAtPeriodEnd' | 'pause' | 'resume' | 'cancelPlan';
+
+export function useScheduleAction(id: string) {
+  return useAccountWrite(
+    id,
+    ({ action, sourceId }: { action: ScheduleAction; sourceId: string }) => {
+      const path = { params: { path: { id: sourceId } } };
+      switch (action) {
+        case 'cancelNow':
+        case 'cancelAtPeriodEnd':
+          return answer<unknown>(
+            api.POST('/api/v1/subscriptions/{id}/cancel', {
+              ...path,
+              body: { at: action === 'cancelNow' ? 'now' : 'period_end' },
+            }),
+          );
+        case 'pause':
+          return answer<unknown>(api.POST('/api/v1/subscriptions/{id}/pause', path));
+        case 'resume':
+          return answer<unknown>(api.POST('/api/v1/subscriptions/{id}/resume', path));
+        case 'cancelPlan':
+          return answer<unknown>(api.POST('/api/v1/installment-plans/{id}/cancel', path));
+      }
+    },
+    false,
+    // A withdrawn charge changes the expiring cards' amounts at risk and the reconcilable summary.
+    { actionCenter: true },
+  );
+}
+
+export type ScheduledPaymentChange = BodyOf<'updateScheduledPayment'>;
+
+export function useEditScheduledPayment(id: string) {
+  return useAccountWrite(
+    id,
+    ({ paymentId, body }: { paymentId: string; body: ScheduledPaymentChange }) =>
+      answer(api.PATCH('/api/v1/scheduled-payments/{id}', { params: { path: { id: paymentId } }, body })),
+    true,
+    { actionCenter: true, handles: [409, 422] },
+  );
+}

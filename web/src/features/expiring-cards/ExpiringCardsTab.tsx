@@ -1,11 +1,12 @@
 import { Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useCan, useOrganization } from '../../admin/session';
-import { formatDate, formatExpiry, formatInstant } from '../../ui/dates';
+import { formatDate, formatExpiry } from '../../ui/dates';
 import { LoadMore } from '../../ui/LoadMore';
 import { Money } from '../../ui/Money';
 import { NewTabLink } from '../../ui/NewTabLink';
 import { QueryStatus } from '../../ui/QueryStatus';
+import { useFormatInstant } from '../../ui/useFormatInstant';
 import { useLocale } from '../../ui/useLocale';
 import { useExpiringCards } from './api';
 import { RemindButton } from './RemindButton';
@@ -13,6 +14,7 @@ import { RemindButton } from './RemindButton';
 export function ExpiringCardsTab() {
   const { t } = useTranslation();
   const locale = useLocale();
+  const instant = useFormatInstant();
   const can = useCan();
   const list = useExpiringCards();
   const currency = useOrganization().data?.currency ?? 'CAD';
@@ -65,7 +67,7 @@ export function ExpiringCardsTab() {
                   <Money minor={row.amountAtRisk} currency={currency} />
                 </Table.Td>
                 <Table.Td data-testid="ec-reminder-sent">
-                  {row.reminderSentAt ? formatInstant(row.reminderSentAt, locale) : t('expiring.notSent')}
+                  {row.reminderSentAt ? instant(row.reminderSentAt) : t('expiring.notSent')}
                 </Table.Td>
                 {can('transactions.manage') && (
                   <Table.Td>

@@ -2,14 +2,13 @@ import { Button, Stack, Text } from '@mantine/core';
 import { IconMailForward } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { isApiError } from '../../api/client';
-import { formatInstant } from '../../ui/dates';
 import { notifyError, notifySuccess } from '../../ui/errors';
-import { useLocale } from '../../ui/useLocale';
+import { useFormatInstant } from '../../ui/useFormatInstant';
 import { useRemind } from './api';
 
 export function RemindButton({ paymentMethodId }: { paymentMethodId: string }) {
   const { t } = useTranslation();
-  const locale = useLocale();
+  const instant = useFormatInstant();
   const remind = useRemind();
   const tooSoon = isApiError(remind.error) && remind.error.status === 429 ? remind.error.problem : null;
 
@@ -36,7 +35,7 @@ export function RemindButton({ paymentMethodId }: { paymentMethodId: string }) {
         <Text size="xs" c="red.8" role="status" data-testid="ec-remind-too-soon">
           {/* The server's detail is English with a raw instant: say it in the viewer's language. */}
           {tooSoon.retryAfter
-            ? t('expiring.possibleFrom', { when: formatInstant(tooSoon.retryAfter, locale) })
+            ? t('expiring.possibleFrom', { when: instant(tooSoon.retryAfter) })
             : tooSoon.detail}
         </Text>
       )}

@@ -1,9 +1,9 @@
-import { Chip, Group, Switch, Text } from '@mantine/core';
+import { Chip, Group, Select, Switch, Text } from '@mantine/core';
 import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MethodType } from '../../api/schema';
-import { useCharts } from '../action-center/api';
-import type { FailedTransactionFilters, TransactionType } from './api';
+import { usePhone } from '../../ui/usePhone';
+import { type FailedTransactionFilters, type TransactionType, useFailedReasons } from './api';
 
 const METHODS: MethodType[] = ['card', 'echeck'];
 const TYPES: TransactionType[] = ['refund', 'echeck_payment', 'installment', 'subscription'];
@@ -44,20 +44,22 @@ export function FailedFilters(props: {
   onPaidElsewhereOnly: (value: boolean) => void;
 }) {
   const { t } = useTranslation();
-  const charts = useCharts();
+  const phone = usePhone();
   const { filters, onChange } = props;
-  const reasons = (charts.data?.failedByReason ?? []).map((reason) => ({
-    // The charts count the entries' reason codes, which are the failure catalogue's.
+  // FT9: only the reasons that leave rows under the other filters, each with its count.
+  const facet = useFailedReasons(filters);
+  const reasons = (facet.data?.reasons ?? []).map((reason) => ({
     value: reason.code as FailureCode,
-    label: reason.message || reason.code,
+    label: t('lists.reasonOption', { label: reason.message || reason.code, count: reason.count }),
   }));
+  // A reason chosen before the other filters changed stays visible (with no count), so it can be cleared.
   if (filters.reason && !reasons.some((reason) => reason.value === filters.reason)) {
     reasons.push({ value: filters.reason, label: filters.reason });
   }
 
   return (
     <Group gap="xs" mb="sm" align="flex-start" justify="space-between">
-      <div>
+      <div style={{ minWidth: 0, maxWidth: '100%' }}>
         <ChipRow
           label={t('failed.filters.method')}
           name="method"
@@ -82,14 +84,30 @@ export function FailedFilters(props: {
           value={filters.retry}
           onChange={(retry) => onChange({ ...filters, retry })}
         />
-        {reasons.length > 0 && (
-          <ChipRow
+        {phone ? (
+          <Select
+            mt="xs"
             label={t('failed.filters.reason')}
-            name="reason"
-            options={reasons}
-            value={filters.reason}
-            onChange={(reason) => onChange({ ...filters, reason })}
+            placeholder={t('lists.reasonAll')}
+            data={reasons}
+            value={filters.reason ?? null}
+            onChange={(reason) =>
+              onChange({ ...filters, reason: (reason as FailureCode | null) ?? undefined })
+            }
+            clearable
+            comboboxProps={{ withinPortal: true }}
+            data-testid="filter-reason-select"
           />
+        ) : (
+          reasons.length > 0 && (
+            <ChipRow
+              label={t('failed.filters.reason')}
+              name="reason"
+              options={reasons}
+              value={filters.reason}
+              onChange={(reason) => onChange({ ...filters, reason })}
+            />
+          )
         )}
       </div>
       <Switch

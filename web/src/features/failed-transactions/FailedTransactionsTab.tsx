@@ -1,17 +1,20 @@
-import { Group, Table, Text } from '@mantine/core';
+import { Group, Stack, Table, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router-dom';
 import { useCan } from '../../admin/session';
 import { LoadMore } from '../../ui/LoadMore';
 import { formatMoney } from '../../ui/money';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useLocale } from '../../ui/useLocale';
+import { usePhone } from '../../ui/usePhone';
 import { type FailedTransaction, type FailedTransactionFilters, useFailedTransactions } from './api';
 import { ExportButtons } from './ExportButtons';
 import { FailedFilters } from './FailedFilters';
-import { FailedTransactionRow } from './FailedTransactionRow';
+import { FailedTransactionCard, FailedTransactionRow } from './FailedTransactionRow';
+import { type FailedView, searchFromView, viewFromSearch } from './filtersUrl';
 import { IgnoreModal } from './IgnoreModal';
 import { retriesAwaitingOutcome, retryOutcomes } from './retryOutcomes';
 
@@ -69,8 +72,13 @@ function useRefreshCountsAfterRetries(retrying: boolean) {
 export function FailedTransactionsTab() {
   const { t } = useTranslation();
   const can = useCan();
-  const [filters, setFilters] = useState<FailedTransactionFilters>({});
-  const [paidElsewhereOnly, setPaidElsewhereOnly] = useState(false);
+  // The filters live in the address: shareable, kept by a reload, and each change is a step Back undoes.
+  const [search, setSearch] = useSearchParams();
+  const { filters, paidElsewhereOnly } = useMemo(() => viewFromSearch(search), [search]);
+  const setView = (view: FailedView) => setSearch(searchFromView(view));
+  const setFilters = (next: FailedTransactionFilters) => setView({ filters: next, paidElsewhereOnly });
+  const setPaidElsewhereOnly = (value: boolean) => setView({ filters, paidElsewhereOnly: value });
+  const phone = usePhone();
   const [ignoring, setIgnoring] = useState<FailedTransaction | null>(null);
   const list = useFailedTransactions(filters);
 
@@ -97,32 +105,46 @@ export function FailedTransactionsTab() {
       <QueryStatus query={list} />
       {list.isSuccess && (
         <>
-          <Table.ScrollContainer minWidth={1040}>
-            <Table striped highlightOnHover verticalSpacing="xs" horizontalSpacing={8} data-testid="ft-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('failed.columns.customer')}</Table.Th>
-                  <Table.Th>{t('failed.columns.transaction')}</Table.Th>
-                  <Table.Th>{t('failed.columns.reason')}</Table.Th>
-                  <Table.Th ta="right">{t('failed.columns.amount')}</Table.Th>
-                  <Table.Th>{t('failed.columns.date')}</Table.Th>
-                  <Table.Th>{t('failed.columns.method')}</Table.Th>
-                  <Table.Th ta="right">{t('failed.columns.attempts')}</Table.Th>
-                  <Table.Th>{t('failed.columns.actions')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {rows.map((entry) => (
-                  <FailedTransactionRow
-                    key={entry.id}
-                    entry={entry}
-                    canManage={can('transactions.manage')}
-                    onIgnore={setIgnoring}
-                  />
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          {phone ? (
+            // A phone: one card per entry, its amount and actions in view without scrolling sideways.
+            <Stack gap="sm" data-testid="ft-table" data-layout="cards">
+              {rows.map((entry) => (
+                <FailedTransactionCard
+                  key={entry.id}
+                  entry={entry}
+                  canManage={can('transactions.manage')}
+                  onIgnore={setIgnoring}
+                />
+              ))}
+            </Stack>
+          ) : (
+            <Table.ScrollContainer minWidth={1040}>
+              <Table striped verticalSpacing="xs" horizontalSpacing={8} data-testid="ft-table">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t('failed.columns.customer')}</Table.Th>
+                    <Table.Th>{t('failed.columns.transaction')}</Table.Th>
+                    <Table.Th>{t('failed.columns.reason')}</Table.Th>
+                    <Table.Th ta="right">{t('failed.columns.amount')}</Table.Th>
+                    <Table.Th>{t('failed.columns.date')}</Table.Th>
+                    <Table.Th>{t('failed.columns.method')}</Table.Th>
+                    <Table.Th ta="right">{t('failed.columns.attempts')}</Table.Th>
+                    <Table.Th>{t('failed.columns.actions')}</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {rows.map((entry) => (
+                    <FailedTransactionRow
+                      key={entry.id}
+                      entry={entry}
+                      canManage={can('transactions.manage')}
+                      onIgnore={setIgnoring}
+                    />
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )}
           {rows.length === 0 && (
             <Text ta="center" p="lg" data-testid="ft-empty">
               {t('failed.empty')}

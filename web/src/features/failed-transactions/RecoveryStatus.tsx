@@ -1,7 +1,8 @@
 import { Badge, Stack, Text, Tooltip } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { formatDate, formatInstant } from '../../ui/dates';
+import { formatDate } from '../../ui/dates';
 import { formatMoney } from '../../ui/money';
+import { useFormatInstant } from '../../ui/useFormatInstant';
 import { useLocale } from '../../ui/useLocale';
 import type { FailedTransaction } from './api';
 
@@ -30,13 +31,14 @@ export function DunningPauseBadge({ entry }: { entry: FailedTransaction }) {
 export function RecoveryStatus({ entry }: { entry: FailedTransaction }) {
   const { t } = useTranslation();
   const locale = useLocale();
+  const instant = useFormatInstant();
   if (entry.status !== 'open') return null;
   return (
     <Stack gap={2} data-testid="ft-recovery">
       {entry.nextRetryAt ? (
         <>
           <Text size="xs" fw={500} data-testid="ft-next-retry">
-            {t('recovery.nextRetry', { when: formatInstant(entry.nextRetryAt, locale) })}
+            {t('recovery.nextRetry', { when: instant(entry.nextRetryAt) })}
           </Text>
           <Tooltip label={t(`recovery.afterLast.${entry.afterLastRetry}`)}>
             <Text size="xs" c="gray.7" data-testid="ft-retries-left">

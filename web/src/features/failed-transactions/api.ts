@@ -1,4 +1,11 @@
-import { type InfiniteData, useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import {
+  type InfiniteData,
+  keepPreviousData,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
 import { answer, api } from '../../api/client';
 import type { Answer, QueryOf, Schemas } from '../../api/schema';
 import { retriesAwaitingOutcome } from './retryOutcomes';
@@ -33,6 +40,20 @@ export function useFailedTransactions(filters: FailedTransactionFilters) {
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
     refetchInterval: (query) => (anyRetrying(query.state.data) ? 1500 : false),
+  });
+}
+
+/**
+ * FT9: the reasons the list can still be narrowed to under the other filters, each with its count, so that
+ * no reason offered leads to an empty list.
+ */
+export function useFailedReasons(filters: FailedTransactionFilters) {
+  const { reason: _reason, ...others } = filters;
+  return useQuery({
+    queryKey: [...failedTransactionsKey, 'reasons', others],
+    queryFn: () =>
+      answer(api.GET('/api/v1/action-center/failed-transactions/reasons', { params: { query: others } })),
+    placeholderData: keepPreviousData,
   });
 }
 

@@ -1,14 +1,13 @@
 import { Code, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { formatInstant } from '../../ui/dates';
 import { LoadMore } from '../../ui/LoadMore';
 import { QueryStatus } from '../../ui/QueryStatus';
-import { useLocale } from '../../ui/useLocale';
+import { useFormatInstant } from '../../ui/useFormatInstant';
 import { useAuditLog } from './api';
 
 export function AuditLogPage() {
   const { t } = useTranslation();
-  const locale = useLocale();
+  const instant = useFormatInstant();
   const log = useAuditLog();
   const rows = log.data?.pages.flatMap((page) => page.items) ?? [];
 
@@ -31,7 +30,7 @@ export function AuditLogPage() {
             <Table.Tbody>
               {rows.map((entry) => (
                 <Table.Tr key={entry.id} data-testid="audit-row">
-                  <Table.Td>{formatInstant(entry.at, locale)}</Table.Td>
+                  <Table.Td>{instant(entry.at)}</Table.Td>
                   <Table.Td ff="monospace">{entry.actorId ?? t('audit.system')}</Table.Td>
                   <Table.Td>{entry.action}</Table.Td>
                   <Table.Td ff="monospace">

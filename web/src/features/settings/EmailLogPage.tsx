@@ -1,10 +1,9 @@
 import { Badge, Button, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { formatInstant } from '../../ui/dates';
 import { LoadMore } from '../../ui/LoadMore';
 import { QueryStatus } from '../../ui/QueryStatus';
-import { useLocale } from '../../ui/useLocale';
+import { useFormatInstant } from '../../ui/useFormatInstant';
 import { useEmails } from './api';
 import { EmailPreviewModal } from './EmailPreviewModal';
 
@@ -18,7 +17,7 @@ const isKnownKind = (kind: string): kind is EmailKind => (EMAIL_KINDS as readonl
 
 export function EmailLogPage() {
   const { t } = useTranslation();
-  const locale = useLocale();
+  const instant = useFormatInstant();
   const emails = useEmails();
   const [previewing, setPreviewing] = useState<string | null>(null);
   const rows = emails.data?.pages.flatMap((page) => page.items) ?? [];
@@ -44,7 +43,7 @@ export function EmailLogPage() {
             <Table.Tbody>
               {rows.map((email) => (
                 <Table.Tr key={email.id} data-testid="email-row">
-                  <Table.Td>{formatInstant(email.createdAt, locale)}</Table.Td>
+                  <Table.Td>{instant(email.createdAt)}</Table.Td>
                   <Table.Td>{email.to}</Table.Td>
                   <Table.Td>{email.subject}</Table.Td>
                   <Table.Td>{isKnownKind(email.kind) ? t(`emailKind.${email.kind}`) : email.kind}</Table.Td>
@@ -53,7 +52,7 @@ export function EmailLogPage() {
                       {t(`emailStatus.${email.status}`)}
                     </Badge>
                   </Table.Td>
-                  <Table.Td>{email.sentAt ? formatInstant(email.sentAt, locale) : ''}</Table.Td>
+                  <Table.Td>{email.sentAt ? instant(email.sentAt) : ''}</Table.Td>
                   <Table.Td>
                     <Button
                       size="compact-sm"

@@ -1,0 +1,2 @@
+DROP INDEX "accounts_owner_name";--> statement-breakpoint
+CREATE INDEX "accounts_owner_sort" ON "accounts" USING btree ("organization_id",(translate(lower("owner_name"), 'àáâãäåçèéêëìíîïñòóôõöùúûüýÿœæ', 'aaaaaaceeeeiiiinooooouuuuyyoa') collate "C"),"id");
