@@ -550,6 +550,18 @@ export const enCA = {
     details: 'Details',
     system: 'System',
   },
+  digestPreference: {
+    alwaysAsBillingContact:
+      'You are the primary billing contact: you always receive it. Choose another billing contact under Organization to stop it.',
+    on: 'You will receive the daily digest.',
+    off: 'You will no longer receive the daily digest.',
+  },
+  readOnly: {
+    title: 'Read-only access',
+    body: 'Your role lets you see the Action Center and the accounts, not change them. Ask an administrator if you need to retry, ignore, reconcile or edit.',
+    denied: 'You do not have access to the page you opened, so you were brought here.',
+    ask: 'Ask an administrator if you need it.',
+  },
   auditLog: {
     fieldLabel: '{{label}}:',
     filters: {

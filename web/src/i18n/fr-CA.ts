@@ -554,6 +554,18 @@ export const frCA: Resources = {
     details: 'Détails',
     system: 'Système',
   },
+  digestPreference: {
+    alwaysAsBillingContact:
+      'Vous êtes le contact principal pour la facturation : vous le recevez toujours. Choisissez un autre contact sous Organisation pour ne plus le recevoir.',
+    on: 'Vous recevrez le résumé quotidien.',
+    off: 'Vous ne recevrez plus le résumé quotidien.',
+  },
+  readOnly: {
+    title: 'Accès en lecture seule',
+    body: 'Votre rôle vous permet de consulter le Centre d’action et les comptes, mais pas de les modifier. Demandez à un administrateur si vous devez réessayer, ignorer, concilier ou modifier.',
+    denied: 'Vous n’avez pas accès à la page demandée ; vous avez donc été dirigé ici.',
+    ask: 'Demandez à un administrateur si vous en avez besoin.',
+  },
   auditLog: {
     fieldLabel: '{{label}} :',
     filters: {
