@@ -52,6 +52,7 @@ const ACCESS: Record<string, Access> = {
   reconcileAccount: 'reconciliations.manage',
   undoReconciliation: 'reconciliations.manage',
   reconcileAllAccounts: 'reconciliations.manage',
+  getZeroBalanceSummary: 'reconciliations.manage',
   getJob: 'reconciliations.manage',
   listExpiringCards: 'action_center.view',
   remindExpiringCard: 'transactions.manage',

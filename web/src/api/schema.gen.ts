@@ -677,6 +677,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/action-center/reconcilable-accounts/zero-balance-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many zero-balance accounts "reconcile all" would settle, and for how much (RA4) */
+        get: operations["getZeroBalanceSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/action-center/reconcilable-accounts": {
         parameters: {
             query?: never;
@@ -1760,6 +1777,17 @@ export interface components {
             }[];
             cards: components["schemas"]["PortalCard"][];
         };
+        ZeroBalanceSummary: {
+            /** @description zero-balance reconcilable accounts */
+            accounts: number;
+            /**
+             * @description their unreconciled debit (equal to their unreconciled credit)
+             * @example 12500
+             */
+            amount: number;
+            /** @example CAD */
+            currency: string;
+        };
         ReconcilableAccount: {
             /** @example acc_01jd3k5x7q8r9s0t1v2w3x4y5z */
             accountId: string;
@@ -1810,6 +1838,8 @@ export interface components {
              * @example 12500
              */
             unreconciledCredit: number;
+            /** @description RA3: the unreconciled items left after this reconcile (documents with an open amount counted) */
+            unreconciledItems: number;
         };
         Job: {
             /** @example job_01jd3k5x7q8r9s0t1v2w3x4y5z */
@@ -4653,6 +4683,53 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getZeroBalanceSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ZeroBalanceSummary"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

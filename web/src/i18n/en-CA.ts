@@ -550,6 +550,40 @@ export const enCA = {
     details: 'Details',
     system: 'System',
   },
+  accountFile: {
+    openAllocation: 'Allocate a credit to a debit',
+    openDocument: 'Add an invoice or a credit note',
+    openPayment: 'Record a payment',
+    unreferenced: '{{kind}} of {{date}} ({{amount}})',
+    allocationUndone: 'The allocation is undone.',
+  },
+  reconcileAll: {
+    title: 'Reconcile all zero-balance accounts',
+    summary_one:
+      '{{count}} account whose unreconciled debit equals its unreconciled credit will be reconciled, for {{amount}} in all. Each can be undone from its row until the page is refreshed.',
+    summary_other:
+      '{{count}} accounts whose unreconciled debit equals their unreconciled credit will be reconciled, for {{amount}} in all. Each can be undone from its row until the page is refreshed.',
+    none: 'No account has a zero balance to reconcile right now.',
+    go_one: 'Reconcile {{count}} account',
+    go_other: 'Reconcile {{count}} accounts',
+  },
+  reconcileFeedback: {
+    reconciled_one: '{{name}} is reconciled ({{count}} allocation).',
+    reconciled_other: '{{name}} is reconciled ({{count}} allocations).',
+    debit_remaining_one: '{{name}}: {{count}} allocation made; some debit is left open.',
+    debit_remaining_other: '{{name}}: {{count}} allocations made; some debit is left open.',
+    credit_remaining_one: '{{name}}: {{count}} allocation made; some credit is left open.',
+    credit_remaining_other: '{{name}}: {{count}} allocations made; some credit is left open.',
+    undone: 'The reconciliation of {{name}} is undone.',
+  },
+  expiringHelp: {
+    remindFirst: 'Send a reminder',
+    schedule:
+      "Reminders go out by themselves on the first day of the month before the card expires (or the day a card joins this list), in the organization's time zone, once per card and expiry date.",
+    atRisk:
+      'Amount at risk: the charges this card would have to pay once expired, over the {{months}} months after its expiry month (scheduled installments and subscription periods, including those not scheduled yet).',
+    nothingAtRisk: 'No charge falls after the expiry',
+  },
   digestPreference: {
     alwaysAsBillingContact:
       'You are the primary billing contact: you always receive it. Choose another billing contact under Organization to stop it.',

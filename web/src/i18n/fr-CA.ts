@@ -229,7 +229,7 @@ export const frCA: Resources = {
       actions: 'Actions',
     },
     action: 'Concilier',
-    undo: 'Annuler',
+    undo: 'Défaire',
     refresh: 'Actualiser la liste',
     empty: 'Aucun compte n’a à la fois un débit et un crédit non conciliés.',
     all: 'Concilier tous les comptes à solde nul',
@@ -250,7 +250,7 @@ export const frCA: Resources = {
       reconciled: 'Concilié',
       debit_remaining: 'Débit restant',
       credit_remaining: 'Crédit restant',
-      undone: 'Annulé',
+      undone: 'Conciliation défaite',
     },
   },
   accounts: {
@@ -279,7 +279,7 @@ export const frCA: Resources = {
   },
   documentStatus: {
     posted: 'Comptabilisé',
-    void: 'Annulé (retourné)',
+    void: 'Sans effet (retourné)',
     received: 'Reçu',
     succeeded: 'Réussi',
     pending: 'En attente',
@@ -313,7 +313,7 @@ export const frCA: Resources = {
     createdAt: 'Créée',
     submit: 'Affecter',
     created: "L'affectation a été enregistrée.",
-    undo: 'Annuler',
+    undo: 'Défaire',
     empty: 'Aucune affectation pour le moment.',
     noneOpen: 'Aucun document avec un montant ouvert',
     overCredit: 'Le montant dépasse le solde ouvert du crédit ({{amount}}).',
@@ -553,6 +553,40 @@ export const frCA: Resources = {
     subject: 'Objet',
     details: 'Détails',
     system: 'Système',
+  },
+  accountFile: {
+    openAllocation: 'Affecter un crédit à un débit',
+    openDocument: 'Ajouter une facture ou une note de crédit',
+    openPayment: 'Enregistrer un paiement',
+    unreferenced: '{{kind}} du {{date}} ({{amount}})',
+    allocationUndone: 'L’affectation est défaite.',
+  },
+  reconcileAll: {
+    title: 'Concilier tous les comptes à solde nul',
+    summary_one:
+      '{{count}} compte dont le débit non concilié égale le crédit non concilié sera concilié, pour {{amount}} en tout. Chaque conciliation peut être défaite depuis sa ligne jusqu’à l’actualisation de la page.',
+    summary_other:
+      '{{count}} comptes dont le débit non concilié égale le crédit non concilié seront conciliés, pour {{amount}} en tout. Chaque conciliation peut être défaite depuis sa ligne jusqu’à l’actualisation de la page.',
+    none: 'Aucun compte n’a de solde nul à concilier pour le moment.',
+    go_one: 'Concilier {{count}} compte',
+    go_other: 'Concilier {{count}} comptes',
+  },
+  reconcileFeedback: {
+    reconciled_one: '{{name}} est concilié ({{count}} affectation).',
+    reconciled_other: '{{name}} est concilié ({{count}} affectations).',
+    debit_remaining_one: '{{name}} : {{count}} affectation faite ; il reste du débit ouvert.',
+    debit_remaining_other: '{{name}} : {{count}} affectations faites ; il reste du débit ouvert.',
+    credit_remaining_one: '{{name}} : {{count}} affectation faite ; il reste du crédit ouvert.',
+    credit_remaining_other: '{{name}} : {{count}} affectations faites ; il reste du crédit ouvert.',
+    undone: 'La conciliation de {{name}} est défaite.',
+  },
+  expiringHelp: {
+    remindFirst: 'Envoyer un rappel',
+    schedule:
+      'Les rappels partent d’eux-mêmes le premier jour du mois qui précède l’expiration de la carte (ou le jour où une carte entre dans cette liste), dans le fuseau horaire de l’organisation, une fois par carte et date d’expiration.',
+    atRisk:
+      'Montant à risque : les prélèvements que cette carte devrait payer une fois expirée, pendant les {{months}} mois suivant son mois d’expiration (versements et périodes d’abonnement planifiés, y compris ceux qui ne le sont pas encore).',
+    nothingAtRisk: 'Aucun prélèvement après l’expiration',
   },
   digestPreference: {
     alwaysAsBillingContact:

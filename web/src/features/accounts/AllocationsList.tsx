@@ -1,11 +1,13 @@
 import { Button, Paper, Table, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { formatInstant } from '../../ui/dates';
+import { notifyError, notifySuccess } from '../../ui/errors';
 import { LoadMore } from '../../ui/LoadMore';
 import { Money } from '../../ui/Money';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useLocale } from '../../ui/useLocale';
 import { type LedgerDocument, useAllocations, useUndoAllocation } from './api';
+import { documentName } from './documentOptions';
 
 export function AllocationsList(props: {
   accountId: string;
@@ -20,7 +22,7 @@ export function AllocationsList(props: {
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
   const label = (id: string) => {
     const document = props.documents.find((candidate) => candidate.id === id);
-    return document ? `${t(`documentKind.${document.kind}`)} ${document.reference ?? document.id}` : id;
+    return document ? documentName(document, t, props.currency, locale) : id;
   };
 
   return (
@@ -57,7 +59,12 @@ export function AllocationsList(props: {
                         size="compact-sm"
                         variant="default"
                         loading={undo.isPending && undo.variables === allocation.id}
-                        onClick={() => undo.mutate(allocation.id)}
+                        onClick={() =>
+                          undo.mutate(allocation.id, {
+                            onSuccess: () => notifySuccess(t('accountFile.allocationUndone')),
+                            onError: notifyError,
+                          })
+                        }
                         data-testid="allocation-undo"
                       >
                         {t('allocations.undo')}

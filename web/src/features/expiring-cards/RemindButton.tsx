@@ -7,7 +7,8 @@ import { notifyError, notifySuccess } from '../../ui/errors';
 import { useLocale } from '../../ui/useLocale';
 import { useRemind } from './api';
 
-export function RemindButton({ paymentMethodId }: { paymentMethodId: string }) {
+/** "Send the reminder again" only where one was sent (automatically or by hand); "Send a reminder" otherwise. */
+export function RemindButton({ paymentMethodId, reminded }: { paymentMethodId: string; reminded: boolean }) {
   const { t } = useTranslation();
   const locale = useLocale();
   const remind = useRemind();
@@ -30,7 +31,7 @@ export function RemindButton({ paymentMethodId }: { paymentMethodId: string }) {
         }
         data-testid="ec-remind"
       >
-        {t('expiring.remind')}
+        {reminded ? t('expiring.remind') : t('expiringHelp.remindFirst')}
       </Button>
       {tooSoon && (
         <Text size="xs" c="red.8" role="status" data-testid="ec-remind-too-soon">
