@@ -550,6 +550,10 @@ export const enCA = {
     details: 'Details',
     system: 'System',
   },
+  feedback: {
+    ignored: 'The failed payment {{paymentId}} of {{name}} is ignored: it left the list, no money moved.',
+    roleChanged: '{{name}} is now {{role}}.',
+  },
   accountFile: {
     openAllocation: 'Allocate a credit to a debit',
     openDocument: 'Add an invoice or a credit note',

@@ -554,6 +554,11 @@ export const frCA: Resources = {
     details: 'Détails',
     system: 'Système',
   },
+  feedback: {
+    ignored:
+      'Le paiement échoué {{paymentId}} de {{name}} est ignoré : il a quitté la liste, aucun argent n’a bougé.',
+    roleChanged: '{{name}} a maintenant le rôle {{role}}.',
+  },
   accountFile: {
     openAllocation: 'Affecter un crédit à un débit',
     openDocument: 'Ajouter une facture ou une note de crédit',

@@ -1,7 +1,7 @@
 import { Button, Paper, Table, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { formatInstant } from '../../ui/dates';
-import { notifyError, notifySuccess } from '../../ui/errors';
+import { notifySuccess } from '../../ui/errors';
 import { LoadMore } from '../../ui/LoadMore';
 import { Money } from '../../ui/Money';
 import { QueryStatus } from '../../ui/QueryStatus';
@@ -62,7 +62,6 @@ export function AllocationsList(props: {
                         onClick={() =>
                           undo.mutate(allocation.id, {
                             onSuccess: () => notifySuccess(t('accountFile.allocationUndone')),
-                            onError: notifyError,
                           })
                         }
                         data-testid="allocation-undo"

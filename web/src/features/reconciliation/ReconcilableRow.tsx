@@ -1,6 +1,6 @@
 import { Button, Group, Table } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { notifyError, notifySuccess } from '../../ui/errors';
+import { notifySuccess } from '../../ui/errors';
 import { Money } from '../../ui/Money';
 import { NewTabLink } from '../../ui/NewTabLink';
 import { type ReconcilableAccount, useUndoReconcile } from './api';
@@ -55,7 +55,6 @@ export function ReconcilableRow(props: {
                   {
                     onSuccess: () =>
                       notifySuccess(t('reconcileFeedback.undone', { name: account.ownerName })),
-                    onError: notifyError,
                   },
                 )
               }

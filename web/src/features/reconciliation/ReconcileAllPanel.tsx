@@ -2,7 +2,7 @@ import { Button, Group, Modal, Progress, Text } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { notifyError } from '../../ui/errors';
+
 import { formatMoney } from '../../ui/money';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useLocale } from '../../ui/useLocale';
@@ -78,7 +78,6 @@ export function ReconcileAllPanel() {
               setConfirming(false);
               reconcileAll.mutate(undefined, {
                 onSuccess: (answer) => setJobId(answer.jobId),
-                onError: notifyError,
               });
             }}
             data-testid="reconcile-all-go"
