@@ -113,4 +113,31 @@ describe('audit log and settings (fr-CA)', () => {
     expect(cut).toBe(0);
     await screenshot(page, 'settings-emails-fr-CA');
   });
+
+  it('checks every field of the user and account forms before sending, next to the field, in French', async () => {
+    const before = (await api<{ items: unknown[] }>(token, 'GET', '/users')).items.length;
+    await page.goto(`${baseUrl()}/settings/users`);
+    await page.getByTestId('user-email').fill('pas-une-adresse');
+    await page.getByTestId('user-password').fill('court');
+    await page.getByTestId('user-create').click();
+    const form = page.getByTestId('user-form');
+    await form.getByText('Obligatoire.').waitFor();
+    await form.getByText('Doit être une adresse courriel.').waitFor();
+    await form.getByText('Au moins 8 caractères.').waitFor();
+    expect(await page.getByTestId('user-name').getAttribute('aria-invalid')).toBe('true');
+    await screenshot(page, 'settings-user-form-checked-fr-CA');
+    // The message follows what is typed, and goes once the value is right.
+    await page.getByTestId('user-name').fill('Camille Contrôle');
+    await eventually(() => form.getByText('Obligatoire.').count()).toBe(0);
+    expect((await api<{ items: unknown[] }>(token, 'GET', '/users')).items.length).toBe(before);
+
+    await page.goto(`${baseUrl()}/accounts`);
+    await page.getByTestId('account-new').click();
+    const account = page.getByTestId('new-account-form');
+    await account.waitFor();
+    await account.locator('button[type="submit"]').click();
+    await eventually(() => account.getByText('Obligatoire.').count()).toBe(2);
+    await page.getByTestId('new-account-email').fill('x@y');
+    await account.getByText('Doit être une adresse courriel.').waitFor();
+  });
 });

@@ -550,6 +550,12 @@ export const enCA = {
     details: 'Details',
     system: 'System',
   },
+  fieldCheck: {
+    required: 'Required.',
+    email: 'Must be an e-mail address.',
+    minLength_one: 'At least {{count}} character.',
+    minLength_other: 'At least {{count}} characters.',
+  },
   feedback: {
     ignored: 'The failed payment {{paymentId}} of {{name}} is ignored: it left the list, no money moved.',
     roleChanged: '{{name}} is now {{role}}.',

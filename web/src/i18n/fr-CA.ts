@@ -554,6 +554,12 @@ export const frCA: Resources = {
     details: 'Détails',
     system: 'Système',
   },
+  fieldCheck: {
+    required: 'Obligatoire.',
+    email: 'Doit être une adresse courriel.',
+    minLength_one: 'Au moins {{count}} caractère.',
+    minLength_other: 'Au moins {{count}} caractères.',
+  },
   feedback: {
     ignored:
       'Le paiement échoué {{paymentId}} de {{name}} est ignoré : il a quitté la liste, aucun argent n’a bougé.',
