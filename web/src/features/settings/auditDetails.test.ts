@@ -12,7 +12,6 @@ describe('audit details as labelled fields', () => {
         idempotencyKey: 'k',
       }),
     ).toEqual([
-      { key: 'accountId', kind: 'text', value: 'acc_1' },
       { key: 'paymentId', kind: 'text', value: 'doc_2' },
       { key: 'amount', kind: 'money', minor: 1250 },
       { key: 'method', kind: 'text', value: 'card' },

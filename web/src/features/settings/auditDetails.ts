@@ -20,8 +20,11 @@ export type AuditField =
 const MONEY_KEYS = new Set(['amount', 'total', 'returnFeeAmount', 'allocatedMinor', 'nextAmount']);
 /** Actions whose `from`/`to` are amounts (a due charge reduced to what its invoice still owes). */
 const MONEY_FROM_TO = new Set<AuditAction>(['scheduled_payment.reduced']);
-/** Bookkeeping the reader has no use for (the subject column already says where it happened). */
-const HIDDEN_KEYS = new Set(['organizationId', 'idempotencyKey']);
+/**
+ * Bookkeeping the reader has no use for: the subject column already links to the account the entry is
+ * about, so its ID is not repeated among the details.
+ */
+const HIDDEN_KEYS = new Set(['organizationId', 'idempotencyKey', 'accountId']);
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
