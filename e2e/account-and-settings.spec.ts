@@ -79,8 +79,21 @@ describe('account file and settings (en-CA)', () => {
     await screenshot(page, 'account-ledger-en-CA');
     await expectAccessible(page, 'account ledger en-CA');
 
-    await choose('allocation-credit', new RegExp(creditNote.reference ?? creditNote.id));
+    // Issue 16: the forms under the ledger stay closed until asked for; documents are named as people know
+    // them (a credit note without a reference by its date and amount, not its ID); the amount is pre-filled
+    // with what can be allocated.
+    expect(await page.getByTestId('allocation-form').count()).toBe(0);
+    expect(
+      await rowById(page, 'ledger-row', creditNote.id).getByTestId('ledger-reference').textContent(),
+    ).toBe(creditNote.reference ?? '—');
+    await page.getByTestId('open-allocation-form').click();
+    await choose(
+      'allocation-credit',
+      creditNote.reference ? new RegExp(creditNote.reference) : /^Credit note of /,
+    );
     await choose('allocation-debit', new RegExp(invoice.reference ?? invoice.id));
+    expect(await page.getByTestId('allocation-amount').inputValue()).toBe('40.00');
+    expect(await page.getByTestId('allocation-form').textContent()).not.toMatch(/\b(cn|inv|doc)_/);
     // More than the credit's open amount: the API's 422 is said in the viewer's language with the open amount
     // as money (not the English detail in cents), no error notification, and the form stays usable.
     await page.getByTestId('allocation-amount').fill('50.00');
@@ -103,6 +116,7 @@ describe('account file and settings (en-CA)', () => {
 
     await page.getByTestId('allocation-undo').click();
     await page.getByTestId('allocation-row').waitFor({ state: 'detached' });
+    await page.getByText('The allocation is undone.').waitFor();
     await eventually(() => status(creditNote.id)).toBe('none');
     expect(await status(invoice.id)).toBe('none');
     expect(

@@ -56,6 +56,14 @@ describe('expiring cards (fr-CA)', () => {
     expect(text).toContain(expiring.last4);
     expect(text).toContain('65,00');
     expect(await rowById(page, 'ec-row', notInWallet.id).count()).toBe(0);
+    // Issue 16: the brand as its owner writes it; "again" only once a reminder went out; the page says when
+    // reminders go out by themselves and what the amount at risk counts.
+    expect(await row.getByTestId('ec-card').textContent()).toMatch(/^Visa •••• /);
+    expect(await row.getByTestId('ec-remind').textContent()).toBe('Envoyer un rappel');
+    expect(await page.getByTestId('ec-schedule').textContent()).toMatch(
+      /premier jour du mois qui précède l’expiration.*Montant à risque\u00a0: les prélèvements/,
+    );
+    expect(await page.getByTestId('ec-at-risk-help').getAttribute('aria-label')).toMatch(/^Montant à risque/);
     await screenshot(page, 'expiring-cards-fr-CA');
     await expectAccessible(page, 'expiring cards fr-CA');
   });
@@ -64,6 +72,8 @@ describe('expiring cards (fr-CA)', () => {
     const row = rowById(page, 'ec-row', expiring.id);
     await row.getByTestId('ec-remind').click();
     await eventually(() => row.getByTestId('ec-reminder-sent').textContent()).not.toBe('Pas encore envoyé');
+    await eventually(() => row.getByTestId('ec-remind').textContent()).toBe('Envoyer le rappel de nouveau');
+    await page.getByText('Le rappel est en route.').first().waitFor();
     await drainQueue(token);
     const emails = await api<{ items: { to: string; kind: string }[] }>(
       token,

@@ -95,7 +95,7 @@ afterAll(async () => browser?.close());
 describe('failed transactions (fr-CA)', () => {
   it('lists a declined subscription with the customer and the reason in French', async () => {
     await openFailedTransactions();
-    await expect.poll(() => row(entryA).textContent()).toContain(`Aurèle Échec ${run}`);
+    await expect.poll(() => row(entryA).textContent(), { timeout: 10_000 }).toContain(`Aurèle Échec ${run}`);
     const text = await row(entryA).textContent();
     expect(text).toContain('La carte a été refusée.');
     expect(text).toContain('Abonnement');

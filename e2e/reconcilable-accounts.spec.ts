@@ -76,6 +76,9 @@ describe('reconcilable accounts (en-CA)', () => {
     await allocations.waitFor({ state: 'detached' });
     await eventually(() => state(first)).toBe('reconciled');
     expect(await row(first).getByTestId('ra-debit').textContent()).toBe('$0.00');
+    // Issue 16: the count agrees with the amounts once reconciled, and the reconcile says what it did.
+    expect(await row(first).getByTestId('ra-items').textContent()).toBe('0');
+    await page.getByText(`Aabel Conciliation ${run} is reconciled (1 allocation).`).waitFor();
     expect((await ledger(token, first)).map((document) => document.openAmount)).toEqual([0, 0]);
   });
 
@@ -86,6 +89,7 @@ describe('reconcilable accounts (en-CA)', () => {
     await eventually(() => state(second)).toBe('reconciled');
     await row(second).getByTestId('ra-undo').click();
     await eventually(() => state(second)).toBe('undone');
+    await page.getByText(`The reconciliation of Aabert Annulation ${run} is undone.`).waitFor();
     expect((await ledger(token, second)).map((document) => document.openAmount)).toEqual([8_000, 8_000]);
     // Both rows still on screen with their status until the reload.
     expect(await state(first)).toBe('reconciled');
@@ -98,7 +102,26 @@ describe('reconcilable accounts (en-CA)', () => {
   });
 
   it('reconciles every zero-balance account in a bulk job with a progress bar', async () => {
+    // Issue 16: a destructive bulk action says how many accounts and how much before it runs.
+    const expected = await api<{ accounts: number; amount: number }>(
+      token,
+      'GET',
+      '/action-center/reconcilable-accounts/zero-balance-summary',
+    );
+    expect(expected.accounts).toBeGreaterThan(0);
     await page.getByTestId('reconcile-all').click();
+    const summary = page.getByTestId('reconcile-all-summary');
+    await summary.waitFor();
+    const amount = new Intl.NumberFormat('en-CA', { style: 'currency', currency: 'CAD' }).format(
+      expected.amount / 100,
+    );
+    expect(await summary.textContent()).toMatch(
+      new RegExp(`^${expected.accounts} accounts? whose .* for ${amount.replace(/[$.]/g, '\\$&')} in all\\.`),
+    );
+    expect(await page.getByTestId('reconcile-all-progress').count()).toBe(0);
+    await screenshot(page, 'reconcile-all-confirm-en-CA');
+    await expectAccessible(page, 'reconcile all confirmation en-CA');
+    await page.getByTestId('reconcile-all-go').click();
     await page.getByTestId('reconcile-all-progress').waitFor();
     const status = page.getByTestId('reconcile-all-status');
     await eventually(() => status.textContent(), 60_000).toMatch(

@@ -27,6 +27,8 @@ describe('staff (fr-CA): permission-hidden actions and section', () => {
     expect(await page.getByTestId('ft-retry').count()).toBe(0);
     expect(await page.getByTestId('ft-ignore').count()).toBe(0);
     expect(await page.getByTestId('ft-change-method').count()).toBe(0);
+    // Issue 16: told they are read-only, so the missing buttons are not a fault.
+    expect(await page.getByTestId('read-only-notice').textContent()).toMatch(/^Accès en lecture seule/);
     await screenshot(page, 'staff-failed-transactions-fr-CA');
     await expectAccessible(page, 'staff failed transactions fr-CA');
   });
@@ -42,6 +44,10 @@ describe('staff (fr-CA): permission-hidden actions and section', () => {
     await page.goto(`${baseUrl()}/action-center/reconcilable-accounts`);
     await page.waitForURL(/\/action-center\/failed-transactions$/);
     expect(await page.getByTestId('ra-row').count()).toBe(0);
+    // Not silently: the page says why they are here.
+    expect(await page.getByTestId('read-only-denied').textContent()).toMatch(
+      /^Vous n’avez pas accès à la page demandée/,
+    );
     const token = await apiToken(STAFF.email, STAFF.password);
     const res = await fetch(`${baseUrl()}/api/v1/action-center/reconcilable-accounts`, {
       headers: { authorization: `Bearer ${token}` },

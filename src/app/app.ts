@@ -70,7 +70,12 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
         authRateLimit: opts.authRateLimit ?? { max: 30, timeWindow: 60_000 },
       });
       await api.register(organizationsRoutes, { organizations: c.organizations, guard: c.guard });
-      await api.register(auditRoutes, { audit: c.audit, guard: c.guard });
+      await api.register(auditRoutes, {
+        audit: c.audit,
+        users: c.users,
+        organizations: c.organizations,
+        guard: c.guard,
+      });
       await api.register(notificationsRoutes, { notifications: c.notifications, guard: c.guard });
       await api.register(actionCenterRoutes, { actionCenter: c.actionCenter, guard: c.guard });
       await api.register(failedTransactionsRoutes, {

@@ -54,6 +54,7 @@ const ACCESS: Record<string, Access> = {
   reconcileAccount: 'reconciliations.manage',
   undoReconciliation: 'reconciliations.manage',
   reconcileAllAccounts: 'reconciliations.manage',
+  getZeroBalanceSummary: 'reconciliations.manage',
   getJob: 'reconciliations.manage',
   listExpiringCards: 'action_center.view',
   remindExpiringCard: 'transactions.manage',
@@ -462,6 +463,16 @@ describe('tenant isolation: another organization’s IDs are 404 on every endpoi
       const text = JSON.stringify(res.body);
       for (const id of Object.values(bIds)) expect(text.includes(id), `${url} shows ${id}`).toBe(false);
     }
+  });
+
+  it('filters A’s audit log by B’s person or B’s subject to nothing', async () => {
+    for (const query of [`actorId=${b.adminId}`, `subjectId=${bIds.account}`]) {
+      const res = await call(t.app, a.adminToken, 'GET', `/api/v1/audit-log?${query}`);
+      expect(res.status, query).toBe(200);
+      expect(res.body.items, query).toEqual([]);
+    }
+    const own = await call(t.app, b.adminToken, 'GET', `/api/v1/audit-log?actorId=${b.adminId}`);
+    expect(own.body.items.length).toBeGreaterThan(0);
   });
 });
 

@@ -1,13 +1,14 @@
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { newId } from '../../lib/ids';
 import type { Db } from '../../platform/db/db';
+import type { AuditAction } from './audit.actions';
 import { auditLog } from './audit.table';
 
 export interface AuditEntry {
   organizationId: string;
   actorId: string | null;
-  action: string;
+  action: AuditAction;
   subjectType: string;
   subjectId: string;
   details?: Record<string, unknown>;
@@ -42,13 +43,32 @@ export class AuditService {
     });
   }
 
-  /** Newest first; the cursor is the last row's (at, id). */
+  /**
+   * Newest first; the cursor is the last row's (at, id). `from`/`to` are local days of the organization's
+   * time zone, turned into instants by PostgreSQL so the (organization_id, at, id) index still serves the range.
+   */
   async list(
     organizationId: string,
-    opts: { limit: number; after?: { at: Date; id: string }; subjectId?: string },
+    opts: {
+      limit: number;
+      after?: { at: Date; id: string };
+      subjectId?: string;
+      action?: AuditAction;
+      actorId?: string;
+      from?: string;
+      to?: string;
+      timeZone?: string;
+    },
   ) {
     const conditions = [eq(auditLog.organizationId, organizationId)];
     if (opts.subjectId) conditions.push(eq(auditLog.subjectId, opts.subjectId));
+    if (opts.action) conditions.push(eq(auditLog.action, opts.action));
+    if (opts.actorId) conditions.push(eq(auditLog.actorId, opts.actorId));
+    const zone = opts.timeZone ?? 'UTC';
+    if (opts.from)
+      conditions.push(gte(auditLog.at, sql`((${opts.from}::date)::timestamp at time zone ${zone})`));
+    if (opts.to)
+      conditions.push(lt(auditLog.at, sql`((${opts.to}::date + 1)::timestamp at time zone ${zone})`));
     if (opts.after) {
       conditions.push(
         or(

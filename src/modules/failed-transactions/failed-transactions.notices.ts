@@ -166,6 +166,7 @@ export class FailedTransactionNotices {
         reason: failureMessage(entry.reasonCode, locale),
         portalUrl,
         nextAttempt,
+        method: entry.paymentMethodType,
       }),
     }));
     return { sent: result.created, emailId: result.id };
@@ -194,6 +195,7 @@ export class FailedTransactionNotices {
         portalUrl,
         step: dunning.afterLastRetry,
         subscription: entry.type === 'subscription',
+        method: entry.paymentMethodType,
       }),
     }));
     return { sent: result.created, emailId: result.id, final: true };
@@ -241,6 +243,7 @@ export class FailedTransactionNotices {
           reason: failureMessage(entry.reasonCode, locale),
           portalUrl,
           retryAt,
+          method: entry.paymentMethodType,
         }),
       }));
       if (done.created) result.sent++;
@@ -264,6 +267,7 @@ export class FailedTransactionNotices {
       paymentId: 'pay_preview',
       reason: failureMessage(kind === 'final-notice' ? 'card_declined' : 'insufficient_funds', locale),
       portalUrl: `${this.deps.publicUrl}/portal/pay?token=preview`,
+      method: 'card' as const,
     };
     const when = formatAttemptAt(new Date(now.getTime() + 2 * DAY_MS), locale, org.timezone);
     if (kind === 'reminder-before-retry') return renderRetryReminderEmail({ ...sample, retryAt: when });

@@ -4,6 +4,7 @@ import { notFound } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { Db } from '../../platform/db/db';
 import { accountTransaction } from '../accounts/account-lock';
+import type { AuditAction } from '../audit/audit.actions';
 import type { Organization } from '../organizations/organizations.service';
 import {
   type ChargeSchedule,
@@ -128,7 +129,7 @@ export class ScheduledCharges {
     return { txn };
   }
 
-  private async audit(tx: Db, sp: ScheduledPayment, action: string, details: Record<string, unknown>) {
+  private async audit(tx: Db, sp: ScheduledPayment, action: AuditAction, details: Record<string, unknown>) {
     await this.deps.audit.record(tx, {
       organizationId: sp.organizationId,
       actorId: null,

@@ -65,6 +65,19 @@ describe('planReconciliation', () => {
     expect(plan.allocations.map((a) => a.amount)).toEqual([70n, 30n]);
   });
 
+  it('RA3: counts the unreconciled items left, so a reconciled row never shows items beside $0.00/$0.00', () => {
+    expect(
+      planReconciliation([doc('inv_1', 70n), doc('inv_2', 30n)], [doc('pay_1', 100n)]).itemsRemaining,
+    ).toBe(0);
+    // 250 of refunds against 500 of credit notes: the refund is covered, the second credit note keeps 250 open.
+    expect(
+      planReconciliation([doc('rf_1', 250n)], [doc('cn_1', 100n), doc('cn_2', 400n)]).itemsRemaining,
+    ).toBe(1);
+    expect(
+      planReconciliation([doc('inv_1', 10n), doc('inv_2', 5n)], [doc('pay_1', 12n)]).itemsRemaining,
+    ).toBe(1);
+  });
+
   it('stateOf reads what is left', () => {
     expect(stateOf(0n, 0n)).toBe('reconciled');
     expect(stateOf(1n, 0n)).toBe('debit_remaining');

@@ -30,6 +30,8 @@ export interface ReconciliationPlan {
   debitRemaining: bigint;
   /** counted credit left after the allocations */
   creditRemaining: bigint;
+  /** RA3's unreconciled items left after the allocations: the counted documents with something still open */
+  itemsRemaining: number;
   state: ReconciliationState;
 }
 
@@ -68,5 +70,12 @@ export function planReconciliation(
   }
   const debitRemaining = debitLeft.reduce((s, v) => s + v, 0n);
   const creditRemaining = creditLeft.reduce((s, v) => s + v, 0n);
-  return { allocations, debitRemaining, creditRemaining, state: stateOf(debitRemaining, creditRemaining) };
+  const itemsRemaining = [...debitLeft, ...creditLeft].filter((left) => left > 0n).length;
+  return {
+    allocations,
+    debitRemaining,
+    creditRemaining,
+    itemsRemaining,
+    state: stateOf(debitRemaining, creditRemaining),
+  };
 }

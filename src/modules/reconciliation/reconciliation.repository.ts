@@ -64,6 +64,20 @@ export class ReconciliationRepository {
     return int(row?.n);
   }
 
+  /** What "Reconcile all zero-balance accounts" would take on: how many accounts, and the amount they settle. */
+  async zeroBalanceTotals(
+    db: Db,
+    organizationId: string,
+  ): Promise<{ accounts: number; amountMinor: bigint }> {
+    const [row] = await rows<{ n: unknown; amount: unknown }>(
+      db,
+      sql`select count(*) as n, coalesce(sum(debit_minor), 0) as amount from account_reconciliation
+          where organization_id = ${organizationId} and debit_count > 0 and credit_count > 0
+          and balance_rank = 0`,
+    );
+    return { accounts: int(row?.n), amountMinor: big(row?.amount ?? 0) };
+  }
+
   async accountExists(db: Db, organizationId: string, accountId: string): Promise<boolean> {
     const found = await rows(
       db,

@@ -231,6 +231,8 @@ describe('happy', () => {
       state: 'debit_remaining',
       unreconciledDebit: 1_500,
       unreconciledCredit: 0,
+      // RA3: only invLate keeps an open amount, so the row's count agrees with its amounts.
+      unreconciledItems: 1,
     });
     expect(await openOf(invLate.id)).toBe(1_500n);
     expect(await openOf(invEarly.id)).toBe(0n);
@@ -299,6 +301,7 @@ describe('happy', () => {
       state: 'debit_remaining',
       unreconciledDebit: 5_000,
       unreconciledCredit: 0,
+      unreconciledItems: 1,
     });
     expect(await allocationCount()).toBe(allocationsBefore);
     const [batchesAfter] = await rows<{ n: unknown }>(
@@ -324,6 +327,7 @@ describe('happy', () => {
       state: 'reconciled',
       unreconciledDebit: 0,
       unreconciledCredit: 0,
+      unreconciledItems: 0,
     });
     const debtor = await account('Débiteur');
     await document(debtor, 'invoice', 1_234);
@@ -331,6 +335,7 @@ describe('happy', () => {
       allocations: [],
       state: 'debit_remaining',
       unreconciledDebit: 1_234,
+      unreconciledItems: 1,
     });
   });
 
@@ -473,6 +478,13 @@ describe('happy', () => {
     await document(unbalanced, 'invoice', 900, {}, o);
     await document(unbalanced, 'payment', 100, {}, o);
 
+    // What the confirmation says before it runs: how many accounts, and how much they settle.
+    const summary = `${LIST}/zero-balance-summary`;
+    expect((await call(t.app, o.adminToken, 'GET', summary)).body).toEqual({
+      accounts: 5,
+      amount: 4_000,
+      currency: 'CAD',
+    });
     const { jobId } = await t.c.reconciliation.startReconcileAll(o.organizationId, o.adminId, {
       zeroBalanceOnly: true,
     });
@@ -504,6 +516,7 @@ describe('happy', () => {
     expect((await call(t.app, o.adminToken, 'GET', LIST)).body.items.map((i: any) => i.accountId)).toEqual([
       unbalanced,
     ]);
+    expect((await call(t.app, o.adminToken, 'GET', summary)).body).toMatchObject({ accounts: 0, amount: 0 });
   });
 });
 

@@ -49,6 +49,11 @@ export const ReconcileResultSchema = Type.Object(
     state: Type.Enum(['reconciled', 'debit_remaining', 'credit_remaining']),
     unreconciledDebit: Amount,
     unreconciledCredit: Amount,
+    unreconciledItems: Type.Integer({
+      minimum: 0,
+      description:
+        'RA3: the unreconciled items left after this reconcile (documents with an open amount counted)',
+    }),
   },
   component('ReconcileResult'),
 );
@@ -78,6 +83,40 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoute
 ) => {
   // RA7: every route of the section needs reconciliations.manage.
   const manage = guard.require('reconciliations.manage');
+
+  app.get(
+    '/action-center/reconcilable-accounts/zero-balance-summary',
+    {
+      onRequest: manage,
+      schema: {
+        operationId: 'getZeroBalanceSummary',
+        tags: ['action-center'],
+        summary: 'How many zero-balance accounts "reconcile all" would settle, and for how much (RA4)',
+        response: {
+          200: Type.Object(
+            {
+              accounts: Type.Integer({ minimum: 0, description: 'zero-balance reconcilable accounts' }),
+              amount: {
+                ...Amount,
+                description: 'their unreconciled debit (equal to their unreconciled credit)',
+              },
+              currency: Type.String({ examples: ['CAD'] }),
+            },
+            component('ZeroBalanceSummary'),
+          ),
+          ...errorResponses(),
+        },
+      },
+    },
+    async (request) => {
+      const summary = await reconciliation.zeroBalanceSummary(principalOf(request).organizationId);
+      return {
+        accounts: summary.accounts,
+        amount: toJsonAmount(summary.amountMinor),
+        currency: summary.currency,
+      };
+    },
+  );
 
   app.get(
     '/action-center/reconcilable-accounts',
@@ -154,6 +193,7 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoute
             state: result.state,
             unreconciledDebit: toJsonAmount(result.unreconciledDebit),
             unreconciledCredit: toJsonAmount(result.unreconciledCredit),
+            unreconciledItems: result.unreconciledItems,
           },
         };
       });

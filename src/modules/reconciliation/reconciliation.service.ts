@@ -23,6 +23,8 @@ export interface ReconcileResult {
   state: ReconciliationState;
   unreconciledDebit: bigint;
   unreconciledCredit: bigint;
+  /** the unreconciled items left (so the row's count agrees with its amounts once reconciled) */
+  unreconciledItems: number;
 }
 
 export interface ReconcileAllPayload {
@@ -108,6 +110,13 @@ export class ReconciliationService {
     return { rows, currency: org.currency, next: found.length > opts.limit && last ? last.key : null };
   }
 
+  /** The zero-balance accounts (RA4's first group) a bulk reconcile would settle, for its confirmation. */
+  async zeroBalanceSummary(organizationId: string) {
+    const org = await this.deps.organizations.settings(organizationId);
+    const totals = await this.repo.zeroBalanceTotals(this.deps.db, organizationId);
+    return { ...totals, currency: org.currency };
+  }
+
   /** The Action Center summary's count (RA1); callers omit it without `reconciliations.manage` (RA7). */
   async countReconcilable(organizationId: string): Promise<number> {
     return this.repo.count(this.deps.db, organizationId);
@@ -143,6 +152,7 @@ export class ReconciliationService {
         state: plan.state,
         unreconciledDebit: plan.debitRemaining,
         unreconciledCredit: plan.creditRemaining,
+        unreconciledItems: plan.itemsRemaining,
       };
     }
     return db.transaction(async (tx) => {
@@ -158,6 +168,7 @@ export class ReconciliationService {
         state: plan.state,
         unreconciledDebit: plan.debitRemaining,
         unreconciledCredit: plan.creditRemaining,
+        unreconciledItems: plan.itemsRemaining,
       };
       if (plan.allocations.length === 0) return result;
 

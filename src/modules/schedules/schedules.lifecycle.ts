@@ -4,6 +4,7 @@ import { todayIn } from '../../lib/dates';
 import { businessRule, conflict, notFound } from '../../lib/errors';
 import { big, type Db, rows } from '../../platform/db/db';
 import { accountTransaction } from '../accounts/account-lock';
+import type { AuditAction } from '../audit/audit.actions';
 import type { AuditService } from '../audit/audit.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
@@ -293,7 +294,7 @@ export class ScheduleLifecycle {
     tx: Db,
     organizationId: string,
     actorId: string | null,
-    action: string,
+    action: AuditAction,
     subjectType: string,
     subjectId: string,
     details: Record<string, unknown>,

@@ -4,6 +4,7 @@ import { IconAlertTriangle, IconSettings, IconUsers } from '@tabler/icons-react'
 import { useTranslation } from 'react-i18next';
 import { Outlet, NavLink as RouterLink, useLocation, useNavigate } from 'react-router-dom';
 import { LanguageSwitch } from '../ui/LanguageSwitch';
+import { ReadOnlyNotice } from './ReadOnlyNotice';
 import { SandboxBanner } from './SandboxBanner';
 import { useLogout, useMe, useOrganization } from './session';
 
@@ -121,6 +122,7 @@ export function AdminShell() {
       </AppShell.Navbar>
       <AppShell.Main>
         <SandboxBanner canManage={me.data?.permissions.includes('settings.manage') ?? false} />
+        <ReadOnlyNotice />
         <Outlet />
       </AppShell.Main>
     </AppShell>

@@ -337,7 +337,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every retry, ignore, reconcile, allocation and change of payment method, newest first */
+        /**
+         * Every retry, ignore, reconcile, allocation and change of payment method, newest first
+         * @description Filters combine: `action`, `actorId` (a user of the organization), `subjectId`, and `from`/`to`, local days of the organization's time zone (inclusive).
+         */
         get: operations["listAuditLog"];
         put?: never;
         post?: never;
@@ -705,6 +708,23 @@ export interface paths {
          * @description Honours Idempotency-Key.
          */
         post: operations["payPortalFailedPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/action-center/reconcilable-accounts/zero-balance-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many zero-balance accounts "reconcile all" would settle, and for how much (RA4) */
+        get: operations["getZeroBalanceSummary"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1442,10 +1462,17 @@ export interface components {
             currency: string;
             logoUrl: string | null;
         };
+        /**
+         * @description What happened (the UI labels each in both languages)
+         * @enum {unknown}
+         */
+        AuditAction: "account.created" | "account.updated" | "account.dunning_paused" | "account.dunning_resumed" | "allocation.created" | "allocation.deleted" | "credit_note.issued" | "expiring_card.reminded" | "failed_transaction.ignored" | "failed_transaction.rescheduled" | "failed_transaction.resolved" | "failed_transaction.retry_failed" | "failed_transaction.retry_requested" | "gateway.fenced_charge_refunded" | "installment_plan.cancelled" | "installment_plan.created" | "invoice.issued" | "job.failed" | "organization.logo_updated" | "organization.updated" | "payment.declined" | "payment.failed" | "payment.presented" | "payment.received" | "payment.recorded" | "payment.retried" | "payment.returned" | "payment.settled" | "payment_attempt.released" | "payment_method.added" | "payment_method.changed" | "payment_method.removed_from_wallet" | "payment_method.updated_by_gateway" | "portal.card_saved" | "portal.link_resent" | "portal.links_revoked" | "reconciliation.bulk_started" | "reconciliation.reconciled" | "reconciliation.undone" | "refund.failed" | "refund.failed_at_gateway" | "refund.paid_out" | "refund.succeeded" | "retry_policy.updated" | "scheduled_payment.cancelled" | "scheduled_payment.changed" | "scheduled_payment.reduced" | "scheduled_payment.skipped" | "subscription.cancelled" | "subscription.created" | "subscription.paused" | "subscription.resumed" | "user.created" | "user.deactivated" | "user.password_changed" | "user.reactivated" | "user.updated";
         AuditEntry: {
             id: string;
             actorId: string | null;
-            action: string;
+            /** @description The name of the person who acted (null for the system, e.g. a scheduled job) */
+            actorName: string | null;
+            action: components["schemas"]["AuditAction"];
             subjectType: string;
             subjectId: string;
             /**
@@ -1824,6 +1851,17 @@ export interface components {
                 text: string;
             } | null;
         };
+        ZeroBalanceSummary: {
+            /** @description zero-balance reconcilable accounts */
+            accounts: number;
+            /**
+             * @description their unreconciled debit (equal to their unreconciled credit)
+             * @example 12500
+             */
+            amount: number;
+            /** @example CAD */
+            currency: string;
+        };
         ReconcilableAccount: {
             /** @example acc_01jd3k5x7q8r9s0t1v2w3x4y5z */
             accountId: string;
@@ -1874,6 +1912,8 @@ export interface components {
              * @example 12500
              */
             unreconciledCredit: number;
+            /** @description RA3: the unreconciled items left after this reconcile (documents with an open amount counted) */
+            unreconciledItems: number;
         };
         Job: {
             /** @example job_01jd3k5x7q8r9s0t1v2w3x4y5z */
@@ -3278,6 +3318,20 @@ export interface operations {
                 /** @description Opaque cursor from the previous page */
                 cursor?: string;
                 subjectId?: string;
+                /** @description What happened (the UI labels each in both languages) */
+                action?: "account.created" | "account.updated" | "account.dunning_paused" | "account.dunning_resumed" | "allocation.created" | "allocation.deleted" | "credit_note.issued" | "expiring_card.reminded" | "failed_transaction.ignored" | "failed_transaction.rescheduled" | "failed_transaction.resolved" | "failed_transaction.retry_failed" | "failed_transaction.retry_requested" | "gateway.fenced_charge_refunded" | "installment_plan.cancelled" | "installment_plan.created" | "invoice.issued" | "job.failed" | "organization.logo_updated" | "organization.updated" | "payment.declined" | "payment.failed" | "payment.presented" | "payment.received" | "payment.recorded" | "payment.retried" | "payment.returned" | "payment.settled" | "payment_attempt.released" | "payment_method.added" | "payment_method.changed" | "payment_method.removed_from_wallet" | "payment_method.updated_by_gateway" | "portal.card_saved" | "portal.link_resent" | "portal.links_revoked" | "reconciliation.bulk_started" | "reconciliation.reconciled" | "reconciliation.undone" | "refund.failed" | "refund.failed_at_gateway" | "refund.paid_out" | "refund.succeeded" | "retry_policy.updated" | "scheduled_payment.cancelled" | "scheduled_payment.changed" | "scheduled_payment.reduced" | "scheduled_payment.skipped" | "subscription.cancelled" | "subscription.created" | "subscription.paused" | "subscription.resumed" | "user.created" | "user.deactivated" | "user.password_changed" | "user.reactivated" | "user.updated";
+                /** @description Only what this user did */
+                actorId?: string;
+                /**
+                 * @description Business date YYYY-MM-DD
+                 * @example 2026-11-25
+                 */
+                from?: string;
+                /**
+                 * @description Business date YYYY-MM-DD
+                 * @example 2026-11-25
+                 */
+                to?: string;
             };
             header?: never;
             path?: never;
@@ -4859,6 +4913,53 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getZeroBalanceSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ZeroBalanceSummary"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

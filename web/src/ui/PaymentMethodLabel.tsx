@@ -2,6 +2,7 @@ import { Group, Text, Tooltip, VisuallyHidden } from '@mantine/core';
 import { IconBrandMastercard, IconBrandVisa, IconBuildingBank, IconCreditCard } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import type { MethodType } from '../api/schema';
+import { cardBrandName } from './cardBrand';
 import { formatExpiry } from './dates';
 
 export interface MethodLike {
@@ -16,7 +17,7 @@ export function usePaymentMethodLabel(): (method: MethodLike, withExpiry?: boole
   const { t } = useTranslation();
   return (method, withExpiry = false) => {
     if (method.type === 'echeck') return t('paymentMethod.echeck', { last4: method.last4 });
-    const label = t('paymentMethod.card', { brand: method.brand ?? '', last4: method.last4 });
+    const label = t('paymentMethod.card', { brand: cardBrandName(method.brand), last4: method.last4 });
     const expiry = formatExpiry(method.expMonth, method.expYear);
     return withExpiry && expiry ? `${label} (${expiry})` : label;
   };
@@ -31,11 +32,6 @@ const BRAND_ICONS: Record<string, typeof IconCreditCard> = {
   visa: IconBrandVisa,
   mastercard: IconBrandMastercard,
 };
-
-function brandName(brand: string | null | undefined): string {
-  if (!brand) return '';
-  return brand.length <= 4 ? brand.toUpperCase() : brand.charAt(0).toUpperCase() + brand.slice(1);
-}
 
 /**
  * A payment method on one line for dense tables: an icon (card brand or bank), the brand, "•••• 1234". The
@@ -55,7 +51,7 @@ export function CompactPaymentMethod({ method }: { method: MethodLike }) {
         <Text size="sm" span style={{ whiteSpace: 'nowrap' }} aria-hidden="true">
           {/* A brand's icon is its name (the Visa icon reads VISA); other brands are spelt out. */}
           {method.type === 'card' && method.brand && !BRAND_ICONS[method.brand]
-            ? `${brandName(method.brand)} `
+            ? `${cardBrandName(method.brand)} `
             : ''}
           •••• {method.last4}
         </Text>

@@ -13,6 +13,8 @@ export interface DunningEmail {
   reason: string;
   /** the signed portal link where the owner updates the card and pays */
   portalUrl: string;
+  /** what failed: an eCheck owner updates a bank account, never a card */
+  method: 'card' | 'echeck';
 }
 
 const REMINDER = {
@@ -23,9 +25,12 @@ const REMINDER = {
     body: (amount: string, when: string) =>
       `Your payment of ${amount} did not go through. We will try again automatically on ${when}.`,
     reason: (reason: string, id: string) => `Last reason: ${reason} (payment ${id})`,
-    action:
-      'If your card needs attention (funds, a call to your bank, or a new card), you can update it and pay now with the button below.',
-    button: 'Update my card and pay',
+    action: {
+      card: 'If your card needs attention (funds, a call to your bank, or a new card), you can update it and pay now with the button below.',
+      echeck:
+        'If your bank account needs attention (funds, or a new account), you can update it or pay another way now with the button below.',
+    },
+    button: { card: 'Update my card and pay', echeck: 'Update my payment method and pay' },
   },
   'fr-CA': {
     subject: (org: string) => `Rappel : nous réessaierons demain votre paiement à ${org}`,
@@ -34,9 +39,15 @@ const REMINDER = {
     body: (amount: string, when: string) =>
       `Votre paiement de ${amount} n'a pas été accepté. Nous réessaierons automatiquement le ${when}.`,
     reason: (reason: string, id: string) => `Dernière raison : ${reason} (paiement ${id})`,
-    action:
-      'Si votre carte demande votre attention (des fonds, un appel à votre banque ou une nouvelle carte), vous pouvez la mettre à jour et payer maintenant avec le bouton ci-dessous.',
-    button: 'Mettre à jour ma carte et payer',
+    action: {
+      card: 'Si votre carte demande votre attention (des fonds, un appel à votre banque ou une nouvelle carte), vous pouvez la mettre à jour et payer maintenant avec le bouton ci-dessous.',
+      echeck:
+        'Si votre compte bancaire demande votre attention (des fonds ou un nouveau compte), vous pouvez le mettre à jour ou payer autrement maintenant avec le bouton ci-dessous.',
+    },
+    button: {
+      card: 'Mettre à jour ma carte et payer',
+      echeck: 'Mettre à jour mon mode de paiement et payer',
+    },
   },
 } as const;
 
@@ -52,9 +63,9 @@ export function renderRetryReminderEmail(input: DunningEmail & { retryAt: string
       t.hello(input.ownerName),
       t.body(amount, input.retryAt),
       t.reason(input.reason, input.paymentId),
-      t.action,
+      t.action[input.method],
     ],
-    button: { label: t.button, url: input.portalUrl },
+    button: { label: t.button[input.method], url: input.portalUrl },
   });
   return { subject: t.subject(input.organization.name), html, text };
 }
@@ -74,8 +85,11 @@ const FINAL = {
       pause: 'Your subscription is paused until the amount is paid.',
       cancel: 'Your subscription is cancelled; the amount stays due.',
     },
-    action: 'Please update your card and make the payment with the button below.',
-    button: 'Update my card and pay',
+    action: {
+      card: 'Please update your card and make the payment with the button below.',
+      echeck: 'Please update your bank account or pay another way with the button below.',
+    },
+    button: { card: 'Update my card and pay', echeck: 'Update my payment method and pay' },
   },
   'fr-CA': {
     subject: (org: string) => `Dernier avis : votre paiement à ${org} est toujours dû`,
@@ -89,8 +103,14 @@ const FINAL = {
       pause: 'Votre abonnement est suspendu jusqu’au paiement du montant.',
       cancel: 'Votre abonnement est annulé; le montant reste dû.',
     },
-    action: 'Veuillez mettre à jour votre carte et effectuer le paiement avec le bouton ci-dessous.',
-    button: 'Mettre à jour ma carte et payer',
+    action: {
+      card: 'Veuillez mettre à jour votre carte et effectuer le paiement avec le bouton ci-dessous.',
+      echeck: 'Veuillez mettre à jour votre compte bancaire ou payer autrement avec le bouton ci-dessous.',
+    },
+    button: {
+      card: 'Mettre à jour ma carte et payer',
+      echeck: 'Mettre à jour mon mode de paiement et payer',
+    },
   },
 } as const;
 
@@ -109,9 +129,9 @@ export function renderFinalNoticeEmail(input: DunningEmail & { step: FinalStep; 
       t.body(amount, input.organization.name),
       t.reason(input.reason, input.paymentId),
       t.step[step],
-      t.action,
+      t.action[input.method],
     ],
-    button: { label: t.button, url: input.portalUrl },
+    button: { label: t.button[input.method], url: input.portalUrl },
   });
   return { subject: t.subject(input.organization.name), html, text };
 }

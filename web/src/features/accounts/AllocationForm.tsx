@@ -3,7 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import { MoneyInput } from '../../ui/MoneyInput';
-import { currencyDigits, formatMoney, parseMoneyInput } from '../../ui/money';
+import { currencyDigits, decimalSeparator, formatMoney, parseMoneyInput, toMoneyInput } from '../../ui/money';
 import { useLocale } from '../../ui/useLocale';
 import { allocationRefusal } from './allocationRefusal';
 import { type LedgerDocument, useCreateAllocation } from './api';
@@ -17,6 +17,8 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
   const [debitId, setDebitId] = useState<string | null>(null);
   const [amount, setAmount] = useState('');
   const [amountInvalid, setAmountInvalid] = useState(false);
+  /** the amount this form filled in itself, replaced when another pair is chosen (never what was typed) */
+  const [prefilled, setPrefilled] = useState<string | null>(null);
 
   const credits = openDocumentOptions(
     props.documents.filter((document) => !isDebit(document)),
@@ -25,7 +27,19 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
     locale,
   );
   const debits = openDocumentOptions(props.documents.filter(isDebit), t, props.currency, locale);
-  const documentById = (id: string | undefined) => props.documents.find((document) => document.id === id);
+  const documentById = (id: string | undefined | null) =>
+    props.documents.find((document) => document.id === id);
+  // What can be allocated: the smaller of the two open amounts, filled in once both sides are chosen.
+  const choose = (nextCredit: string | null, nextDebit: string | null) => {
+    const credit = documentById(nextCredit);
+    const debit = documentById(nextDebit);
+    if (!credit || !debit || (amount !== '' && amount !== prefilled)) return;
+    const most = Math.min(credit.openAmount, debit.openAmount);
+    const text = toMoneyInput(most, currencyDigits(props.currency), decimalSeparator(locale));
+    setAmount(text);
+    setPrefilled(text);
+    setAmountInvalid(false);
+  };
   const refusal = allocationRefusal(
     allocate.error,
     { credit: documentById(allocate.variables?.creditId), debit: documentById(allocate.variables?.debitId) },
@@ -47,6 +61,7 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
       {
         onSuccess: () => {
           setAmount('');
+          setPrefilled(null);
           setCreditId(null);
           setDebitId(null);
           notifySuccess(t('allocations.created'));
@@ -69,6 +84,7 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
             onChange={(value) => {
               edited();
               setCreditId(value);
+              choose(value, debitId);
             }}
             required
             searchable
@@ -83,6 +99,7 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
             onChange={(value) => {
               edited();
               setDebitId(value);
+              choose(creditId, value);
             }}
             required
             searchable

@@ -1,10 +1,13 @@
 import { Button, Paper, Table, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { notifySuccess } from '../../ui/errors';
 import { LoadMore } from '../../ui/LoadMore';
 import { Money } from '../../ui/Money';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useFormatInstant } from '../../ui/useFormatInstant';
+import { useLocale } from '../../ui/useLocale';
 import { type LedgerDocument, useAllocations, useUndoAllocation } from './api';
+import { documentName } from './documentOptions';
 
 export function AllocationsList(props: {
   accountId: string;
@@ -14,12 +17,13 @@ export function AllocationsList(props: {
 }) {
   const { t } = useTranslation();
   const instant = useFormatInstant();
+  const locale = useLocale();
   const list = useAllocations(props.accountId);
   const undo = useUndoAllocation(props.accountId);
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
   const label = (id: string) => {
     const document = props.documents.find((candidate) => candidate.id === id);
-    return document ? `${t(`documentKind.${document.kind}`)} ${document.reference ?? document.id}` : id;
+    return document ? documentName(document, t, props.currency, locale) : id;
   };
 
   return (
@@ -56,7 +60,11 @@ export function AllocationsList(props: {
                         size="compact-sm"
                         variant="default"
                         loading={undo.isPending && undo.variables === allocation.id}
-                        onClick={() => undo.mutate(allocation.id)}
+                        onClick={() =>
+                          undo.mutate(allocation.id, {
+                            onSuccess: () => notifySuccess(t('accountFile.allocationUndone')),
+                          })
+                        }
                         data-testid="allocation-undo"
                       >
                         {t('allocations.undo')}

@@ -1,4 +1,4 @@
-import { SimpleGrid, Stack, Text } from '@mantine/core';
+import { Button, Group, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router-dom';
@@ -21,6 +21,9 @@ export function LedgerTab() {
   const ledger = useLedger(id);
   const methods = usePaymentMethods(id);
   const [refunding, setRefunding] = useState<LedgerDocument | null>(null);
+  const [open, setOpen] = useState<'allocation' | 'document' | 'payment' | null>(null);
+  const toggle = (form: 'allocation' | 'document' | 'payment') =>
+    setOpen((current) => (current === form ? null : form));
   const documents = ledger.data?.pages.flatMap((page) => page.items) ?? [];
   const paymentMethods = methods.data?.pages.flatMap((page) => page.items) ?? [];
   const canWrite = can('billing.write');
@@ -39,15 +42,46 @@ export function LedgerTab() {
         />
       )}
       <LoadMore {...ledger} />
-      <SimpleGrid cols={{ base: 1, lg: 2 }}>
+      {/* The three forms stay closed until asked for: the ledger is what the file is read for. */}
+      <Group gap="sm" data-testid="ledger-form-toggles">
         {can('reconciliations.manage') && (
-          <AllocationForm accountId={id} documents={documents} currency={currency} />
+          <Button
+            variant={open === 'allocation' ? 'filled' : 'light'}
+            onClick={() => toggle('allocation')}
+            aria-expanded={open === 'allocation'}
+            data-testid="open-allocation-form"
+          >
+            {t('accountFile.openAllocation')}
+          </Button>
         )}
-        {canWrite && <AddDocumentForm accountId={id} currency={currency} />}
         {canWrite && (
-          <PaymentForm accountId={id} documents={documents} methods={paymentMethods} currency={currency} />
+          <Button
+            variant={open === 'document' ? 'filled' : 'light'}
+            onClick={() => toggle('document')}
+            aria-expanded={open === 'document'}
+            data-testid="open-document-form"
+          >
+            {t('accountFile.openDocument')}
+          </Button>
         )}
-      </SimpleGrid>
+        {canWrite && (
+          <Button
+            variant={open === 'payment' ? 'filled' : 'light'}
+            onClick={() => toggle('payment')}
+            aria-expanded={open === 'payment'}
+            data-testid="open-payment-form"
+          >
+            {t('accountFile.openPayment')}
+          </Button>
+        )}
+      </Group>
+      {open === 'allocation' && can('reconciliations.manage') && (
+        <AllocationForm accountId={id} documents={documents} currency={currency} />
+      )}
+      {open === 'document' && canWrite && <AddDocumentForm accountId={id} currency={currency} />}
+      {open === 'payment' && canWrite && (
+        <PaymentForm accountId={id} documents={documents} methods={paymentMethods} currency={currency} />
+      )}
       {refunding && (
         <RefundModal
           accountId={id}

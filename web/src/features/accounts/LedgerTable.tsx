@@ -4,6 +4,7 @@ import { formatDate } from '../../ui/dates';
 import { Money } from '../../ui/Money';
 import { useLocale } from '../../ui/useLocale';
 import type { LedgerDocument, ReconciliationStatus } from './api';
+import { documentName } from './documentOptions';
 import { canRefund } from './RefundModal';
 
 const DOCUMENT_STATUSES = ['posted', 'void', 'received', 'succeeded', 'pending', 'failed'] as const;
@@ -51,7 +52,8 @@ export function LedgerTable({
             <Table.Tr key={document.id} data-testid="ledger-row" data-id={document.id}>
               <Table.Td>{formatDate(document.date, locale)}</Table.Td>
               <Table.Td>{t(`documentKind.${document.kind}`)}</Table.Td>
-              <Table.Td ff="monospace">{document.reference ?? document.id}</Table.Td>
+              {/* The kind, date and amount are beside it: a document without a reference shows a dash, not its ID. */}
+              <Table.Td data-testid="ledger-reference">{document.reference ?? '—'}</Table.Td>
               <Table.Td ta="right">
                 <Money minor={document.amount} currency={currency} />
               </Table.Td>
@@ -80,7 +82,9 @@ export function LedgerTable({
                       size="compact-sm"
                       variant="default"
                       onClick={() => onRefund(document)}
-                      aria-label={t('refunds.actionFor', { reference: document.reference ?? document.id })}
+                      aria-label={t('refunds.actionFor', {
+                        reference: documentName(document, t, currency, locale),
+                      })}
                       data-testid="refund-button"
                     >
                       {t('refunds.action')}

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router-dom';
 import type { Locale } from '../../api/schema';
 import { fieldError } from '../../ui/errors';
+import { checkAll, checks } from '../../ui/fieldChecks';
 import { useLocale } from '../../ui/useLocale';
 import { useCreateAccount } from './api';
 
@@ -17,8 +18,18 @@ export function NewAccountButton() {
   const [ownerEmail, setOwnerEmail] = useState('');
   const [locale, setLocale] = useState<Locale>(useLocale());
 
+  const [errors, setErrors] = useState<Partial<Record<'ownerName' | 'ownerEmail', string>>>({});
+  const c = checks(t);
+  const rules = { ownerName: c.required, ownerEmail: c.email };
+  const recheck = (values: { ownerName: string; ownerEmail: string }) => {
+    if (Object.keys(errors).length > 0) setErrors(checkAll(values, rules));
+  };
+
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    const found = checkAll({ ownerName, ownerEmail }, rules);
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
     create.mutate(
       { ownerName, ownerEmail, locale },
       { onSuccess: (account) => navigate(`/accounts/${account.id}/ledger`) },
@@ -37,8 +48,11 @@ export function NewAccountButton() {
               label={t('accounts.columns.owner')}
               required
               value={ownerName}
-              onChange={(event) => setOwnerName(event.currentTarget.value)}
-              error={fieldError(create.error, 'ownerName')}
+              onChange={(event) => {
+                setOwnerName(event.currentTarget.value);
+                recheck({ ownerName: event.currentTarget.value, ownerEmail });
+              }}
+              error={errors.ownerName ?? fieldError(create.error, 'ownerName')}
               data-testid="new-account-name"
             />
             <TextInput
@@ -46,8 +60,11 @@ export function NewAccountButton() {
               type="email"
               required
               value={ownerEmail}
-              onChange={(event) => setOwnerEmail(event.currentTarget.value)}
-              error={fieldError(create.error, 'ownerEmail')}
+              onChange={(event) => {
+                setOwnerEmail(event.currentTarget.value);
+                recheck({ ownerName, ownerEmail: event.currentTarget.value });
+              }}
+              error={errors.ownerEmail ?? fieldError(create.error, 'ownerEmail')}
               data-testid="new-account-email"
             />
             <Select

@@ -2,6 +2,7 @@ import { Badge, Center, Tabs, Title } from '@mantine/core';
 import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useNavigate, useParams } from 'react-router-dom';
+import { DENIED_STATE } from '../../admin/ReadOnlyNotice';
 import { useCan } from '../../admin/session';
 import { LoadingIndicator } from '../../ui/LoadingIndicator';
 import { ExpiringCardsTab } from '../expiring-cards/ExpiringCardsTab';
@@ -37,7 +38,7 @@ export function ActionCenterPage() {
 
   const visible: Section[] = showReconcilable ? [...SECTIONS] : ['failed-transactions', 'expiring-cards'];
   if (!visible.includes(section as Section))
-    return <Navigate to="/action-center/failed-transactions" replace />;
+    return <Navigate to="/action-center/failed-transactions" replace state={DENIED_STATE} />;
 
   return (
     <>

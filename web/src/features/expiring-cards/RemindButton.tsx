@@ -6,7 +6,8 @@ import { notifyError, notifySuccess } from '../../ui/errors';
 import { useFormatInstant } from '../../ui/useFormatInstant';
 import { useRemind } from './api';
 
-export function RemindButton({ paymentMethodId }: { paymentMethodId: string }) {
+/** "Send the reminder again" only where one was sent (automatically or by hand); "Send a reminder" otherwise. */
+export function RemindButton({ paymentMethodId, reminded }: { paymentMethodId: string; reminded: boolean }) {
   const { t } = useTranslation();
   const instant = useFormatInstant();
   const remind = useRemind();
@@ -29,7 +30,7 @@ export function RemindButton({ paymentMethodId }: { paymentMethodId: string }) {
         }
         data-testid="ec-remind"
       >
-        {t('expiring.remind')}
+        {reminded ? t('expiring.remind') : t('expiringHelp.remindFirst')}
       </Button>
       {tooSoon && (
         <Text size="xs" c="red.8" role="status" data-testid="ec-remind-too-soon">

@@ -1,7 +1,7 @@
 import { Alert, Button, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { fieldError } from '../../ui/errors';
+import { fieldError, notifySuccess } from '../../ui/errors';
 import { Money } from '../../ui/Money';
 import { type FailedTransaction, useIgnore } from './api';
 
@@ -36,7 +36,17 @@ export function IgnoreModal({ entry, onClose }: { entry: FailedTransaction; onCl
             color="red"
             loading={ignore.isPending}
             onClick={() =>
-              ignore.mutate({ id: entry.id, note: note.trim() || undefined }, { onSuccess: onClose })
+              ignore.mutate(
+                { id: entry.id, note: note.trim() || undefined },
+                {
+                  onSuccess: () => {
+                    notifySuccess(
+                      t('feedback.ignored', { name: entry.customerName, paymentId: entry.paymentId }),
+                    );
+                    onClose();
+                  },
+                },
+              )
             }
             data-testid="ignore-confirm"
           >

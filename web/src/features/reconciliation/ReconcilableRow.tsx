@@ -1,5 +1,6 @@
 import { Button, Group, Table } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { notifySuccess } from '../../ui/errors';
 import { Money } from '../../ui/Money';
 import { NewTabLink } from '../../ui/NewTabLink';
 import { type ReconcilableAccount, useUndoReconcile } from './api';
@@ -16,6 +17,7 @@ export function ReconcilableRow(props: {
   const undo = useUndoReconcile();
   const debit = outcome?.unreconciledDebit ?? account.unreconciledDebit;
   const credit = outcome?.unreconciledCredit ?? account.unreconciledCredit;
+  const items = outcome?.unreconciledItems ?? account.unreconciledItems;
   const batchId = outcome?.batchId;
 
   return (
@@ -25,7 +27,9 @@ export function ReconcilableRow(props: {
           {account.ownerName}
         </NewTabLink>
       </Table.Td>
-      <Table.Td ta="right">{account.unreconciledItems}</Table.Td>
+      <Table.Td ta="right" data-testid="ra-items">
+        {items}
+      </Table.Td>
       <Table.Td ta="right" data-testid="ra-debit">
         <Money minor={debit} currency={account.currency} />
       </Table.Td>
@@ -45,7 +49,15 @@ export function ReconcilableRow(props: {
               size="compact-sm"
               variant="default"
               loading={undo.isPending}
-              onClick={() => undo.mutate({ accountId: account.accountId, batchId })}
+              onClick={() =>
+                undo.mutate(
+                  { accountId: account.accountId, batchId },
+                  {
+                    onSuccess: () =>
+                      notifySuccess(t('reconcileFeedback.undone', { name: account.ownerName })),
+                  },
+                )
+              }
               data-testid="ra-undo"
             >
               {t('reconcile.undo')}

@@ -1,12 +1,17 @@
-import { Button, Group, Progress, Text } from '@mantine/core';
+import { Button, Group, Modal, Progress, Text } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { isJobFinished, reconcilableKey, useJob, useReconcileAll } from './api';
+
+import { formatMoney } from '../../ui/money';
+import { QueryStatus } from '../../ui/QueryStatus';
+import { useLocale } from '../../ui/useLocale';
+import { isJobFinished, reconcilableKey, useJob, useReconcileAll, useZeroBalanceSummary } from './api';
 import { clearOutcomes } from './outcomes';
 
 /**
- * "Reconcile all zero-balance accounts": a bulk job with a progress bar. RA9 (a reconciled row stays until
+ * "Reconcile all zero-balance accounts": confirmed first with how many accounts and how much, then a bulk
+ * job with a progress bar. RA9 (a reconciled row stays until
  * the page is refreshed) is about the single-row Reconcile; once the bulk job is over, the list is reloaded
  * so that the accounts it reconciled leave it instead of still offering their Reconcile button.
  */
@@ -15,6 +20,9 @@ export function ReconcileAllPanel() {
   const queryClient = useQueryClient();
   const reconcileAll = useReconcileAll();
   const [jobId, setJobId] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const summary = useZeroBalanceSummary(confirming);
+  const locale = useLocale();
   const job = useJob(jobId);
   const finished = isJobFinished(job.data);
   const running = reconcileAll.isPending || (jobId !== null && !finished);
@@ -37,11 +45,47 @@ export function ReconcileAllPanel() {
       <Button
         variant="light"
         loading={running}
-        onClick={() => reconcileAll.mutate(undefined, { onSuccess: (answer) => setJobId(answer.jobId) })}
+        onClick={() => setConfirming(true)}
         data-testid="reconcile-all"
       >
         {t('reconcile.all')}
       </Button>
+      <Modal
+        opened={confirming}
+        onClose={() => setConfirming(false)}
+        title={t('reconcileAll.title')}
+        data-testid="reconcile-all-confirm"
+      >
+        {!summary.isSuccess ? (
+          <QueryStatus query={summary} />
+        ) : summary.data.accounts === 0 ? (
+          <Text data-testid="reconcile-all-summary">{t('reconcileAll.none')}</Text>
+        ) : (
+          <Text data-testid="reconcile-all-summary">
+            {t('reconcileAll.summary', {
+              count: summary.data.accounts,
+              amount: formatMoney(summary.data.amount, summary.data.currency, locale),
+            })}
+          </Text>
+        )}
+        <Group justify="flex-end" mt="md">
+          <Button variant="default" onClick={() => setConfirming(false)}>
+            {t('common.cancel')}
+          </Button>
+          <Button
+            disabled={!summary.isSuccess || summary.data.accounts === 0}
+            onClick={() => {
+              setConfirming(false);
+              reconcileAll.mutate(undefined, {
+                onSuccess: (answer) => setJobId(answer.jobId),
+              });
+            }}
+            data-testid="reconcile-all-go"
+          >
+            {summary.isSuccess ? t('reconcileAll.go', { count: summary.data.accounts }) : t('reconcile.all')}
+          </Button>
+        </Group>
+      </Modal>
       {jobId !== null && (
         <>
           <Progress

@@ -1,6 +1,7 @@
 import { Alert, Button, Center, Group, Modal, Stack, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { formatDate } from '../../ui/dates';
+import { notifySuccess } from '../../ui/errors';
 import { LoadingIndicator } from '../../ui/LoadingIndicator';
 import { Money } from '../../ui/Money';
 import { formatMoney } from '../../ui/money';
@@ -127,7 +128,19 @@ export function ReconcilePreviewModal({
           <Button
             disabled={!preview.isSuccess || preview.data.allocations.length === 0}
             loading={reconcile.isPending}
-            onClick={() => reconcile.mutate(account.accountId, { onSuccess: onClose })}
+            onClick={() =>
+              reconcile.mutate(account.accountId, {
+                onSuccess: (result) => {
+                  notifySuccess(
+                    t(`reconcileFeedback.${result.state}`, {
+                      name: account.ownerName,
+                      count: result.allocations.length,
+                    }),
+                  );
+                  onClose();
+                },
+              })
+            }
             data-testid="reconcile-confirm"
           >
             {t('reconcile.confirm')}

@@ -87,6 +87,16 @@ export function useUndoReconcile() {
   });
 }
 
+/** What "Reconcile all zero-balance accounts" would settle, read when its confirmation opens. */
+export function useZeroBalanceSummary(enabled: boolean) {
+  return useQuery({
+    queryKey: ['reconcilable-accounts', 'zero-balance-summary'],
+    queryFn: () => answer(api.GET('/api/v1/action-center/reconcilable-accounts/zero-balance-summary')),
+    enabled,
+    staleTime: 0,
+  });
+}
+
 export function useReconcileAll() {
   return useMutation({
     mutationFn: () =>

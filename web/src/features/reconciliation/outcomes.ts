@@ -7,6 +7,8 @@ export interface RowOutcome {
   batchId: string | null;
   unreconciledDebit?: number;
   unreconciledCredit?: number;
+  /** what the reconcile left: the row's count must agree with its amounts (no "2 items" beside $0.00/$0.00) */
+  unreconciledItems?: number;
 }
 
 // RA9: a reconciled row keeps its new status until the page is reloaded, so outcomes live in memory only
@@ -27,6 +29,7 @@ export function recordReconciled(result: ReconcileResult): void {
       batchId: result.batchId,
       unreconciledDebit: result.unreconciledDebit,
       unreconciledCredit: result.unreconciledCredit,
+      unreconciledItems: result.unreconciledItems,
     },
   });
 }

@@ -1,20 +1,166 @@
-import { Code, Table, Text } from '@mantine/core';
+import { Anchor, Button, Group, List, NativeSelect, Table, Text, TextInput } from '@mantine/core';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router-dom';
+import { useOrganization } from '../../admin/session';
+import type { ItemOf } from '../../api/schema';
+import { enCA } from '../../i18n/en-CA';
+import { formatDate } from '../../ui/dates';
 import { LoadMore } from '../../ui/LoadMore';
+import { Money } from '../../ui/Money';
+import { formatMoney } from '../../ui/money';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useFormatInstant } from '../../ui/useFormatInstant';
-import { useAuditLog } from './api';
+import { useLocale } from '../../ui/useLocale';
+import { type AuditFilters, useAuditLog, useUsers } from './api';
+import { type AuditAction, type AuditField, describeDetails, subjectLink } from './auditDetails';
+
+type Entry = ItemOf<'listAuditLog'>;
+type FieldKey = keyof typeof enCA.auditLog.fields;
+type SubjectType = keyof typeof enCA.auditLog.subjectTypes;
+const isFieldKey = (key: string): key is FieldKey => key in enCA.auditLog.fields;
+const isSubjectType = (type: string): type is SubjectType => type in enCA.auditLog.subjectTypes;
+const ACTIONS = Object.keys(enCA.auditLog.actions) as AuditAction[];
+
+function FieldValue({ field, currency }: { field: AuditField; currency: string }) {
+  const { t } = useTranslation();
+  const locale = useLocale();
+  const instant = useFormatInstant();
+  switch (field.kind) {
+    case 'money':
+      return <Money minor={field.minor} currency={currency} />;
+    case 'date':
+      return <>{formatDate(field.value, locale)}</>;
+    case 'instant':
+      return <>{instant(field.value)}</>;
+    case 'boolean':
+      return <>{field.value ? t('auditLog.yes') : t('auditLog.no')}</>;
+    case 'count':
+      return <>{field.value.toLocaleString(locale)}</>;
+    case 'allocations':
+      return (
+        <>
+          {t('auditLog.allocationsSummary', {
+            count: field.count,
+            total: formatMoney(field.totalMinor, currency, locale),
+          })}
+        </>
+      );
+    case 'group':
+      return <Fields fields={field.fields} currency={currency} />;
+    default:
+      return <span style={{ overflowWrap: 'anywhere' }}>{field.value}</span>;
+  }
+}
+
+/** Details as "label: value" lines, in the viewer's language, never as raw JSON. */
+function Fields({ fields, currency }: { fields: AuditField[]; currency: string }) {
+  const { t } = useTranslation();
+  return (
+    <List size="sm" listStyleType="none" spacing={2}>
+      {fields.map((field) => (
+        <List.Item key={field.key} data-testid={`audit-field-${field.key}`}>
+          <Text span size="sm" fw={600}>
+            {t('auditLog.fieldLabel', {
+              label: isFieldKey(field.key) ? t(`auditLog.fields.${field.key}`) : field.key,
+            })}
+          </Text>{' '}
+          <FieldValue field={field} currency={currency} />
+        </List.Item>
+      ))}
+    </List>
+  );
+}
+
+function Subject({ entry, userNames }: { entry: Entry; userNames: Map<string, string> }) {
+  const { t } = useTranslation();
+  const link = subjectLink(entry);
+  const type = isSubjectType(entry.subjectType)
+    ? t(`auditLog.subjectTypes.${entry.subjectType}`)
+    : entry.subjectType;
+  const named = entry.subjectType === 'user' ? userNames.get(entry.subjectId) : undefined;
+  const text = (
+    <>
+      {type}{' '}
+      <Text span ff={named ? undefined : 'monospace'} size="sm">
+        {named ?? entry.subjectId}
+      </Text>
+    </>
+  );
+  if (!link) return text;
+  return (
+    <Anchor component={Link} to={link} size="sm" data-testid="audit-subject-link">
+      {text}
+    </Anchor>
+  );
+}
 
 export function AuditLogPage() {
   const { t } = useTranslation();
+  const locale = useLocale();
   const instant = useFormatInstant();
-  const log = useAuditLog();
+  const [filters, setFilters] = useState<AuditFilters>({});
+  const log = useAuditLog(filters);
+  const users = useUsers();
+  const organization = useOrganization();
+  const currency = organization.data?.currency ?? 'CAD';
+  const userNames = new Map((users.data?.items ?? []).map((u) => [u.id, u.name]));
   const rows = log.data?.pages.flatMap((page) => page.items) ?? [];
+  const filtered = Object.values(filters).some((value) => value);
+  const set = (patch: AuditFilters) => setFilters((current) => ({ ...current, ...patch }));
+  const actionOptions = ACTIONS.map((action) => ({
+    value: action,
+    label: t(`auditLog.actions.${action}`),
+  })).sort((a, b) => a.label.localeCompare(b.label, locale));
 
-  if (!log.isSuccess) return <QueryStatus query={log} />;
   return (
     <>
-      {rows.length === 0 && <Text>{t('audit.empty')}</Text>}
+      <Group align="flex-end" wrap="wrap" mb="md" data-testid="audit-filters">
+        <NativeSelect
+          label={t('auditLog.filters.action')}
+          value={filters.action ?? ''}
+          onChange={(event) =>
+            set({ action: (event.currentTarget.value || undefined) as AuditAction | undefined })
+          }
+          data={[{ value: '', label: t('auditLog.filters.any') }, ...actionOptions]}
+          data-testid="audit-filter-action"
+        />
+        <NativeSelect
+          label={t('auditLog.filters.actor')}
+          value={filters.actorId ?? ''}
+          onChange={(event) => set({ actorId: event.currentTarget.value || undefined })}
+          data={[
+            { value: '', label: t('auditLog.filters.any') },
+            ...(users.data?.items ?? []).map((u) => ({ value: u.id, label: u.name })),
+          ]}
+          data-testid="audit-filter-actor"
+        />
+        <TextInput
+          type="date"
+          label={t('auditLog.filters.from')}
+          value={filters.from ?? ''}
+          max={filters.to}
+          onChange={(event) => set({ from: event.currentTarget.value || undefined })}
+          data-testid="audit-filter-from"
+        />
+        <TextInput
+          type="date"
+          label={t('auditLog.filters.to')}
+          value={filters.to ?? ''}
+          min={filters.from}
+          onChange={(event) => set({ to: event.currentTarget.value || undefined })}
+          data-testid="audit-filter-to"
+        />
+        {filtered && (
+          <Button variant="default" onClick={() => setFilters({})} data-testid="audit-filter-clear">
+            {t('auditLog.filters.clear')}
+          </Button>
+        )}
+      </Group>
+      {!log.isSuccess && <QueryStatus query={log} />}
+      {log.isSuccess && rows.length === 0 && (
+        <Text data-testid="audit-empty">{filtered ? t('auditLog.filters.none') : t('audit.empty')}</Text>
+      )}
       {rows.length > 0 && (
         <Table.ScrollContainer minWidth={900}>
           <Table striped data-testid="audit-table">
@@ -29,17 +175,19 @@ export function AuditLogPage() {
             </Table.Thead>
             <Table.Tbody>
               {rows.map((entry) => (
-                <Table.Tr key={entry.id} data-testid="audit-row">
+                <Table.Tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
                   <Table.Td>{instant(entry.at)}</Table.Td>
-                  <Table.Td ff="monospace">{entry.actorId ?? t('audit.system')}</Table.Td>
-                  <Table.Td>{entry.action}</Table.Td>
-                  <Table.Td ff="monospace">
-                    {entry.subjectType} {entry.subjectId}
+                  <Table.Td data-testid="audit-actor">
+                    {entry.actorId
+                      ? (entry.actorName ?? userNames.get(entry.actorId) ?? entry.actorId)
+                      : t('audit.system')}
                   </Table.Td>
+                  <Table.Td data-testid="audit-action">{t(`auditLog.actions.${entry.action}`)}</Table.Td>
                   <Table.Td>
-                    {entry.details !== null && entry.details !== undefined && (
-                      <Code block>{JSON.stringify(entry.details, null, 1)}</Code>
-                    )}
+                    <Subject entry={entry} userNames={userNames} />
+                  </Table.Td>
+                  <Table.Td data-testid="audit-details">
+                    <Fields fields={describeDetails(entry.action, entry.details)} currency={currency} />
                   </Table.Td>
                 </Table.Tr>
               ))}

@@ -48,7 +48,18 @@ export function EmailLogPage() {
                   <Table.Td>{email.subject}</Table.Td>
                   <Table.Td>{isKnownKind(email.kind) ? t(`emailKind.${email.kind}`) : email.kind}</Table.Td>
                   <Table.Td>
-                    <Badge variant="filled" color={email.status === 'sent' ? 'teal.9' : 'gray.8'}>
+                    {/* The label wraps instead of being cut ("Logged only (no mail server)" is long). */}
+                    <Badge
+                      variant="filled"
+                      color={email.status === 'sent' ? 'teal.9' : 'gray.8'}
+                      h="auto"
+                      py={2}
+                      styles={{
+                        root: { maxWidth: 'none' },
+                        label: { whiteSpace: 'normal', overflow: 'visible' },
+                      }}
+                      data-testid="email-status"
+                    >
                       {t(`emailStatus.${email.status}`)}
                     </Badge>
                   </Table.Td>

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Role } from '../../api/schema';
 import { fieldError, notifySuccess } from '../../ui/errors';
+import { checkAll, checks } from '../../ui/fieldChecks';
 import { useCreateUser } from './api';
 import { ROLES } from './roles';
 
@@ -12,9 +13,21 @@ export function NewUserForm() {
   const { t } = useTranslation();
   const create = useCreateUser();
   const [draft, setDraft] = useState(empty);
+  const [errors, setErrors] = useState<Partial<Record<'name' | 'email' | 'password', string>>>({});
+  const c = checks(t);
+  const rules = { name: c.required, email: c.email, password: c.minLength(8) };
+  // Once a field was flagged, its message follows what is typed (and goes when it is right).
+  const edit = (patch: Partial<typeof empty>) => {
+    const next = { ...draft, ...patch };
+    setDraft(next);
+    if (Object.keys(errors).length > 0) setErrors(checkAll(next, rules));
+  };
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    const found = checkAll(draft, rules);
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
     create.mutate(draft, {
       onSuccess: () => {
         setDraft(empty);
@@ -35,16 +48,18 @@ export function NewUserForm() {
               label={t('users.name')}
               required
               value={draft.name}
-              onChange={(event) => setDraft({ ...draft, name: event.currentTarget.value })}
-              error={fieldError(create.error, 'name')}
+              onChange={(event) => edit({ name: event.currentTarget.value })}
+              error={errors.name ?? fieldError(create.error, 'name')}
+              data-testid="user-name"
             />
             <TextInput
               label={t('users.email')}
               type="email"
               required
               value={draft.email}
-              onChange={(event) => setDraft({ ...draft, email: event.currentTarget.value })}
-              error={fieldError(create.error, 'email')}
+              onChange={(event) => edit({ email: event.currentTarget.value })}
+              error={errors.email ?? fieldError(create.error, 'email')}
+              data-testid="user-email"
             />
           </Group>
           <Group grow align="flex-start">
@@ -53,8 +68,9 @@ export function NewUserForm() {
               autoComplete="new-password"
               required
               value={draft.password}
-              onChange={(event) => setDraft({ ...draft, password: event.currentTarget.value })}
-              error={fieldError(create.error, 'password')}
+              onChange={(event) => edit({ password: event.currentTarget.value })}
+              error={errors.password ?? fieldError(create.error, 'password')}
+              data-testid="user-password"
             />
             <Select
               label={t('users.role')}

@@ -1,6 +1,7 @@
 import { Tabs, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Navigate, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { DENIED_STATE } from '../../admin/ReadOnlyNotice';
 import { useCan } from '../../admin/session';
 
 const TABS = ['organization', 'retry-policy', 'users', 'email-preferences', 'emails', 'audit-log'] as const;
@@ -15,7 +16,8 @@ export function SettingsLayout() {
   const { pathname } = useLocation();
   const visible = TABS.filter((tab) => can('settings.manage') || !MANAGERS_ONLY.includes(tab));
   const current = TABS.find((tab) => pathname.endsWith(`/${tab}`)) ?? 'organization';
-  if (!visible.includes(current)) return <Navigate to="/settings/organization" replace />;
+  if (!visible.includes(current))
+    return <Navigate to="/settings/organization" replace state={DENIED_STATE} />;
 
   const labels: Record<Tab, string> = {
     organization: t('settings.tabs.organization'),

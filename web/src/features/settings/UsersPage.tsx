@@ -2,6 +2,7 @@ import { Select, Stack, Table } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useCan, useMe } from '../../admin/session';
 import type { Role } from '../../api/schema';
+import { notifySuccess } from '../../ui/errors';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useChangeRole, useUsers } from './api';
 import { NewUserForm } from './NewUserForm';
@@ -42,7 +43,21 @@ export function UsersPage() {
                         value={user.role}
                         allowDeselect={false}
                         disabled={changeRole.isPending && changeRole.variables?.id === user.id}
-                        onChange={(role) => role && changeRole.mutate({ id: user.id, role: role as Role })}
+                        onChange={(role) =>
+                          role &&
+                          changeRole.mutate(
+                            { id: user.id, role: role as Role },
+                            {
+                              onSuccess: () =>
+                                notifySuccess(
+                                  t('feedback.roleChanged', {
+                                    name: user.name,
+                                    role: t(`roles.${role as Role}`),
+                                  }),
+                                ),
+                            },
+                          )
+                        }
                         w={180}
                       />
                     ) : (

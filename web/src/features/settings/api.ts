@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { answer, api } from '../../api/client';
-import type { BodyOf, Schemas } from '../../api/schema';
+import type { BodyOf, QueryOf, Schemas } from '../../api/schema';
 
 export function useUpdateOrganization() {
   const queryClient = useQueryClient();
@@ -86,8 +86,22 @@ function usePaged<T extends { nextCursor: string | null }>(
 
 export const useEmails = () =>
   usePaged('emails', (query) => answer(api.GET('/api/v1/emails', { params: { query } })));
-export const useAuditLog = () =>
-  usePaged('audit-log', (query) => answer(api.GET('/api/v1/audit-log', { params: { query } })));
+export type AuditFilters = Omit<QueryOf<'listAuditLog'>, 'limit' | 'cursor'>;
+
+/** The audit log narrowed on the server (action, person, local days); each filter set is its own cache entry. */
+export function useAuditLog(filters: AuditFilters = {}) {
+  return useInfiniteQuery({
+    queryKey: ['audit-log', filters],
+    queryFn: ({ pageParam }) =>
+      answer(
+        api.GET('/api/v1/audit-log', {
+          params: { query: { ...filters, cursor: pageParam ?? undefined, limit: 50 } },
+        }),
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+  });
+}
 
 export function useEmail(id: string) {
   return useQuery({
