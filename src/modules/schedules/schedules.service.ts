@@ -12,8 +12,8 @@ import type { AuditService } from '../audit/audit.service';
 import type { DocumentsService } from '../ledger/documents.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
+import { paymentMethodJoin } from '../payment-methods/payment-methods.reads';
 import type { PaymentMethodsService } from '../payment-methods/payment-methods.service';
-import { paymentMethods } from '../payment-methods/payment-methods.table';
 import type { PaymentsService, ScheduledChargeOutcome } from '../payments/payments.service';
 import { invoiceCoverSql } from './coverage';
 import type { ScheduledPayments } from './scheduled-payments';
@@ -255,6 +255,42 @@ export class SchedulesService {
     return big(row?.amount);
   }
 
+  /**
+   * The account's active subscriptions and plans that a method pays now, for a caller that moves them to
+   * another method (the portal's "replace this card", FT5).
+   */
+  async activeUsing(
+    organizationId: string,
+    accountId: string,
+    paymentMethodId: string,
+  ): Promise<{ subscriptions: string[]; installmentPlans: string[] }> {
+    const [subs, plans] = await Promise.all([
+      this.deps.db
+        .select({ id: subscriptions.id })
+        .from(subscriptions)
+        .where(
+          and(
+            eq(subscriptions.organizationId, organizationId),
+            eq(subscriptions.accountId, accountId),
+            eq(subscriptions.status, 'active'),
+            eq(subscriptions.paymentMethodId, paymentMethodId),
+          ),
+        ),
+      this.deps.db
+        .select({ id: installmentPlans.id })
+        .from(installmentPlans)
+        .where(
+          and(
+            eq(installmentPlans.organizationId, organizationId),
+            eq(installmentPlans.accountId, accountId),
+            eq(installmentPlans.status, 'active'),
+            eq(installmentPlans.paymentMethodId, paymentMethodId),
+          ),
+        ),
+    ]);
+    return { subscriptions: subs.map((x) => x.id), installmentPlans: plans.map((x) => x.id) };
+  }
+
   /** Scheduled charges by due date, with the method that will pay each (the sub's or plan's, FT5). */
   async upcoming(
     organizationId: string,
@@ -276,8 +312,20 @@ export class SchedulesService {
         )!,
       );
     }
+    // The method the subscription or plan has now (it may have changed since the payment was planned).
+    const pm = paymentMethodJoin('pm');
     const found = await this.deps.db
-      .select({ sp: scheduledPayments, method: paymentMethods })
+      .select({
+        sp: scheduledPayments,
+        method: {
+          id: pm.id,
+          type: pm.type,
+          brand: pm.brand,
+          last4: pm.last4,
+          expMonth: pm.expMonth,
+          expYear: pm.expYear,
+        },
+      })
       .from(scheduledPayments)
       .leftJoin(
         subscriptions,
@@ -294,13 +342,10 @@ export class SchedulesService {
         ),
       )
       .innerJoin(
-        paymentMethods,
-        and(
-          eq(paymentMethods.organizationId, scheduledPayments.organizationId),
-          eq(
-            paymentMethods.id,
-            sql`coalesce(${subscriptions.paymentMethodId}, ${installmentPlans.paymentMethodId})`,
-          ),
+        pm.source,
+        pm.on(
+          scheduledPayments.organizationId,
+          sql`coalesce(${subscriptions.paymentMethodId}, ${installmentPlans.paymentMethodId})`,
         ),
       )
       .where(and(...conditions))
@@ -317,14 +362,7 @@ export class SchedulesService {
         source: sp.source,
         sourceId: (sp.subscriptionId ?? sp.installmentPlanId)!,
         invoiceId: sp.invoiceId,
-        paymentMethod: {
-          id: method.id,
-          type: method.type,
-          brand: method.brand,
-          last4: method.last4,
-          expMonth: method.expMonth,
-          expYear: method.expYear,
-        },
+        paymentMethod: method,
       })),
       next: found.length > opts.limit && last ? { date: last.sp.dueDate, id: last.sp.id } : null,
     };
