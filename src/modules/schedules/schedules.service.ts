@@ -295,8 +295,8 @@ export class SchedulesService {
   async upcoming(
     organizationId: string,
     accountId: string,
-    opts: { limit: number; after?: { date: string; id: string } },
-  ): Promise<{ items: UpcomingPayment[]; next: { date: string; id: string } | null }> {
+    opts: { limit: number; after?: { dueDate: string; id: string } },
+  ): Promise<{ items: UpcomingPayment[]; next: { dueDate: string; id: string } | null }> {
     await this.deps.accounts.get(organizationId, accountId);
     const conditions = [
       eq(scheduledPayments.organizationId, organizationId),
@@ -307,8 +307,8 @@ export class SchedulesService {
     if (opts.after) {
       conditions.push(
         or(
-          gt(scheduledPayments.dueDate, opts.after.date),
-          and(eq(scheduledPayments.dueDate, opts.after.date), gt(scheduledPayments.id, opts.after.id)),
+          gt(scheduledPayments.dueDate, opts.after.dueDate),
+          and(eq(scheduledPayments.dueDate, opts.after.dueDate), gt(scheduledPayments.id, opts.after.id)),
         )!,
       );
     }
@@ -364,7 +364,7 @@ export class SchedulesService {
         invoiceId: sp.invoiceId,
         paymentMethod: method,
       })),
-      next: found.length > opts.limit && last ? { date: last.sp.dueDate, id: last.sp.id } : null,
+      next: found.length > opts.limit && last ? { dueDate: last.sp.dueDate, id: last.sp.id } : null,
     };
   }
 
