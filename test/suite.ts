@@ -16,6 +16,18 @@ export let org: TestOrg;
 export let other: TestOrg;
 export let token: string;
 
+/**
+ * The same start without organizations, for files whose tests each make their own: `t` only. `sandboxNow`
+ * sets the shared sandbox clock (the "now" of every organization that never moved its own).
+ */
+export function setUpDatabase(opts: { context?: TestContextOptions; sandboxNow?: string } = {}): void {
+  beforeAll(async () => {
+    t = await createTestContext(opts.context);
+    if (opts.sandboxNow) await t.c.sandboxClock!.set(new Date(opts.sandboxNow));
+  });
+  afterAll(async () => t?.close());
+}
+
 export function setUpOrgs(
   opts: {
     context?: TestContextOptions;
