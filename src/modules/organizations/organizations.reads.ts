@@ -6,8 +6,15 @@ import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
  */
 
 /**
- * The organization's language as a scalar subquery on its primary key, for a query that resolves a person
- * and needs the language they fall back to. Never null: every tenant row's organization exists.
+ * The organization a row belongs to, for a query that also needs its language: join `source` on `on(…)`
+ * and select `locale`. A join and not a scalar subquery: the token lookup keeps the plan it always had (it
+ * runs on every request the principal cache misses). `alias` must not clash with the query's other names.
  */
-export const organizationLocaleOf = (organizationId: SQLWrapper): SQL<string> =>
-  sql<string>`(select o.locale from organizations o where o.id = ${organizationId})`;
+export function organizationJoin(alias: string) {
+  const o = sql.identifier(alias);
+  return {
+    source: sql`organizations ${o}`,
+    on: (organizationId: SQLWrapper): SQL => sql`${o}.id = ${organizationId}`,
+    locale: sql<string>`${o}.locale`,
+  };
+}
