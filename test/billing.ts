@@ -96,3 +96,14 @@ export async function setClock(app: FastifyInstance, token: string, now: string)
   const res = await call(app, token, 'PUT', '/api/v1/sandbox/clock', { now });
   expect(res.status).toBe(200);
 }
+
+/**
+ * Moves the organization's clock to `now` and runs the eCheck settlement job through the sandbox; answers
+ * what it did (`{ settled, returned }`). A sandbox eCheck settles or comes back two business days after.
+ */
+export async function settleEChecksAt(app: FastifyInstance, token: string, now: string) {
+  await setClock(app, token, now);
+  const run = await call(app, token, 'POST', '/api/v1/sandbox/jobs/echeck-settlement');
+  expect(run.status).toBe(200);
+  return run.body.result as { settled: number; returned: number };
+}

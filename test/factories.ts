@@ -1,5 +1,7 @@
 import type { Container } from '../src/app/container';
+import { newId } from '../src/lib/ids';
 import type { Locale } from '../src/lib/locale';
+import { accounts } from '../src/modules/accounts/accounts.table';
 import type { Role } from '../src/modules/users/permissions';
 
 let counter = 0;
@@ -47,4 +49,29 @@ export async function createOrg(
       return { userId: user.id, token: issued.token, email };
     },
   };
+}
+
+/**
+ * A customer account written straight to its table, for the tests of modules that only read accounts,
+ * with its empty reconciliation summary as AccountsService.create leaves it (the fixtures of each
+ * section call this one).
+ */
+export async function testAccount(
+  c: Container,
+  organizationId: string,
+  opts: { id?: string; ownerName?: string; ownerEmail?: string; locale?: Locale } = {},
+): Promise<string> {
+  const id = opts.id ?? newId('account');
+  await c.db.transaction(async (tx) => {
+    await tx.insert(accounts).values({
+      organizationId,
+      id,
+      ownerName: opts.ownerName ?? 'Marie Tremblay',
+      ownerEmail: opts.ownerEmail ?? `owner-${id}@example.ca`,
+      locale: opts.locale ?? 'fr-CA',
+      createdAt: c.clock.now(),
+    });
+    await c.ledger.touch(tx, organizationId, id);
+  });
+  return id;
 }

@@ -2,7 +2,6 @@ import { and, eq } from 'drizzle-orm';
 import type { Container } from '../src/app/container';
 import { newId } from '../src/lib/ids';
 import type { Locale } from '../src/lib/locale';
-import { accounts } from '../src/modules/accounts/accounts.table';
 import { FailedTransactionEntries } from '../src/modules/failed-transactions/failed-transactions.entries';
 import { failedTransactionRetryJob } from '../src/modules/failed-transactions/failed-transactions.jobs';
 import type { FailedTransactionPayments } from '../src/modules/failed-transactions/failed-transactions.service';
@@ -13,6 +12,7 @@ import { paymentMethods } from '../src/modules/payment-methods/payment-methods.t
 import { SandboxGateway } from '../src/modules/sandbox/sandbox-gateway';
 import { tokenizeBankAccount, tokenizeCard } from '../src/modules/sandbox/sandbox-instruments';
 import { installmentPlans, scheduledPayments, subscriptions } from '../src/modules/schedules/schedules.table';
+import { testAccount } from './factories';
 
 /**
  * Section-1 rows inserted straight into the tables (the billing core's routes are not needed): an account,
@@ -24,19 +24,11 @@ export async function ftAccount(
   organizationId: string,
   opts: { name?: string; email?: string; locale?: Locale } = {},
 ) {
-  const id = newId('account');
-  await c.db.transaction(async (tx) => {
-    await tx.insert(accounts).values({
-      organizationId,
-      id,
-      ownerName: opts.name ?? 'Marie Tremblay',
-      ownerEmail: opts.email ?? `owner-${id}@example.ca`,
-      locale: opts.locale ?? 'fr-CA',
-      createdAt: c.clock.now(),
-    });
-    await c.ledger.touch(tx, organizationId, id);
+  return testAccount(c, organizationId, {
+    ownerName: opts.name,
+    ownerEmail: opts.email,
+    locale: opts.locale,
   });
-  return id;
 }
 
 export async function ftCard(
@@ -211,6 +203,16 @@ export async function ftEntry(c: Container, organizationId: string, e: NewEntry)
     createdAt: failedAt,
   });
   return id;
+}
+
+/** Every entry of one account, whatever its state (the billing core's writes open them). */
+export async function ftOfAccount(c: Container, organizationId: string, accountId: string) {
+  return c.db
+    .select()
+    .from(failedTransactions)
+    .where(
+      and(eq(failedTransactions.organizationId, organizationId), eq(failedTransactions.accountId, accountId)),
+    );
 }
 
 export async function ftGet(c: Container, organizationId: string, id: string) {

@@ -1,9 +1,9 @@
 import type { Container } from '../src/app/container';
 import { newId } from '../src/lib/ids';
-import { accounts } from '../src/modules/accounts/accounts.table';
 import type { LedgerDocument } from '../src/modules/ledger/ledger.service';
 import type { DocumentKind } from '../src/modules/ledger/ledger.table';
 import { scheduledPayments } from '../src/modules/schedules/schedules.table';
+import { testAccount } from './factories';
 
 /**
  * Ledger rows for tests that do not go through the billing core's routes: an account (with its empty
@@ -16,19 +16,7 @@ export async function ledgerAccount(
   ownerName = 'Marie Tremblay',
   opts: { id?: string } = {},
 ): Promise<string> {
-  const id = opts.id ?? newId('account');
-  await c.db.transaction(async (tx) => {
-    await tx.insert(accounts).values({
-      organizationId,
-      id,
-      ownerName,
-      ownerEmail: `owner-${id}@example.ca`,
-      locale: 'fr-CA',
-      createdAt: c.clock.now(),
-    });
-    await c.ledger.touch(tx, organizationId, id);
-  });
-  return id;
+  return testAccount(c, organizationId, { id: opts.id, ownerName });
 }
 
 export async function ledgerDocument(

@@ -2,9 +2,9 @@ import { and, eq } from 'drizzle-orm';
 import type { Container } from '../src/app/container';
 import { newId } from '../src/lib/ids';
 import type { Locale } from '../src/lib/locale';
-import { accounts } from '../src/modules/accounts/accounts.table';
 import { paymentMethods } from '../src/modules/payment-methods/payment-methods.table';
 import { installmentPlans, scheduledPayments, subscriptions } from '../src/modules/schedules/schedules.table';
+import { testAccount } from './factories';
 
 /**
  * Rows of the billing core written directly, for tests of the modules that read them (Action Center).
@@ -15,16 +15,7 @@ export async function insertAccount(
   organizationId: string,
   opts: { ownerName?: string; ownerEmail?: string; locale?: Locale } = {},
 ): Promise<string> {
-  const id = newId('account');
-  await c.db.insert(accounts).values({
-    organizationId,
-    id,
-    ownerName: opts.ownerName ?? 'Marie Tremblay',
-    ownerEmail: opts.ownerEmail ?? `owner-${id}@example.ca`,
-    locale: opts.locale ?? 'fr-CA',
-    createdAt: c.clock.now(),
-  });
-  return id;
+  return testAccount(c, organizationId, opts);
 }
 
 export async function insertCard(

@@ -17,65 +17,17 @@
  * - PgBouncer rejects the `options` startup parameter (`-c jit=off`); it is ignored and the transaction
  *   pool sets `jit = off` with `connect_query` instead.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/platform/config/config';
 import { createOrg } from '../factories';
 import { createTestContext, type TestContext } from '../harness';
+import { freePort, processes, stop, until } from '../processes';
 
 const SECRET = 'pgbouncer-flow-secret-pgbouncer-flow-secret-0123';
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function start(cmd: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(cmd, args, {
-    env: { ...process.env, LOG_LEVEL: 'warn', RECOUP_SECRET: SECRET, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => {
-    output += d;
-  });
-  child.stderr!.on('data', (d) => {
-    output += d;
-  });
-  children.push(child);
-  return { child, output: () => output };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
-}
+const { start } = processes(SECRET);
 
 /** PgBouncer with a transaction-mode and a session-mode alias of one database. */
 async function startPgBouncer(serverUrl: string) {

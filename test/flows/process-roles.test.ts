@@ -3,9 +3,8 @@
  * and a `worker` process share one database — the api never works jobs, the worker does.
  * (PGlite is one process per data directory, so its variant is the single embedded `all` process.)
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
@@ -13,61 +12,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { emails } from '../../src/modules/notifications/notifications.table';
 import { createOrg } from '../factories';
 import { createTestContext, type TestContext } from '../harness';
+import { freePort, processes, stop, until } from '../processes';
 
 const SECRET = 'process-roles-secret-process-roles-secret-0123';
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function serve(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['bin/recoup.mjs', 'serve'], {
-    env: { ...process.env, LOG_LEVEL: 'warn', RECOUP_SECRET: SECRET, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => {
-    output += d;
-  });
-  child.stderr!.on('data', (d) => {
-    output += d;
-  });
-  children.push(child);
-  return { child, output: () => output };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const { serve } = processes(SECRET);
 
 const ready = (port: number) =>
   until(
     async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined),
     `readyz on ${port}`,
   );
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
-}
 
 if (process.env.TEST_DB === 'pg') {
   describe('api and worker processes on one PostgreSQL', () => {

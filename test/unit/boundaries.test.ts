@@ -11,30 +11,14 @@ import { RUNNABLE_JOBS, SCHEDULES } from '../../src/platform/jobs/registry';
  * - a module writes another module's table: Drizzle `.insert/.update/.delete(table)` of a table imported
  *   from another module, or hand-written SQL `insert into / update / delete from <table>` of a table
  *   another module declares;
- * - a module imports another module's `*.table.ts` outside its own table files (a foreign key is fine),
- *   except the read-only joins listed in READ_JOINS, each to be moved behind its owner's service;
+ * - a module imports another module's `*.table.ts` outside its own table files (a foreign key is fine):
+ *   it reads through the owner instead — its service, or a read function or SQL fragment the owner exports
+ *   (`accounts.reads.ts`: `ownerNameOf(…)`, `payment-methods.reads.ts`: `paymentMethodJoin(…)`);
  * - a job defined in a `*.jobs.ts` is not registered by src/app/jobs.ts (STYLE habit 9), or a schedule or
  *   a runnable job names a job nobody defines.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 const SRC = join(ROOT, 'src');
-
-/** Cross-module reads that still join another module's table directly (no writes; see the test below). */
-const READ_JOINS: Record<string, string[]> = {
-  'modules/failed-transactions/failed-transactions.repository.ts': ['accounts', 'payment-methods'],
-  'modules/schedules/schedules.service.ts': ['payment-methods'],
-  'modules/users/auth.service.ts': ['organizations'],
-  'modules/organizations/organizations.service.ts': ['users'],
-  'modules/portal/portal.service.ts': ['payment-methods', 'schedules'],
-};
-
-/**
- * Hand-written writes of another module's table still to move to its owner: the expiring-cards reminder
- * stamps live on `payment_methods` (one guarded UPDATE that claims a reminder exactly once, EC4).
- */
-const FOREIGN_WRITES: Record<string, string[]> = {
-  'modules/expiring-cards/expiring-cards.repository.ts': ['payment_methods'],
-};
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -109,7 +93,6 @@ describe('module boundaries (STYLE habits 1 and 11)', () => {
       for (const m of f.text.matchAll(/\b(insert\s+into|update|delete\s+from)\s+([a-z_]+)\b/gi)) {
         const owner = tableOwners.get(m[2]!.toLowerCase());
         if (!owner || owner === mine || owner.startsWith('platform:')) continue;
-        if (FOREIGN_WRITES[f.rel]?.includes(m[2]!.toLowerCase())) continue;
         bad.push(`${f.rel}: ${m[1]} ${m[2]}`);
       }
     }
@@ -126,23 +109,10 @@ describe('module boundaries (STYLE habits 1 and 11)', () => {
         if (!target?.endsWith('.table')) continue;
         const theirs = moduleOf(target);
         if (!theirs || theirs === mine) continue;
-        if (READ_JOINS[f.rel]?.includes(theirs)) continue;
         bad.push(`${f.rel} → ${target}`);
       }
     }
     expect(bad).toEqual([]);
-  });
-
-  it('the listed read-only joins are still needed (the list only shrinks)', () => {
-    const stale = Object.entries(READ_JOINS).flatMap(([rel, modules]) => {
-      const f = files.find((x) => x.rel === rel);
-      return modules
-        .filter(
-          (m) => !f || !imports(f.text).some((i) => resolveSpec(rel, i.spec)?.startsWith(`modules/${m}/`)),
-        )
-        .map((m) => `${rel} → ${m}`);
-    });
-    expect(stale).toEqual([]);
   });
 
   it('the checks see the tables (a guard against a parser that finds nothing)', () => {

@@ -32,7 +32,7 @@ interface RecoveryKit {
 const OK = '4242424242424242';
 
 /**
- * Recovery automation in the demo (issue 12): the retry policy; weeks of soft declines, most of them
+ * Recovery automation in the demo (RC1–RC7): the retry policy; weeks of soft declines, most of them
  * recovered by the automatic-retries run (so the recovery chart has history), a few still waiting for their
  * next automatic retry; an account under a dunning pause; a failed installment rescheduled onto its plan.
  * Everything through the public API and the real jobs, on the sandbox clock.

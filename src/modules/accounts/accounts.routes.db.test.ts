@@ -1,21 +1,13 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiAccount } from '../../../test/billing';
-import { createOrg, type TestOrg } from '../../../test/factories';
-import { call, createTestContext, type TestContext } from '../../../test/harness';
+import { createOrg } from '../../../test/factories';
+import { call } from '../../../test/harness';
+import { org, other, setUpOrgs, t } from '../../../test/suite';
 import { accountReconciliation } from '../reconciliation/reconciliation.table';
 import { ownerListKeySql } from './owner-sort';
 
-let t: TestContext;
-let org: TestOrg;
-let other: TestOrg;
-
-beforeAll(async () => {
-  t = await createTestContext();
-  org = await createOrg(t.c, { locale: 'en-CA' });
-  other = await createOrg(t.c);
-});
-afterAll(async () => t?.close());
+setUpOrgs({ org: { locale: 'en-CA' } });
 
 describe('happy', () => {
   it("creates an account in the organization's language with its zero summary row", async () => {

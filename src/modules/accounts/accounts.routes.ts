@@ -97,17 +97,11 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const p = principalOf(request);
-      const limit = request.query.limit ?? 50;
-      const cursor = accountPages.after(request.query.cursor);
-      const page = await accounts.list(p.organizationId, {
-        search: request.query.search,
-        limit,
-        after: cursor ? { name: cursor[0], id: cursor[1] } : undefined,
-      });
-      return {
-        items: page.items.map(accountJson),
-        nextCursor: accountPages.next(page.next && [page.next.name, page.next.id]),
-      };
+      return accountPages.page(
+        request.query,
+        (page) => accounts.list(p.organizationId, { search: request.query.search, ...page }),
+        accountJson,
+      );
     },
   );
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { amountAtRisk, atRiskWindow } from './at-risk';
 
-describe('amountAtRisk (issue 12 item 7)', () => {
+describe('amountAtRisk: the 3 months after the expiry month', () => {
   it('the window is the 3 months after the expiry month', () => {
     expect(atRiskWindow(2026, 11)).toEqual({ from: '2026-12-01', until: '2027-03-01' });
     expect(atRiskWindow(2028, 2)).toEqual({ from: '2028-03-01', until: '2028-06-01' });

@@ -1,6 +1,9 @@
 import { addDays, addMonths, formatIsoDate, nextMonth } from '../../lib/dates';
 
-/** How many months after its expiry month a card's charges count as at risk (issue 12, item 7). */
+/**
+ * How many months after its expiry month a card's charges count as at risk: what it would fail to pay if
+ * nobody replaced it, subscription periods not scheduled yet included (the README's `amountAtRisk`).
+ */
 export const AT_RISK_MONTHS = 3;
 
 /** The card's at-risk window: from the first day after its expiry month, for AT_RISK_MONTHS months. */

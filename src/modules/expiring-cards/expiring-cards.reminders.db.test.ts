@@ -1,39 +1,22 @@
-import type { AddressInfo } from 'node:net';
-import { type ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, type TestOrg } from '../../../test/factories';
 import { call, createTestContext, type TestContext } from '../../../test/harness';
 import { insertAccount, insertCard, insertSubscription } from '../../../test/schedule-fixtures';
+import { TestSmtp } from '../../../test/smtp';
 import type { Locale } from '../../lib/locale';
 
 let t: TestContext;
-let smtp: SMTPServer;
-const received: ParsedMail[] = [];
+const smtp = new TestSmtp();
+const received = smtp.received;
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream).then(
-        (mail) => {
-          received.push(mail);
-          callback();
-        },
-        (err) => callback(err),
-      );
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const { port } = smtp.server.address() as AddressInfo;
-  t = await createTestContext({ env: { SMTP_URL: `smtp://127.0.0.1:${port}?ignoreTLS=true` } });
+  await smtp.start();
+  t = await createTestContext({ env: { SMTP_URL: smtp.url } });
 });
 afterAll(async () => {
   await t?.close();
-  await new Promise<void>((resolve) => smtp.close(resolve));
+  await smtp.stop();
 });
 
 const setClock = (iso: string) => t.c.sandboxClock!.set(new Date(iso));

@@ -1,6 +1,11 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Locale } from '../../lib/locale';
 import { big, type Db, int, rows } from '../../platform/db/db';
+import {
+  type ReminderStamp,
+  stampAutomaticReminder,
+  stampManualReminder,
+} from '../payment-methods/reminder-stamps';
 import { amountAtRisk, atRiskWindow } from './at-risk';
 import type { ExpiryWindow } from './expiry-window';
 
@@ -52,14 +57,6 @@ const paysUpcoming = (organizationId: string, pm: SQL) => sql`(
     join scheduled_payments sp on sp.organization_id = ip.organization_id and sp.installment_plan_id = ip.id
     where ip.organization_id = ${organizationId} and ip.payment_method_id = ${pm} and sp.status = 'scheduled'
   ))`;
-
-/**
- * EC1–EC2: wallet cards expiring in the window month. The predicate `type = 'card' and in_wallet` is
- * literal so that the planner matches the partial index `payment_methods_expiry`.
- */
-const inWindow = (organizationId: string, window: ExpiryWindow) => sql`pm.organization_id = ${organizationId}
-  and pm.type = 'card' and pm.in_wallet
-  and pm.exp_year = ${window.expYear} and pm.exp_month = ${window.expMonth}`;
 
 export class ExpiringCardsRepository {
   /** EC1–EC3 rows ordered by next payment date, owner name, payment method ID (keyset after `after`). */
@@ -195,35 +192,24 @@ export class ExpiringCardsRepository {
 
   /**
    * EC4's claim: marks the automatic reminder for this expiry as sent, only if it was not and the card is
-   * still listed. Two runs racing on one card: the second UPDATE waits for the first row lock, re-checks
-   * `is distinct from` and matches nothing, so exactly one run sends.
+   * still listed (a wallet card expiring in the window that pays upcoming payments). The payment-methods
+   * module writes the stamp; one guarded UPDATE, so of two runs racing on one card exactly one sends.
    */
-  async claimAutomatic(
+  claimAutomatic(
     tx: Db,
     organizationId: string,
     paymentMethodId: string,
     window: ExpiryWindow,
     now: Date,
   ): Promise<boolean> {
-    const claimed = await rows(
-      tx,
-      sql`update payment_methods pm
-        set expiry_reminder_sent_at = ${now.toISOString()}::timestamptz,
-          expiry_reminder_for = ${window.expiryKey},
-          last_reminder_at = ${now.toISOString()}::timestamptz
-        where ${inWindow(organizationId, window)} and pm.id = ${paymentMethodId}
-          and pm.expiry_reminder_for is distinct from ${window.expiryKey}
-          and ${paysUpcoming(organizationId, sql`pm.id`)}
-        returning pm.id`,
-    );
-    return claimed.length > 0;
+    return stampAutomaticReminder(tx, stampOf(organizationId, paymentMethodId, window, now));
   }
 
   /**
-   * The manual reminder's claim: at most one per card in any 24 hours. It also counts as this expiry's
-   * reminder, so the automatic run does not send a second one right after an administrator's.
+   * The manual reminder's claim: at most one per card in any 24 hours, only while the card is listed. It
+   * also counts as this expiry's reminder, so the automatic run does not send a second one right after.
    */
-  async claimManual(
+  claimManual(
     tx: Db,
     organizationId: string,
     paymentMethodId: string,
@@ -231,22 +217,24 @@ export class ExpiringCardsRepository {
     now: Date,
     notBefore: Date,
   ): Promise<boolean> {
-    const at = now.toISOString();
-    const claimed = await rows(
-      tx,
-      sql`update payment_methods pm
-        set last_reminder_at = ${at}::timestamptz,
-          expiry_reminder_sent_at = case when pm.expiry_reminder_for is distinct from ${window.expiryKey}
-            then ${at}::timestamptz else pm.expiry_reminder_sent_at end,
-          expiry_reminder_for = ${window.expiryKey}
-        where ${inWindow(organizationId, window)} and pm.id = ${paymentMethodId}
-          and (pm.last_reminder_at is null or pm.last_reminder_at <= ${notBefore.toISOString()}::timestamptz)
-          and ${paysUpcoming(organizationId, sql`pm.id`)}
-        returning pm.id`,
-    );
-    return claimed.length > 0;
+    return stampManualReminder(tx, { ...stampOf(organizationId, paymentMethodId, window, now), notBefore });
   }
 }
+
+const stampOf = (
+  organizationId: string,
+  paymentMethodId: string,
+  window: ExpiryWindow,
+  now: Date,
+): ReminderStamp => ({
+  organizationId,
+  paymentMethodId,
+  expYear: window.expYear,
+  expMonth: window.expMonth,
+  expiryKey: window.expiryKey,
+  now,
+  still: (card) => paysUpcoming(organizationId, card),
+});
 
 function toRow(r: Record<string, unknown>): ExpiringCardRow {
   return {

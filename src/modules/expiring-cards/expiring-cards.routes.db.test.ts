@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOrg, type TestOrg } from '../../../test/factories';
-import { call, createTestContext, type TestContext } from '../../../test/harness';
+import { call } from '../../../test/harness';
 import {
   insertAccount,
   insertCard,
@@ -8,14 +8,10 @@ import {
   insertSubscription,
   repoint,
 } from '../../../test/schedule-fixtures';
+import { setUpDatabase, t } from '../../../test/suite';
 import type { ExpiringCard } from './expiring-cards.routes';
 
-let t: TestContext;
-
-beforeAll(async () => {
-  t = await createTestContext();
-});
-afterAll(async () => t?.close());
+setUpDatabase();
 
 const URL = '/api/v1/action-center/expiring-cards';
 const setClock = (iso: string) => t.c.sandboxClock!.set(new Date(iso));

@@ -1,7 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOrg } from '../../../test/factories';
-import { createTestContext, type TestContext } from '../../../test/harness';
 import {
   insertAccount,
   insertCard,
@@ -9,19 +8,14 @@ import {
   insertSubscription,
   repoint,
 } from '../../../test/schedule-fixtures';
+import { setUpDatabase, t } from '../../../test/suite';
 import { newId } from '../../lib/ids';
 import { paymentMethods } from '../payment-methods/payment-methods.table';
 import { scheduledPayments } from '../schedules/schedules.table';
 import { rebuildCardSummary } from './card-summary';
 import { cardUpcomingPayments } from './expiring-cards.table';
 
-let t: TestContext;
-
-beforeAll(async () => {
-  t = await createTestContext();
-  await t.c.sandboxClock!.set(new Date('2026-10-15T16:00:00Z'));
-});
-afterAll(async () => t?.close());
+setUpDatabase({ sandboxNow: '2026-10-15T16:00:00Z' });
 
 const listed = async (organizationId: string) =>
   (await t.c.expiringCards.list(organizationId, { limit: 50 })).rows.map((r) => ({

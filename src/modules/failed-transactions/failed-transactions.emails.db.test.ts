@@ -1,53 +1,30 @@
-import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
-import { type ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, type TestOrg } from '../../../test/factories';
 import { ftAccount, ftCard, ftEntry, ftGet } from '../../../test/failed-transaction-fixtures';
 import { call, createTestContext, type TestContext } from '../../../test/harness';
+import { TestSmtp } from '../../../test/smtp';
 import type { Locale } from '../../lib/locale';
 import { notificationsJobs } from '../notifications/notifications.jobs';
 import { emails } from '../notifications/notifications.table';
 import { failedTransactions } from './failed-transactions.table';
 
 let t: TestContext;
-let smtp: SMTPServer;
-let port = 0;
-const received: ParsedMail[] = [];
+const smtp = new TestSmtp();
+const received = smtp.received;
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
 const HOUR = 3_600_000;
 
-function startSmtp(listenPort: number) {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream).then(
-        (mail) => {
-          received.push(mail);
-          callback();
-        },
-        (err) => callback(err),
-      );
-    },
-  });
-  return new Promise<void>((resolve) => smtp.listen(listenPort, '127.0.0.1', resolve));
-}
-const stopSmtp = () => new Promise<void>((resolve) => smtp.close(resolve));
-
 beforeAll(async () => {
-  await startSmtp(0);
-  port = (smtp.server.address() as AddressInfo).port;
-  t = await createTestContext({ env: { SMTP_URL: `smtp://127.0.0.1:${port}?ignoreTLS=true` } });
+  await smtp.start();
+  t = await createTestContext({ env: { SMTP_URL: smtp.url } });
   // Retries a second apart (production backs off from 5 s) so the outage test does not wait minutes.
   const [delivery] = notificationsJobs(t.c);
   t.c.queue.register({ ...delivery!, retry: { limit: 20, delaySeconds: 1 } });
 });
 afterAll(async () => {
   await t?.close();
-  await stopSmtp();
+  await smtp.stop();
 });
 
 const setClock = (iso: string) => t.c.sandboxClock!.set(new Date(iso));
@@ -268,7 +245,7 @@ describe('happy', () => {
     await t.c.queue.drain();
     expect(mailTo(owners[0]!)).toHaveLength(1);
 
-    await stopSmtp();
+    await smtp.stop();
     await notice(org, ids[1]!);
     await notice(org, ids[2]!);
     await digest(org);
@@ -279,7 +256,7 @@ describe('happy', () => {
       true,
     );
 
-    await startSmtp(port);
+    await smtp.start();
     // The failed deliveries are retried once their retry time has come (a second here).
     let after = pending;
     for (let i = 0; i < 40 && after.some((e) => e.status !== 'sent'); i++) {

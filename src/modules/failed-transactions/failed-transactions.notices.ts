@@ -172,7 +172,7 @@ export class FailedTransactionNotices {
     return { sent: result.created, emailId: result.id };
   }
 
-  /** The final notice, once per entry: the policy's automatic retries are over (issue 12, item 3). */
+  /** The final notice, once per entry: the policy's automatic retries are over (RC4: none left). */
   private async finalNotice(organizationId: string, entry: Entry, dunning: DunningState) {
     const { db, repository } = this.deps;
     const owner = await repository.owner(db, organizationId, entry.accountId);

@@ -1,8 +1,8 @@
-import { and, eq, gt, gte, sql } from 'drizzle-orm';
+import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/db';
 import { big, rows } from '../../platform/db/db';
-import { accounts } from '../accounts/accounts.table';
-import { paymentMethods } from '../payment-methods/payment-methods.table';
+import { accountOwner, ownerNameOf } from '../accounts/accounts.reads';
+import { methodLabelsByIds, paymentMethodJoin } from '../payment-methods/payment-methods.reads';
 import { type FailedTransactionType, failedTransactions as ft } from './failed-transactions.table';
 
 export type FailedTransactionRow = typeof ft.$inferSelect;
@@ -54,6 +54,9 @@ function filterConditions(organizationId: string, filters: ListFilters) {
   return conditions;
 }
 
+/** The entry's payment method, joined under an alias the list's subqueries do not use. */
+const method = paymentMethodJoin('pm');
+
 /** Queries for section 1; no rules here (they are in the service). */
 export class FailedTransactionsRepository {
   constructor(private readonly db: Db) {}
@@ -69,11 +72,10 @@ export class FailedTransactionsRepository {
     return db
       .select({
         entry: ft,
-        customerName: sql<string>`(select a.owner_name from accounts a
-          where a.organization_id = ${ft.organizationId} and a.id = ${ft.accountId})`,
-        pmType: paymentMethods.type,
-        pmBrand: paymentMethods.brand,
-        pmLast4: paymentMethods.last4,
+        customerName: ownerNameOf(ft.organizationId, ft.accountId),
+        pmType: method.type,
+        pmBrand: method.brand,
+        pmLast4: method.last4,
         invoiceOpenMinor: sql<bigint | null>`(select d.open_minor from documents d
           where d.organization_id = ${ft.organizationId} and d.id = ${ft.invoiceId})`.mapWith(BigInt),
         // FT5: the method the subscription or plan has now.
@@ -97,10 +99,7 @@ export class FailedTransactionsRepository {
           end)`,
       })
       .from(ft)
-      .leftJoin(
-        paymentMethods,
-        and(eq(paymentMethods.organizationId, ft.organizationId), eq(paymentMethods.id, ft.paymentMethodId)),
-      );
+      .leftJoin(method.source, method.on(ft.organizationId, ft.paymentMethodId));
   }
 
   private static toListed(r: {
@@ -144,22 +143,7 @@ export class FailedTransactionsRepository {
 
   /** The methods a page's subscriptions and plans have now (FT5), read once for the page by primary key. */
   async methodsByIds(organizationId: string, ids: string[]) {
-    if (ids.length === 0) return new Map<string, NonNullable<ListedEntry['currentMethod']>>();
-    const found = await this.db
-      .select({
-        id: paymentMethods.id,
-        type: paymentMethods.type,
-        brand: paymentMethods.brand,
-        last4: paymentMethods.last4,
-      })
-      .from(paymentMethods)
-      .where(
-        and(
-          eq(paymentMethods.organizationId, organizationId),
-          sql`${paymentMethods.id} = any(${sql.param(ids)})`,
-        ),
-      );
-    return new Map(found.map(({ id, ...method }) => [id, method]));
+    return methodLabelsByIds(this.db, organizationId, ids);
   }
 
   /** FT11 portal: the payments (not refunds) of one account still on the list, newest first. */
@@ -195,14 +179,9 @@ export class FailedTransactionsRepository {
     return found ?? null;
   }
 
-  /** The account owner a notice goes to (the accounts module has no service yet). */
-  async owner(db: Db, organizationId: string, accountId: string) {
-    const [found] = await db
-      .select({ name: accounts.ownerName, email: accounts.ownerEmail, locale: accounts.locale })
-      .from(accounts)
-      .where(and(eq(accounts.organizationId, organizationId), eq(accounts.id, accountId)))
-      .limit(1);
-    return found ?? null;
+  /** The account owner a notice goes to. */
+  owner(db: Db, organizationId: string, accountId: string) {
+    return accountOwner(db, organizationId, accountId);
   }
 
   async countOnList(organizationId: string): Promise<number> {
@@ -213,8 +192,7 @@ export class FailedTransactionsRepository {
     return found?.n ?? 0;
   }
 
-  /** FT10: entries that first failed since `since`, oldest first. */
-  /** Entries whose first failure is in (since, until], oldest first (the digest's window). */
+  /** FT10: entries whose first failure is in (since, until], oldest first (the digest's window). */
   async failedSince(organizationId: string, since: Date, until: Date, db: Db = this.db) {
     return db
       .select({
@@ -224,10 +202,9 @@ export class FailedTransactionsRepository {
         amountMinor: ft.amountMinor,
         currency: ft.currency,
         firstFailedAt: ft.firstFailedAt,
-        customerName: accounts.ownerName,
+        customerName: ownerNameOf(ft.organizationId, ft.accountId),
       })
       .from(ft)
-      .innerJoin(accounts, and(eq(accounts.organizationId, ft.organizationId), eq(accounts.id, ft.accountId)))
       .where(
         and(
           eq(ft.organizationId, organizationId),
@@ -316,17 +293,15 @@ export class FailedTransactionsRepository {
       amountMinor: ft.amountMinor,
       currency: ft.currency,
       reasonCode: ft.reasonCode,
-      customerName: accounts.ownerName,
+      customerName: ownerNameOf(ft.organizationId, ft.accountId),
       nextRetryAt: ft.nextRetryAt,
       resolvedAt: ft.resolvedAt,
       recoveredBy: ft.recoveredBy,
     };
-    const join = and(eq(accounts.organizationId, ft.organizationId), eq(accounts.id, ft.accountId));
     const [scheduled, recovered] = await Promise.all([
       this.db
         .select(line)
         .from(ft)
-        .innerJoin(accounts, join)
         .where(
           and(
             eq(ft.organizationId, organizationId),
@@ -339,7 +314,6 @@ export class FailedTransactionsRepository {
       this.db
         .select(line)
         .from(ft)
-        .innerJoin(accounts, join)
         .where(
           and(
             eq(ft.organizationId, organizationId),

@@ -205,12 +205,12 @@ export class DocumentsService {
   async listAllocations(
     organizationId: string,
     accountId: string,
-    opts: { limit: number; after?: { at: number; id: string } },
-  ): Promise<{ items: Allocation[]; next: { at: number; id: string } | null }> {
+    opts: { limit: number; after?: { createdAt: Date; id: string } },
+  ): Promise<{ items: Allocation[]; next: { createdAt: Date; id: string } | null }> {
     await this.deps.accounts.get(organizationId, accountId);
     const conditions = [eq(allocations.organizationId, organizationId), eq(allocations.accountId, accountId)];
     if (opts.after) {
-      const at = new Date(opts.after.at);
+      const at = opts.after.createdAt;
       conditions.push(
         or(
           gt(allocations.createdAt, at),
@@ -228,7 +228,7 @@ export class DocumentsService {
     const last = page[page.length - 1];
     return {
       items: page,
-      next: found.length > opts.limit && last ? { at: last.createdAt.getTime(), id: last.id } : null,
+      next: found.length > opts.limit && last ? { createdAt: last.createdAt, id: last.id } : null,
     };
   }
 

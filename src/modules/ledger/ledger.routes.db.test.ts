@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   apiAccount,
   apiBank,
@@ -8,27 +8,16 @@ import {
   apiPayment,
   ledgerOf,
   setClock,
+  settleEChecksAt,
 } from '../../../test/billing';
-import { createOrg, type TestOrg } from '../../../test/factories';
-import { call, createTestContext, type TestContext } from '../../../test/harness';
+import { ftGet, ftOfAccount } from '../../../test/failed-transaction-fixtures';
+import { call } from '../../../test/harness';
+import { org, other, setUpOrgs, t, token } from '../../../test/suite';
 import { auditLog } from '../audit/audit.table';
-import { failedTransactions } from '../failed-transactions/failed-transactions.table';
 import { findSummaryMismatches } from '../reconciliation/summary';
 import { documents } from './ledger.table';
 
-let t: TestContext;
-let org: TestOrg;
-let other: TestOrg;
-let token: string;
-
-beforeAll(async () => {
-  t = await createTestContext();
-  org = await createOrg(t.c);
-  other = await createOrg(t.c);
-  token = org.adminToken;
-  await setClock(t.app, token, '2026-03-02T15:00:00Z'); // a Monday
-});
-afterAll(async () => t?.close());
+setUpOrgs({ clock: '2026-03-02T15:00:00Z' }); // a Monday
 
 const url = (accountId: string, path: string) => `/api/v1/accounts/${accountId}/${path}`;
 
@@ -153,12 +142,15 @@ describe('happy', () => {
     });
     expect(ledger.find((d) => d.id === pay.id)).toMatchObject({ status: 'pending', invoiceId: invoice.id });
 
-    await setClock(t.app, token, '2026-03-09T15:00:00Z'); // Monday: one business day only
-    let run = await call(t.app, token, 'POST', '/api/v1/sandbox/jobs/echeck-settlement');
-    expect(run.body.result).toMatchObject({ settled: 0, returned: 0 });
-    await setClock(t.app, token, '2026-03-10T15:00:00Z'); // Tuesday: two business days
-    run = await call(t.app, token, 'POST', '/api/v1/sandbox/jobs/echeck-settlement');
-    expect(run.body.result).toMatchObject({ settled: 1, returned: 0 });
+    // Monday: one business day only; Tuesday: two business days.
+    expect(await settleEChecksAt(t.app, token, '2026-03-09T15:00:00Z')).toMatchObject({
+      settled: 0,
+      returned: 0,
+    });
+    expect(await settleEChecksAt(t.app, token, '2026-03-10T15:00:00Z')).toMatchObject({
+      settled: 1,
+      returned: 0,
+    });
     ledger = await ledgerOf(t.app, token, account.id);
     expect(ledger.find((d) => d.id === pay.id)).toMatchObject({ status: 'posted', openAmount: 0 });
     expect(ledger.find((d) => d.id === invoice.id)).toMatchObject({
@@ -177,20 +169,10 @@ describe('happy', () => {
       method: 'echeck',
       paymentMethodId: bank.id,
     });
-    await setClock(t.app, token, '2026-03-04T15:00:00Z');
-    const run = await call(t.app, token, 'POST', '/api/v1/sandbox/jobs/echeck-settlement');
-    expect(run.body.result).toMatchObject({ returned: 1 });
+    expect(await settleEChecksAt(t.app, token, '2026-03-04T15:00:00Z')).toMatchObject({ returned: 1 });
     const ledger = await ledgerOf(t.app, token, account.id);
     expect(ledger.find((d) => d.id === pay.id)).toMatchObject({ status: 'void' });
-    const [entry] = await t.c.db
-      .select()
-      .from(failedTransactions)
-      .where(
-        and(
-          eq(failedTransactions.organizationId, org.organizationId),
-          eq(failedTransactions.accountId, account.id),
-        ),
-      );
+    const [entry] = await ftOfAccount(t.c, org.organizationId, account.id);
     expect(entry).toMatchObject({
       type: 'echeck_payment',
       reasonCode: 'R01',
@@ -247,16 +229,8 @@ describe('happy', () => {
     });
     expect(refund.status).toBe(201);
     expect(refund.body).toMatchObject({ status: 'failed', id: null, code: 'insufficient_merchant_funds' });
-    const entry = await t.c.db
-      .select()
-      .from(failedTransactions)
-      .where(
-        and(
-          eq(failedTransactions.organizationId, org.organizationId),
-          eq(failedTransactions.id, refund.body.failedTransactionId),
-        ),
-      );
-    expect(entry[0]).toMatchObject({
+    const entry = await ftGet(t.c, org.organizationId, refund.body.failedTransactionId);
+    expect(entry).toMatchObject({
       type: 'refund',
       refundedDocumentId: pay.id,
       amountMinor: 5_000n,

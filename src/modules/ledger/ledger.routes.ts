@@ -160,16 +160,11 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const p = principalOf(request);
-      const limit = request.query.limit ?? 50;
-      const cursor = ledgerPages.after(request.query.cursor);
-      const page = await documents.listLedger(p.organizationId, request.params.id, {
-        limit,
-        after: cursor ? { date: cursor[0], id: cursor[1] } : undefined,
-      });
-      return {
-        items: page.items.map(ledgerItemJson),
-        nextCursor: ledgerPages.next(page.next && [page.next.date, page.next.id]),
-      };
+      return ledgerPages.page(
+        request.query,
+        (page) => documents.listLedger(p.organizationId, request.params.id, page),
+        ledgerItemJson,
+      );
     },
   );
 
@@ -398,16 +393,11 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const p = principalOf(request);
-      const limit = request.query.limit ?? 50;
-      const cursor = allocationPages.after(request.query.cursor);
-      const page = await documents.listAllocations(p.organizationId, request.params.id, {
-        limit,
-        after: cursor ? { at: cursor[0].getTime(), id: cursor[1] } : undefined,
-      });
-      return {
-        items: page.items.map(allocationJson),
-        nextCursor: allocationPages.next(page.next && [new Date(page.next.at), page.next.id]),
-      };
+      return allocationPages.page(
+        request.query,
+        (page) => documents.listAllocations(p.organizationId, request.params.id, page),
+        allocationJson,
+      );
     },
   );
 

@@ -1,10 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrg, type TestOrg } from '../../../test/factories';
-import { call, createTestContext, type TestContext } from '../../../test/harness';
-
-let t: TestContext;
-let org: TestOrg;
-let other: TestOrg;
+import { describe, expect, it } from 'vitest';
+import { call } from '../../../test/harness';
+import { org, other, setUpOrgs, t } from '../../../test/suite';
 
 const PNG = Buffer.concat([
   Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
@@ -12,12 +8,7 @@ const PNG = Buffer.concat([
 ]);
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64, 2)]);
 
-beforeAll(async () => {
-  t = await createTestContext();
-  org = await createOrg(t.c, { name: 'Club de soccer Laval' });
-  other = await createOrg(t.c);
-});
-afterAll(async () => t?.close());
+setUpOrgs({ org: { name: 'Club de soccer Laval' } });
 
 const upload = (token: string, body: Buffer, type: string) =>
   t.app.inject({

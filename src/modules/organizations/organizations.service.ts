@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, sql } from 'drizzle-orm';
+import { eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { isValidTimeZone } from '../../lib/dates';
 import { AppError, conflict, validation } from '../../lib/errors';
@@ -7,8 +7,8 @@ import type { Locale } from '../../lib/locale';
 import { type Db, rows } from '../../platform/db/db';
 import type { AuditService } from '../audit/audit.service';
 import type { AuthService } from '../users/auth.service';
+import { isPersonOf } from '../users/users.reads';
 import type { UsersService } from '../users/users.service';
-import { users } from '../users/users.table';
 import { organizations } from './organizations.table';
 
 export const MAX_LOGO_BYTES = 1024 * 1024;
@@ -214,10 +214,7 @@ export class OrganizationsService {
     }
     if (errors.length) throw validation(`${errors[0]!.field} ${errors[0]!.message}`, errors);
     const updated = await this.deps.db.transaction(async (tx) => {
-      if (
-        patch.billingContactUserId &&
-        !(await this.userInOrg(tx, organizationId, patch.billingContactUserId))
-      ) {
+      if (patch.billingContactUserId && !(await isPersonOf(tx, organizationId, patch.billingContactUserId))) {
         throw validation('body.billingContactUserId is not a user of this organization', [
           { field: 'body.billingContactUserId', message: 'is not a user of this organization' },
         ]);
@@ -260,15 +257,6 @@ export class OrganizationsService {
       `The currency stays ${row.currency}: this organization already holds invoices, payments or payment methods in it`,
       { code: 'currency_locked', currency: row.currency },
     );
-  }
-
-  private async userInOrg(tx: Db, organizationId: string, userId: string): Promise<boolean> {
-    const rows = await tx
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.organizationId, organizationId), eq(users.id, userId)))
-      .limit(1);
-    return rows.length > 0;
   }
 
   async setLogo(organizationId: string, actorId: string, bytes: Buffer): Promise<Organization> {

@@ -1,20 +1,11 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiAccount, apiCard } from '../../../test/billing';
-import { createOrg, type TestOrg } from '../../../test/factories';
-import { call, createTestContext, type TestContext } from '../../../test/harness';
+import { call } from '../../../test/harness';
+import { org, other, setUpOrgs, t } from '../../../test/suite';
 import { paymentMethods } from './payment-methods.table';
 
-let t: TestContext;
-let org: TestOrg;
-let other: TestOrg;
-
-beforeAll(async () => {
-  t = await createTestContext();
-  org = await createOrg(t.c);
-  other = await createOrg(t.c);
-});
-afterAll(async () => t?.close());
+setUpOrgs();
 
 const card = (over: Record<string, unknown> = {}) => ({
   type: 'card',

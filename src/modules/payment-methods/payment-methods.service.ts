@@ -286,14 +286,25 @@ export class PaymentMethodsService {
     }
   }
 
-  /** The method, or 404 (another organization's, or — with accountId — another account's). */
-  async get(organizationId: string, id: string, opts: { accountId?: string; db?: Db } = {}) {
+  /** The method, or null when it is another organization's or — with accountId — another account's. */
+  async find(
+    organizationId: string,
+    id: string,
+    opts: { accountId?: string; db?: Db } = {},
+  ): Promise<PaymentMethod | null> {
     const [method] = await (opts.db ?? this.deps.db)
       .select()
       .from(paymentMethods)
       .where(and(eq(paymentMethods.organizationId, organizationId), eq(paymentMethods.id, id)))
       .limit(1);
-    if (!method || (opts.accountId && method.accountId !== opts.accountId)) throw notFound('payment method');
+    if (!method || (opts.accountId && method.accountId !== opts.accountId)) return null;
+    return method;
+  }
+
+  /** The method, or 404 (another organization's, or — with accountId — another account's). */
+  async get(organizationId: string, id: string, opts: { accountId?: string; db?: Db } = {}) {
+    const method = await this.find(organizationId, id, opts);
+    if (!method) throw notFound('payment method');
     return method;
   }
 

@@ -292,7 +292,7 @@ describe('after a portal payment (MS1, FT7)', () => {
     expect(paid.status).toBe(200);
     expect(paid.body.status).toBe('succeeded');
 
-    // The link reopened offers nothing again: a link used for a payment is revoked (issue 11), and a
+    // The link reopened offers nothing again: a link used for a payment is revoked (it could pay again otherwise), and a
     // repeat from a stale tab is refused without charging.
     const after = await call(t.app, null, 'GET', `/api/v1/portal/session?token=${token}`);
     expect(after.status).toBe(401);

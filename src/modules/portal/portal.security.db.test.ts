@@ -1,18 +1,10 @@
-/**
- * Portal links grant exactly what they were sent for: one purpose and one subject, stored only as a hash,
- * minted only for SMTP (the e-mail log keeps a dead link), at most 14 days of real time, revoked when used
- * for a payment, when their entry leaves the list, or by an administrator; never written in a request log;
- * rate-limited per link and per client address.
- */
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { and, eq } from 'drizzle-orm';
-import { type ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrg, type TestOrg } from '../../../test/factories';
 import { ftAccount, ftCard, ftEntry } from '../../../test/failed-transaction-fixtures';
 import { call, createTestContext, type TestContext } from '../../../test/harness';
+import { TestSmtp } from '../../../test/smtp';
 import { buildApp } from '../../app/app';
 import { PortalService } from './portal.service';
 import { portalLinks } from './portal.table';
@@ -20,32 +12,17 @@ import { hashPortalToken, PORTAL_LINK_TTL_SECONDS } from './portal-token';
 
 let t: TestContext;
 let org: TestOrg;
-let smtp: SMTPServer;
-const received: ParsedMail[] = [];
+const smtp = new TestSmtp();
+const received = smtp.received;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream).then(
-        (mail) => {
-          received.push(mail);
-          callback();
-        },
-        (err) => callback(err),
-      );
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const { port } = smtp.server.address() as AddressInfo;
-  t = await createTestContext({ env: { SMTP_URL: `smtp://127.0.0.1:${port}?ignoreTLS=true` } });
+  await smtp.start();
+  t = await createTestContext({ env: { SMTP_URL: smtp.url } });
   org = await createOrg(t.c, { name: 'Camp Mistassini' });
 });
 afterAll(async () => {
   await t?.close();
-  await new Promise<void>((resolve) => smtp.close(resolve));
+  await smtp.stop();
 });
 
 const O = () => org.organizationId;

@@ -1,4 +1,3 @@
-import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { AppError, forbidden, notFound, validation } from '../../lib/errors';
 import { runInOrganization } from '../../lib/organization-context';
@@ -11,14 +10,12 @@ import {
 } from '../failed-transactions/failed-transactions.service';
 import { failureMessage, normalizeLocale } from '../gateway/failure-codes';
 import type { OrganizationsService } from '../organizations/organizations.service';
-import type { PaymentMethodsService } from '../payment-methods/payment-methods.service';
-import { paymentMethods } from '../payment-methods/payment-methods.table';
+import type { PaymentMethod, PaymentMethodsService } from '../payment-methods/payment-methods.service';
 import type { CardInput } from '../sandbox/sandbox-instruments';
 import type { SchedulesService } from '../schedules/schedules.service';
-import { installmentPlans, subscriptions } from '../schedules/schedules.table';
 import type { PortalClaims, PortalLinks } from './portal-token';
 
-type PaymentMethodRow = typeof paymentMethods.$inferSelect;
+type PaymentMethodRow = PaymentMethod;
 type Locale = 'fr-CA' | 'en-CA';
 type Owner = { id: string; ownerName: string; ownerEmail: string };
 
@@ -201,7 +198,7 @@ export class PortalService {
   }
 
   /** The card the link is about: the expiring card, or the card the failed entry was paid with. */
-  private async subjectCard(claims: PortalClaims): Promise<PaymentMethodRow | null> {
+  private async subjectCard(claims: PortalClaims): Promise<PaymentMethod | null> {
     let id = claims.paymentMethodId;
     if (claims.purpose === 'failed_payment' && claims.failedTransactionId) {
       const entry = await this.deps.failedTransactions.get(
@@ -212,18 +209,7 @@ export class PortalService {
       id = entry?.paymentMethodId ?? undefined;
     }
     if (!id) return null;
-    const [pm] = await this.deps.db
-      .select()
-      .from(paymentMethods)
-      .where(
-        and(
-          eq(paymentMethods.organizationId, claims.organizationId),
-          eq(paymentMethods.accountId, claims.accountId),
-          eq(paymentMethods.id, id),
-        ),
-      )
-      .limit(1);
-    return pm ?? null;
+    return this.deps.paymentMethods.find(claims.organizationId, id, { accountId: claims.accountId });
   }
 
   /** An administrator's "send a new link": every link of the account stops working. */
@@ -321,18 +307,9 @@ export class PortalService {
       this.deps.organizations.get(organizationId),
       this.deps.failedTransactions.owner(this.deps.db, organizationId, accountId),
       this.deps.failedTransactions.forAccount(organizationId, accountId),
-      this.deps.db
-        .select()
-        .from(paymentMethods)
-        .where(
-          and(
-            eq(paymentMethods.organizationId, organizationId),
-            eq(paymentMethods.accountId, accountId),
-            eq(paymentMethods.type, 'card'),
-            eq(paymentMethods.inWallet, true),
-          ),
-        )
-        .orderBy(paymentMethods.createdAt, paymentMethods.id),
+      this.deps.paymentMethods
+        .list(organizationId, accountId)
+        .then((methods) => methods.filter((m) => m.type === 'card' && m.inWallet)),
       this.subjectCard(claims),
     ]);
     // Only the link's own subject: the entry it was sent for (while it is on the list), nothing else.
@@ -398,45 +375,15 @@ export class PortalService {
     const { organizationId, accountId } = claims;
     const replaced = await this.subjectCard(claims);
     const created = await this.createMethod(claims, input);
-    const cardIds = this.deps.db
-      .select({ id: paymentMethods.id })
-      .from(paymentMethods)
-      .where(
-        and(
-          eq(paymentMethods.organizationId, organizationId),
-          eq(paymentMethods.accountId, accountId),
-          eq(paymentMethods.type, 'card'),
-          ne(paymentMethods.id, created.id),
-          // Only the card the link is about: never every card of the account.
-          eq(paymentMethods.id, replaced?.id ?? ''),
-        ),
-      );
-    const subs = await this.deps.db
-      .select({ id: subscriptions.id })
-      .from(subscriptions)
-      .where(
-        and(
-          eq(subscriptions.organizationId, organizationId),
-          eq(subscriptions.accountId, accountId),
-          eq(subscriptions.status, 'active'),
-          inArray(subscriptions.paymentMethodId, cardIds),
-        ),
-      );
-    const plans = await this.deps.db
-      .select({ id: installmentPlans.id })
-      .from(installmentPlans)
-      .where(
-        and(
-          eq(installmentPlans.organizationId, organizationId),
-          eq(installmentPlans.accountId, accountId),
-          eq(installmentPlans.status, 'active'),
-          inArray(installmentPlans.paymentMethodId, cardIds),
-        ),
-      );
-    for (const { id } of subs) {
+    // Only the card the link is about: never every card of the account.
+    const moved =
+      replaced?.type === 'card' && replaced.id !== created.id
+        ? await this.deps.schedules.activeUsing(organizationId, accountId, replaced.id)
+        : { subscriptions: [], installmentPlans: [] };
+    for (const id of moved.subscriptions) {
       await this.deps.schedules.changeSubscriptionMethod(organizationId, null, id, created.id);
     }
-    for (const { id } of plans) {
+    for (const id of moved.installmentPlans) {
       await this.deps.schedules.changePlanMethod(organizationId, null, id, created.id);
     }
     await this.deps.db.transaction((tx) =>
@@ -450,8 +397,8 @@ export class PortalService {
           via: 'portal',
           purpose: claims.purpose,
           accountId,
-          subscriptions: subs.map((x) => x.id),
-          installmentPlans: plans.map((x) => x.id),
+          subscriptions: moved.subscriptions,
+          installmentPlans: moved.installmentPlans,
         },
       }),
     );
@@ -581,18 +528,7 @@ export class PortalService {
     // is refused with the reason in the owner's language, before and (by the database) during the charge.
     if (entry.status === 'retrying') throw portalConflict('retry_in_flight', locale);
     if (entry.status !== 'open') throw portalConflict('not_open', locale);
-    const [pm] = await this.deps.db
-      .select({ id: paymentMethods.id })
-      .from(paymentMethods)
-      .where(
-        and(
-          eq(paymentMethods.organizationId, organizationId),
-          eq(paymentMethods.accountId, accountId),
-          eq(paymentMethods.id, input.paymentMethodId),
-        ),
-      )
-      .limit(1);
-    if (!pm) throw notFound('payment method');
+    const pm = await this.deps.paymentMethods.get(organizationId, input.paymentMethodId, { accountId });
     let result: Awaited<ReturnType<FailedTransactionPayments['payFailedTransaction']>>;
     try {
       result = await this.deps.payments.payFailedTransaction(organizationId, entry.id, pm.id);

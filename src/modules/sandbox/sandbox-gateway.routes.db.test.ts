@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiAccount, apiCard } from '../../../test/billing';
-import { createOrg, type TestOrg } from '../../../test/factories';
-import { call, createTestContext, type TestContext } from '../../../test/harness';
+import { createOrg } from '../../../test/factories';
+import { call, createTestContext } from '../../../test/harness';
+import { org, other, setUpOrgs, t } from '../../../test/suite';
 
-let t: TestContext;
-let org: TestOrg;
-let other: TestOrg;
-
-beforeAll(async () => {
-  t = await createTestContext();
-  org = await createOrg(t.c);
-  other = await createOrg(t.c);
-});
-afterAll(async () => t?.close());
+setUpOrgs();
 
 describe('happy', () => {
   it("sets the organization's merchant balance", async () => {

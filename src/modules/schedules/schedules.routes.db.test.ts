@@ -1,25 +1,22 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiAccount, apiBank, apiCard, apiInvoice, ledgerOf, setClock } from '../../../test/billing';
-import { createOrg, type TestOrg } from '../../../test/factories';
-import { call, createTestContext, type TestContext } from '../../../test/harness';
-import { failedTransactions } from '../failed-transactions/failed-transactions.table';
+import { describe, expect, it } from 'vitest';
+import {
+  apiAccount,
+  apiBank,
+  apiCard,
+  apiInvoice,
+  ledgerOf,
+  setClock,
+  settleEChecksAt,
+} from '../../../test/billing';
+import { createOrg } from '../../../test/factories';
+import { ftOfAccount } from '../../../test/failed-transaction-fixtures';
+import { call } from '../../../test/harness';
+import { org, other, setUpOrgs, t, token } from '../../../test/suite';
 import { findSummaryMismatches } from '../reconciliation/summary';
 import { scheduledPayments } from './schedules.table';
 
-let t: TestContext;
-let org: TestOrg;
-let other: TestOrg;
-let token: string;
-
-beforeAll(async () => {
-  t = await createTestContext();
-  org = await createOrg(t.c);
-  other = await createOrg(t.c);
-  token = org.adminToken;
-  await setClock(t.app, token, '2026-03-02T15:00:00Z'); // a Monday
-});
-afterAll(async () => t?.close());
+setUpOrgs({ clock: '2026-03-02T15:00:00Z' }); // a Monday
 
 const url = (accountId: string, path: string) => `/api/v1/accounts/${accountId}/${path}`;
 
@@ -174,20 +171,10 @@ describe('happy', () => {
       status: 'pending',
       invoiceId: invoice.id,
     });
-    await setClock(t.app, token, '2026-03-04T15:00:00Z');
-    const settle = await call(t.app, token, 'POST', '/api/v1/sandbox/jobs/echeck-settlement');
-    expect(settle.body.result).toMatchObject({ returned: 1 });
+    expect(await settleEChecksAt(t.app, token, '2026-03-04T15:00:00Z')).toMatchObject({ returned: 1 });
     ledger = await ledgerOf(t.app, token, account.id);
     expect(ledger.find((d) => d.kind === 'payment')).toMatchObject({ status: 'void' });
-    const [entry] = await t.c.db
-      .select()
-      .from(failedTransactions)
-      .where(
-        and(
-          eq(failedTransactions.organizationId, org.organizationId),
-          eq(failedTransactions.accountId, account.id),
-        ),
-      );
+    const [entry] = await ftOfAccount(t.c, org.organizationId, account.id);
     expect(entry).toMatchObject({
       type: 'installment',
       reasonCode: 'R09',

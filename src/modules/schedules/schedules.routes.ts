@@ -358,16 +358,11 @@ export const schedulesRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const p = principalOf(request);
-      const limit = request.query.limit ?? 50;
-      const cursor = upcomingPages.after(request.query.cursor);
-      const page = await schedules.upcoming(p.organizationId, request.params.id, {
-        limit,
-        after: cursor ? { date: cursor[0], id: cursor[1] } : undefined,
-      });
-      return {
-        items: page.items.map(upcomingJson),
-        nextCursor: upcomingPages.next(page.next && [page.next.date, page.next.id]),
-      };
+      return upcomingPages.page(
+        request.query,
+        (page) => schedules.upcoming(p.organizationId, request.params.id, page),
+        upcomingJson,
+      );
     },
   );
 

@@ -12,8 +12,8 @@ import type { AuditService } from '../audit/audit.service';
 import type { DocumentsService } from '../ledger/documents.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
+import { paymentMethodJoin } from '../payment-methods/payment-methods.reads';
 import type { PaymentMethodsService } from '../payment-methods/payment-methods.service';
-import { paymentMethods } from '../payment-methods/payment-methods.table';
 import type { PaymentsService, ScheduledChargeOutcome } from '../payments/payments.service';
 import { invoiceCoverSql } from './coverage';
 import type { ScheduledPayments } from './scheduled-payments';
@@ -257,12 +257,48 @@ export class SchedulesService {
     return big(row?.amount);
   }
 
+  /**
+   * The account's active subscriptions and plans that a method pays now, for a caller that moves them to
+   * another method (the portal's "replace this card", FT5).
+   */
+  async activeUsing(
+    organizationId: string,
+    accountId: string,
+    paymentMethodId: string,
+  ): Promise<{ subscriptions: string[]; installmentPlans: string[] }> {
+    const [subs, plans] = await Promise.all([
+      this.deps.db
+        .select({ id: subscriptions.id })
+        .from(subscriptions)
+        .where(
+          and(
+            eq(subscriptions.organizationId, organizationId),
+            eq(subscriptions.accountId, accountId),
+            eq(subscriptions.status, 'active'),
+            eq(subscriptions.paymentMethodId, paymentMethodId),
+          ),
+        ),
+      this.deps.db
+        .select({ id: installmentPlans.id })
+        .from(installmentPlans)
+        .where(
+          and(
+            eq(installmentPlans.organizationId, organizationId),
+            eq(installmentPlans.accountId, accountId),
+            eq(installmentPlans.status, 'active'),
+            eq(installmentPlans.paymentMethodId, paymentMethodId),
+          ),
+        ),
+    ]);
+    return { subscriptions: subs.map((x) => x.id), installmentPlans: plans.map((x) => x.id) };
+  }
+
   /** Scheduled charges by due date, with the method that will pay each (the sub's or plan's, FT5). */
   async upcoming(
     organizationId: string,
     accountId: string,
-    opts: { limit: number; after?: { date: string; id: string } },
-  ): Promise<{ items: UpcomingPayment[]; next: { date: string; id: string } | null }> {
+    opts: { limit: number; after?: { dueDate: string; id: string } },
+  ): Promise<{ items: UpcomingPayment[]; next: { dueDate: string; id: string } | null }> {
     await this.deps.accounts.get(organizationId, accountId);
     const conditions = [
       eq(scheduledPayments.organizationId, organizationId),
@@ -273,15 +309,24 @@ export class SchedulesService {
     if (opts.after) {
       conditions.push(
         or(
-          gt(scheduledPayments.dueDate, opts.after.date),
-          and(eq(scheduledPayments.dueDate, opts.after.date), gt(scheduledPayments.id, opts.after.id)),
+          gt(scheduledPayments.dueDate, opts.after.dueDate),
+          and(eq(scheduledPayments.dueDate, opts.after.dueDate), gt(scheduledPayments.id, opts.after.id)),
         )!,
       );
     }
+    // The method the subscription or plan has now (it may have changed since the payment was planned).
+    const pm = paymentMethodJoin('pm');
     const found = await this.deps.db
       .select({
         sp: scheduledPayments,
-        method: paymentMethods,
+        method: {
+          id: pm.id,
+          type: pm.type,
+          brand: pm.brand,
+          last4: pm.last4,
+          expMonth: pm.expMonth,
+          expYear: pm.expYear,
+        },
         subscriptionStatus: subscriptions.status,
         endsOn: subscriptions.endsOn,
         planStatus: installmentPlans.status,
@@ -302,13 +347,10 @@ export class SchedulesService {
         ),
       )
       .innerJoin(
-        paymentMethods,
-        and(
-          eq(paymentMethods.organizationId, scheduledPayments.organizationId),
-          eq(
-            paymentMethods.id,
-            sql`coalesce(${subscriptions.paymentMethodId}, ${installmentPlans.paymentMethodId})`,
-          ),
+        pm.source,
+        pm.on(
+          scheduledPayments.organizationId,
+          sql`coalesce(${subscriptions.paymentMethodId}, ${installmentPlans.paymentMethodId})`,
         ),
       )
       .where(and(...conditions))
@@ -329,16 +371,9 @@ export class SchedulesService {
           status: (subscriptionStatus ?? planStatus ?? 'active') as UpcomingPayment['schedule']['status'],
           endsOn: endsOn ?? null,
         },
-        paymentMethod: {
-          id: method.id,
-          type: method.type,
-          brand: method.brand,
-          last4: method.last4,
-          expMonth: method.expMonth,
-          expYear: method.expYear,
-        },
+        paymentMethod: method,
       })),
-      next: found.length > opts.limit && last ? { date: last.sp.dueDate, id: last.sp.id } : null,
+      next: found.length > opts.limit && last ? { dueDate: last.sp.dueDate, id: last.sp.id } : null,
     };
   }
 

@@ -6,7 +6,7 @@ import { AppError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { Locale } from '../../lib/locale';
 import type { Db } from '../../platform/db/db';
-import { organizations } from '../organizations/organizations.table';
+import { organizationJoin } from '../organizations/organizations.reads';
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { type Principal, permissionsOf, type Role } from './permissions';
 import { authTokens, signInThrottle, users } from './users.table';
@@ -298,6 +298,7 @@ export class AuthService {
   }
 
   private async lookup(hash: string, now: Date): Promise<ResolvedToken | null> {
+    const org = organizationJoin('o');
     const [row] = await this.deps.db
       .select({
         tokenId: authTokens.id,
@@ -308,14 +309,14 @@ export class AuthService {
         organizationId: users.organizationId,
         role: users.role,
         userLocale: users.locale,
-        orgLocale: organizations.locale,
+        orgLocale: org.locale,
       })
       .from(authTokens)
       .innerJoin(
         users,
         and(eq(users.organizationId, authTokens.organizationId), eq(users.id, authTokens.userId)),
       )
-      .innerJoin(organizations, eq(organizations.id, users.organizationId))
+      .innerJoin(org.source, org.on(users.organizationId))
       .where(
         and(
           eq(authTokens.tokenHash, hash),

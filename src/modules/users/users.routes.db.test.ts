@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrg, type TestOrg } from '../../../test/factories';
-import { call, createTestContext, type TestContext } from '../../../test/harness';
+import { describe, expect, it } from 'vitest';
+import { call, createTestContext } from '../../../test/harness';
+import { org, other, setUpOrgs, t } from '../../../test/suite';
 
-let t: TestContext;
-let org: TestOrg;
-let other: TestOrg;
 const PASSWORD = 'correct horse battery';
 
-beforeAll(async () => {
-  t = await createTestContext({ authRateLimit: { max: 8, timeWindow: 60_000 } });
-  org = await createOrg(t.c);
-  other = await createOrg(t.c);
-});
-afterAll(async () => t?.close());
+setUpOrgs({ context: { authRateLimit: { max: 8, timeWindow: 60_000 } } });
 
 async function login(email: string) {
   const res = await t.app.inject({

@@ -49,8 +49,9 @@ function parseCursor(cursor: string): unknown[] {
 }
 
 /** One sort key of a keyset cursor: how it is written into the cursor and checked on the way back. */
-export interface CursorKey<T> {
-  readonly name: string;
+export interface CursorKey<T, N extends string = string> {
+  /** the key's field in the service's `after`/`next` objects, and its name in a bad cursor's message */
+  readonly name: N;
   encode(value: T): string | number;
   /** The typed value, or a reason the raw key is not one. */
   decode(raw: unknown): { ok: true; value: T } | { ok: false; reason: string };
@@ -62,7 +63,7 @@ const MAX_MS = 8_640_000_000_000_000;
 
 export const cursorKey = {
   /** An instant, written as epoch milliseconds. */
-  instant(name: string): CursorKey<Date> {
+  instant<N extends string>(name: N): CursorKey<Date, N> {
     return {
       name,
       encode: (d) => d.getTime(),
@@ -73,7 +74,7 @@ export const cursorKey = {
     };
   },
   /** A business date `YYYY-MM-DD` that exists in the calendar. */
-  date(name: string): CursorKey<string> {
+  date<N extends string>(name: N): CursorKey<string, N> {
     return {
       name,
       encode: (d) => d,
@@ -89,7 +90,7 @@ export const cursorKey = {
     };
   },
   /** A prefixed ID (`acc_…`); several prefixes when the list mixes kinds (the ledger). */
-  id(name: string, ...prefixes: string[]): CursorKey<string> {
+  id<N extends string>(name: N, ...prefixes: string[]): CursorKey<string, N> {
     const re = new RegExp(`^(${prefixes.join('|')})_[0-9a-z]{1,60}$`);
     return {
       name,
@@ -104,7 +105,7 @@ export const cursorKey = {
     };
   },
   /** Free text (a name or its sort form), bounded. */
-  text(name: string, maxLength = 500): CursorKey<string> {
+  text<N extends string>(name: N, maxLength = 500): CursorKey<string, N> {
     return {
       name,
       encode: (t) => t,
@@ -115,7 +116,7 @@ export const cursorKey = {
     };
   },
   /** A whole number in a range. */
-  int(name: string, min = 0, max = Number.MAX_SAFE_INTEGER): CursorKey<number> {
+  int<N extends string>(name: N, min = 0, max = Number.MAX_SAFE_INTEGER): CursorKey<number, N> {
     return {
       name,
       encode: (n) => n,
@@ -131,11 +132,38 @@ type KeyValues<K extends readonly CursorKey<unknown>[]> = {
   [I in keyof K]: K[I] extends CursorKey<infer T> ? T : never;
 };
 
-export interface Paged<V extends readonly unknown[]> {
+/** The keys as the service takes and gives them: `{ date: '2026-01-31', id: 'inv_…' }`. */
+type NamedKeys<K extends readonly CursorKey<unknown>[]> = {
+  [P in K[number] as P['name']]: P extends CursorKey<infer T> ? T : never;
+};
+
+/** What a route hands its service for one page, and what the service answers. */
+export interface PageRequest<O> {
+  limit: number;
+  /** the last row of the previous page; undefined for the first page */
+  after?: O;
+}
+export interface PageAnswer<O, Row> {
+  items: Row[];
+  /** the keys of the page's last row when another page follows, else null */
+  next: O | null;
+}
+
+export interface Paged<V extends readonly unknown[], O = unknown> {
   /** The typed keys of `cursor`, undefined without one; a cursor this list did not give answers 400. */
   after(cursor: string | undefined): V | undefined;
   /** The cursor of the next page, or null at the end. */
   next(keys: Readonly<V> | null | undefined): string | null;
+  /**
+   * A whole list route in one call: reads `limit` (50 by default) and `cursor` from the query, asks `load`
+   * for the page with the keys named as the cursor keys are (`{ date, id }`), and answers the list's
+   * JSON with the next cursor. `toJson` shapes each row (rows already shaped need none).
+   */
+  page<Row, Item = Row>(
+    query: { limit?: number; cursor?: string },
+    load: (request: PageRequest<O>) => Promise<PageAnswer<O, Row>>,
+    toJson?: (row: Row) => Item,
+  ): Promise<{ items: Item[]; nextCursor: string | null }>;
 }
 
 /**
@@ -143,8 +171,8 @@ export interface Paged<V extends readonly unknown[]> {
  * then `page.after(query.cursor)` gives typed keys (a date is a date, an ID has its prefix) and
  * `page.next([last.at, last.id])` the next cursor. Keys of the wrong type never reach the database.
  */
-export function paged<K extends readonly CursorKey<any>[]>(...keys: K): Paged<KeyValues<K>> {
-  return {
+export function paged<K extends readonly CursorKey<any>[]>(...keys: K): Paged<KeyValues<K>, NamedKeys<K>> {
+  const pages: Paged<KeyValues<K>, NamedKeys<K>> = {
     after(cursor) {
       if (!cursor) return undefined;
       const raw = parseCursor(cursor);
@@ -159,5 +187,16 @@ export function paged<K extends readonly CursorKey<any>[]>(...keys: K): Paged<Ke
       if (!values) return null;
       return encodeCursor(keys.map((k, i) => k.encode((values as readonly unknown[])[i])));
     },
+    async page(query, load, toJson) {
+      const values = pages.after(query.cursor) as readonly unknown[] | undefined;
+      const after = values && (Object.fromEntries(keys.map((k, i) => [k.name, values[i]])) as NamedKeys<K>);
+      const answer = await load({ limit: query.limit ?? 50, after });
+      const next = answer.next as Record<string, unknown> | null;
+      return {
+        items: toJson ? answer.items.map(toJson) : (answer.items as never[]),
+        nextCursor: pages.next(next && (keys.map((k) => next[k.name]) as unknown as KeyValues<K>)),
+      };
+    },
   };
+  return pages;
 }

@@ -2,7 +2,7 @@ import type { Locale } from '../../../lib/locale';
 import { formatMoney } from '../../../lib/money';
 import { type EmailOrganization, renderEmail } from '../../notifications/email-layout';
 
-/** What the two dunning e-mails that follow the failure notice need (issue 12, item 3). */
+/** What the two dunning e-mails that follow the failure notice need (the reminder before a retry, the final notice; RC5 silences both). */
 export interface DunningEmail {
   locale: Locale;
   organization: EmailOrganization;

@@ -29,7 +29,7 @@ export interface DigestEmail {
   timeZone: string;
   localDate: string;
   lines: DigestLine[];
-  /** issue 12: the automatic retries of the coming 24 hours and the recoveries of the last 24 */
+  /** RC1, RC4: the automatic retries of the coming 24 hours and the recoveries of the last 24 (FT10's digest) */
   scheduledRetries?: DigestRecoveryLine[];
   recoveries?: DigestRecoveryLine[];
   /** `${PUBLIC_URL}/action-center/failed-transactions` */
