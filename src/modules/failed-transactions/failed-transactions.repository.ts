@@ -1,4 +1,4 @@
-import { and, eq, gt, gte, sql } from 'drizzle-orm';
+import { and, eq, gt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/db';
 import { big, rows } from '../../platform/db/db';
 import { accounts } from '../accounts/accounts.table';
@@ -13,6 +13,8 @@ export interface ListFilters {
   reason?: string;
   /** RC4: `automatic` — the policy will retry it by itself; `manual` — it needs someone */
   retry?: 'automatic' | 'manual';
+  /** FT7: only the entries whose money was collected another way (the list's "paid elsewhere only") */
+  paidElsewhere?: boolean;
 }
 
 export interface ListedEntry {
@@ -40,6 +42,33 @@ const ON_LIST = sql`${ft.status} in ('open', 'retrying')`;
  * 0.3 ms; bench/failed-transactions.ts). Both columns are NOT NULL, so the rows come out the same.
  */
 const NEWEST_FIRST = [sql`${ft.failedAt} desc nulls last`, sql`${ft.id} desc nulls last`];
+
+/**
+ * What is on the list with these filters: the list's pages and the export share it, so that an export is
+ * exactly what the list shows (issue 16).
+ */
+export function listConditions(organizationId: string, filters: ListFilters): SQL[] {
+  const conditions = [eq(ft.organizationId, organizationId), ON_LIST];
+  if (filters.paymentMethod) conditions.push(eq(ft.paymentMethodType, filters.paymentMethod));
+  if (filters.type) conditions.push(eq(ft.type, filters.type));
+  if (filters.reason) conditions.push(eq(ft.reasonCode, filters.reason));
+  if (filters.retry === 'automatic') conditions.push(sql`${ft.nextRetryAt} is not null`);
+  if (filters.retry === 'manual') conditions.push(sql`${ft.nextRetryAt} is null`);
+  // FT7 as `paidElsewhere()` of the service judges it from `collection` and `invoiceOpenMinor`: its own
+  // obligation paid, a collection of it that succeeded (at most one: transactions_one_collection), or
+  // nothing left open on the invoice; never a refund.
+  if (filters.paidElsewhere) {
+    conditions.push(sql`(${ft.type} <> 'refund' and (
+      exists (select 1 from scheduled_payments sp where sp.organization_id = ${ft.organizationId}
+        and sp.id = ${ft.scheduledPaymentId} and sp.status = 'paid')
+      or exists (select 1 from transactions t where t.organization_id = ${ft.organizationId}
+        and t.obligation_id = coalesce(${ft.scheduledPaymentId}, ${ft.id}) and t.obligation_id is not null
+        and t.status in ('succeeded', 'settled'))
+      or exists (select 1 from documents d where d.organization_id = ${ft.organizationId}
+        and d.id = ${ft.invoiceId} and d.open_minor <= 0)))`);
+  }
+  return conditions;
+}
 
 /** Queries for section 1; no rules here (they are in the service). */
 export class FailedTransactionsRepository {
@@ -116,12 +145,7 @@ export class FailedTransactionsRepository {
     filters: ListFilters,
     opts: { limit: number; after?: { at: Date; id: string } },
   ): Promise<ListedEntry[]> {
-    const conditions = [eq(ft.organizationId, organizationId), ON_LIST];
-    if (filters.paymentMethod) conditions.push(eq(ft.paymentMethodType, filters.paymentMethod));
-    if (filters.type) conditions.push(eq(ft.type, filters.type));
-    if (filters.reason) conditions.push(eq(ft.reasonCode, filters.reason));
-    if (filters.retry === 'automatic') conditions.push(sql`${ft.nextRetryAt} is not null`);
-    if (filters.retry === 'manual') conditions.push(sql`${ft.nextRetryAt} is null`);
+    const conditions = listConditions(organizationId, filters);
     if (opts.after) {
       conditions.push(
         sql`(${ft.failedAt}, ${ft.id}) < (${opts.after.at.toISOString()}::timestamptz, ${opts.after.id})`,

@@ -15,6 +15,8 @@ import {
   retryDecision,
 } from '../gateway/failure-codes';
 import type { FailedTransactionEntries } from './failed-transactions.entries';
+import { type ExportRow, rowFromItem } from './failed-transactions.export';
+import { EXPORT_BATCH, exportRows } from './failed-transactions.export-rows';
 import {
   type FailedTransactionRow,
   FailedTransactionsRepository,
@@ -239,6 +241,27 @@ export class FailedTransactionsService {
       if (page.length < pageSize || !last) return;
       after = { at: last.entry.failedAt, id: last.entry.id };
     }
+  }
+
+  /**
+   * The filtered list for a file (FT9), in batches: one set-based statement (failed-transactions.export-rows.ts)
+   * with only what a file shows. Its rows equal `exportReference`'s (the db test and the benchmark compare).
+   */
+  exportRows(organizationId: string, filters: ListFilters, timeZone: string): AsyncGenerator<ExportRow[]> {
+    return exportRows(this.deps.db, organizationId, filters, timeZone);
+  }
+
+  /** The same rows through the list's own pages and items (`iterate`): the reference the export must equal. */
+  async *exportReference(organizationId: string, filters: ListFilters, locale: Locale, timeZone: string) {
+    let batch: ExportRow[] = [];
+    for await (const item of this.iterate(organizationId, filters, locale)) {
+      batch.push(rowFromItem(item, timeZone));
+      if (batch.length === EXPORT_BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   private recoveryView(organizationId: string, page: ListedEntry[]): Promise<RecoveryView> {
