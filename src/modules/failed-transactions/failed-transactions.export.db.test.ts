@@ -100,6 +100,11 @@ beforeAll(async () => {
     reasonCode: 'card_declined',
     failedAt: at(120),
   });
+  // Text a spreadsheet would run, with a quote, a comma and a line break: neutralised and quoted alike by
+  // both paths (PostgreSQL writes the CSV lines on the cursor path).
+  const a5 = await ftAccount(t.c, O, { name: '=HYPERLINK("http://x.example"),\n"Côté"' });
+  const c5 = await ftCard(t.c, O, a5);
+  await ftEntry(t.c, O, { accountId: a5, paymentMethodId: c5, amount: 1_234_567n, failedAt: at(200) });
   // Off the list: never exported.
   await ftEntry(t.c, O, { accountId: a4, paymentMethodId: c4, status: 'resolved', failedAt: at(10) });
   // Another organization's entry: never exported.
@@ -167,7 +172,7 @@ describe('happy: the export is exactly what the list shows (issue 16)', () => {
       expect(rows.map((r) => r[13] === 'yes')).toEqual(items.map((i) => i.paidElsewhere));
     }
     // The combinations are not empty by accident, and the off-list and foreign entries never appear.
-    expect((await listed({})).length).toBe(6);
+    expect((await listed({})).length).toBe(7);
     expect((await listed({ paidElsewhere: true })).map((i) => i.customerName)).toEqual(['Zoé Tremblay']);
     expect((await listed({ paidElsewhere: true, type: 'refund' })).length).toBe(0);
     expect((await listed({ retry: 'automatic' })).map((i) => i.customerName)).toEqual(['Noël Gagnon']);
@@ -199,7 +204,10 @@ describe('happy: the export is exactly what the list shows (issue 16)', () => {
             yield rows;
           })();
         const fastRows = await all(service.exportRows(o.organizationId, f, ZONE));
-        expect(await text(csvStream(one(fastRows), ctx))).toBe(await text(csvStream(one(reference), ctx)));
+        const referenceCsv = await text(csvStream(one(reference), ctx));
+        expect(await text(csvStream(one(fastRows), ctx))).toBe(referenceCsv);
+        // The file the route sends: lines written by PostgreSQL on the cursor path, csvStream() on PGlite.
+        expect(await text(service.exportCsv(o.organizationId, f, ctx))).toBe(referenceCsv);
         const [a, b] = await Promise.all([
           bytes(xlsxStream(one(fastRows), ctx, 'x')),
           bytes(xlsxStream(one(reference), ctx, 'x')),
@@ -216,7 +224,7 @@ describe('happy: the export is exactly what the list shows (issue 16)', () => {
     await rows.return(undefined);
     const pool = t.c.database.pool;
     if (pool) expect(pool.totalCount - pool.idleCount).toBe(0);
-    expect((await all(exportRows(t.c.db, o.organizationId, {}, ZONE))).length).toBe(6);
+    expect((await all(exportRows(t.c.db, o.organizationId, {}, ZONE))).length).toBe(7);
   });
 });
 
@@ -283,9 +291,9 @@ describe('happy: cells in the viewer language, dates in the organization zone (i
   it('XLSX: frozen header, autofilter over the header, widths, typed cells, local date-times', async () => {
     const sheet = await readXlsx(await exported('xlsx', {}, 'fr-CA'));
     expect(sheet.name).toBe('Transactions échouées');
-    expect(sheet.rowCount).toBe(7);
+    expect(sheet.rowCount).toBe(8);
     expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
-    expect(sheet.autoFilter).toBe('A1:N7');
+    expect(sheet.autoFilter).toBe('A1:N8');
     const header = sheet.getRow(1);
     expect(header.getCell(8).value).toBe(`Date (heure de ${ZONE})`);
     expect(header.getCell(1).font?.bold).toBe(true);
@@ -311,6 +319,13 @@ describe('happy: cells in the viewer language, dates in the organization zone (i
     expect(zoe!.getCell(12).value).toBe(1);
     expect(zoe!.getCell(13).value).toBe('Ouverte');
     expect(zoe!.getCell(14).value).toBe('oui');
+  });
+
+  it('CSV injection: the hostile name is neutralised and quoted, the amount exact', async () => {
+    const rows = (await csvOf(await exported('csv', {}))).slice(1);
+    const hostile = rows.find((r) => r[0]!.includes('HYPERLINK'));
+    expect(hostile?.[0]).toBe(`'=HYPERLINK("http://x.example"),\n"Côté"`);
+    expect(hostile?.[5]).toBe('12345.67');
   });
 
   it('an empty export is a header and a valid workbook', async () => {

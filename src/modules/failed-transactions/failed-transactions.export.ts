@@ -117,6 +117,14 @@ export function brandLabel(brand: string | null): string {
 /** Exact major units as text (12500 CAD → "125.00"): no float ever touches the amount. */
 export function majorUnits(minor: number | bigint | string, currency: string): string {
   const digits = digitsOf(currency);
+  // The export's amounts come as integer text: moving the point is exact and cheaper than BigInt.
+  if (typeof minor === 'string' && /^-?\d+$/.test(minor)) {
+    if (digits === 0) return minor;
+    const negative = minor.startsWith('-');
+    const abs = (negative ? minor.slice(1) : minor).padStart(digits + 1, '0');
+    const whole = abs.slice(0, abs.length - digits).replace(/^0+(?=\d)/, '');
+    return `${negative ? '-' : ''}${whole}.${abs.slice(abs.length - digits)}`;
+  }
   const value = BigInt(minor);
   const sign = value < 0n ? '-' : '';
   const abs = value < 0n ? -value : value;
@@ -210,31 +218,69 @@ function textCells(row: ExportRow, t: Texts) {
  */
 export function csvStream(batches: AsyncIterable<ExportRow[]>, ctx: ExportContext): Readable {
   const t = new Texts(ctx.locale);
+  // The labelled cells, neutralised and quoted once per distinct value rather than once per row.
+  const cached = new Map<string, string>();
+  const once = (key: string, csv: () => string) => {
+    let v = cached.get(key);
+    if (v === undefined) {
+      v = csv();
+      cached.set(key, v);
+    }
+    return v;
+  };
+  const csvOnce = (key: string, value: () => string) => once(key, () => csvField(value()));
+  const csvText = (value: string) => csvField(spreadsheetText(value));
   async function* lines() {
     yield `\uFEFF${csvLine(exportHeaders(ctx))}`;
     for await (const batch of batches) {
       let chunk = '';
       for (const row of batch) {
-        const c = textCells(row, t);
-        chunk += csvLine([
-          c.customer,
-          c.type,
-          c.reasonCode,
-          c.reason,
-          c.paymentId,
-          majorUnits(row.amountMinor, row.currency),
-          c.currency,
-          row.localAt,
-          c.method,
-          c.brand,
-          c.last4,
-          row.attempts,
-          c.status,
-          c.paidElsewhere,
-        ]);
+        const reason = once(`r:${row.reasonCode}`, () => {
+          const r = t.reason(row.reasonCode);
+          return `${csvField(r.code)},${csvField(r.message)}`;
+        });
+        chunk +=
+          `${csvText(row.customer)},${csvOnce(`t:${row.type}`, () => t.type(row.type))},${reason},` +
+          `${csvText(row.paymentId)},${majorUnits(row.amountMinor, row.currency)},` +
+          `${csvOnce(`c:${row.currency}`, () => spreadsheetText(row.currency))},${row.localAt},` +
+          `${csvOnce(`m:${row.method}`, () => t.method(row.method))},` +
+          `${csvOnce(`b:${row.brand ?? ''}`, () => spreadsheetText(brandLabel(row.brand)))},` +
+          `${csvText(row.last4)},${row.attempts},${csvOnce(`s:${row.status}`, () => t.status(row.status))},` +
+          `${t.yesNo(row.paidElsewhere)}\r\n`;
       }
       if (chunk) yield chunk;
     }
+  }
+  return Readable.from(lines(), { objectMode: false });
+}
+
+/**
+ * The labelled cells of the CSV, quoted once (csvField(spreadsheetText(…))) for the export statement that
+ * writes the lines in PostgreSQL (exportCsvLines): the same texts as csvStream() writes.
+ */
+export function csvCells(ctx: ExportContext) {
+  const t = new Texts(ctx.locale);
+  const l = LABELS[ctx.locale];
+  const csv = (v: string) => csvField(spreadsheetText(v));
+  const map = <K extends string>(labels: Record<K, string>) =>
+    Object.fromEntries(Object.entries<string>(labels).map(([k, v]) => [k, csv(v)])) as Record<K, string>;
+  return {
+    type: map(l.type),
+    method: map(l.method),
+    status: map(l.status),
+    yesNo: [csvField(l.yesNo[0]), csvField(l.yesNo[1])] as const,
+    reason: (code: string) => {
+      const r = t.reason(code);
+      return `${csvField(r.code)},${csvField(r.message)}`;
+    },
+  };
+}
+
+/** The CSV file from lines already written (exportCsvLines): the BOM, the header, CRLF after each line. */
+export function csvFromLines(batches: AsyncIterable<string[]>, ctx: ExportContext): Readable {
+  async function* lines() {
+    yield `\uFEFF${csvLine(exportHeaders(ctx))}`;
+    for await (const batch of batches) if (batch.length > 0) yield `${batch.join('\r\n')}\r\n`;
   }
   return Readable.from(lines(), { objectMode: false });
 }

@@ -8,7 +8,7 @@ import { Currency, component, errorResponses, Id, Instant } from '../../platform
 import { FAILURE_CODES, RECOMMENDED_ACTIONS } from '../gateway/failure-codes';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
-import { csvStream, xlsxStream } from './failed-transactions.export';
+import { xlsxStream } from './failed-transactions.export';
 import type { ListFilters } from './failed-transactions.repository';
 import type { FailedTransactionsService } from './failed-transactions.service';
 import { FAILED_TRANSACTION_TYPES } from './failed-transactions.table';
@@ -188,19 +188,16 @@ export const failedTransactionsRoutes: FastifyPluginAsyncTypebox<FailedTransacti
       const { format } = request.query;
       const file = `recoup-failed-transactions-${slug(org.name)}-${todayIn(org.timezone, clock.now())}.${format}`;
       const ctx = { locale: principal.locale, timeZone: org.timezone };
-      const rows = failedTransactions.exportRows(
-        principal.organizationId,
-        filtersOf(request.query),
-        org.timezone,
-      );
+      const filters = filtersOf(request.query);
       reply.header('content-disposition', `attachment; filename="${file}"`);
       reply.header('cache-control', 'no-store');
       if (format === 'csv') {
         reply.type('text/csv; charset=utf-8');
-        return reply.send(csvStream(rows, ctx) as never);
+        return reply.send(failedTransactions.exportCsv(principal.organizationId, filters, ctx) as never);
       }
       reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
       const sheet = principal.locale === 'fr-CA' ? 'Transactions échouées' : 'Failed transactions';
+      const rows = failedTransactions.exportRows(principal.organizationId, filters, org.timezone);
       return reply.send(xlsxStream(rows, ctx, sheet) as never);
     },
   );

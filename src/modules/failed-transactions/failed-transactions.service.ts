@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { and, eq } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { AppError, notFound } from '../../lib/errors';
@@ -15,8 +16,14 @@ import {
   retryDecision,
 } from '../gateway/failure-codes';
 import type { FailedTransactionEntries } from './failed-transactions.entries';
-import { type ExportRow, rowFromItem } from './failed-transactions.export';
-import { EXPORT_BATCH, exportRows } from './failed-transactions.export-rows';
+import {
+  csvFromLines,
+  csvStream,
+  type ExportContext,
+  type ExportRow,
+  rowFromItem,
+} from './failed-transactions.export';
+import { EXPORT_BATCH, exportCsvLines, exportRows, isPostgres } from './failed-transactions.export-rows';
 import {
   type FailedTransactionRow,
   FailedTransactionsRepository,
@@ -249,6 +256,17 @@ export class FailedTransactionsService {
    */
   exportRows(organizationId: string, filters: ListFilters, timeZone: string): AsyncGenerator<ExportRow[]> {
     return exportRows(this.deps.db, organizationId, filters, timeZone);
+  }
+
+  /**
+   * The CSV file of the filtered list: on PostgreSQL its lines are written by the export statement itself
+   * (exportCsvLines), on PGlite by csvStream() over exportRows. The same bytes either way.
+   */
+  exportCsv(organizationId: string, filters: ListFilters, ctx: ExportContext): Readable {
+    if (isPostgres(this.deps.db)) {
+      return csvFromLines(exportCsvLines(this.deps.db, organizationId, filters, ctx), ctx);
+    }
+    return csvStream(this.exportRows(organizationId, filters, ctx.timeZone), ctx);
   }
 
   /** The same rows through the list's own pages and items (`iterate`): the reference the export must equal. */
