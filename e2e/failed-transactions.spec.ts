@@ -24,7 +24,8 @@ import {
 // Journey 1 (fr-CA): failed transactions — the list in French, filters, exports, ignore, a retry that fails
 // again (double-clicked: one request), and change payment method → retry → the orange clock → recovered.
 
-const FRENCH_HEADERS = [
+/** The export's columns in French; the date column names the organization's zone (issue 16). */
+const frenchHeaders = (timeZone: string) => [
   'Client',
   'Type',
   'Code de raison',
@@ -32,7 +33,7 @@ const FRENCH_HEADERS = [
   'ID du paiement',
   'Montant',
   'Devise',
-  'Date',
+  `Date (heure de ${timeZone})`,
   'Mode de paiement',
   'Marque',
   '4 derniers chiffres',
@@ -152,6 +153,8 @@ describe('failed transactions (fr-CA)', () => {
     // Export: both files, downloaded through the buttons, parse and hold the filtered rows.
     mkdirSync('test-results/downloads', { recursive: true });
     const paymentIds = expected.map((entry) => entry.paymentId).sort();
+    const { timezone } = await api<{ timezone: string }>(token, 'GET', '/organization');
+    const FRENCH_HEADERS = frenchHeaders(timezone);
     await watchFor(page, 'export-progress');
     const [csvDownload] = await Promise.all([
       page.waitForEvent('download'),
@@ -165,7 +168,8 @@ describe('failed transactions (fr-CA)', () => {
     expect(records[0]).toEqual(FRENCH_HEADERS);
     const csvRows = records.slice(1);
     expect(csvRows.map((r) => r[4]).sort()).toEqual(paymentIds);
-    expect(csvRows.every((r) => r[1] === 'subscription' && r[2] === 'insufficient_funds')).toBe(true);
+    // Labels in the viewer's language, codes where the column is a code.
+    expect(csvRows.every((r) => r[1] === 'Abonnement' && r[2] === 'insufficient_funds')).toBe(true);
     const bRow = csvRows.find((r) => r[4] === entryB.paymentId);
     expect(bRow?.[0]).toBe(`Béatrice Relance ${run}`);
     expect(bRow?.[5]).toBe('52.00');

@@ -1,3 +1,6 @@
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, apiToken, baseUrl, expectAccessible, launch, newPage, screenshot, signIn } from './browser';
@@ -7,6 +10,7 @@ import {
   entryOf,
   eventually,
   type FailedEntry,
+  failedEntries,
   failingSubscription,
   rowById,
   runJob,
@@ -119,6 +123,19 @@ describe('customer portal (en-CA)', () => {
     const rows = await page.getByTestId('ft-row').count();
     expect(await page.getByTestId('ft-paid-elsewhere').count()).toBe(rows);
     await screenshot(page, 'failed-transactions-paid-elsewhere-en-CA');
+    // Issue 16: the export with the toggle on is the paid-elsewhere rows only, not the whole list.
+    const expected = await failedEntries(token, 'paidElsewhere=true');
+    expect(expected.every((e) => e.paidElsewhere)).toBe(true);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-csv').click(),
+    ]);
+    mkdirSync('test-results/downloads', { recursive: true });
+    const path = `test-results/downloads/paid-elsewhere-${entry.id}.csv`;
+    await download.saveAs(path);
+    const exported = (parse(await readFile(path, 'utf8'), { bom: true }) as string[][]).slice(1);
+    expect(exported.map((r) => r[4]).sort()).toEqual(expected.map((e) => e.paymentId).sort());
+    expect(exported.map((r) => r[13])).toEqual(expected.map(() => 'yes'));
     await context.close();
   });
 

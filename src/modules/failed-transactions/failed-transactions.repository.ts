@@ -1,4 +1,4 @@
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/db';
 import { big, rows } from '../../platform/db/db';
 import { accountOwner, ownerNameOf } from '../accounts/accounts.reads';
@@ -13,6 +13,8 @@ export interface ListFilters {
   reason?: string;
   /** RC4: `automatic` — the policy will retry it by itself; `manual` — it needs someone */
   retry?: 'automatic' | 'manual';
+  /** FT7: only the entries whose money was collected another way (the list's "paid elsewhere only") */
+  paidElsewhere?: boolean;
 }
 
 export interface ListedEntry {
@@ -43,14 +45,30 @@ const ON_LIST = sql`${ft.status} in ('open', 'retrying')`;
  */
 const NEWEST_FIRST = [sql`${ft.failedAt} desc nulls last`, sql`${ft.id} desc nulls last`];
 
-/** FT9: the list's filters, combinable, on the entries still on the list. */
-function filterConditions(organizationId: string, filters: ListFilters) {
+/**
+ * What is on the list with these filters: the list's pages and the export share it, so that an export is
+ * exactly what the list shows (FT9).
+ */
+export function listConditions(organizationId: string, filters: ListFilters): SQL[] {
   const conditions = [eq(ft.organizationId, organizationId), ON_LIST];
   if (filters.paymentMethod) conditions.push(eq(ft.paymentMethodType, filters.paymentMethod));
   if (filters.type) conditions.push(eq(ft.type, filters.type));
   if (filters.reason) conditions.push(eq(ft.reasonCode, filters.reason));
   if (filters.retry === 'automatic') conditions.push(sql`${ft.nextRetryAt} is not null`);
   if (filters.retry === 'manual') conditions.push(sql`${ft.nextRetryAt} is null`);
+  // FT7 as `paidElsewhere()` of the service judges it from `collection` and `invoiceOpenMinor`: its own
+  // obligation paid, a collection of it that succeeded (at most one: transactions_one_collection), or
+  // nothing left open on the invoice; never a refund.
+  if (filters.paidElsewhere) {
+    conditions.push(sql`(${ft.type} <> 'refund' and (
+      exists (select 1 from scheduled_payments sp where sp.organization_id = ${ft.organizationId}
+        and sp.id = ${ft.scheduledPaymentId} and sp.status = 'paid')
+      or exists (select 1 from transactions t where t.organization_id = ${ft.organizationId}
+        and t.obligation_id = coalesce(${ft.scheduledPaymentId}, ${ft.id}) and t.obligation_id is not null
+        and t.status in ('succeeded', 'settled'))
+      or exists (select 1 from documents d where d.organization_id = ${ft.organizationId}
+        and d.id = ${ft.invoiceId} and d.open_minor <= 0)))`);
+  }
   return conditions;
 }
 
@@ -128,7 +146,7 @@ export class FailedTransactionsRepository {
     filters: ListFilters,
     opts: { limit: number; after?: { at: Date; id: string } },
   ): Promise<ListedEntry[]> {
-    const conditions = filterConditions(organizationId, filters);
+    const conditions = listConditions(organizationId, filters);
     if (opts.after) {
       conditions.push(
         sql`(${ft.failedAt}, ${ft.id}) < (${opts.after.at.toISOString()}::timestamptz, ${opts.after.id})`,
@@ -339,7 +357,7 @@ export class FailedTransactionsRepository {
         count: sql<number>`count(*)`.mapWith(Number),
       })
       .from(ft)
-      .where(and(...filterConditions(organizationId, { ...filters, reason: undefined })))
+      .where(and(...listConditions(organizationId, { ...filters, reason: undefined })))
       .groupBy(ft.reasonCode)
       .orderBy(sql`3 desc`, sql`2 desc`, ft.reasonCode);
   }

@@ -436,7 +436,7 @@ describe('happy', () => {
       'ID du paiement',
       'Montant',
       'Devise',
-      'Date',
+      'Date (heure de America/Toronto)',
       'Mode de paiement',
       'Marque',
       '4 derniers chiffres',
@@ -447,15 +447,15 @@ describe('happy', () => {
     expect(records).toHaveLength(2);
     expect(records[1]).toMatchObject({
       0: 'Hélène "Lili" Côté, fils',
-      1: 'subscription',
+      1: 'Abonnement',
       2: 'insufficient_funds',
       5: '125.00',
       6: 'CAD',
-      8: 'card',
-      9: 'visa',
+      8: 'Carte',
+      9: 'VISA',
       10: '4242',
       11: '1',
-      12: 'open',
+      12: 'Ouverte',
       13: 'non',
     });
     const all = await t.app.inject({
@@ -493,8 +493,10 @@ describe('happy', () => {
     expect(row.getCell(1).value).toBe('Noé Bélanger');
     expect(row.getCell(6).value).toBe(125.5);
     expect(row.getCell(6).numFmt).toContain('CAD');
+    // The organization's zone (America/Toronto, UTC−5 in February): a wall-clock date-time cell.
+    expect(sheet.getRow(1).getCell(8).value).toBe('Date (America/Toronto time)');
     expect(row.getCell(8).value).toBeInstanceOf(Date);
-    expect((row.getCell(8).value as Date).toISOString()).toBe(failedAt.toISOString());
+    expect((row.getCell(8).value as Date).toISOString()).toBe('2026-02-03T10:04:00.000Z');
     expect(row.getCell(14).value).toBe('no');
   });
 });

@@ -8,7 +8,7 @@ import { Currency, component, errorResponses, Id, Instant } from '../../platform
 import { FAILURE_CODES, RECOMMENDED_ACTIONS } from '../gateway/failure-codes';
 import type { OrganizationsService } from '../organizations/organizations.service';
 import { type AuthGuard, principalOf } from '../users/auth.guard';
-import { csvStream, xlsxStream } from './failed-transactions.export';
+import { xlsxStream } from './failed-transactions.export';
 import type { ListFilters } from './failed-transactions.repository';
 import type { FailedTransactionsService } from './failed-transactions.service';
 import { FAILED_TRANSACTION_TYPES } from './failed-transactions.table';
@@ -91,6 +91,9 @@ const Filters = {
       description: 'RC4: automatic — the policy will retry it by itself; manual — it needs someone',
     }),
   ),
+  paidElsewhere: Type.Optional(
+    Type.Boolean({ description: 'FT7: true — only the entries collected another way (paidElsewhere)' }),
+  ),
 };
 
 const IdParams = Type.Object({ id: Id('ft_01jd3k4m5n6p7q8r9s0t1v2w3x') });
@@ -109,12 +112,14 @@ function filtersOf(q: {
   type?: string;
   reason?: string;
   retry?: string;
+  paidElsewhere?: boolean;
 }): ListFilters {
   return {
     paymentMethod: q.paymentMethod as ListFilters['paymentMethod'],
     type: q.type as ListFilters['type'],
     reason: q.reason,
     retry: q.retry as ListFilters['retry'],
+    paidElsewhere: q.paidElsewhere === true,
   };
 }
 
@@ -211,6 +216,10 @@ export const failedTransactionsRoutes: FastifyPluginAsyncTypebox<FailedTransacti
         operationId: 'exportFailedTransactions',
         tags: ['action-center'],
         summary: 'The filtered list as CSV (UTF-8 with BOM) or an Excel workbook (FT9), streamed',
+        description:
+          'Exactly the rows of the list with the same filters, in the caller language (type, method and status ' +
+          "as labels), dates as local date-times in the organization's time zone (named in the date column's " +
+          'header). Amounts are exact text in the CSV and numbers in the workbook (frozen header, autofilter).',
         querystring: Type.Object(
           { format: Type.Enum(['csv', 'xlsx']), ...Filters },
           { additionalProperties: false },
@@ -227,20 +236,18 @@ export const failedTransactionsRoutes: FastifyPluginAsyncTypebox<FailedTransacti
       const org = await organizations.get(principal.organizationId);
       const { format } = request.query;
       const file = `recoup-failed-transactions-${slug(org.name)}-${todayIn(org.timezone, clock.now())}.${format}`;
-      const items = failedTransactions.iterate(
-        principal.organizationId,
-        filtersOf(request.query),
-        principal.locale,
-      );
+      const ctx = { locale: principal.locale, timeZone: org.timezone };
+      const filters = filtersOf(request.query);
       reply.header('content-disposition', `attachment; filename="${file}"`);
       reply.header('cache-control', 'no-store');
       if (format === 'csv') {
         reply.type('text/csv; charset=utf-8');
-        return reply.send(csvStream(items, principal.locale) as never);
+        return reply.send(failedTransactions.exportCsv(principal.organizationId, filters, ctx) as never);
       }
       reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
       const sheet = principal.locale === 'fr-CA' ? 'Transactions échouées' : 'Failed transactions';
-      return reply.send(xlsxStream(items, principal.locale, sheet) as never);
+      const rows = failedTransactions.exportRows(principal.organizationId, filters, org.timezone);
+      return reply.send(xlsxStream(rows, ctx, sheet) as never);
     },
   );
 

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Clock } from '../../lib/clock';
 import { AppError, notFound } from '../../lib/errors';
@@ -15,6 +16,14 @@ import {
   retryDecision,
 } from '../gateway/failure-codes';
 import type { FailedTransactionEntries } from './failed-transactions.entries';
+import {
+  csvFromLines,
+  csvStream,
+  type ExportContext,
+  type ExportRow,
+  rowFromItem,
+} from './failed-transactions.export';
+import { EXPORT_BATCH, exportCsvLines, exportRows, isPostgres } from './failed-transactions.export-rows';
 import {
   type FailedTransactionRow,
   FailedTransactionsRepository,
@@ -276,6 +285,38 @@ export class FailedTransactionsService {
       if (page.length < pageSize || !last) return;
       after = { at: last.entry.failedAt, id: last.entry.id };
     }
+  }
+
+  /**
+   * The filtered list for a file (FT9), in batches: one set-based statement (failed-transactions.export-rows.ts)
+   * with only what a file shows. Its rows equal `exportReference`'s (the db test and the benchmark compare).
+   */
+  exportRows(organizationId: string, filters: ListFilters, timeZone: string): AsyncGenerator<ExportRow[]> {
+    return exportRows(this.deps.db, organizationId, filters, timeZone);
+  }
+
+  /**
+   * The CSV file of the filtered list: on PostgreSQL its lines are written by the export statement itself
+   * (exportCsvLines), on PGlite by csvStream() over exportRows. The same bytes either way.
+   */
+  exportCsv(organizationId: string, filters: ListFilters, ctx: ExportContext): Readable {
+    if (isPostgres(this.deps.db)) {
+      return csvFromLines(exportCsvLines(this.deps.db, organizationId, filters, ctx), ctx);
+    }
+    return csvStream(this.exportRows(organizationId, filters, ctx.timeZone), ctx);
+  }
+
+  /** The same rows through the list's own pages and items (`iterate`): the reference the export must equal. */
+  async *exportReference(organizationId: string, filters: ListFilters, locale: Locale, timeZone: string) {
+    let batch: ExportRow[] = [];
+    for await (const item of this.iterate(organizationId, filters, locale)) {
+      batch.push(rowFromItem(item, timeZone));
+      if (batch.length === EXPORT_BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   private recoveryView(organizationId: string, page: ListedEntry[]): Promise<RecoveryView> {

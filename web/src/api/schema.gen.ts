@@ -459,7 +459,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The filtered list as CSV (UTF-8 with BOM) or an Excel workbook (FT9), streamed */
+        /**
+         * The filtered list as CSV (UTF-8 with BOM) or an Excel workbook (FT9), streamed
+         * @description Exactly the rows of the list with the same filters, in the caller language (type, method and status as labels), dates as local date-times in the organization's time zone (named in the date column's header). Amounts are exact text in the CSV and numbers in the workbook (frozen header, autofilter).
+         */
         get: operations["exportFailedTransactions"];
         put?: never;
         post?: never;
@@ -3598,6 +3601,8 @@ export interface operations {
                 reason?: "card_declined" | "generic_decline" | "insufficient_funds" | "processing_error" | "do_not_honor" | "card_velocity_exceeded" | "withdrawal_count_limit_exceeded" | "try_again_later" | "issuer_not_available" | "reenter_transaction" | "approve_with_id" | "call_issuer" | "invalid_amount" | "no_action_taken" | "duplicate_transaction" | "expired_card" | "incorrect_number" | "invalid_number" | "incorrect_cvc" | "invalid_cvc" | "invalid_expiry_month" | "invalid_expiry_year" | "incorrect_zip" | "incorrect_pin" | "invalid_pin" | "pin_try_exceeded" | "offline_pin_required" | "online_or_offline_pin_required" | "card_not_supported" | "currency_not_supported" | "service_not_allowed" | "transaction_not_allowed" | "not_permitted" | "authentication_required" | "new_account_information_available" | "testmode_decline" | "lost_card" | "stolen_card" | "pickup_card" | "invalid_account" | "fraudulent" | "restricted_card" | "security_violation" | "do_not_try_again" | "merchant_blacklist" | "revocation_of_authorization" | "revocation_of_all_authorizations" | "stop_payment_order" | "insufficient_merchant_funds" | "R01" | "R02" | "R03" | "R04" | "R05" | "R06" | "R07" | "R08" | "R09" | "R10" | "R11" | "R12" | "R13" | "R14" | "R15" | "R16" | "R17" | "R18" | "R19" | "R20" | "R21" | "R22" | "R23" | "R24" | "R25" | "R26" | "R27" | "R28" | "R29" | "R30" | "R31" | "R32" | "R33";
                 /** @description RC4: automatic — the policy will retry it by itself; manual — it needs someone */
                 retry?: "automatic" | "manual";
+                /** @description FT7: true — only the entries collected another way (paidElsewhere) */
+                paidElsewhere?: boolean;
                 /** @description Page size (1–200) */
                 limit?: number;
                 /** @description Opaque cursor from the previous page */
@@ -3721,6 +3726,8 @@ export interface operations {
                 reason?: "card_declined" | "generic_decline" | "insufficient_funds" | "processing_error" | "do_not_honor" | "card_velocity_exceeded" | "withdrawal_count_limit_exceeded" | "try_again_later" | "issuer_not_available" | "reenter_transaction" | "approve_with_id" | "call_issuer" | "invalid_amount" | "no_action_taken" | "duplicate_transaction" | "expired_card" | "incorrect_number" | "invalid_number" | "incorrect_cvc" | "invalid_cvc" | "invalid_expiry_month" | "invalid_expiry_year" | "incorrect_zip" | "incorrect_pin" | "invalid_pin" | "pin_try_exceeded" | "offline_pin_required" | "online_or_offline_pin_required" | "card_not_supported" | "currency_not_supported" | "service_not_allowed" | "transaction_not_allowed" | "not_permitted" | "authentication_required" | "new_account_information_available" | "testmode_decline" | "lost_card" | "stolen_card" | "pickup_card" | "invalid_account" | "fraudulent" | "restricted_card" | "security_violation" | "do_not_try_again" | "merchant_blacklist" | "revocation_of_authorization" | "revocation_of_all_authorizations" | "stop_payment_order" | "insufficient_merchant_funds" | "R01" | "R02" | "R03" | "R04" | "R05" | "R06" | "R07" | "R08" | "R09" | "R10" | "R11" | "R12" | "R13" | "R14" | "R15" | "R16" | "R17" | "R18" | "R19" | "R20" | "R21" | "R22" | "R23" | "R24" | "R25" | "R26" | "R27" | "R28" | "R29" | "R30" | "R31" | "R32" | "R33";
                 /** @description RC4: automatic — the policy will retry it by itself; manual — it needs someone */
                 retry?: "automatic" | "manual";
+                /** @description FT7: true — only the entries collected another way (paidElsewhere) */
+                paidElsewhere?: boolean;
             };
             header?: never;
             path?: never;

@@ -10,7 +10,17 @@ import type { FailedTransactionFilters } from './api';
 
 type Format = 'csv' | 'xlsx';
 
-export function ExportButtons({ filters }: { filters: FailedTransactionFilters }) {
+/**
+ * The file is exactly what the list shows (issue 16): every filter of the list goes to the server, the
+ * "paid elsewhere only" toggle included (the server filters the whole list, not only the loaded pages).
+ */
+export function ExportButtons({
+  filters,
+  paidElsewhereOnly = false,
+}: {
+  filters: FailedTransactionFilters;
+  paidElsewhereOnly?: boolean;
+}) {
   const { t } = useTranslation();
   const [format, setFormat] = useState<Format | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
@@ -21,7 +31,9 @@ export function ExportButtons({ filters }: { filters: FailedTransactionFilters }
     try {
       await downloadFile(
         api.GET('/api/v1/action-center/failed-transactions/export', {
-          params: { query: { format: next, ...filters } },
+          params: {
+            query: { format: next, ...filters, ...(paidElsewhereOnly ? { paidElsewhere: true } : {}) },
+          },
           headers: { Accept: '*/*' },
           parseAs: 'stream',
         }),

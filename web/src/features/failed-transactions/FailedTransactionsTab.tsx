@@ -100,7 +100,7 @@ export function FailedTransactionsTab() {
         onPaidElsewhereOnly={setPaidElsewhereOnly}
       />
       <Group justify="flex-end" mb="xs">
-        <ExportButtons filters={filters} />
+        <ExportButtons filters={filters} paidElsewhereOnly={paidElsewhereOnly} />
       </Group>
       <QueryStatus query={list} />
       {list.isSuccess && (
