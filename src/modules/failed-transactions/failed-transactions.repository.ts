@@ -1,4 +1,4 @@
-import { and, eq, gt, gte, sql } from 'drizzle-orm';
+import { and, eq, gt, gte, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/db';
 import { big, rows } from '../../platform/db/db';
 import { accounts } from '../accounts/accounts.table';
@@ -291,75 +291,7 @@ export class FailedTransactionsRepository {
   async recoveryAggregates(organizationId: string, from: Date, to: Date, timeZone: string) {
     const found = await rows<Record<string, unknown>>(
       this.db,
-      sql`with f as (
-            select f.id, f.payment_method_type as method, f.reason_code as reason, f.amount_minor as amount,
-                   f.first_failed_at, f.status, f.recovered_by, f.resolved_at, f.ignored_at,
-                   (select d.open_minor from documents d
-                     where d.organization_id = f.organization_id and d.id = f.invoice_id) as invoice_open,
-                   (select t.amount_minor from transactions t
-                     where t.organization_id = f.organization_id and t.id = f.last_transaction_id
-                       and t.status in ('succeeded', 'settled')) as resolved_amount,
-                   p.portal_amount, p.portal_at
-              from failed_transactions f
-              left join lateral (
-                select coalesce(sum(t.amount_minor), 0) as portal_amount, min(t.created_at) as portal_at
-                  from transactions t
-                 where t.organization_id = f.organization_id and t.failed_transaction_id = f.id
-                   and t.purpose = 'portal' and t.status in ('succeeded', 'settled')) p on true
-             where f.organization_id = ${organizationId} and f.type <> 'refund'
-               and f.first_failed_at >= ${from.toISOString()}::timestamptz
-               and f.first_failed_at < ${to.toISOString()}::timestamptz
-          ), o as (
-            select f.*,
-                   case when status = 'resolved' then
-                          case when recovered_by in ('automatic_retry', 'manual_retry', 'card_update',
-                                 'portal_payment', 'paid_elsewhere', 'rescheduled', 'ignored')
-                               then recovered_by else 'manual_retry' end
-                        when portal_amount > 0 then 'portal_payment'
-                        when status = 'rescheduled' then 'rescheduled'
-                        when invoice_open is not null and invoice_open <= 0 then 'paid_elsewhere'
-                        when status = 'ignored' then 'ignored' end as path,
-                   case when status = 'resolved' then coalesce(resolved_amount, amount)
-                        when portal_amount > 0 then portal_amount
-                        when status = 'rescheduled' then amount
-                        when invoice_open is not null and invoice_open <= 0 then amount
-                        else 0 end as path_amount,
-                   case when status = 'resolved' then resolved_at
-                        when portal_amount > 0 then portal_at
-                        when status = 'rescheduled' then resolved_at
-                        else ignored_at end as path_at
-              from f
-          ), x as (
-            select o.*,
-                   coalesce(path in ('automatic_retry', 'manual_retry', 'card_update', 'portal_payment',
-                     'paid_elsewhere'), false) as collected,
-                   to_char(date_trunc('week', first_failed_at at time zone ${timeZone}), 'YYYY-MM-DD') as week
-              from o
-          ), a as (
-            select grouping(week, method, reason, path)::int as g, week, method, reason, path,
-                   count(*)::int as failed_count,
-                   coalesce(sum(amount), 0)::text as failed_amount,
-                   (count(*) filter (where collected))::int as recovered_count,
-                   coalesce(sum(path_amount) filter (where collected), 0)::text as recovered_amount,
-                   (count(*) filter (where path is null))::int as open_count,
-                   coalesce(sum(path_amount), 0)::text as path_amount,
-                   percentile_disc(0.5) within group (order by ms) as lo_ms,
-                   percentile_disc(0.5) within group (order by ms desc) as hi_ms,
-                   min(first_failed_at) as first_at
-              from (select x.*,
-                           case when collected and path_at is not null
-                                then floor(extract(epoch from path_at) * 1000)::bigint
-                                   - floor(extract(epoch from first_failed_at) * 1000)::bigint end as ms
-                      from x) x
-             group by grouping sets ((), (week), (method), (reason), (path))
-          )
-          select a.g, a.week, a.method, a.reason, a.path, a.failed_count, a.failed_amount, a.recovered_count,
-                 a.recovered_amount, a.open_count, a.path_amount, a.lo_ms::text as lo_ms, a.hi_ms::text as hi_ms,
-                 case when a.g = 13 then row_number() over (partition by a.g order by a.first_at,
-                   (select min(f.id) from failed_transactions f
-                     where f.organization_id = ${organizationId} and f.type <> 'refund'
-                       and f.reason_code = a.reason and f.first_failed_at = a.first_at)) end as reason_rank
-            from a`,
+      recoveryAggregatesSql(organizationId, from, to, timeZone),
     );
     // grouping(week, method, reason, path): a bit set for each column the row is NOT grouped by.
     const ALL = 15;
@@ -389,7 +321,9 @@ export class FailedTransactionsRepository {
           ? null
           : Math.round(((Number(lo) / DAY_MS + Number(hi) / DAY_MS) / 2) * 10) / 10,
       weeks: of(BY_WEEK).map((r) => [r.week as string, bucket(r)] as [string, ReturnType<typeof bucket>]),
-      methods: of(BY_METHOD).map((r) => [r.method as string, bucket(r)] as [string, ReturnType<typeof bucket>]),
+      methods: of(BY_METHOD).map(
+        (r) => [r.method as string, bucket(r)] as [string, ReturnType<typeof bucket>],
+      ),
       reasons: of(BY_REASON)
         .sort((x, y) => Number(x.reason_rank) - Number(y.reason_rank))
         .map((r) => [r.reason as string, bucket(r)] as [string, ReturnType<typeof bucket>]),
@@ -481,4 +415,77 @@ export class FailedTransactionsRepository {
       found.map((r) => [r.day, { failures: Number(r.failures), recoveries: Number(r.recoveries) }]),
     );
   }
+}
+
+/** The statement of `FailedTransactionsRepository.recoveryAggregates` (bench/recovery.ts EXPLAINs it). */
+export function recoveryAggregatesSql(organizationId: string, from: Date, to: Date, timeZone: string): SQL {
+  return sql`with f as (
+            select f.id, f.payment_method_type as method, f.reason_code as reason, f.amount_minor as amount,
+                   f.first_failed_at, f.status, f.recovered_by, f.resolved_at, f.ignored_at,
+                   (select d.open_minor from documents d
+                     where d.organization_id = f.organization_id and d.id = f.invoice_id) as invoice_open,
+                   (select t.amount_minor from transactions t
+                     where t.organization_id = f.organization_id and t.id = f.last_transaction_id
+                       and t.status in ('succeeded', 'settled')) as resolved_amount,
+                   p.portal_amount, p.portal_at
+              from failed_transactions f
+              left join lateral (
+                select coalesce(sum(t.amount_minor), 0) as portal_amount, min(t.created_at) as portal_at
+                  from transactions t
+                 where t.organization_id = f.organization_id and t.failed_transaction_id = f.id
+                   and t.purpose = 'portal' and t.status in ('succeeded', 'settled')) p on true
+             where f.organization_id = ${organizationId} and f.type <> 'refund'
+               and f.first_failed_at >= ${from.toISOString()}::timestamptz
+               and f.first_failed_at < ${to.toISOString()}::timestamptz
+          ), o as (
+            select f.*,
+                   case when status = 'resolved' then
+                          case when recovered_by in ('automatic_retry', 'manual_retry', 'card_update',
+                                 'portal_payment', 'paid_elsewhere', 'rescheduled', 'ignored')
+                               then recovered_by else 'manual_retry' end
+                        when portal_amount > 0 then 'portal_payment'
+                        when status = 'rescheduled' then 'rescheduled'
+                        when invoice_open is not null and invoice_open <= 0 then 'paid_elsewhere'
+                        when status = 'ignored' then 'ignored' end as path,
+                   case when status = 'resolved' then coalesce(resolved_amount, amount)
+                        when portal_amount > 0 then portal_amount
+                        when status = 'rescheduled' then amount
+                        when invoice_open is not null and invoice_open <= 0 then amount
+                        else 0 end as path_amount,
+                   case when status = 'resolved' then resolved_at
+                        when portal_amount > 0 then portal_at
+                        when status = 'rescheduled' then resolved_at
+                        else ignored_at end as path_at
+              from f
+          ), x as (
+            select o.*,
+                   coalesce(path in ('automatic_retry', 'manual_retry', 'card_update', 'portal_payment',
+                     'paid_elsewhere'), false) as collected,
+                   to_char(date_trunc('week', first_failed_at at time zone ${timeZone}), 'YYYY-MM-DD') as week
+              from o
+          ), a as (
+            select grouping(week, method, reason, path)::int as g, week, method, reason, path,
+                   count(*)::int as failed_count,
+                   coalesce(sum(amount), 0)::text as failed_amount,
+                   (count(*) filter (where collected))::int as recovered_count,
+                   coalesce(sum(path_amount) filter (where collected), 0)::text as recovered_amount,
+                   (count(*) filter (where path is null))::int as open_count,
+                   coalesce(sum(path_amount), 0)::text as path_amount,
+                   percentile_disc(0.5) within group (order by ms) as lo_ms,
+                   percentile_disc(0.5) within group (order by ms desc) as hi_ms,
+                   min(first_failed_at) as first_at
+              from (select x.*,
+                           case when collected and path_at is not null
+                                then floor(extract(epoch from path_at) * 1000)::bigint
+                                   - floor(extract(epoch from first_failed_at) * 1000)::bigint end as ms
+                      from x) x
+             group by grouping sets ((), (week), (method), (reason), (path))
+          )
+          select a.g, a.week, a.method, a.reason, a.path, a.failed_count, a.failed_amount, a.recovered_count,
+                 a.recovered_amount, a.open_count, a.path_amount, a.lo_ms::text as lo_ms, a.hi_ms::text as hi_ms,
+                 case when a.g = 13 then row_number() over (partition by a.g order by a.first_at,
+                   (select min(f.id) from failed_transactions f
+                     where f.organization_id = ${organizationId} and f.type <> 'refund'
+                       and f.reason_code = a.reason and f.first_failed_at = a.first_at)) end as reason_rank
+            from a`;
 }

@@ -80,7 +80,13 @@ const failure = fc.record({
 });
 const scenario = fc.record({
   failures: fc.array(failure, { maxLength: 30 }),
-  timeZone: fc.constantFrom('America/Toronto', 'America/Vancouver', 'UTC', 'Asia/Kolkata', 'Pacific/Auckland'),
+  timeZone: fc.constantFrom(
+    'America/Toronto',
+    'America/Vancouver',
+    'UTC',
+    'Asia/Kolkata',
+    'Pacific/Auckland',
+  ),
 });
 
 let run = 0;

@@ -201,9 +201,7 @@ export function presentRecovery(a: RecoveryAggregates) {
     ...present(a.total),
     openCount: a.openCount,
     medianDaysToRecover: a.medianDaysToRecover,
-    byWeek: [...a.weeks]
-      .sort(([x], [y]) => x.localeCompare(y))
-      .map(([week, b]) => ({ week, ...present(b) })),
+    byWeek: [...a.weeks].sort(([x], [y]) => x.localeCompare(y)).map(([week, b]) => ({ week, ...present(b) })),
     byPath: RECOVERY_PATHS.map((path) => ({
       path,
       collected: COLLECTING_PATHS.has(path),
