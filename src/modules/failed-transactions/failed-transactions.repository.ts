@@ -419,21 +419,25 @@ export class FailedTransactionsRepository {
 
 /** The statement of `FailedTransactionsRepository.recoveryAggregates` (bench/recovery.ts EXPLAINs it). */
 export function recoveryAggregatesSql(organizationId: string, from: Date, to: Date, timeZone: string): SQL {
+  // Joins rather than per-row sub-selects: the CTEs are inlined, and a scalar sub-select would be run again
+  // in every CASE branch that names it. The invoice and the resolving attempt are found by primary key;
+  // the portal payments are summed once per entry, for the organization, and hash-joined.
   return sql`with f as (
             select f.id, f.payment_method_type as method, f.reason_code as reason, f.amount_minor as amount,
                    f.first_failed_at, f.status, f.recovered_by, f.resolved_at, f.ignored_at,
-                   (select d.open_minor from documents d
-                     where d.organization_id = f.organization_id and d.id = f.invoice_id) as invoice_open,
-                   (select t.amount_minor from transactions t
-                     where t.organization_id = f.organization_id and t.id = f.last_transaction_id
-                       and t.status in ('succeeded', 'settled')) as resolved_amount,
-                   p.portal_amount, p.portal_at
+                   d.open_minor as invoice_open, t.amount_minor as resolved_amount,
+                   coalesce(p.portal_amount, 0) as portal_amount, p.portal_at
               from failed_transactions f
-              left join lateral (
-                select coalesce(sum(t.amount_minor), 0) as portal_amount, min(t.created_at) as portal_at
-                  from transactions t
-                 where t.organization_id = f.organization_id and t.failed_transaction_id = f.id
-                   and t.purpose = 'portal' and t.status in ('succeeded', 'settled')) p on true
+              left join documents d on d.organization_id = f.organization_id and d.id = f.invoice_id
+              left join transactions t on t.organization_id = f.organization_id and t.id = f.last_transaction_id
+                   and t.status in ('succeeded', 'settled')
+              left join (
+                select pt.failed_transaction_id, sum(pt.amount_minor) as portal_amount,
+                       min(pt.created_at) as portal_at
+                  from transactions pt
+                 where pt.organization_id = ${organizationId} and pt.failed_transaction_id is not null
+                   and pt.purpose = 'portal' and pt.status in ('succeeded', 'settled')
+                 group by pt.failed_transaction_id) p on p.failed_transaction_id = f.id
              where f.organization_id = ${organizationId} and f.type <> 'refund'
                and f.first_failed_at >= ${from.toISOString()}::timestamptz
                and f.first_failed_at < ${to.toISOString()}::timestamptz
