@@ -234,7 +234,8 @@ export class FailedTransactionsRepository {
   /**
    * Recovery analytics (RC7): every payment (not refund) that first failed in [from, to), with what the
    * ledger says became of it — the collected amount of the attempt that resolved it, what the owner paid in
-   * the portal, the invoice's open amount. Reads the `failed_transactions_recent` range.
+   * the portal, the invoice's open amount. Reads the `failed_transactions_recent` range. The endpoint uses
+   * `recoveryAggregates`; these facts, folded in Node, are the reference it is tested against.
    */
   async recoveryFacts(organizationId: string, from: Date, to: Date) {
     const found = await rows<Record<string, unknown>>(
