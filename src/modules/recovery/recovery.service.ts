@@ -132,7 +132,7 @@ export class RecoveryService {
         { field: 'from', message: `at most ${MAX_ANALYTICS_DAYS} days` },
       ]);
     }
-    // Aggregated in SQL (FailedTransactionsRepository.recoveryAggregates); summarizeRecovery is the
+    // Aggregated in SQL (FailedTransactionsRepository.recoveryAggregates); aggregateFacts is the
     // reference it is tested against (failed-transactions recovery-aggregates.db.test.ts).
     const aggregates: RecoveryAggregates = this.deps.facts
       ? await this.deps.facts.recoveryAggregates(
