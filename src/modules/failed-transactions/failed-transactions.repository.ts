@@ -476,21 +476,23 @@ export function recoveryAggregatesSql(organizationId: string, from: Date, to: Da
                    coalesce(sum(path_amount) filter (where collected), 0)::text as recovered_amount,
                    (count(*) filter (where path is null))::int as open_count,
                    coalesce(sum(path_amount), 0)::text as path_amount,
-                   percentile_disc(0.5) within group (order by ms) as lo_ms,
-                   percentile_disc(0.5) within group (order by ms desc) as hi_ms,
                    min(first_failed_at) as first_at
-              from (select x.*,
-                           case when collected and path_at is not null
-                                then floor(extract(epoch from path_at) * 1000)::bigint
-                                   - floor(extract(epoch from first_failed_at) * 1000)::bigint end as ms
-                      from x) x
+              from x
              group by grouping sets ((), (week), (method), (reason), (path))
+          ), m as (
+            -- Apart from the grouping sets, which can then be hashed rather than sorted for an ordered-set
+            -- aggregate in every set; the median is only the total's.
+            select percentile_disc(0.5) within group (order by ms) as lo_ms,
+                   percentile_disc(0.5) within group (order by ms desc) as hi_ms
+              from (select floor(extract(epoch from path_at) * 1000)::bigint
+                             - floor(extract(epoch from first_failed_at) * 1000)::bigint as ms
+                      from x where collected and path_at is not null) y
           )
           select a.g, a.week, a.method, a.reason, a.path, a.failed_count, a.failed_amount, a.recovered_count,
-                 a.recovered_amount, a.open_count, a.path_amount, a.lo_ms::text as lo_ms, a.hi_ms::text as hi_ms,
+                 a.recovered_amount, a.open_count, a.path_amount, m.lo_ms::text as lo_ms, m.hi_ms::text as hi_ms,
                  case when a.g = 13 then row_number() over (partition by a.g order by a.first_at,
                    (select min(f.id) from failed_transactions f
                      where f.organization_id = ${organizationId} and f.type <> 'refund'
                        and f.reason_code = a.reason and f.first_failed_at = a.first_at)) end as reason_rank
-            from a`;
+            from a cross join m`;
 }
