@@ -20,6 +20,7 @@ import { PortalService } from '../modules/portal/portal.service';
 import { PortalLinks } from '../modules/portal/portal-token';
 import { ReconciliationService } from '../modules/reconciliation/reconciliation.service';
 import { PolicyRetryPlanner, RecoveryService } from '../modules/recovery/recovery.service';
+import type { RecoveryPathName } from '../modules/recovery/recovery-analytics';
 import { SandboxClockService } from '../modules/sandbox/sandbox-clock.service';
 import { SandboxGateway } from '../modules/sandbox/sandbox-gateway';
 import { ScheduledPayments } from '../modules/schedules/scheduled-payments';
@@ -224,8 +225,11 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
         failedTransactionNotices.retryReminders(organizationId),
     },
     facts: {
-      recoveryFacts: (organizationId: string, from: Date, to: Date) =>
-        failedTransactions.repository.recoveryFacts(organizationId, from, to),
+      recoveryAggregates: async (organizationId: string, from: Date, to: Date, timeZone: string) => {
+        const a = await failedTransactions.repository.recoveryAggregates(organizationId, from, to, timeZone);
+        // The repository names paths by the strings RC7's rule writes (recovery-analytics RECOVERY_PATHS).
+        return { ...a, paths: a.paths as Map<RecoveryPathName, { count: number; amount: bigint }> };
+      },
     },
   });
   const failedTransactions: FailedTransactionsService = new FailedTransactionsService({

@@ -1,4 +1,4 @@
-import { and, eq, gt, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gt, gte, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/db';
 import { big, rows } from '../../platform/db/db';
 import { accountOwner, ownerNameOf } from '../accounts/accounts.reads';
@@ -257,7 +257,8 @@ export class FailedTransactionsRepository {
   /**
    * Recovery analytics (RC7): every payment (not refund) that first failed in [from, to), with what the
    * ledger says became of it — the collected amount of the attempt that resolved it, what the owner paid in
-   * the portal, the invoice's open amount. Reads the `failed_transactions_recent` range.
+   * the portal, the invoice's open amount. Reads the `failed_transactions_recent` range. The endpoint uses
+   * `recoveryAggregates`; these facts, folded in Node, are the reference it is tested against.
    */
   async recoveryFacts(organizationId: string, from: Date, to: Date) {
     const found = await rows<Record<string, unknown>>(
@@ -298,6 +299,64 @@ export class FailedTransactionsRepository {
       portalAmountMinor: big(r.portal_amount),
       portalAt: at(r.portal_at),
     }));
+  }
+
+  /**
+   * Recovery analytics (RC7) aggregated in one statement, so that only the groups cross the wire (the facts
+   * of `recoveryFacts`, 100,000 rows for a year, took seconds to move and fold in Node; bench/README.md).
+   * `o` is each failure's outcome by RC7's rule, exactly as `outcomeOf` (src/modules/recovery/
+   * recovery-analytics.ts) decides it, case by case in the same order; GROUPING SETS give the total and the
+   * groups by local week (the organization's time zone, ISO weeks from Monday), method, reason and path.
+   * The median keeps the Node definition (the mean of the two middle values, in milliseconds truncated as a
+   * JS Date truncates them): `percentile_disc(0.5)` ascending and descending are the lower and upper middles.
+   * The reasons carry their rank of first appearance (by first failure, then id), the order the Node
+   * aggregation met them in, which its stable sort keeps for equal counts.
+   */
+  async recoveryAggregates(organizationId: string, from: Date, to: Date, timeZone: string) {
+    const found = await rows<Record<string, unknown>>(
+      this.db,
+      recoveryAggregatesSql(organizationId, from, to, timeZone),
+    );
+    // grouping(week, method, reason, path): a bit set for each column the row is NOT grouped by.
+    const ALL = 15;
+    const BY_WEEK = 7;
+    const BY_METHOD = 11;
+    const BY_REASON = 13;
+    const BY_PATH = 14;
+    const bucket = (r: Record<string, unknown>) => ({
+      failedCount: Number(r.failed_count),
+      failedAmount: big(r.failed_amount),
+      recoveredCount: Number(r.recovered_count),
+      recoveredAmount: big(r.recovered_amount),
+    });
+    const of = (g: number) => found.filter((r) => Number(r.g) === g);
+    const total = of(ALL)[0];
+    const DAY_MS = 86_400_000;
+    const lo = total?.lo_ms ?? null;
+    const hi = total?.hi_ms ?? null;
+    return {
+      total: total
+        ? bucket(total)
+        : { failedCount: 0, failedAmount: 0n, recoveredCount: 0, recoveredAmount: 0n },
+      openCount: total ? Number(total.open_count) : 0,
+      // The Node definition: (sorted[mid - 1] + sorted[mid]) / 2 in days, or the middle one ((x + x) / 2 = x).
+      medianDaysToRecover:
+        lo === null || hi === null
+          ? null
+          : Math.round(((Number(lo) / DAY_MS + Number(hi) / DAY_MS) / 2) * 10) / 10,
+      weeks: of(BY_WEEK).map((r) => [r.week as string, bucket(r)] as [string, ReturnType<typeof bucket>]),
+      methods: of(BY_METHOD).map(
+        (r) => [r.method as string, bucket(r)] as [string, ReturnType<typeof bucket>],
+      ),
+      reasons: of(BY_REASON)
+        .sort((x, y) => Number(x.reason_rank) - Number(y.reason_rank))
+        .map((r) => [r.reason as string, bucket(r)] as [string, ReturnType<typeof bucket>]),
+      paths: new Map(
+        of(BY_PATH)
+          .filter((r) => r.path !== null && r.path !== undefined)
+          .map((r) => [r.path as string, { count: Number(r.failed_count), amount: big(r.path_amount) }]),
+      ),
+    };
   }
 
   /**
@@ -380,4 +439,83 @@ export class FailedTransactionsRepository {
       found.map((r) => [r.day, { failures: Number(r.failures), recoveries: Number(r.recoveries) }]),
     );
   }
+}
+
+/** The statement of `FailedTransactionsRepository.recoveryAggregates` (bench/recovery.ts EXPLAINs it). */
+export function recoveryAggregatesSql(organizationId: string, from: Date, to: Date, timeZone: string): SQL {
+  // Joins rather than per-row sub-selects: the CTEs are inlined, and a scalar sub-select would be run again
+  // in every CASE branch that names it. The invoice and the resolving attempt are found by primary key;
+  // the portal payments are summed once per entry, for the organization, and hash-joined.
+  return sql`with f as (
+            select f.id, f.payment_method_type as method, f.reason_code as reason, f.amount_minor as amount,
+                   f.first_failed_at, f.status, f.recovered_by, f.resolved_at, f.ignored_at,
+                   d.open_minor as invoice_open, t.amount_minor as resolved_amount,
+                   coalesce(p.portal_amount, 0) as portal_amount, p.portal_at
+              from failed_transactions f
+              left join documents d on d.organization_id = f.organization_id and d.id = f.invoice_id
+              left join transactions t on t.organization_id = f.organization_id and t.id = f.last_transaction_id
+                   and t.status in ('succeeded', 'settled')
+              left join (
+                select pt.failed_transaction_id, sum(pt.amount_minor) as portal_amount,
+                       min(pt.created_at) as portal_at
+                  from transactions pt
+                 where pt.organization_id = ${organizationId} and pt.failed_transaction_id is not null
+                   and pt.purpose = 'portal' and pt.status in ('succeeded', 'settled')
+                 group by pt.failed_transaction_id) p on p.failed_transaction_id = f.id
+             where f.organization_id = ${organizationId} and f.type <> 'refund'
+               and f.first_failed_at >= ${from.toISOString()}::timestamptz
+               and f.first_failed_at < ${to.toISOString()}::timestamptz
+          ), o as (
+            select f.*,
+                   case when status = 'resolved' then
+                          case when recovered_by in ('automatic_retry', 'manual_retry', 'card_update',
+                                 'portal_payment', 'paid_elsewhere', 'rescheduled', 'ignored')
+                               then recovered_by else 'manual_retry' end
+                        when portal_amount > 0 then 'portal_payment'
+                        when status = 'rescheduled' then 'rescheduled'
+                        when invoice_open is not null and invoice_open <= 0 then 'paid_elsewhere'
+                        when status = 'ignored' then 'ignored' end as path,
+                   case when status = 'resolved' then coalesce(resolved_amount, amount)
+                        when portal_amount > 0 then portal_amount
+                        when status = 'rescheduled' then amount
+                        when invoice_open is not null and invoice_open <= 0 then amount
+                        else 0 end as path_amount,
+                   case when status = 'resolved' then resolved_at
+                        when portal_amount > 0 then portal_at
+                        when status = 'rescheduled' then resolved_at
+                        else ignored_at end as path_at
+              from f
+          ), x as (
+            select o.*,
+                   coalesce(path in ('automatic_retry', 'manual_retry', 'card_update', 'portal_payment',
+                     'paid_elsewhere'), false) as collected,
+                   to_char(date_trunc('week', first_failed_at at time zone ${timeZone}), 'YYYY-MM-DD') as week
+              from o
+          ), a as (
+            select grouping(week, method, reason, path)::int as g, week, method, reason, path,
+                   count(*)::int as failed_count,
+                   coalesce(sum(amount), 0)::text as failed_amount,
+                   (count(*) filter (where collected))::int as recovered_count,
+                   coalesce(sum(path_amount) filter (where collected), 0)::text as recovered_amount,
+                   (count(*) filter (where path is null))::int as open_count,
+                   coalesce(sum(path_amount), 0)::text as path_amount,
+                   min(first_failed_at) as first_at
+              from x
+             group by grouping sets ((), (week), (method), (reason), (path))
+          ), m as (
+            -- Apart from the grouping sets, which can then be hashed rather than sorted for an ordered-set
+            -- aggregate in every set; the median is only the total's.
+            select percentile_disc(0.5) within group (order by ms) as lo_ms,
+                   percentile_disc(0.5) within group (order by ms desc) as hi_ms
+              from (select floor(extract(epoch from path_at) * 1000)::bigint
+                             - floor(extract(epoch from first_failed_at) * 1000)::bigint as ms
+                      from x where collected and path_at is not null) y
+          )
+          select a.g, a.week, a.method, a.reason, a.path, a.failed_count, a.failed_amount, a.recovered_count,
+                 a.recovered_amount, a.open_count, a.path_amount, m.lo_ms::text as lo_ms, m.hi_ms::text as hi_ms,
+                 case when a.g = 13 then row_number() over (partition by a.g order by a.first_at,
+                   (select min(f.id) from failed_transactions f
+                     where f.organization_id = ${organizationId} and f.type <> 'refund'
+                       and f.reason_code = a.reason and f.first_failed_at = a.first_at)) end as reason_rank
+            from a cross join m`;
 }

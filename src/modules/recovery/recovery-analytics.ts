@@ -82,12 +82,14 @@ export function weekOf(at: Date, timeZone: string): string {
   return addDays(day, -((weekday + 6) % 7));
 }
 
-interface Bucket {
+/** Failed and recovered counts and amounts of a group of failures. */
+export interface RecoveryBucket {
   failedCount: number;
   failedAmount: bigint;
   recoveredCount: number;
   recoveredAmount: bigint;
 }
+type Bucket = RecoveryBucket;
 const emptyBucket = (): Bucket => ({
   failedCount: 0,
   failedAmount: 0n,
@@ -95,7 +97,24 @@ const emptyBucket = (): Bucket => ({
   recoveredAmount: 0n,
 });
 
-const DAY_MS = 86_400_000;
+/**
+ * What RC7's figures are made of, before presentation: computed in SQL by
+ * FailedTransactionsRepository.recoveryAggregates (only these cross the wire), or from the facts by
+ * `aggregateFacts` (the reference implementation the SQL is tested against).
+ */
+export interface RecoveryAggregates {
+  total: RecoveryBucket;
+  openCount: number;
+  medianDaysToRecover: number | null;
+  /** by the Monday of the local week of the first failure */
+  weeks: [string, RecoveryBucket][];
+  methods: [string, RecoveryBucket][];
+  /** in the order each reason first appears among the failures (by first failure, then id) */
+  reasons: [string, RecoveryBucket][];
+  paths: Map<RecoveryPathName, { count: number; amount: bigint }>;
+}
+
+export const DAY_MS = 86_400_000;
 
 /** Recovered ÷ failed, by amount; 0 when nothing failed. Four decimals. */
 function rate(b: Bucket): number {
@@ -108,15 +127,21 @@ function median(values: number[]): number | null {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   const m = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return roundMedian(m);
+}
+
+/** Days to recover, one decimal (the median's presentation). */
+export function roundMedian(m: number): number {
   return Math.round(m * 10) / 10;
 }
 
 /**
- * Recovery analytics (RC7): each failure once, in the week it failed, under the path that recovered it.
- * "Recovered" is money collected (the COLLECTING_PATHS); rescheduled and ignored entries are counted under
- * their path but not as recovered. Days to recover: from the first failure to the collection.
+ * The reference aggregation (RC7) in Node: each failure once, in the week it failed, under the path that
+ * recovered it. "Recovered" is money collected (the COLLECTING_PATHS); rescheduled and ignored entries are
+ * counted under their path but not as recovered. Days to recover: from the first failure to the collection.
+ * `facts` come ordered by first failure, then id.
  */
-export function summarizeRecovery(facts: RecoveryFact[], timeZone: string) {
+export function aggregateFacts(facts: RecoveryFact[], timeZone: string): RecoveryAggregates {
   const total = emptyBucket();
   const weeks = new Map<string, Bucket>();
   const methods = new Map<string, Bucket>();
@@ -152,6 +177,19 @@ export function summarizeRecovery(facts: RecoveryFact[], timeZone: string) {
     if (outcome.collected && outcome.at)
       days.push((outcome.at.getTime() - f.firstFailedAt.getTime()) / DAY_MS);
   }
+  return {
+    total,
+    openCount: open,
+    medianDaysToRecover: median(days),
+    weeks: [...weeks.entries()],
+    methods: [...methods.entries()],
+    reasons: [...reasons.entries()],
+    paths,
+  };
+}
+
+/** The endpoint's answer from the aggregates (RC7). */
+export function presentRecovery(a: RecoveryAggregates) {
   const present = (b: Bucket) => ({
     failedCount: b.failedCount,
     failedAmount: Number(b.failedAmount),
@@ -160,25 +198,29 @@ export function summarizeRecovery(facts: RecoveryFact[], timeZone: string) {
     rate: rate(b),
   });
   return {
-    ...present(total),
-    openCount: open,
-    medianDaysToRecover: median(days),
-    byWeek: [...weeks.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([week, b]) => ({ week, ...present(b) })),
+    ...present(a.total),
+    openCount: a.openCount,
+    medianDaysToRecover: a.medianDaysToRecover,
+    byWeek: [...a.weeks].sort(([x], [y]) => x.localeCompare(y)).map(([week, b]) => ({ week, ...present(b) })),
     byPath: RECOVERY_PATHS.map((path) => ({
       path,
       collected: COLLECTING_PATHS.has(path),
-      count: paths.get(path)!.count,
-      amount: Number(paths.get(path)!.amount),
+      count: a.paths.get(path)?.count ?? 0,
+      amount: Number(a.paths.get(path)?.amount ?? 0n),
     })),
-    byMethod: [...methods.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
+    byMethod: [...a.methods]
+      .sort(([x], [y]) => x.localeCompare(y))
       .map(([method, b]) => ({ method, ...present(b) })),
-    byReason: [...reasons.entries()]
-      .sort(([, a], [, b]) => b.failedCount - a.failedCount)
+    // A stable sort: equal counts keep the order of first appearance.
+    byReason: [...a.reasons]
+      .sort(([, x], [, y]) => y.failedCount - x.failedCount)
       .map(([code, b]) => ({ code, ...present(b) })),
   };
+}
+
+/** Recovery analytics (RC7) from the facts, in Node: the reference for the SQL aggregation. */
+export function summarizeRecovery(facts: RecoveryFact[], timeZone: string) {
+  return presentRecovery(aggregateFacts(facts, timeZone));
 }
 
 function getOr(map: Map<string, Bucket>, key: string): Bucket {

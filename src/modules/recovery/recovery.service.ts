@@ -17,7 +17,7 @@ import type { OrganizationsService } from '../organizations/organizations.servic
 import type { ScheduledPayments } from '../schedules/scheduled-payments';
 import type { ScheduleLifecycle } from '../schedules/schedules.lifecycle';
 import { dunningPauses, retryPolicies } from './recovery.table';
-import { type RecoveryFact, summarizeRecovery } from './recovery-analytics';
+import { presentRecovery, type RecoveryAggregates } from './recovery-analytics';
 import {
   DEFAULT_POLICY,
   planNextRetry,
@@ -99,7 +99,14 @@ export class RecoveryService {
       /** the reminder the day before an automatic retry (failed-transactions notices), sent by the run */
       reminders?: { retryReminders(organizationId: string): Promise<unknown> };
       /** what the entries and the ledger say of each failure (failed-transactions repository), RC7 */
-      facts?: { recoveryFacts(organizationId: string, from: Date, to: Date): Promise<RecoveryFact[]> };
+      facts?: {
+        recoveryAggregates(
+          organizationId: string,
+          from: Date,
+          to: Date,
+          timeZone: string,
+        ): Promise<RecoveryAggregates>;
+      };
     },
   ) {}
 
@@ -125,14 +132,25 @@ export class RecoveryService {
         { field: 'from', message: `at most ${MAX_ANALYTICS_DAYS} days` },
       ]);
     }
-    const facts = this.deps.facts
-      ? await this.deps.facts.recoveryFacts(
+    // Aggregated in SQL (FailedTransactionsRepository.recoveryAggregates); aggregateFacts is the
+    // reference it is tested against (failed-transactions recovery-aggregates.db.test.ts).
+    const aggregates: RecoveryAggregates = this.deps.facts
+      ? await this.deps.facts.recoveryAggregates(
           organizationId,
           zonedInstant(from, 0, org.timezone),
           zonedInstant(addDays(to, 1), 0, org.timezone),
+          org.timezone,
         )
-      : [];
-    return { currency: org.currency, from, to, ...summarizeRecovery(facts, org.timezone) };
+      : {
+          total: { failedCount: 0, failedAmount: 0n, recoveredCount: 0, recoveredAmount: 0n },
+          openCount: 0,
+          medianDaysToRecover: null,
+          weeks: [],
+          methods: [],
+          reasons: [],
+          paths: new Map(),
+        };
+    return { currency: org.currency, from, to, ...presentRecovery(aggregates) };
   }
 
   /** RC5 and the policy's `emails` flags for one account now: what the dunning e-mails obey. */

@@ -1,0 +1,163 @@
+import { sql } from 'drizzle-orm';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrg, type TestOrg } from '../../../test/factories';
+import { createTestContext, type TestContext } from '../../../test/harness';
+import { rows } from '../../platform/db/db';
+import {
+  aggregateFacts,
+  presentRecovery,
+  type RecoveryAggregates,
+  type RecoveryPathName,
+} from '../recovery/recovery-analytics';
+
+/**
+ * RC7: the recovery analytics aggregated in one SQL statement (`recoveryAggregates`) answer exactly what
+ * the Node reference answers from the per-failure facts (`recoveryFacts`, folded by `outcomeOf` and
+ * `aggregateFacts`), on random entries, invoices and attempts: every status and recovery origin (and an
+ * unknown one), portal payments that succeeded, settled or failed, invoices paid elsewhere, refunds and
+ * failures outside the range (not counted), instants with microseconds (a JS Date truncates them) and
+ * shared first-failure instants (the order reasons first appear in, for equal counts).
+ */
+let t: TestContext;
+let org: TestOrg;
+const ACCOUNT = 'acc_rc7_prop';
+
+beforeAll(async () => {
+  t = await createTestContext();
+  org = await createOrg(t.c);
+  await rows(
+    t.c.db,
+    sql`insert into accounts (organization_id, id, owner_name, owner_email, locale, created_at)
+        values (${org.organizationId}, ${ACCOUNT}, 'Property', 'property@example.ca', 'en-CA', now())`,
+  );
+});
+afterAll(async () => t?.close());
+
+const FROM = Date.parse('2026-03-01T05:00:00Z');
+const TO = FROM + 28 * 86_400_000;
+const HOUR = 3_600_000;
+
+/** An instant around the range, with microseconds: `ms` from FROM (hours apart, so instants repeat). */
+const instant = fc.record({
+  hours: fc.integer({ min: -72, max: 28 * 24 + 72 }),
+  minutes: fc.constantFrom(0, 59),
+  micros: fc.integer({ min: 0, max: 999_999 }),
+});
+type Instant = { hours: number; minutes: number; micros: number };
+function text(i: Instant): string {
+  const ms = FROM + i.hours * HOUR + i.minutes * 60_000 + Math.floor(i.micros / 1000);
+  return new Date(ms).toISOString().replace('Z', `${String(i.micros % 1000).padStart(3, '0')}Z`);
+}
+
+const attempt = fc.record({
+  status: fc.constantFrom('succeeded', 'settled', 'failed', 'processing'),
+  amount: fc.integer({ min: 1, max: 50_000 }),
+  at: instant,
+});
+const failure = fc.record({
+  type: fc.constantFrom('subscription', 'subscription', 'installment', 'refund'),
+  status: fc.constantFrom('open', 'retrying', 'resolved', 'resolved', 'ignored', 'rescheduled'),
+  recoveredBy: fc.constantFrom(
+    null,
+    'automatic_retry',
+    'manual_retry',
+    'card_update',
+    'portal_payment',
+    'paid_elsewhere',
+    'something_else',
+  ),
+  method: fc.constantFrom('card', 'echeck'),
+  reason: fc.constantFrom('card_declined', 'expired_card', 'insufficient_funds', 'R01'),
+  amount: fc.integer({ min: 1, max: 100_000 }),
+  firstFailedAt: fc.oneof(instant, fc.constant({ hours: 30, minutes: 0, micros: 500 })),
+  resolvedAt: fc.option(instant),
+  ignoredAt: fc.option(instant),
+  /** null: no invoice; otherwise the invoice's open amount (0: paid elsewhere) */
+  invoiceOpen: fc.option(fc.constantFrom(0, 0, 1, 700)),
+  last: fc.option(attempt),
+  portal: fc.array(attempt, { maxLength: 2 }),
+});
+const scenario = fc.record({
+  failures: fc.array(failure, { maxLength: 30 }),
+  timeZone: fc.constantFrom(
+    'America/Toronto',
+    'America/Vancouver',
+    'UTC',
+    'Asia/Kolkata',
+    'Pacific/Auckland',
+  ),
+});
+
+let run = 0;
+type Failure = typeof failure extends fc.Arbitrary<infer F> ? F : never;
+
+/** A fresh set of entries, invoices and attempts for the organization. */
+async function seed(failures: Failure[]) {
+  const O = org.organizationId;
+  run++;
+  await rows(t.c.db, sql`delete from transactions where organization_id = ${O}`);
+  await rows(t.c.db, sql`delete from failed_transactions where organization_id = ${O}`);
+  await rows(t.c.db, sql`delete from documents where organization_id = ${O}`);
+  for (const [i, f] of failures.entries()) {
+    const id = `ft_p${run}_${String(i).padStart(3, '0')}`;
+    const invoiceId = f.invoiceOpen === null ? null : `doc_p${run}_${i}`;
+    if (invoiceId) {
+      await rows(
+        t.c.db,
+        sql`insert into documents (organization_id, id, account_id, kind, side, amount_minor, open_minor, currency,
+              date, created_at)
+            values (${O}, ${invoiceId}, ${ACCOUNT}, 'invoice', 'debit', 1000, ${f.invoiceOpen}, 'CAD', '2026-03-01', now())`,
+      );
+    }
+    const lastId = f.last ? `txn_p${run}_${i}_last` : null;
+    const first = text(f.firstFailedAt);
+    await rows(
+      t.c.db,
+      sql`insert into failed_transactions (organization_id, id, account_id, type, status, payment_id, amount_minor,
+            currency, payment_method_type, reason_code, attempts, representments, first_failed_at, failed_at,
+            original_at, created_at, recovered_by, resolved_at, ignored_at, last_transaction_id, invoice_id,
+            automatic_retries_left, automatic_retries)
+          values (${O}, ${id}, ${ACCOUNT}, ${f.type}, ${f.status}, ${`pay_p${run}_${i}`}, ${f.amount}, 'CAD',
+            ${f.method}, ${f.reason}, 1, 0, ${first}::timestamptz, ${first}::timestamptz, ${first}::timestamptz,
+            now(), ${f.recoveredBy}, ${f.resolvedAt ? text(f.resolvedAt) : null}::timestamptz,
+            ${f.ignoredAt ? text(f.ignoredAt) : null}::timestamptz, ${lastId}, ${invoiceId}, 0, 1)`,
+    );
+    const attempts = [
+      ...(f.last ? [{ ...f.last, id: lastId!, purpose: 'retry' }] : []),
+      ...f.portal.map((p, k) => ({ ...p, id: `txn_p${run}_${i}_portal${k}`, purpose: 'portal' })),
+    ];
+    for (const a of attempts) {
+      await rows(
+        t.c.db,
+        sql`insert into transactions (organization_id, id, account_id, kind, purpose, status, amount_minor, currency,
+              idempotency_key, failed_transaction_id, created_at)
+            values (${O}, ${a.id}, ${ACCOUNT}, 'charge', ${a.purpose}, ${a.status}, ${a.amount}, 'CAD',
+              ${`prop:${a.id}`}, ${id}, ${text(a.at)}::timestamptz)`,
+      );
+    }
+  }
+}
+
+describe('recoveryAggregates (RC7) against the Node aggregation', () => {
+  it('answers the same figures on random entries', async () => {
+    const repo = t.c.failedTransactions.repository;
+    await fc.assert(
+      fc.asyncProperty(scenario, async ({ failures, timeZone }) => {
+        await seed(failures);
+        const from = new Date(FROM);
+        const to = new Date(TO);
+        const reference = aggregateFacts(await repo.recoveryFacts(org.organizationId, from, to), timeZone);
+        const found = await repo.recoveryAggregates(org.organizationId, from, to, timeZone);
+        const inSql: RecoveryAggregates = {
+          ...found,
+          paths: found.paths as Map<RecoveryPathName, { count: number; amount: bigint }>,
+        };
+        expect(presentRecovery(inSql)).toEqual(presentRecovery(reference));
+        // The reasons in the order they first appear (what the stable sort keeps for equal counts).
+        expect(inSql.reasons.map(([code]) => code)).toEqual(reference.reasons.map(([code]) => code));
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 25) },
+    );
+  });
+});
