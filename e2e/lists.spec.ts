@@ -77,8 +77,9 @@ describe('the failed list (fr-CA)', () => {
     await page.reload();
     await failedRow(zoeEntry).waitFor();
     await eventually(shown).toEqual(before);
-    expect(await reasonChip.locator('input').isChecked()).toBe(true);
-    expect(await page.getByTestId('filter-method-card').locator('input').isChecked()).toBe(true);
+    // The chips render from the address once the reasons facet has answered: poll rather than read once.
+    await expect.poll(() => reasonChip.locator('input').isChecked()).toBe(true);
+    await expect.poll(() => page.getByTestId('filter-method-card').locator('input').isChecked()).toBe(true);
 
     // The address alone (as shared) opens the same list in a new tab.
     const shared = await context.newPage();
@@ -161,6 +162,9 @@ describe('the Upcoming payments tab (fr-CA)', () => {
     const confirm = page.getByTestId('schedule-confirm-text');
     await confirm.waitFor();
     expect(await confirm.textContent()).toMatch(expectText);
+    // The actions menu closes with a transition: checked while it fades, its emptied dropdown is a menu
+    // without items (axe aria-required-children). The confirmation is what a person sees now.
+    await page.locator('[role="menu"]').waitFor({ state: 'detached' });
     await expectAccessible(page, `confirm ${action}`);
     await page.getByTestId('schedule-confirm-ok').click();
     await confirm.waitFor({ state: 'detached' });

@@ -120,8 +120,11 @@ describe('customer portal (en-CA)', () => {
     await row.getByTestId('ft-paid-elsewhere').waitFor();
     await page.getByTestId('filter-paid-elsewhere').click();
     await row.waitFor();
-    const rows = await page.getByTestId('ft-row').count();
-    expect(await page.getByTestId('ft-paid-elsewhere').count()).toBe(rows);
+    // The toggle goes through the address bar (filters are shareable), so the rows change a render later.
+    await eventually(async () => {
+      const rows = await page.getByTestId('ft-row').count();
+      return rows > 0 && (await page.getByTestId('ft-paid-elsewhere').count()) === rows;
+    }).toBe(true);
     await screenshot(page, 'failed-transactions-paid-elsewhere-en-CA');
     // Issue 16: the export with the toggle on is the paid-elsewhere rows only, not the whole list.
     const expected = await failedEntries(token, 'paidElsewhere=true');

@@ -22,6 +22,8 @@ export type FailedTransactionFilters = Pick<
 type FailedPages = InfiniteData<Answer<'listFailedTransactions'>, string | null>;
 
 const failedTransactionsKey = ['failed-transactions'] as const;
+/** The list's pages only (the reasons facet shares the prefix, so that one invalidation refreshes both). */
+const failedListKey = [...failedTransactionsKey, 'list'] as const;
 
 function anyRetrying(data: FailedPages | undefined): boolean {
   return data?.pages.some((page) => page.items.some((item) => item.status === 'retrying')) ?? false;
@@ -30,7 +32,7 @@ function anyRetrying(data: FailedPages | undefined): boolean {
 /** FT3: while an entry is retrying the list is polled until the attempt is over (the row leaves or fails). */
 export function useFailedTransactions(filters: FailedTransactionFilters) {
   return useInfiniteQuery({
-    queryKey: [...failedTransactionsKey, filters],
+    queryKey: [...failedListKey, filters],
     queryFn: ({ pageParam }) =>
       answer(
         api.GET('/api/v1/action-center/failed-transactions', {
@@ -69,12 +71,12 @@ export function useRetry() {
       ),
     onSuccess: (_answer, { id }) => {
       const asked = queryClient
-        .getQueriesData<FailedPages>({ queryKey: failedTransactionsKey })
+        .getQueriesData<FailedPages>({ queryKey: failedListKey })
         .flatMap(([, data]) => data?.pages.flatMap((page) => page.items) ?? [])
         .find((item) => item.id === id);
       if (asked) retriesAwaitingOutcome.set(id, asked);
       // Show the orange clock at once; polling takes over from here.
-      queryClient.setQueriesData<FailedPages>({ queryKey: failedTransactionsKey }, (data) =>
+      queryClient.setQueriesData<FailedPages>({ queryKey: failedListKey }, (data) =>
         data
           ? {
               ...data,
