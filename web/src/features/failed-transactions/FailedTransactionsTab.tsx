@@ -75,9 +75,25 @@ export function FailedTransactionsTab() {
   // The filters live in the address: shareable, kept by a reload, and each change is a step Back undoes.
   const [search, setSearch] = useSearchParams();
   const { filters, paidElsewhereOnly } = useMemo(() => viewFromSearch(search), [search]);
-  const setView = (view: FailedView) => setSearch(searchFromView(view));
-  const setFilters = (next: FailedTransactionFilters) => setView({ filters: next, paidElsewhereOnly });
-  const setPaidElsewhereOnly = (value: boolean) => setView({ filters, paidElsewhereOnly: value });
+  // Each change is applied to the address as it is now, not to the one this render saw: two quick clicks
+  // (a method, then a type) must not have the second one write back the filters from before the first.
+  // The router's `prev` is the address of the last render, so the address bar itself is read.
+  const updateView = (change: (view: FailedView) => FailedView) =>
+    setSearch(searchFromView(change(viewFromSearch(new URLSearchParams(window.location.search)))));
+  const setFilters = (next: FailedTransactionFilters) => {
+    const keys = Object.keys({ ...filters, ...next }) as (keyof FailedTransactionFilters)[];
+    const changed = keys.filter((key) => filters[key] !== next[key]);
+    updateView((view) => {
+      const merged: Record<string, unknown> = { ...view.filters };
+      for (const key of changed) {
+        if (next[key] === undefined) delete merged[key];
+        else merged[key] = next[key];
+      }
+      return { ...view, filters: merged as FailedTransactionFilters };
+    });
+  };
+  const setPaidElsewhereOnly = (value: boolean) =>
+    updateView((view) => ({ ...view, paidElsewhereOnly: value }));
   const phone = usePhone();
   const [ignoring, setIgnoring] = useState<FailedTransaction | null>(null);
   const list = useFailedTransactions(filters);
