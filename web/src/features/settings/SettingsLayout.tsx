@@ -2,7 +2,7 @@ import { Tabs, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Navigate, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { DENIED_STATE } from '../../admin/ReadOnlyNotice';
-import { useCan } from '../../admin/session';
+import { useCan, useMe } from '../../admin/session';
 
 const TABS = ['organization', 'retry-policy', 'users', 'email-preferences', 'emails', 'audit-log'] as const;
 type Tab = (typeof TABS)[number];
@@ -14,8 +14,12 @@ export function SettingsLayout() {
   const navigate = useNavigate();
   const can = useCan();
   const { pathname } = useLocation();
+  const me = useMe();
   const visible = TABS.filter((tab) => can('settings.manage') || !MANAGERS_ONLY.includes(tab));
   const current = TABS.find((tab) => pathname.endsWith(`/${tab}`)) ?? 'organization';
+  // Until the signed-in person's permissions are known, nothing is decided: redirecting then sent a manager
+  // who opened /settings/emails to the organization page (seen in the browser journeys).
+  if (!me.data) return null;
   if (!visible.includes(current))
     return <Navigate to="/settings/organization" replace state={DENIED_STATE} />;
 
