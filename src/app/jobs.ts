@@ -79,8 +79,10 @@ export function registerJobs(
 }
 
 /**
- * A worker may run in another process than the one that moved the sandbox clock: every handler reads the
- * clock again before it works.
+ * A worker may run in another process than the one that moved the sandbox clock, a moment ago: every
+ * handler reads the clock fresh before it works (one small query per run; the per-request read is
+ * throttled to once a second, which a due run started right after a clock move on another process beat,
+ * test/flows/pgbouncer.test.ts).
  */
 export function withSandboxClock<N extends JobName>(
   sandboxClock: Services['sandboxClock'],
@@ -90,7 +92,7 @@ export function withSandboxClock<N extends JobName>(
   return {
     ...job,
     handler: async (data, ctx) => {
-      await sandboxClock.refresh();
+      await sandboxClock.load();
       return job.handler(data, ctx);
     },
   };

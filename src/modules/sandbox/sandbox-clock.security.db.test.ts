@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiAccount, apiCard } from '../../../test/billing';
 import { createOrg, type TestOrg } from '../../../test/factories';
 import { call, createTestContext, type TestContext } from '../../../test/harness';
+import { withSandboxClock } from '../../app/jobs';
 import { runInOrganization } from '../../lib/organization-context';
+import { defineJob, OrganizationRunPayload } from '../../platform/jobs/define';
+import { SandboxClockService } from './sandbox-clock.service';
 
 const FUTURE = '2031-03-15T15:00:00.000Z';
 let t: TestContext;
@@ -87,5 +90,30 @@ describe("one organization's clock", () => {
     expect(near((await call(t.app, b.adminToken, 'GET', '/api/v1/sandbox/clock')).body.now, before)).toBe(
       true,
     );
+  });
+
+  it('dates a job run by a clock another process moved a moment ago (the per-request read is throttled)', async () => {
+    // Another process: its own clock service on the same database, which read the offsets just now.
+    const other = new SandboxClockService({ db: t.c.db });
+    await other.load();
+    const seen: Date[] = [];
+    const job = withSandboxClock(
+      other,
+      defineJob({
+        name: 'payments-due',
+        payload: OrganizationRunPayload,
+        handler: async () => {
+          seen.push(runInOrganization(b.organizationId, () => other.clock.now()));
+        },
+      }),
+    );
+    // B's clock moves through this process; at once (well inside the one-second throttle) the other runs a job.
+    const moved = await call(t.app, b.adminToken, 'PUT', '/api/v1/sandbox/clock', { now: FUTURE });
+    expect(moved.status).toBe(200);
+    await other.refresh(); // a request there, within the second: still the old offsets
+    expect(near(runInOrganization(b.organizationId, () => other.clock.now()), new Date())).toBe(true);
+    await job.handler({}, { jobId: 'inline', retryCount: 0 });
+    expect(seen).toHaveLength(1);
+    expect(near(seen[0]!, FUTURE)).toBe(true);
   });
 });

@@ -16,6 +16,8 @@ export class SandboxClockService {
   private sharedOffsetMs = 0;
   private organizationOffsets = new Map<string, number>();
   private lastRead = 0;
+  private loadsStarted = 0;
+  private lastApplied = 0;
 
   readonly clock: Clock & { getOffset(): number } = {
     now: () => new Date(Date.now() + this.offsetFor(currentOrganizationId())),
@@ -29,17 +31,29 @@ export class SandboxClockService {
     return this.organizationOffsets.get(organizationId) ?? this.sharedOffsetMs;
   }
 
+  /**
+   * Reads every offset now. Loads may overlap (concurrent requests); a load that started before the last
+   * applied one is dropped, so an older read never overwrites a newer one.
+   */
   async load(): Promise<void> {
+    const started = ++this.loadsStarted;
     const [shared, perOrganization] = await Promise.all([
       this.deps.db.select().from(sandboxClock),
       this.deps.db.select().from(sandboxOrganizationClocks),
     ]);
+    if (started < this.lastApplied) return;
+    this.lastApplied = started;
     this.sharedOffsetMs = Number(shared.find((r) => r.id === 1)?.offsetMs ?? 0);
     this.organizationOffsets = new Map(perOrganization.map((r) => [r.organizationId, Number(r.offsetMs)]));
     this.lastRead = Date.now();
   }
 
-  /** Cheap enough for every request: reads the database at most once a second. */
+  /**
+   * Cheap enough for every request: reads the database at most once a second. A job does not use this:
+   * it reads the offsets fresh (`load()`, src/app/jobs.ts), since a clock moved through another process
+   * less than a second ago must still date the run (a due run dated by real time would charge every period
+   * since the start date).
+   */
   async refresh(): Promise<void> {
     if (Date.now() - this.lastRead >= 1000) await this.load();
   }
