@@ -111,7 +111,12 @@ describe("one organization's clock", () => {
     const moved = await call(t.app, b.adminToken, 'PUT', '/api/v1/sandbox/clock', { now: FUTURE });
     expect(moved.status).toBe(200);
     await other.refresh(); // a request there, within the second: still the old offsets
-    expect(near(runInOrganization(b.organizationId, () => other.clock.now()), new Date())).toBe(true);
+    expect(
+      near(
+        runInOrganization(b.organizationId, () => other.clock.now()),
+        new Date(),
+      ),
+    ).toBe(true);
     await job.handler({}, { jobId: 'inline', retryCount: 0 });
     expect(seen).toHaveLength(1);
     expect(near(seen[0]!, FUTURE)).toBe(true);
