@@ -550,6 +550,9 @@ export const enCA = {
     details: 'Details',
     system: 'System',
   },
+  dateField: {
+    placeholder: 'YYYY-MM-DD',
+  },
   fieldCheck: {
     required: 'Required.',
     email: 'Must be an e-mail address.',

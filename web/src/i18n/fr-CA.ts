@@ -554,6 +554,9 @@ export const frCA: Resources = {
     details: 'Détails',
     system: 'Système',
   },
+  dateField: {
+    placeholder: 'AAAA-MM-JJ',
+  },
   fieldCheck: {
     required: 'Obligatoire.',
     email: 'Doit être une adresse courriel.',

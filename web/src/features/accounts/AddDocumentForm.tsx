@@ -1,6 +1,7 @@
 import { Button, Group, Paper, SegmentedControl, Stack, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { DateField } from '../../ui/DateField';
 import { today } from '../../ui/dates';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import { MoneyInput } from '../../ui/MoneyInput';
@@ -68,11 +69,10 @@ export function AddDocumentForm(props: { accountId: string; currency: string }) 
               }
               data-testid="document-amount"
             />
-            <TextInput
+            <DateField
               label={t('documents.date')}
-              type="date"
               value={date}
-              onChange={(event) => setDate(event.currentTarget.value)}
+              onChange={(value) => setDate(value)}
               required
               error={fieldError(create.error, 'date')}
               data-testid="document-date"

@@ -4,6 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCan } from '../../admin/session';
 import { answer, api } from '../../api/client';
+import { DateField } from '../../ui/DateField';
 import { formatDate, today } from '../../ui/dates';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import { useLocale } from '../../ui/useLocale';
@@ -92,11 +93,10 @@ export function DunningPauseControl({ accountId }: { accountId: string }) {
         <form onSubmit={submit} noValidate data-testid="dunning-pause-form">
           <Stack>
             <Text size="sm">{t('dunning.help')}</Text>
-            <TextInput
-              type="date"
+            <DateField
               label={t('dunning.until')}
               value={until}
-              onChange={(event) => setUntil(event.currentTarget.value)}
+              onChange={(value) => setUntil(value)}
               error={fieldError(set.error, 'until')}
               data-testid="dunning-until"
             />

@@ -10,12 +10,12 @@ import {
   Stack,
   Table,
   Text,
-  TextInput,
   Title,
 } from '@mantine/core';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { type FormEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { DateField } from '../../ui/DateField';
 import { today } from '../../ui/dates';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import { MoneyInput } from '../../ui/MoneyInput';
@@ -158,11 +158,10 @@ export function InstallmentPlanForm(props: {
               onChange={setCount}
               data-testid="installment-count"
             />
-            <TextInput
+            <DateField
               label={t('installments.firstDate')}
-              type="date"
               value={firstDate}
-              onChange={(event) => setFirstDate(event.currentTarget.value)}
+              onChange={(value) => setFirstDate(value)}
               data-testid="installment-first-date"
             />
             <Button
@@ -195,11 +194,10 @@ export function InstallmentPlanForm(props: {
                     <Table.Tr key={entry.key} data-testid="installment-row">
                       <Table.Td>{number}</Table.Td>
                       <Table.Td>
-                        <TextInput
+                        <DateField
                           aria-label={t('installments.dueDateOf', { number })}
-                          type="date"
                           value={entry.dueDate}
-                          onChange={(event) => update(entry.key, { dueDate: event.currentTarget.value })}
+                          onChange={(value) => update(entry.key, { dueDate: value })}
                           required
                           error={fieldError(create.error, `installments.${index}.dueDate`)}
                           data-testid="installment-date"

@@ -1,9 +1,10 @@
-import { Alert, Anchor, Button, Group, Paper, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Paper, Select, Stack, Text, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { isApiError } from '../../api/client';
 import type { MethodType } from '../../api/schema';
+import { DateField } from '../../ui/DateField';
 import { today } from '../../ui/dates';
 import { errorMessage, fieldError, notifySuccess } from '../../ui/errors';
 import { newIdempotencyKey } from '../../ui/idempotency';
@@ -100,11 +101,10 @@ export function PaymentForm(props: {
               error={(amountInvalid ? t('form.invalidAmount') : undefined) ?? fieldError(error, 'amount')}
               data-testid="payment-amount"
             />
-            <TextInput
+            <DateField
               label={t('payments.date')}
-              type="date"
               value={date}
-              onChange={(event) => setDate(event.currentTarget.value)}
+              onChange={(value) => setDate(value)}
               required
               error={fieldError(error, 'date')}
               data-testid="payment-date"

@@ -1,8 +1,9 @@
-import { Alert, Anchor, Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Modal, Stack, Text } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { isApiError } from '../../api/client';
+import { DateField } from '../../ui/DateField';
 import { formatDate, today } from '../../ui/dates';
 import { errorMessage, fieldError, notifySuccess } from '../../ui/errors';
 import { newIdempotencyKey } from '../../ui/idempotency';
@@ -127,11 +128,10 @@ export function RefundModal(props: {
               }
               data-testid="refund-amount"
             />
-            <TextInput
+            <DateField
               label={t('refunds.date')}
-              type="date"
               value={date}
-              onChange={(event) => setDate(event.currentTarget.value)}
+              onChange={(value) => setDate(value)}
               error={fieldError(error, 'date')}
               data-testid="refund-date"
             />

@@ -1,7 +1,8 @@
-import { Badge, Button, Group, Menu, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { Badge, Button, Group, Menu, Modal, Stack, Text } from '@mantine/core';
 import { IconDotsVertical } from '@tabler/icons-react';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { DateField } from '../../ui/DateField';
 import { formatDate } from '../../ui/dates';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import { MoneyInput } from '../../ui/MoneyInput';
@@ -252,11 +253,10 @@ function EditScheduledPayment(props: {
       <form onSubmit={submit} noValidate>
         <Stack>
           <Text size="sm">{t('schedule.edit.help')}</Text>
-          <TextInput
+          <DateField
             label={t('schedule.edit.dueDate')}
-            type="date"
             value={dueDate}
-            onChange={(event) => setDueDate(event.currentTarget.value)}
+            onChange={(value) => setDueDate(value)}
             required
             error={
               (invalid.dueDate ? t('schedule.edit.invalidDate') : undefined) ??

@@ -1,6 +1,7 @@
 import { Button, Group, Paper, Select, SimpleGrid, Stack, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { DateField } from '../../ui/DateField';
 import { today } from '../../ui/dates';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import { MoneyInput } from '../../ui/MoneyInput';
@@ -65,11 +66,10 @@ export function SubscriptionForm(props: { accountId: string; currency: string; m
               error={fieldError(create.error, 'interval')}
               data-testid="subscription-interval"
             />
-            <TextInput
+            <DateField
               label={t('subscriptions.startDate')}
-              type="date"
               value={startDate}
-              onChange={(event) => setStartDate(event.currentTarget.value)}
+              onChange={(value) => setStartDate(value)}
               required
               error={fieldError(create.error, 'startDate')}
               data-testid="subscription-start-date"

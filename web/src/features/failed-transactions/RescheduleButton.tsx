@@ -1,8 +1,9 @@
-import { Button, Group, Modal, Radio, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Group, Modal, Radio, Stack, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { answer, api } from '../../api/client';
+import { DateField } from '../../ui/DateField';
 import { today } from '../../ui/dates';
 import { fieldError, notifySuccess } from '../../ui/errors';
 import type { FailedTransaction } from './api';
@@ -62,11 +63,10 @@ export function RescheduleButton({ entry }: { entry: FailedTransaction }) {
               </Stack>
             </Radio.Group>
             {mode === 'new_installment' && (
-              <TextInput
-                type="date"
+              <DateField
                 label={t('reschedule.date')}
                 value={date}
-                onChange={(event) => setDate(event.currentTarget.value)}
+                onChange={(value) => setDate(value)}
                 error={fieldError(reschedule.error, 'date')}
                 data-testid="reschedule-date"
               />

@@ -1,10 +1,11 @@
-import { Anchor, Button, Group, List, NativeSelect, Table, Text, TextInput } from '@mantine/core';
+import { Anchor, Button, Group, List, NativeSelect, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { useOrganization } from '../../admin/session';
 import type { ItemOf } from '../../api/schema';
 import { enCA } from '../../i18n/en-CA';
+import { DateField } from '../../ui/DateField';
 import { formatDate } from '../../ui/dates';
 import { LoadMore } from '../../ui/LoadMore';
 import { Money } from '../../ui/Money';
@@ -135,20 +136,18 @@ export function AuditLogPage() {
           ]}
           data-testid="audit-filter-actor"
         />
-        <TextInput
-          type="date"
+        <DateField
           label={t('auditLog.filters.from')}
           value={filters.from ?? ''}
-          max={filters.to}
-          onChange={(event) => set({ from: event.currentTarget.value || undefined })}
+          maxDate={filters.to}
+          onChange={(value) => set({ from: value || undefined })}
           data-testid="audit-filter-from"
         />
-        <TextInput
-          type="date"
+        <DateField
           label={t('auditLog.filters.to')}
           value={filters.to ?? ''}
-          min={filters.from}
-          onChange={(event) => set({ to: event.currentTarget.value || undefined })}
+          minDate={filters.from}
+          onChange={(value) => set({ to: value || undefined })}
           data-testid="audit-filter-to"
         />
         {filtered && (
