@@ -53,6 +53,8 @@ const { values: args } = parseArgs({
     format: { type: 'string' },
     // development: keep the scratch database (and reuse it when it exists) instead of dropping it
     keep: { type: 'string' },
+    // print each page's whole EXPLAIN (ANALYZE, BUFFERS)
+    plan: { type: 'boolean', default: false },
     runs: { type: 'string', default: '300' },
     'skip-export': { type: 'boolean', default: false },
     // development: only the export part
@@ -340,6 +342,7 @@ async function main() {
         plan.find((l) => /Scan/.test(l))?.trim() ??
         '?';
       const exec = plan.find((l) => l.trim().startsWith('Execution Time'))?.split(': ')[1];
+      if (args.plan) console.log(plan.map((l) => `    ${l}`).join('\n'));
       const api = median(apiTimes);
       const base = median(bareTimes) + median(sqlTimes);
       console.log(

@@ -65,6 +65,8 @@ export interface RecoveryView {
 
 export interface RecoveryViews {
   listView(organizationId: string, accountIds: string[]): Promise<RecoveryView>;
+  /** The policy's part of the view (the pauses come with the list's own statement) */
+  policyView(organizationId: string): Promise<Omit<RecoveryView, 'pauses'>>;
   /** RC5: the accounts among these under a dunning pause now, read in the caller's transaction */
   pausesOf(organizationId: string, accountIds: string[], db: Db): Promise<Map<string, unknown>>;
 }
@@ -233,14 +235,22 @@ export class FailedTransactionsService {
     filters: ListFilters,
     opts: { limit: number; after?: { at: Date; id: string }; locale: Locale },
   ) {
+    const now = this.deps.clock.now();
+    // One round trip for the page: the pauses are read by the list's statement, and the policy (which does
+    // not depend on the page) at the same time on another connection (bench/failed-transactions.ts: the
+    // page after it in a second round trip cost 0.2× of the floor).
+    const policy = this.deps.recovery
+      ? this.deps.recovery.policyView(organizationId)
+      : Promise.resolve(NO_RECOVERY);
     const found = await this.repository.page(organizationId, filters, {
       limit: opts.limit + 1,
       after: opts.after,
+      pausesAt: now,
     });
     const page = await this.withCurrentMethods(organizationId, found.slice(0, opts.limit));
-    const now = this.deps.clock.now();
     const last = page[page.length - 1];
-    const recovery = await this.recoveryView(organizationId, page);
+    const pauses = new Map(page.flatMap((l) => (l.pause ? [[l.entry.accountId, l.pause] as const] : [])));
+    const recovery: RecoveryView = { ...(await policy), pauses };
     return {
       items: page.map((l) => presentEntry(l, opts.locale, now, recovery)),
       next: found.length > opts.limit && last ? { at: last.entry.failedAt, id: last.entry.id } : null,
