@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentMethods } from '../../src/modules/payment-methods/payment-methods.table';
 import { apiAccount, apiInvoice, ledgerOf, setClock } from '../billing';
-import { createOrg, type TestOrg } from '../factories';
-import { call, createTestContext, type TestContext } from '../harness';
-import { StripeFake, stripeEvent, stripeSignature } from '../stripe-fake';
+import type { TestOrg } from '../factories';
+import { call, type TestContext } from '../harness';
+import type { StripeFake } from '../stripe-fake';
+import { stripeEvent, stripeSignature } from '../stripe-fake';
+import { type StripeProduct, saveStripeMethod, startStripeProduct } from '../stripe-product';
 
 /**
  * The failed-transaction and money-safety stories of the sandbox, told again with RECOUP_GATEWAY=stripe against
@@ -15,46 +17,16 @@ const WEBHOOK_SECRET = 'whsec_flows0000000000';
 let fake: StripeFake;
 let t: TestContext;
 let org: TestOrg;
+let product: StripeProduct;
 
 beforeAll(async () => {
-  fake = await new StripeFake().start();
-  t = await createTestContext({
-    env: {
-      RECOUP_GATEWAY: 'stripe',
-      STRIPE_SECRET_KEY: 'sk_test_flows0000000000',
-      STRIPE_PUBLISHABLE_KEY: 'pk_test_flows0000000000',
-      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      STRIPE_API_BASE: `http://127.0.0.1:${fake.port}`,
-    },
-  });
-  org = await createOrg(t.c);
+  product = await startStripeProduct({ webhookSecret: WEBHOOK_SECRET });
+  ({ fake, t, org } = product);
 });
-afterAll(async () => {
-  await t?.close();
-  await fake?.stop();
-});
+afterAll(async () => product?.close());
 
-async function stripeCard(opts: { decline?: string } = {}, existing?: { id: string }) {
-  const account = existing ?? (await apiAccount(t.app, org.adminToken));
-  const si = await call(
-    t.app,
-    org.adminToken,
-    'POST',
-    `/api/v1/accounts/${account.id}/payment-methods/setup-intent`,
-    {
-      type: 'card',
-    },
-  );
-  const customer = fake.setupIntents.get(si.body.setupIntentId)!.customer as string;
-  const pm = fake.addCard(customer, opts);
-  const method = await call(t.app, org.adminToken, 'POST', `/api/v1/accounts/${account.id}/payment-methods`, {
-    type: 'card',
-    gatewayToken: pm,
-    saveToWallet: true,
-  });
-  expect(method.status, JSON.stringify(method.body)).toBe(201);
-  return { account, method: method.body as { id: string }, pm };
-}
+const stripeCard = (opts: { decline?: string } = {}, existing?: { id: string }) =>
+  saveStripeMethod(product, 'card', { ...opts, ...(existing ? { account: existing } : {}) });
 
 describe('failed transactions through Stripe', () => {
   it('a declined subscription charge is an entry; its retry charges once and resolves it (FT3, FT4)', async () => {
@@ -283,12 +255,12 @@ describe('the customer portal with the live gateway (Stripe.js, SetupIntents, ma
     expect(session.status).toBe(200);
     expect(session.body.gateway).toEqual({
       name: 'stripe',
-      publishableKey: 'pk_test_flows0000000000',
+      publishableKey: 'pk_test_recoup000000000',
       bankAccounts: true,
     });
     const si = await call(t.app, null, 'POST', `/api/v1/portal/setup-intent?${link.q}`, { type: 'card' });
     expect(si.status, JSON.stringify(si.body)).toBe(201);
-    expect(si.body).toMatchObject({ publishableKey: 'pk_test_flows0000000000', mandate: null });
+    expect(si.body).toMatchObject({ publishableKey: 'pk_test_recoup000000000', mandate: null });
     expect(si.body.clientSecret).toMatch(/^seti_.+_secret_/);
     // The SetupIntent is for the link's account: its Stripe customer.
     const customer = fake.setupIntents.get(si.body.setupIntentId)!.customer;

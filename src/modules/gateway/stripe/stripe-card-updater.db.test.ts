@@ -1,9 +1,10 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiAccount } from '../../../../test/billing';
-import { createOrg, type TestOrg } from '../../../../test/factories';
-import { call, createTestContext, type TestContext } from '../../../../test/harness';
-import { StripeFake } from '../../../../test/stripe-fake';
+import type { TestOrg } from '../../../../test/factories';
+import { call, type TestContext } from '../../../../test/harness';
+import type { StripeFake } from '../../../../test/stripe-fake';
+import { type StripeProduct, startStripeProduct } from '../../../../test/stripe-product';
 import { todayIn } from '../../../lib/dates';
 
 /**
@@ -17,25 +18,14 @@ const SECRET = 'whsec_cardupdater0123456789';
 let fake: StripeFake;
 let t: TestContext;
 let org: TestOrg;
+let product: StripeProduct;
 const signer = new Stripe('sk_test_signer00000000');
 
 beforeAll(async () => {
-  fake = await new StripeFake().start();
-  t = await createTestContext({
-    env: {
-      RECOUP_GATEWAY: 'stripe',
-      STRIPE_SECRET_KEY: 'sk_test_recoup000000000',
-      STRIPE_PUBLISHABLE_KEY: 'pk_test_recoup000000000',
-      STRIPE_WEBHOOK_SECRET: SECRET,
-      STRIPE_API_BASE: `http://127.0.0.1:${fake.port}`,
-    },
-  });
-  org = await createOrg(t.c, { timezone: 'America/Toronto' });
+  product = await startStripeProduct({ webhookSecret: SECRET, timezone: 'America/Toronto' });
+  ({ fake, t, org } = product);
 });
-afterAll(async () => {
-  await t?.close();
-  await fake?.stop();
-});
+afterAll(async () => product?.close());
 
 let seq = 0;
 function deliver(type: string, object: unknown) {

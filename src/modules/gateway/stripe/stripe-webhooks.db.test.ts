@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiAccount, apiInvoice, ledgerOf } from '../../../../test/billing';
-import { createOrg, type TestOrg } from '../../../../test/factories';
-import { call, createTestContext, type TestContext } from '../../../../test/harness';
-import { StripeFake, stripeEvent, stripeSignature } from '../../../../test/stripe-fake';
+import type { TestOrg } from '../../../../test/factories';
+import { call, type TestContext } from '../../../../test/harness';
+import type { StripeFake } from '../../../../test/stripe-fake';
+import { stripeEvent, stripeSignature } from '../../../../test/stripe-fake';
+import { type StripeProduct, saveStripeMethod, startStripeProduct } from '../../../../test/stripe-product';
 import { stripeWebhookEvents } from '../stripe.table';
 
 /**
@@ -15,24 +17,13 @@ const SECRET = 'whsec_testsecret0123456789';
 let fake: StripeFake;
 let t: TestContext;
 let org: TestOrg;
+let product: StripeProduct;
 
 beforeAll(async () => {
-  fake = await new StripeFake().start();
-  t = await createTestContext({
-    env: {
-      RECOUP_GATEWAY: 'stripe',
-      STRIPE_SECRET_KEY: 'sk_test_recoup000000000',
-      STRIPE_PUBLISHABLE_KEY: 'pk_test_recoup000000000',
-      STRIPE_WEBHOOK_SECRET: SECRET,
-      STRIPE_API_BASE: `http://127.0.0.1:${fake.port}`,
-    },
-  });
-  org = await createOrg(t.c);
+  product = await startStripeProduct({ webhookSecret: SECRET });
+  ({ fake, t, org } = product);
 });
-afterAll(async () => {
-  await t?.close();
-  await fake?.stop();
-});
+afterAll(async () => product?.close());
 
 const event = stripeEvent;
 async function deliver(ev: unknown, opts: { secret?: string; tamper?: boolean } = {}) {
@@ -50,29 +41,8 @@ async function storedEvents() {
 }
 
 /** An account whose owner saved a method through Stripe.js: the SetupIntent, then the pm_… ID. */
-async function savedMethod(kind: 'card' | 'acss_debit', opts: { decline?: string } = {}) {
-  const account = await apiAccount(t.app, org.adminToken);
-  const si = await call(
-    t.app,
-    org.adminToken,
-    'POST',
-    `/api/v1/accounts/${account.id}/payment-methods/setup-intent`,
-    {
-      type: kind === 'card' ? 'card' : 'echeck',
-    },
-  );
-  expect(si.status, JSON.stringify(si.body)).toBe(201);
-  expect(si.body.publishableKey).toBe('pk_test_recoup000000000');
-  const customer = fake.setupIntents.get(si.body.setupIntentId)!.customer as string;
-  const pm = kind === 'card' ? fake.addCard(customer, opts) : fake.addBank(customer, { kind: 'acss_debit' });
-  const res = await call(t.app, org.adminToken, 'POST', `/api/v1/accounts/${account.id}/payment-methods`, {
-    type: kind === 'card' ? 'card' : 'echeck',
-    gatewayToken: pm,
-    saveToWallet: true,
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return { account, method: res.body, pm };
-}
+const savedMethod = (kind: 'card' | 'acss_debit', opts: { decline?: string } = {}) =>
+  saveStripeMethod(product, kind, opts);
 
 describe('errors: no card number reaches the server with the live gateway on', () => {
   it('answers 400 to a card number and to a bank account number, and stores nothing', async () => {
