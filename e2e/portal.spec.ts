@@ -118,7 +118,13 @@ describe('customer portal (en-CA)', () => {
     await signIn(page);
     const row = rowById(page, 'ft-row', entry.id);
     await row.getByTestId('ft-paid-elsewhere').waitFor();
+    // The list asks the server for those entries only (a filter of loaded pages would show a few of them
+    // while the export, filtered by the server, has them all).
+    const filtered = page.waitForRequest(
+      (r) => /\/action-center\/failed-transactions\?/.test(r.url()) && r.url().includes('paidElsewhere=true'),
+    );
     await page.getByTestId('filter-paid-elsewhere').click();
+    await filtered;
     await row.waitFor();
     // The toggle goes through the address bar (filters are shareable), so the rows change a render later.
     await eventually(async () => {
@@ -129,6 +135,7 @@ describe('customer portal (en-CA)', () => {
     // Issue 16: the export with the toggle on is the paid-elsewhere rows only, not the whole list.
     const expected = await failedEntries(token, 'paidElsewhere=true');
     expect(expected.every((e) => e.paidElsewhere)).toBe(true);
+    expect(await page.getByTestId('ft-row').count()).toBe(expected.length);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByTestId('export-csv').click(),

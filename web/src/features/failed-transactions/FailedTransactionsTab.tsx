@@ -96,10 +96,9 @@ export function FailedTransactionsTab() {
     updateView((view) => ({ ...view, paidElsewhereOnly: value }));
   const phone = usePhone();
   const [ignoring, setIgnoring] = useState<FailedTransaction | null>(null);
-  const list = useFailedTransactions(filters);
+  const list = useFailedTransactions(filters, paidElsewhereOnly);
 
   const all = list.data?.pages.flatMap((page) => page.items) ?? [];
-  const rows = paidElsewhereOnly ? all.filter((entry) => entry.paidElsewhere) : all;
   useRefreshCountsAfterRetries(all.some((entry) => entry.status === 'retrying'));
   useAnnounceRetryOutcomes(all, {
     filters,
@@ -124,7 +123,7 @@ export function FailedTransactionsTab() {
           {phone ? (
             // A phone: one card per entry, its amount and actions in view without scrolling sideways.
             <Stack gap="sm" data-testid="ft-table" data-layout="cards">
-              {rows.map((entry) => (
+              {all.map((entry) => (
                 <FailedTransactionCard
                   key={entry.id}
                   entry={entry}
@@ -149,7 +148,7 @@ export function FailedTransactionsTab() {
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
-                  {rows.map((entry) => (
+                  {all.map((entry) => (
                     <FailedTransactionRow
                       key={entry.id}
                       entry={entry}
@@ -161,7 +160,7 @@ export function FailedTransactionsTab() {
               </Table>
             </Table.ScrollContainer>
           )}
-          {rows.length === 0 && (
+          {all.length === 0 && (
             <Text ta="center" p="lg" data-testid="ft-empty">
               {t('failed.empty')}
             </Text>

@@ -30,13 +30,18 @@ function anyRetrying(data: FailedPages | undefined): boolean {
 }
 
 /** FT3: while an entry is retrying the list is polled until the attempt is over (the row leaves or fails). */
-export function useFailedTransactions(filters: FailedTransactionFilters) {
+/**
+ * FT7's "paid elsewhere only" is a filter of the server's list like the others, so that the pages hold only
+ * those entries and the export (the same filters) is exactly what the list shows.
+ */
+export function useFailedTransactions(filters: FailedTransactionFilters, paidElsewhereOnly = false) {
+  const query = { ...filters, ...(paidElsewhereOnly ? { paidElsewhere: true } : {}) };
   return useInfiniteQuery({
-    queryKey: [...failedListKey, filters],
+    queryKey: [...failedListKey, query],
     queryFn: ({ pageParam }) =>
       answer(
         api.GET('/api/v1/action-center/failed-transactions', {
-          params: { query: { ...filters, cursor: pageParam ?? undefined, limit: 50 } },
+          params: { query: { ...query, cursor: pageParam ?? undefined, limit: 50 } },
         }),
       ),
     initialPageParam: null as string | null,
