@@ -40,6 +40,11 @@ describe('operations', () => {
     expect(res.headers['x-request-id']).toBe('req-123');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    // The sandbox has no Stripe.js: nothing outside this origin may run or be framed.
+    expect(res.headers['content-security-policy']).toContain("script-src 'self';");
+    expect(res.headers['content-security-policy']).not.toContain('stripe.com');
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
   });
 });
 

@@ -37,6 +37,7 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
     logger: opts.logger ?? false,
     webRoot: opts.serveWeb === false ? undefined : WEB_ROOT,
     trustProxy: c.config.trustProxy,
+    stripeJs: c.config.gateway === 'stripe',
   });
   const sandboxClock = c.sandboxClock;
   if (sandboxClock) {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -10,6 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import helmet from 'helmet';
 import { AppError } from '../../lib/errors';
 import { hoistNamedSchemas } from './openapi-components';
 import { installProblemHandlers, sendProblem } from './problem';
@@ -35,6 +35,26 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** RECOUP_TRUST_PROXY: proxies whose X-Forwarded-For is believed (request.ip, so rate limits); 0 = none. */
   trustProxy?: number;
+  /** the live gateway's card and bank forms load Stripe.js: the CSP lets its script, frames and API through */
+  stripeJs?: boolean;
+}
+
+/**
+ * The Content-Security-Policy's directives. With the live gateway, Stripe.js is loaded from js.stripe.com and
+ * draws the Payment Element in frames from js.stripe.com and hooks.stripe.com, talking to api.stripe.com
+ * (Stripe's security guide, "Content Security Policy"); without it nothing outside this origin is allowed.
+ */
+export function cspDirectives(stripeJs: boolean) {
+  const stripe = stripeJs ? ['https://js.stripe.com', 'https://*.js.stripe.com'] : [];
+  return {
+    defaultSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:', 'blob:'],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    scriptSrc: ["'self'", ...stripe],
+    frameSrc: ["'self'", ...stripe, ...(stripeJs ? ['https://hooks.stripe.com'] : [])],
+    connectSrc: ["'self'", ...(stripeJs ? ['https://api.stripe.com'] : [])],
+    upgradeInsecureRequests: null,
+  };
 }
 
 /** The request log line's `req`, as Fastify writes it, with secrets in the query string redacted. */
@@ -144,18 +164,14 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     (_req, body, done) => done(null, body),
   );
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        scriptSrc: ["'self'"],
-        frameSrc: ["'self'"],
-        upgradeInsecureRequests: null,
-      },
-    },
+  // Security headers built once. @fastify/helmet builds helmet's middleware again for every request (the
+  // CSP directives parsed each time: 35 µs of a 0.5 ms page in a CPU profile of app.inject); they never change.
+  const securityHeaders = helmet({
+    contentSecurityPolicy: { directives: cspDirectives(opts.stripeJs ?? false) },
   });
+  app.addHook('onRequest', (request, reply, done) =>
+    securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)),
+  );
   await app.register(cookie);
   await app.register(rateLimit, {
     global: false,

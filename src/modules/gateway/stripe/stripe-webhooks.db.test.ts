@@ -44,6 +44,19 @@ async function storedEvents() {
 const savedMethod = (kind: 'card' | 'acss_debit', opts: { decline?: string } = {}) =>
   saveStripeMethod(product, kind, opts);
 
+describe('Stripe.js is allowed by the Content-Security-Policy with the live gateway on', () => {
+  it("lets js.stripe.com's script and frames and api.stripe.com through, and nothing else", async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/healthz' });
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self' https://js.stripe.com https://*.js.stripe.com;");
+    expect(csp).toContain(
+      "frame-src 'self' https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com;",
+    );
+    expect(csp).toMatch(/connect-src 'self' https:\/\/api\.stripe\.com(;|$)/);
+    expect(csp).toContain("default-src 'self';");
+  });
+});
+
 describe('errors: no card number reaches the server with the live gateway on', () => {
   it('answers 400 to a card number and to a bank account number, and stores nothing', async () => {
     const account = await apiAccount(t.app, org.adminToken);
