@@ -104,6 +104,7 @@ export interface FailedEntry {
   attempts: number;
   paidElsewhere: boolean;
   reason: { code: string; message: string };
+  failedAt: string;
 }
 
 export async function failedEntries(token: string, query = ''): Promise<FailedEntry[]> {

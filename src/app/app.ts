@@ -9,6 +9,7 @@ import { ledgerRoutes } from '../modules/ledger/ledger.routes';
 import { notificationsRoutes } from '../modules/notifications/notifications.routes';
 import { organizationsRoutes } from '../modules/organizations/organizations.routes';
 import { paymentMethodsRoutes } from '../modules/payment-methods/payment-methods.routes';
+import { paymentsRoutes } from '../modules/payments/payments.routes';
 import { portalRoutes } from '../modules/portal/portal.routes';
 import { reconciliationRoutes } from '../modules/reconciliation/reconciliation.routes';
 import { recoveryRoutes } from '../modules/recovery/recovery.routes';
@@ -124,6 +125,7 @@ export async function buildApp(c: Services, opts: AppOptions = {}): Promise<Fast
         guard: c.guard,
       });
       await api.register(paymentMethodsRoutes, { paymentMethods: c.paymentMethods, guard: c.guard });
+      await api.register(paymentsRoutes, { payments: c.payments, guard: c.guard });
       await api.register(gatewayRoutes, {
         guard: c.guard,
         gateway: c.config.gateway,

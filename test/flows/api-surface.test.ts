@@ -77,6 +77,7 @@ const ACCESS: Record<string, Access> = {
   createRefund: 'billing.write',
   createAllocation: 'billing.write',
   listAllocations: 'action_center.view',
+  listPaymentAttempts: 'action_center.view',
   deleteAllocation: 'billing.write',
   createPaymentMethod: 'billing.write',
   listPaymentMethods: 'action_center.view',

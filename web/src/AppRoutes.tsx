@@ -5,6 +5,7 @@ import { NotFoundPage } from './admin/NotFoundPage';
 import { RequireAuth } from './admin/RequireAuth';
 import { AccountPage } from './features/accounts/AccountPage';
 import { AccountsPage } from './features/accounts/AccountsPage';
+import { AttemptsTab } from './features/accounts/AttemptsTab';
 import { LedgerTab } from './features/accounts/LedgerTab';
 import { UpcomingPaymentsTab } from './features/accounts/UpcomingPaymentsTab';
 import { WalletTab } from './features/accounts/WalletTab';
@@ -41,6 +42,7 @@ export function AppRoutes() {
           <Route path="ledger" element={<LedgerTab />} />
           <Route path="wallet" element={<WalletTab />} />
           <Route path="upcoming-payments" element={<UpcomingPaymentsTab />} />
+          <Route path="payment-attempts" element={<AttemptsTab />} />
         </Route>
         <Route path="settings" element={<SettingsLayout />}>
           <Route index element={<Navigate to="organization" replace />} />

@@ -101,6 +101,15 @@ async function populate(c: Container, organizationId: string) {
   const start = sandboxClock.clock.now();
   const org = await c.organizations.get(organizationId);
   const kit = demoKit(api, prng(20261125), todayIn(org.timezone, start));
+  // The owner's failure notice of each failure a run made is written (and delivered to the log) before the
+  // clock moves on, at the sandbox instant of the failure, as a worker does it moments after the run. Left
+  // to the workers, most wait in the queue until the load ends and are all dated today in the e-mail log;
+  // and a notice whose entry was recovered meanwhile is never sent at all.
+  const runJob = async (name: 'payments-due' | 'echeck-settlement' | 'automatic-retries') => {
+    const result = await c.queue.runNow(name, { organizationId });
+    await c.queue.drain({ timeoutMs: 120_000, only: ['customer-notice', 'email-delivery'] });
+    return result;
+  };
 
   await api('PATCH', '/organization', { contactEmail: 'facturation@erables.example.ca' });
   await peopleOfTheOrganization(api);
@@ -112,13 +121,13 @@ async function populate(c: Container, organizationId: string) {
     await failedTransactions(c, kit, {
       at: (instant) => sandboxClock.set(instant),
       daysAgo: (d) => new Date(start.getTime() - d * DAY_MS),
-      runJob: (name) => c.queue.runNow(name, { organizationId }),
+      runJob,
       timeZone: org.timezone,
     });
     await recoveryDemo(kit, {
       at: (instant) => sandboxClock.set(instant),
       daysAgo: (d) => new Date(start.getTime() - d * DAY_MS),
-      runJob: (name) => c.queue.runNow(name, { organizationId }),
+      runJob,
       timeZone: org.timezone,
     });
   } finally {

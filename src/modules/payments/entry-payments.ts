@@ -175,6 +175,7 @@ export class EntryPayments {
       failedTransactionId: entry.id,
       forInvoiceId: sp?.invoiceId ?? entry.invoiceId,
       actorId: how.purpose === 'retry' ? entry.retryRequestedBy : null,
+      retryOrigin: how.purpose === 'retry' ? entry.retryOrigin : null,
       presentedDate: todayIn(org.timezone, this.deps.clock.now()),
     });
     return txn;

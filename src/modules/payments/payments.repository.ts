@@ -1,4 +1,4 @@
-import { and, asc, eq, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, or, sql } from 'drizzle-orm';
 import { conflict, notFound } from '../../lib/errors';
 import { big, type Db } from '../../platform/db/db';
 import { transactions } from './payments.table';
@@ -176,6 +176,40 @@ export async function linkTransactionToEntry(
     .update(transactions)
     .set({ failedTransactionId: entryId })
     .where(and(eq(transactions.organizationId, organizationId), eq(transactions.id, transactionId)));
+}
+
+/**
+ * One page of an account's attempts, newest first (the account file's history): a range of the index
+ * `transactions_account` (organization_id, account_id, created_at), the ID breaking ties. One row more than
+ * the page says whether another page follows.
+ */
+export async function attemptsOfAccount(
+  db: Db,
+  organizationId: string,
+  accountId: string,
+  opts: { limit: number; after?: { createdAt: Date; id: string } },
+): Promise<{ items: Transaction[]; next: { createdAt: Date; id: string } | null }> {
+  const conditions = [eq(transactions.organizationId, organizationId), eq(transactions.accountId, accountId)];
+  if (opts.after) {
+    conditions.push(
+      or(
+        lt(transactions.createdAt, opts.after.createdAt),
+        and(eq(transactions.createdAt, opts.after.createdAt), lt(transactions.id, opts.after.id)),
+      )!,
+    );
+  }
+  const found = await db
+    .select()
+    .from(transactions)
+    .where(and(...conditions))
+    .orderBy(desc(transactions.createdAt), desc(transactions.id))
+    .limit(opts.limit + 1);
+  const items = found.slice(0, opts.limit);
+  const last = items[items.length - 1];
+  return {
+    items,
+    next: found.length > opts.limit && last ? { createdAt: last.createdAt, id: last.id } : null,
+  };
 }
 
 /** Attempts the gateway has not answered for longer than the lease, oldest first (the sweeper's read). */

@@ -1,4 +1,5 @@
 import type { Clock } from '../../lib/clock';
+import type { Locale } from '../../lib/locale';
 import type { Db } from '../../platform/db/db';
 import type { AccountsService } from '../accounts/accounts.service';
 import type { AuditService } from '../audit/audit.service';
@@ -6,10 +7,12 @@ import type {
   FailedTransaction,
   FailedTransactionEntries,
 } from '../failed-transactions/failed-transactions.entries';
+import { failureMessage } from '../gateway/failure-codes';
 import type { PaymentGateway } from '../gateway/gateway.port';
 import type { DocumentsService } from '../ledger/documents.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { OrganizationsService } from '../organizations/organizations.service';
+import { methodLabelsByIds } from '../payment-methods/payment-methods.reads';
 import type { PaymentMethodsService } from '../payment-methods/payment-methods.service';
 import type { ScheduledPayments } from '../schedules/scheduled-payments';
 import { EcheckSettlement, type FinalEcheckOutcome } from './echeck-settlement';
@@ -17,7 +20,13 @@ import { EntryPayments } from './entry-payments';
 import { type OneOffPayment, OneOffPayments, type OneOffResult } from './one-off-payments';
 import { owedOnEntry } from './owed';
 import { PaymentAttempts } from './payment-attempts';
-import { type ChargeOutcome, collectionOf, transactionForGateway } from './payments.repository';
+import {
+  attemptsOfAccount,
+  type ChargeOutcome,
+  collectionOf,
+  type Transaction,
+  transactionForGateway,
+} from './payments.repository';
 import { type RefundInput, type RefundOutcome, Refunds } from './refunds';
 import { type ScheduledChargeOutcome, ScheduledCharges } from './scheduled-charges';
 import { PaymentsSweeper } from './sweeper';
@@ -33,6 +42,14 @@ export { noGateway } from './payment-attempts';
 export type { ChargeOutcome, Transaction } from './payments.repository';
 export type { RefundInput, RefundOutcome } from './refunds';
 export type { ScheduledChargeOutcome } from './scheduled-charges';
+
+/** One attempt of the account file's history, with what a list shows beside it. */
+export interface AccountAttempt extends Transaction {
+  /** the label of the method it used (type, brand, last 4); null for money that used none */
+  method: { type: 'card' | 'echeck'; brand: string | null; last4: string } | null;
+  /** failed or returned: the reason as the failed-transactions list names it, in the caller's language */
+  reason: { code: string; message: string } | null;
+}
 
 /** What the money-moving parts are built from (each part takes only what it uses). */
 export interface PaymentsDeps {
@@ -174,6 +191,38 @@ export class PaymentsService {
     if (txn.status === 'processing') return 'processing';
     if (txn.status !== 'succeeded') return 'already_recorded';
     return (await this.attempts.refundFailedLater(txn, code)) ? 'recorded' : 'already_recorded';
+  }
+
+  /**
+   * The account file's history of attempts: every attempt to move money for the account, newest
+   * first — scheduled charges, one-off payments, retries, portal payments, refunds — whatever became of it.
+   * 404 for an account of another organization. A failed or returned attempt carries its reason as the
+   * Action Center names it (`processing_error` when the gateway gave no code), from the same catalogue.
+   */
+  async accountAttempts(
+    organizationId: string,
+    accountId: string,
+    page: { limit: number; after?: { createdAt: Date; id: string } },
+    locale: Locale,
+  ): Promise<{ items: AccountAttempt[]; next: { createdAt: Date; id: string } | null }> {
+    await this.deps.accounts.get(organizationId, accountId);
+    const found = await attemptsOfAccount(this.deps.db, organizationId, accountId, page);
+    const methodIds = [
+      ...new Set(found.items.flatMap((t) => (t.paymentMethodId ? [t.paymentMethodId] : []))),
+    ];
+    const labels = await methodLabelsByIds(this.deps.db, organizationId, methodIds);
+    return {
+      items: found.items.map((t) => {
+        const code =
+          t.status === 'failed' || t.status === 'returned' ? (t.failureCode ?? 'processing_error') : null;
+        return {
+          ...t,
+          method: t.paymentMethodId ? (labels.get(t.paymentMethodId) ?? null) : null,
+          reason: code ? { code, message: failureMessage(code, locale) } : null,
+        };
+      }),
+      next: found.next,
+    };
   }
 
   /** The `payments-sweeper` job for one organization (MS5). */

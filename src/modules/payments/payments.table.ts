@@ -24,6 +24,9 @@ export const TRANSACTION_STATUSES = [
   'abandoned',
 ] as const;
 
+/** Who started a retry attempt (purpose `retry`): the failed entry's origin when the attempt was written. */
+export const RETRY_ORIGINS = ['automatic', 'manual', 'card_update'] as const;
+
 /** A collection of an obligation that is in flight or has collected: at most one per obligation (MS1). */
 export const COLLECTING_STATUSES = ['processing', 'pending', 'succeeded', 'settled'] as const;
 
@@ -44,6 +47,12 @@ export const transactions = pgTable(
     /** what the money was for: one_off | subscription | installment | refund | retry */
     purpose: text('purpose').notNull(),
     status: text('status', { enum: TRANSACTION_STATUSES }).notNull(),
+    /**
+     * retries only: who started it — the retry policy (`automatic`), a person (`manual`), or a new method for
+     * the subscription, plan or wallet (`card_update`, RC2); null for other purposes and for retries written
+     * before this was kept
+     */
+    retryOrigin: text('retry_origin', { enum: RETRY_ORIGINS }),
     /** the obligation this collects (scheduled payment or failed entry ID); null for one-off money */
     obligationId: text('obligation_id'),
     /** who started it (audit of the recording, also when the sweeper finishes it) */

@@ -143,6 +143,7 @@ export class Refunds {
         failedTransactionId: entry.id,
         refundedDocumentId: payment.id,
         actorId: entry.retryRequestedBy,
+        retryOrigin: entry.retryOrigin,
         presentedDate: todayIn(org.timezone, this.deps.clock.now()),
       }),
     );

@@ -60,6 +60,15 @@ describe('errors: every list refuses a cursor with keys of the wrong type', () =
       ],
     },
     {
+      url: `/api/v1/accounts/${accountId}/payment-attempts`,
+      bad: [
+        ['2026-01-01', 'txn_x1'],
+        [1e300, 'txn_x1'],
+        [0, 'pay_x1'],
+        [0, "txn_x1' or 1=1"],
+      ],
+    },
+    {
       url: '/api/v1/audit-log',
       bad: [
         ['2026-01-01', 'aud_x1'],

@@ -167,14 +167,18 @@ export class JobQueue {
 
   /**
    * Works every job that is ready now until none is left (sandbox `queue/drain`, tests). Jobs waiting
-   * for a later retry time are not ready and are left for the workers.
+   * for a later retry time are not ready and are left for the workers. `only`: just these jobs (each pass
+   * asks every queue it drains, so a caller that drains often names the few it waits for).
    */
-  async drain(opts: { timeoutMs?: number } = {}): Promise<number> {
+  async drain(opts: { timeoutMs?: number; only?: readonly JobName[] } = {}): Promise<number> {
     const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    const definitions = opts.only
+      ? opts.only.map((name) => this.mustGet(name))
+      : [...this.definitions.values()];
     let worked = 0;
     for (;;) {
       let fetched = 0;
-      for (const def of this.definitions.values()) {
+      for (const def of definitions) {
         const jobs = await this.boss.fetch<object>(def.name, { batchSize: 20 });
         for (const job of jobs) {
           fetched++;

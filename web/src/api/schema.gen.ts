@@ -1134,6 +1134,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/accounts/{id}/payment-attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every attempt to move the account's money through the gateway, newest first: what for, how much, with which method and what became of it */
+        get: operations["listPaymentAttempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organization/gateway": {
         parameters: {
             query?: never;
@@ -2056,6 +2073,59 @@ export interface components {
              * @description RFC 3339 UTC instant
              */
             createdAt: string;
+        };
+        PaymentAttempt: {
+            /** @example txn_01jd5x2k8v3q7r9t0w1y2z3a4b */
+            id: string;
+            /**
+             * @description charge: a card; echeck_debit: a bank account; refund: money given back
+             * @enum {unknown}
+             */
+            kind: "charge" | "echeck_debit" | "refund";
+            /**
+             * @description subscription, installment: a scheduled charge; one_off: a payment charged from the ledger; retry: an Action Center retry (of a charge, or of a refund when kind is refund); portal: the owner paid a failed amount; refund: money given back
+             * @enum {unknown}
+             */
+            purpose: "subscription" | "installment" | "one_off" | "retry" | "portal" | "refund";
+            retryOrigin: ("automatic" | "manual" | "card_update") | null;
+            /**
+             * @description processing: the gateway has not answered yet; pending: an eCheck waiting to settle; settled: an eCheck that settled; returned: an eCheck the bank sent back; abandoned: released after a crash, no money moved
+             * @enum {unknown}
+             */
+            status: "processing" | "succeeded" | "failed" | "pending" | "settled" | "returned" | "abandoned";
+            /**
+             * @description Minor units (cents)
+             * @example 12500
+             */
+            amount: number;
+            /**
+             * @description ISO 4217
+             * @example CAD
+             */
+            currency: string;
+            paymentMethodId: string | null;
+            method: {
+                /** @enum {unknown} */
+                type: "card" | "echeck";
+                brand: string | null;
+                /** @example 4242 */
+                last4: string;
+            } | null;
+            failureCode: string | null;
+            reason: {
+                /** @example insufficient_funds */
+                code: string;
+                /** @description The reason in the caller's language */
+                message: string;
+            } | null;
+            failedTransactionId: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC instant
+             */
+            createdAt: string;
+            /** @description When the gateway's outcome was recorded: at once for a card or a refund, when it settled or came back for an eCheck; null while processing or pending */
+            settledAt: string | null;
         };
         GatewayStatus: {
             gateway: ("sandbox" | "stripe") | null;
@@ -6890,6 +6960,73 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPaymentAttempts: {
+        parameters: {
+            query?: {
+                /** @description Page size (1–200) */
+                limit?: number;
+                /** @description Opaque cursor from the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @example acc_01jd5x2k8v3q7r9t0w1y2z3a4b */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PaymentAttempt"][];
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description RFC 9457 problem details */
             400: {

@@ -185,6 +185,8 @@ export const enCA = {
     exportXlsx: 'Export Excel',
     downloading: 'Downloading the export',
     empty: 'No failed transactions match these filters.',
+    focusMissing:
+      'The entry you opened is not on the list: it was recovered, rescheduled or ignored since, or the filters hide it.',
     outcome: {
       recoveredTitle: 'Payment recovered',
       recovered:
@@ -269,6 +271,7 @@ export const enCA = {
       ledger: 'Ledger',
       wallet: 'Wallet',
       upcoming: 'Upcoming payments',
+      attempts: 'Attempts',
     },
   },
   documentKind: {
@@ -428,6 +431,44 @@ export const enCA = {
       subscription: 'Subscription',
       installment: 'Installment plan',
     },
+  },
+  attempts: {
+    empty: 'No attempt to collect or give back money on this account yet.',
+    columns: {
+      when: 'When',
+      purpose: 'For',
+      amount: 'Amount',
+      method: 'Payment method',
+      outcome: 'Outcome',
+      entry: 'Action Center',
+    },
+    purpose: {
+      subscription: 'Subscription',
+      installment: 'Installment',
+      one_off: 'One-off payment',
+      retry: 'Retry',
+      portal: 'Paid in the portal',
+      refund: 'Refund',
+    },
+    retryOrigin: {
+      automatic: 'Automatic retry',
+      manual: 'Manual retry',
+      card_update: 'Retry with the new payment method',
+    },
+    refundRetry: 'Refund retried',
+    status: {
+      processing: 'Processing',
+      succeeded: 'Succeeded',
+      failed: 'Failed',
+      pending: 'Pending',
+      settled: 'Settled',
+      returned: 'Returned',
+      abandoned: 'Abandoned',
+    },
+    noMethod: 'No payment method',
+    settledOn: 'Settled {{date}}',
+    openEntry: 'Open the entry',
+    openEntryOf: 'Open the entry of the attempt of {{date}} in the Action Center',
   },
   subscriptions: {
     title: 'Start a subscription',

@@ -185,6 +185,8 @@ export const frCA: Resources = {
     exportXlsx: 'Exporter en Excel',
     downloading: "Téléchargement de l'export",
     empty: 'Aucune transaction échouée ne correspond à ces filtres.',
+    focusMissing:
+      'L’entrée ouverte n’est pas dans la liste : elle a été recouvrée, reportée ou ignorée depuis, ou les filtres la masquent.',
     outcome: {
       recoveredTitle: 'Paiement récupéré',
       recovered:
@@ -269,6 +271,7 @@ export const frCA: Resources = {
       ledger: 'Grand livre',
       wallet: 'Portefeuille',
       upcoming: 'Paiements à venir',
+      attempts: 'Tentatives',
     },
   },
   documentKind: {
@@ -432,6 +435,44 @@ export const frCA: Resources = {
       subscription: 'Abonnement',
       installment: 'Plan de versements',
     },
+  },
+  attempts: {
+    empty: 'Aucune tentative de prélèvement ou de remboursement sur ce compte pour l’instant.',
+    columns: {
+      when: 'Date',
+      purpose: 'Objet',
+      amount: 'Montant',
+      method: 'Mode de paiement',
+      outcome: 'Résultat',
+      entry: 'Centre d’action',
+    },
+    purpose: {
+      subscription: 'Abonnement',
+      installment: 'Versement',
+      one_off: 'Paiement ponctuel',
+      retry: 'Nouvelle tentative',
+      portal: 'Payé dans le portail',
+      refund: 'Remboursement',
+    },
+    retryOrigin: {
+      automatic: 'Nouvelle tentative automatique',
+      manual: 'Nouvelle tentative manuelle',
+      card_update: 'Nouvelle tentative avec le nouveau mode de paiement',
+    },
+    refundRetry: 'Remboursement tenté de nouveau',
+    status: {
+      processing: 'En cours',
+      succeeded: 'Réussi',
+      failed: 'Échoué',
+      pending: 'En attente',
+      settled: 'Réglé',
+      returned: 'Retourné',
+      abandoned: 'Abandonné',
+    },
+    noMethod: 'Aucun mode de paiement',
+    settledOn: 'Réglé le {{date}}',
+    openEntry: 'Voir l’entrée',
+    openEntryOf: 'Voir l’entrée de la tentative du {{date}} dans le Centre d’action',
   },
   subscriptions: {
     title: 'Créer un abonnement',

@@ -6,7 +6,7 @@ import { QueryStatus } from '../../ui/QueryStatus';
 import { useAccount } from './api';
 import { DunningPauseControl } from './DunningPauseControl';
 
-const TABS = ['ledger', 'wallet', 'upcoming-payments'] as const;
+const TABS = ['ledger', 'wallet', 'upcoming-payments', 'payment-attempts'] as const;
 
 export function AccountPage() {
   const { t } = useTranslation();
@@ -56,6 +56,9 @@ export function AccountPage() {
           </Tabs.Tab>
           <Tabs.Tab value="upcoming-payments" data-testid="tab-upcoming-payments">
             {t('accounts.tabs.upcoming')}
+          </Tabs.Tab>
+          <Tabs.Tab value="payment-attempts" data-testid="tab-payment-attempts">
+            {t('accounts.tabs.attempts')}
           </Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value={current}>

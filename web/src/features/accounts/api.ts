@@ -8,6 +8,7 @@ export type ReconciliationStatus = LedgerDocument['reconciliationStatus'];
 export type PaymentMethod = Schemas['PaymentMethod'];
 export type Subscription = Answer<'createSubscription', 201>;
 export type UpcomingPayment = ItemOf<'listUpcomingPayments'>;
+export type PaymentAttempt = ItemOf<'listPaymentAttempts'>;
 export type PaymentResult = Answer<'createPayment', 201>;
 export type RefundResult = Answer<'createRefund', 201>;
 
@@ -71,6 +72,11 @@ export const usePaymentMethods = (id: string) =>
 export const useUpcomingPayments = (id: string) =>
   usePagedAll(id, 'upcoming-payments', (params) =>
     answer(api.GET('/api/v1/accounts/{id}/upcoming-payments', { params })),
+  );
+/** Every attempt to move the account's money, newest first (the reasons come in the viewer's language). */
+export const usePaymentAttempts = (id: string) =>
+  usePagedAll(id, 'payment-attempts', (params) =>
+    answer(api.GET('/api/v1/accounts/{id}/payment-attempts', { params })),
   );
 
 /**

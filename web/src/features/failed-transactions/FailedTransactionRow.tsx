@@ -35,7 +35,11 @@ type RowProps = {
   entry: FailedTransaction;
   canManage: boolean;
   onIgnore: (entry: FailedTransaction) => void;
+  /** the entry a link opened (an attempt in an account file): outlined */
+  focused?: boolean;
 };
+
+const FOCUSED = { outline: '2px solid var(--mantine-color-blue-6)', outlineOffset: -2 };
 
 /** The owner's name opens the account file (the row itself is not a link, so it does not look like one). */
 function CustomerBlock({ entry }: { entry: FailedTransaction }) {
@@ -146,7 +150,17 @@ export function FailedTransactionCard(props: RowProps) {
   const { t } = useTranslation();
   const instant = useFormatInstant();
   return (
-    <Paper withBorder p="sm" radius="md" data-testid="ft-row" data-id={entry.id} data-status={entry.status}>
+    <Paper
+      withBorder
+      p="sm"
+      radius="md"
+      data-testid="ft-row"
+      data-id={entry.id}
+      data-status={entry.status}
+      data-focused={props.focused || undefined}
+      aria-current={props.focused || undefined}
+      style={props.focused ? FOCUSED : undefined}
+    >
       <Stack gap={8}>
         <Group justify="space-between" align="flex-start" wrap="nowrap" gap="xs">
           <CustomerBlock entry={entry} />
@@ -192,7 +206,14 @@ export function FailedTransactionRow(props: RowProps) {
   const instant = useFormatInstant();
 
   return (
-    <Table.Tr data-testid="ft-row" data-id={entry.id} data-status={entry.status}>
+    <Table.Tr
+      data-testid="ft-row"
+      data-id={entry.id}
+      data-status={entry.status}
+      data-focused={props.focused || undefined}
+      aria-current={props.focused || undefined}
+      style={props.focused ? FOCUSED : undefined}
+    >
       <Table.Td>
         <CustomerBlock entry={entry} />
       </Table.Td>

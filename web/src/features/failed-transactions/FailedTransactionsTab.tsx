@@ -1,9 +1,9 @@
-import { Group, Stack, Table, Text } from '@mantine/core';
+import { Alert, Group, Stack, Table, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useSearchParams } from 'react-router-dom';
+import { useLocation, useSearchParams } from 'react-router-dom';
 import { useCan } from '../../admin/session';
 import { LoadMore } from '../../ui/LoadMore';
 import { formatMoney } from '../../ui/money';
@@ -99,6 +99,15 @@ export function FailedTransactionsTab() {
   const list = useFailedTransactions(filters, paidElsewhereOnly);
 
   const all = list.data?.pages.flatMap((page) => page.items) ?? [];
+  // An attempt in an account file links here with `#ft_…`: that entry is outlined and scrolled into view;
+  // once the whole list is loaded without it, the page says it is not on the list (any more).
+  const { hash } = useLocation();
+  const focus = /^#ft_[0-9a-z]+$/.test(hash) ? hash.slice(1) : null;
+  const focusShown = focus !== null && all.some((entry) => entry.id === focus);
+  useEffect(() => {
+    if (!focusShown) return;
+    document.querySelector(`[data-testid="ft-row"][data-id="${focus}"]`)?.scrollIntoView({ block: 'center' });
+  }, [focus, focusShown]);
   useRefreshCountsAfterRetries(all.some((entry) => entry.status === 'retrying'));
   useAnnounceRetryOutcomes(all, {
     filters,
@@ -118,6 +127,11 @@ export function FailedTransactionsTab() {
         <ExportButtons filters={filters} paidElsewhereOnly={paidElsewhereOnly} />
       </Group>
       <QueryStatus query={list} />
+      {focus && list.isSuccess && !list.hasNextPage && !focusShown && (
+        <Alert color="blue" mb="sm" data-testid="ft-focus-missing">
+          {t('failed.focusMissing')}
+        </Alert>
+      )}
       {list.isSuccess && (
         <>
           {phone ? (
@@ -127,6 +141,7 @@ export function FailedTransactionsTab() {
                 <FailedTransactionCard
                   key={entry.id}
                   entry={entry}
+                  focused={entry.id === focus}
                   canManage={can('transactions.manage')}
                   onIgnore={setIgnoring}
                 />
@@ -152,6 +167,7 @@ export function FailedTransactionsTab() {
                     <FailedTransactionRow
                       key={entry.id}
                       entry={entry}
+                      focused={entry.id === focus}
                       canManage={can('transactions.manage')}
                       onIgnore={setIgnoring}
                     />
