@@ -94,13 +94,13 @@ describe('account file and settings (en-CA)', () => {
     await choose('allocation-debit', new RegExp(invoice.reference ?? invoice.id));
     expect(await page.getByTestId('allocation-amount').inputValue()).toBe('40.00');
     expect(await page.getByTestId('allocation-form').textContent()).not.toMatch(/\b(cn|inv|doc)_/);
-    // More than the credit's open amount: the API's 422 is said in the viewer's language with the open amount
-    // as money (not the English detail in cents), no error notification, and the form stays usable.
+    // More than the credit's open amount: caught before sending, next to the amount, with the most that can
+    // be allocated as money; the form stays usable (the API's 422, for a ledger changed meanwhile, is worded
+    // by allocationRefusal, unit-tested).
     await page.getByTestId('allocation-amount').fill('50.00');
     await page.getByTestId('allocation-form').locator('button[type="submit"]').click();
-    const refused = page.getByRole('alert').filter({ hasText: /open amount/ });
-    await refused.waitFor();
-    expect(await refused.textContent()).toBe("The amount is larger than the credit's open amount ($40.00).");
+    await page.getByTestId('allocation-form').getByText('At most $40.00.').waitFor();
+    expect(await page.getByTestId('allocation-amount').getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByTestId('allocation-row').count()).toBe(0);
     await page.getByTestId('allocation-amount').fill('40.00');
     await page.getByTestId('allocation-form').locator('button[type="submit"]').click();

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiToken, baseUrl, expectAccessible, launch, newPage, screenshot, signIn } from './browser';
 import {
   CARDS,
-  eventually,
   type FailedEntry,
   failedEntries,
   failingSubscription,
@@ -111,11 +110,15 @@ describe('recovery automation (en-CA)', () => {
     await page.getByTestId('retry-policy-form').waitFor();
     await page.getByTestId('policy-offsets').fill('3, 1');
     await page.getByTestId('policy-save').click();
-    await page.getByText('offsets must be strictly increasing').waitFor();
+    // Caught before sending (fieldChecks), worded for the whole field.
+    await page
+      .getByText(/^At most 8 retries, each a number of days from 1 to 60, in increasing order/)
+      .waitFor();
     await shots(page, 'recovery-settings-error-en-CA');
     await page.getByTestId('policy-offsets').fill('1, 3, 5, 7');
     await page.getByTestId('policy-save').click();
-    await eventually(() => page.getByText('offsets must be strictly increasing').count()).toBe(0);
+    await page.getByText('Saved.').waitFor();
+    expect(await page.getByText(/^At most 8 retries/).count()).toBe(0);
     await page.getByTestId('policy-preview-final-notice').click();
     await page.getByTestId('dunning-preview-html').waitFor();
     await shots(page, 'recovery-settings-preview-en-CA');

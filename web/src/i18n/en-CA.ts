@@ -98,9 +98,6 @@ export const enCA = {
     generic: 'The request failed. Please try again.',
     network: 'The server could not be reached. Check your connection and try again.',
   },
-  form: {
-    invalidAmount: 'Enter a positive amount, e.g. 12.50',
-  },
   language: {
     label: 'Language',
     fr: 'Français',
@@ -372,8 +369,8 @@ export const enCA = {
       'Nothing is left to refund on this payment (a failed refund of it may be waiting in the Action Center).',
     date: 'Date',
     submit: 'Refund',
-    succeeded: 'The refund went through.',
-    paidOut: 'The refund was recorded: give the money back by hand.',
+    succeeded: 'Refunded {{amount}} of payment {{reference}}: the gateway accepted it.',
+    paidOut: 'Refund of {{amount}} on payment {{reference}} recorded: give the money back by hand.',
     failedTitle: 'The refund failed',
     failedBody:
       'The gateway refused it (reason: {{code}}). It went to the Action Center’s failed transactions, where it can be retried once the cause is fixed (often: not enough funds in the merchant account).',
@@ -390,6 +387,8 @@ export const enCA = {
       month: 'Enter a month from 1 to 12.',
       year: 'Enter the expiry year, this year or later.',
       cvc: 'Enter the 3 or 4 digits on the back of the card.',
+      luhn: 'This card number does not exist: check its digits.',
+      expired: 'The card has expired.',
     },
   },
   wallet: {
@@ -599,6 +598,21 @@ export const enCA = {
     email: 'Must be an e-mail address.',
     minLength_one: 'At least {{count}} character.',
     minLength_other: 'At least {{count}} characters.',
+    maxLength_one: 'At most {{count}} character.',
+    maxLength_other: 'At most {{count}} characters.',
+    date: 'Must be a date (YYYY-MM-DD).',
+    dateFrom: 'Must be {{date}} or later.',
+    dateAfter: 'Must be after {{date}}, the date above.',
+    amount: 'Must be a positive amount, e.g. 12.50.',
+    amountOrZero: 'Must be an amount, 0 or more, e.g. 12.50.',
+    amountAtMost: 'At most {{amount}}.',
+    wholeNumber: 'Must be a whole number from {{min}} to {{max}}.',
+    digits: 'Must be {{min}} to {{max}} digits.',
+    routingNumber: 'Must be a transit and institution number (e.g. 12345-003) or a 9-digit ABA number.',
+    offsets:
+      'At most {{max}} retries, each a number of days from 1 to {{days}}, in increasing order (e.g. 1, 3, 5).',
+    atLeastOneInstallment: 'Add at least one installment.',
+    installmentsOverOpen: 'The installments add up to {{total}}, more than the {{open}} open on the invoice.',
   },
   feedback: {
     ignored: 'The failed payment {{paymentId}} of {{name}} is ignored: it left the list, no money moved.',
@@ -980,7 +994,6 @@ export const enCA = {
       amount: 'Amount',
       help: 'Only this payment changes, not its subscription or plan.',
       save: 'Save the payment',
-      invalidDate: 'Enter a date, e.g. 2026-04-01',
     },
   },
 };

@@ -98,9 +98,6 @@ export const frCA: Resources = {
     generic: 'La requête a échoué. Veuillez réessayer.',
     network: 'Impossible de joindre le serveur. Vérifiez votre connexion et réessayez.',
   },
-  form: {
-    invalidAmount: 'Entrez un montant positif, p. ex. 12,50',
-  },
   language: {
     label: 'Langue',
     fr: 'Français',
@@ -374,8 +371,9 @@ export const frCA: Resources = {
       'Il ne reste rien à rembourser sur ce paiement (un remboursement échoué peut l’attendre dans le Centre d’action).',
     date: 'Date',
     submit: 'Rembourser',
-    succeeded: 'Le remboursement a réussi.',
-    paidOut: 'Le remboursement est inscrit : remettez l’argent en main propre.',
+    succeeded: 'Remboursement de {{amount}} sur le paiement {{reference}} : la passerelle l’a accepté.',
+    paidOut:
+      'Remboursement de {{amount}} sur le paiement {{reference}} inscrit : remettez l’argent en main propre.',
     failedTitle: 'Le remboursement a échoué',
     failedBody:
       'La passerelle l’a refusé (motif : {{code}}). Il a été ajouté aux transactions échouées du Centre d’action, où il pourra être réessayé une fois la cause corrigée (souvent : fonds insuffisants dans le compte marchand).',
@@ -392,6 +390,8 @@ export const frCA: Resources = {
       month: 'Entrez un mois de 1 à 12.',
       year: 'Entrez l’année d’expiration, cette année ou plus tard.',
       cvc: 'Entrez les 3 ou 4 chiffres au dos de la carte.',
+      luhn: 'Ce numéro de carte n’existe pas : vérifiez ses chiffres.',
+      expired: 'La carte est expirée.',
     },
   },
   wallet: {
@@ -603,6 +603,23 @@ export const frCA: Resources = {
     email: 'Doit être une adresse courriel.',
     minLength_one: 'Au moins {{count}} caractère.',
     minLength_other: 'Au moins {{count}} caractères.',
+    maxLength_one: 'Au plus {{count}} caractère.',
+    maxLength_other: 'Au plus {{count}} caractères.',
+    date: 'Doit être une date (AAAA-MM-JJ).',
+    dateFrom: 'Doit être le {{date}} ou plus tard.',
+    dateAfter: 'Doit suivre le {{date}}, la date précédente.',
+    amount: 'Doit être un montant positif, p. ex. 12,50.',
+    amountOrZero: 'Doit être un montant, 0 ou plus, p. ex. 12,50.',
+    amountAtMost: 'Au plus {{amount}}.',
+    wholeNumber: 'Doit être un nombre entier de {{min}} à {{max}}.',
+    digits: 'Doit compter de {{min}} à {{max}} chiffres.',
+    routingNumber:
+      'Doit être un numéro de transit et d’institution (p. ex. 12345-003) ou un numéro ABA de 9 chiffres.',
+    offsets:
+      'Au plus {{max}} relances, chacune un nombre de jours de 1 à {{days}}, en ordre croissant (p. ex. 1, 3, 5).',
+    atLeastOneInstallment: 'Ajoutez au moins un versement.',
+    installmentsOverOpen:
+      'Les versements totalisent {{total}}, plus que les {{open}} ouverts sur la facture.',
   },
   feedback: {
     ignored:
@@ -989,7 +1006,6 @@ export const frCA: Resources = {
       amount: 'Montant',
       help: 'Seul ce paiement change, pas son abonnement ni son plan.',
       save: 'Enregistrer le paiement',
-      invalidDate: 'Entrez une date, p. ex. 2026-04-01',
     },
   },
 };

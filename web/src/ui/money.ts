@@ -22,9 +22,14 @@ export function formatMoney(minor: number, currency: string, locale: string): st
 
 /**
  * Reads what a person typed ("12,50", "12.5", "1 234,56") into integer minor units, by string
- * manipulation only (no float arithmetic). Answers null when it is not a positive amount.
+ * manipulation only (no float arithmetic). Answers null when it is not a positive amount (or zero, with
+ * `allowZero`: a fee may be nothing).
  */
-export function parseMoneyInput(text: string, fractionDigits = 2): number | null {
+export function parseMoneyInput(
+  text: string,
+  fractionDigits = 2,
+  opts: { allowZero?: boolean } = {},
+): number | null {
   const cleaned = text.replace(/[\s\u00a0\u202f$]/g, '').replace(',', '.');
   const match = /^(\d+)(?:\.(\d*))?$/.exec(cleaned);
   if (!match) return null;
@@ -32,7 +37,7 @@ export function parseMoneyInput(text: string, fractionDigits = 2): number | null
   const fraction = match[2] ?? '';
   if (fraction.length > fractionDigits) return null;
   const minor = Number.parseInt(whole + fraction.padEnd(fractionDigits, '0'), 10);
-  return Number.isSafeInteger(minor) && minor > 0 ? minor : null;
+  return Number.isSafeInteger(minor) && (minor > 0 || (opts.allowZero && minor === 0)) ? minor : null;
 }
 
 /** How many minor-unit digits a currency has (2 for CAD, 0 for JPY). */

@@ -1,8 +1,9 @@
 import { Button, Checkbox, Group, Paper, Stack, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { CardFields, type CardProblems, cardPayload, checkCard, emptyCard } from '../../ui/CardFields';
+import { CardFields, cardPayload, checkCard, emptyCard } from '../../ui/CardFields';
 import { fieldError, notifySuccess } from '../../ui/errors';
+import { useFieldChecks } from '../../ui/fieldChecks';
 import { useAddCard } from './api';
 
 export function AddCardForm({ accountId }: { accountId: string }) {
@@ -10,13 +11,11 @@ export function AddCardForm({ accountId }: { accountId: string }) {
   const addCard = useAddCard(accountId);
   const [card, setCard] = useState(emptyCard);
   const [saveToWallet, setSaveToWallet] = useState(true);
-  const [problems, setProblems] = useState<CardProblems>({});
+  const check = useFieldChecks(() => checkCard(card));
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const found = checkCard(card);
-    setProblems(found);
-    if (Object.keys(found).length > 0) return;
+    if (!check.passes(event)) return addCard.reset();
     addCard.mutate(
       { ...cardPayload(card), saveToWallet },
       {
@@ -35,7 +34,7 @@ export function AddCardForm({ accountId }: { accountId: string }) {
       </Title>
       <form onSubmit={submit} noValidate data-testid="add-card-form">
         <Stack>
-          <CardFields value={card} onChange={setCard} error={addCard.error} problems={problems} />
+          <CardFields value={card} onChange={setCard} error={addCard.error} problems={check.errors} />
           <Checkbox
             label={t('wallet.saveToWallet')}
             checked={saveToWallet}

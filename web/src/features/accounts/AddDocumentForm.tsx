@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { DateField } from '../../ui/DateField';
 import { today } from '../../ui/dates';
 import { fieldError, notifySuccess } from '../../ui/errors';
+import { checkAll, checks, useFieldChecks } from '../../ui/fieldChecks';
 import { MoneyInput } from '../../ui/MoneyInput';
 import { currencyDigits, parseMoneyInput } from '../../ui/money';
 import { type NewDocument, useCreateDocument } from './api';
@@ -16,9 +17,17 @@ export function AddDocumentForm(props: { accountId: string; currency: string }) 
   const create = useCreateDocument(props.accountId);
   const [kind, setKind] = useState<Kind>('invoices');
   const [amount, setAmount] = useState('');
-  const [amountInvalid, setAmountInvalid] = useState(false);
   const [date, setDate] = useState(today());
   const [text, setText] = useState('');
+  const digits = currencyDigits(props.currency);
+  const c = checks(t);
+  // The ledger routes: an invoice's reference is at most 200 characters, a credit note's reason 2000.
+  const check = useFieldChecks(() =>
+    checkAll(
+      { amount, date, text },
+      { amount: c.amount(digits), date: c.date(), text: c.maxLength(kind === 'invoices' ? 200 : 2000) },
+    ),
+  );
 
   const toDocument = (minor: number): NewDocument => {
     const note = text.trim() || undefined;
@@ -26,11 +35,10 @@ export function AddDocumentForm(props: { accountId: string; currency: string }) 
     return { kind, body: { amount: minor, date, reason: note } };
   };
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const minor = parseMoneyInput(amount, currencyDigits(props.currency));
-    setAmountInvalid(minor === null);
-    if (minor === null) return;
+    const minor = parseMoneyInput(amount, digits);
+    if (!check.passes(event) || minor === null) return create.reset();
     create.mutate(toDocument(minor), {
       onSuccess: () => {
         setAmount('');
@@ -64,9 +72,7 @@ export function AddDocumentForm(props: { accountId: string; currency: string }) 
               value={amount}
               onChange={(event) => setAmount(event.currentTarget.value)}
               required
-              error={
-                (amountInvalid ? t('form.invalidAmount') : undefined) ?? fieldError(create.error, 'amount')
-              }
+              error={check.errors.amount ?? fieldError(create.error, 'amount')}
               data-testid="document-amount"
             />
             <DateField
@@ -74,14 +80,16 @@ export function AddDocumentForm(props: { accountId: string; currency: string }) 
               value={date}
               onChange={(value) => setDate(value)}
               required
-              error={fieldError(create.error, 'date')}
+              error={check.errors.date ?? fieldError(create.error, 'date')}
               data-testid="document-date"
             />
             <TextInput
               label={kind === 'invoices' ? t('documents.reference') : t('documents.reason')}
               value={text}
               onChange={(event) => setText(event.currentTarget.value)}
-              error={fieldError(create.error, kind === 'invoices' ? 'reference' : 'reason')}
+              error={
+                check.errors.text ?? fieldError(create.error, kind === 'invoices' ? 'reference' : 'reason')
+              }
               data-testid="document-text"
             />
           </Group>

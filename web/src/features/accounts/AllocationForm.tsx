@@ -2,6 +2,7 @@ import { Alert, Button, Group, Paper, Select, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { fieldError, notifySuccess } from '../../ui/errors';
+import { checkAll, checks, useFieldChecks } from '../../ui/fieldChecks';
 import { MoneyInput } from '../../ui/MoneyInput';
 import { currencyDigits, decimalSeparator, formatMoney, parseMoneyInput, toMoneyInput } from '../../ui/money';
 import { useLocale } from '../../ui/useLocale';
@@ -16,7 +17,6 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
   const [creditId, setCreditId] = useState<string | null>(null);
   const [debitId, setDebitId] = useState<string | null>(null);
   const [amount, setAmount] = useState('');
-  const [amountInvalid, setAmountInvalid] = useState(false);
   /** the amount this form filled in itself, replaced when another pair is chosen (never what was typed) */
   const [prefilled, setPrefilled] = useState<string | null>(null);
 
@@ -38,7 +38,6 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
     const text = toMoneyInput(most, currencyDigits(props.currency), decimalSeparator(locale));
     setAmount(text);
     setPrefilled(text);
-    setAmountInvalid(false);
   };
   const refusal = allocationRefusal(
     allocate.error,
@@ -51,11 +50,32 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
     if (allocate.isError) allocate.reset();
   };
 
-  const submit = (event: FormEvent) => {
+  const digits = currencyDigits(props.currency);
+  const c = checks(t);
+  // At most what is open on both sides, once both are chosen (the server answers 422 beyond that).
+  const check = useFieldChecks(() => {
+    const credit = documentById(creditId);
+    const debit = documentById(debitId);
+    const most = credit && debit ? Math.min(credit.openAmount, debit.openAmount) : undefined;
+    return checkAll(
+      { creditId: creditId ?? '', debitId: debitId ?? '', amount },
+      {
+        creditId: c.required,
+        debitId: c.required,
+        amount: c.amount(digits, {
+          max:
+            most === undefined
+              ? undefined
+              : { minor: most, label: formatMoney(most, props.currency, locale) },
+        }),
+      },
+    );
+  });
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const minor = parseMoneyInput(amount, currencyDigits(props.currency));
-    setAmountInvalid(minor === null);
-    if (minor === null || !creditId || !debitId) return;
+    const minor = parseMoneyInput(amount, digits);
+    if (!check.passes(event) || minor === null || !creditId || !debitId) return allocate.reset();
     allocate.mutate(
       { creditId, debitId, amount: minor },
       {
@@ -89,7 +109,7 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
             required
             searchable
             nothingFoundMessage={t('allocations.noneOpen')}
-            error={fieldError(allocate.error, 'creditId')}
+            error={check.errors.creditId ?? fieldError(allocate.error, 'creditId')}
             data-testid="allocation-credit"
           />
           <Select
@@ -104,7 +124,7 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
             required
             searchable
             nothingFoundMessage={t('allocations.noneOpen')}
-            error={fieldError(allocate.error, 'debitId')}
+            error={check.errors.debitId ?? fieldError(allocate.error, 'debitId')}
             data-testid="allocation-debit"
           />
           <MoneyInput
@@ -116,9 +136,7 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
               setAmount(event.currentTarget.value);
             }}
             required
-            error={
-              (amountInvalid ? t('form.invalidAmount') : undefined) ?? fieldError(allocate.error, 'amount')
-            }
+            error={check.errors.amount ?? fieldError(allocate.error, 'amount')}
             data-testid="allocation-amount"
           />
         </Group>
@@ -128,7 +146,7 @@ export function AllocationForm(props: { accountId: string; documents: LedgerDocu
           </Alert>
         )}
         <Group justify="flex-end" mt="sm">
-          <Button type="submit" loading={allocate.isPending} disabled={!creditId || !debitId}>
+          <Button type="submit" loading={allocate.isPending} data-testid="allocation-submit">
             {t('allocations.submit')}
           </Button>
         </Group>

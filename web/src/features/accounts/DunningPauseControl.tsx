@@ -7,7 +7,9 @@ import { answer, api } from '../../api/client';
 import { DateField } from '../../ui/DateField';
 import { formatDate, today } from '../../ui/dates';
 import { fieldError, notifySuccess } from '../../ui/errors';
+import { checkAll, checks, useFieldChecks } from '../../ui/fieldChecks';
 import { useLocale } from '../../ui/useLocale';
+import { useOrganizationToday } from '../../ui/useOrganizationToday';
 
 const pauseKey = (id: string) => ['accounts', id, 'dunning-pause'] as const;
 
@@ -54,8 +56,15 @@ export function DunningPauseControl({ accountId }: { accountId: string }) {
   });
   const manage = can('transactions.manage');
   const current = pause.data ?? null;
-  const submit = (event: FormEvent) => {
+  const c = checks(t);
+  // RC5 and the route: the pause runs through a date today or later, and says why (1 to 500 characters).
+  const from = useOrganizationToday();
+  const check = useFieldChecks(() =>
+    checkAll({ until, reason }, { until: c.date({ from }), reason: c.text(500) }),
+  );
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
+    if (!check.passes(event)) return set.reset();
     set.mutate();
   };
 
@@ -89,23 +98,32 @@ export function DunningPauseControl({ accountId }: { accountId: string }) {
             {t('dunning.pause')}
           </Button>
         ))}
-      <Modal opened={open} onClose={() => setOpen(false)} title={t('dunning.title')}>
+      <Modal
+        opened={open}
+        onClose={() => {
+          setOpen(false);
+          check.reset();
+        }}
+        title={t('dunning.title')}
+      >
         <form onSubmit={submit} noValidate data-testid="dunning-pause-form">
           <Stack>
             <Text size="sm">{t('dunning.help')}</Text>
             <DateField
               label={t('dunning.until')}
+              required
               value={until}
               onChange={(value) => setUntil(value)}
-              error={fieldError(set.error, 'until')}
+              error={check.errors.until ?? fieldError(set.error, 'until')}
               data-testid="dunning-until"
             />
             <TextInput
               label={t('dunning.reason')}
+              required
               placeholder={t('dunning.reasonPlaceholder')}
               value={reason}
               onChange={(event) => setReason(event.currentTarget.value)}
-              error={fieldError(set.error, 'reason')}
+              error={check.errors.reason ?? fieldError(set.error, 'reason')}
               data-testid="dunning-reason"
             />
             <Group justify="flex-end">

@@ -1,7 +1,9 @@
 import { Button, Checkbox, Group, Paper, Stack, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useOrganization } from '../../admin/session';
 import { fieldError, notifySuccess } from '../../ui/errors';
+import { checkAll, checks, useFieldChecks } from '../../ui/fieldChecks';
 import { useAddBankAccount } from './api';
 
 const empty = { holderName: '', routingNumber: '', accountNumber: '' };
@@ -12,9 +14,21 @@ export function EcheckForm({ accountId }: { accountId: string }) {
   const add = useAddBankAccount(accountId);
   const [bank, setBank] = useState(empty);
   const [saveToWallet, setSaveToWallet] = useState(true);
+  // The Canadian electronic form (0 + institution + transit) is taken for an organization billing in CAD.
+  const canadian = (useOrganization().data?.currency ?? 'CAD') === 'CAD';
+  const c = checks(t);
+  // The sandbox's rules (sandbox-instruments.ts): a name of at most 200, a routing number, 4 to 17 digits.
+  const check = useFieldChecks(() =>
+    checkAll(bank, {
+      holderName: c.text(200),
+      routingNumber: c.routingNumber(canadian),
+      accountNumber: c.digits(4, 17),
+    }),
+  );
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
+    if (!check.passes(event)) return add.reset();
     add.mutate(
       {
         holderName: bank.holderName.trim(),
@@ -44,7 +58,7 @@ export function EcheckForm({ accountId }: { accountId: string }) {
             required
             value={bank.holderName}
             onChange={(event) => setBank({ ...bank, holderName: event.currentTarget.value })}
-            error={fieldError(add.error, 'holderName')}
+            error={check.errors.holderName ?? fieldError(add.error, 'holderName')}
             data-testid="echeck-holder-name"
           />
           <TextInput
@@ -55,7 +69,7 @@ export function EcheckForm({ accountId }: { accountId: string }) {
             required
             value={bank.routingNumber}
             onChange={(event) => setBank({ ...bank, routingNumber: event.currentTarget.value })}
-            error={fieldError(add.error, 'routingNumber')}
+            error={check.errors.routingNumber ?? fieldError(add.error, 'routingNumber')}
             data-testid="echeck-routing-number"
           />
           <TextInput
@@ -66,7 +80,7 @@ export function EcheckForm({ accountId }: { accountId: string }) {
             required
             value={bank.accountNumber}
             onChange={(event) => setBank({ ...bank, accountNumber: event.currentTarget.value })}
-            error={fieldError(add.error, 'accountNumber')}
+            error={check.errors.accountNumber ?? fieldError(add.error, 'accountNumber')}
             data-testid="echeck-account-number"
           />
           <Checkbox

@@ -18,6 +18,8 @@ import { useTranslation } from 'react-i18next';
 import { DateField } from '../../ui/DateField';
 import { today } from '../../ui/dates';
 import { fieldError, notifySuccess } from '../../ui/errors';
+import { checks, type FieldErrors, useFieldChecks } from '../../ui/fieldChecks';
+import { parseIsoDate } from '../../ui/isoDate';
 import { MoneyInput } from '../../ui/MoneyInput';
 import { currencyDigits, decimalSeparator, formatMoney, parseMoneyInput, toMoneyInput } from '../../ui/money';
 import { useLocale } from '../../ui/useLocale';
@@ -55,7 +57,6 @@ export function InstallmentPlanForm(props: {
   const [count, setCount] = useState<number | string>(3);
   const [firstDate, setFirstDate] = useState(today());
   const [rows, setRows] = useState<Row[]>([]);
-  const [invalidRows, setInvalidRows] = useState<number[]>([]);
 
   // Invoices fully covered by upcoming payments have nothing left to schedule (RA2).
   const invoices = props.documents.filter(
@@ -67,6 +68,29 @@ export function InstallmentPlanForm(props: {
   const total = parsed.reduce<number>((sum, amount) => sum + (amount ?? 0), 0);
   const overOpen = invoice !== undefined && total > invoice.openAmount;
   const money = (minor: number) => formatMoney(minor, props.currency, locale);
+  const c = checks(t);
+  // The plan route's rules: an invoice and a method, 1 to 120 installments, each a date and an amount, the
+  // dates strictly increasing, and the total at most what is open on the invoice.
+  const check = useFieldChecks(() => {
+    const found: FieldErrors = {
+      invoiceId: c.required(invoiceId ?? ''),
+      paymentMethodId: c.required(paymentMethodId ?? ''),
+      installments: rows.length === 0 ? t('fieldCheck.atLeastOneInstallment') : undefined,
+      total:
+        invoice && total > invoice.openAmount
+          ? t('fieldCheck.installmentsOverOpen', { total: money(total), open: money(invoice.openAmount) })
+          : undefined,
+    };
+    rows.forEach((entry, index) => {
+      const previous = index > 0 ? parseIsoDate(rows[index - 1]?.dueDate ?? '') : null;
+      const date = c.date()(entry.dueDate);
+      found[`date-${entry.key}`] =
+        date ??
+        (previous && entry.dueDate <= previous ? t('fieldCheck.dateAfter', { date: previous }) : undefined);
+      found[`amount-${entry.key}`] = c.amount(digits)(entry.amount);
+    });
+    return found;
+  });
 
   const row = (dueDate: string, amount: string): Row => {
     nextKey.current += 1;
@@ -81,7 +105,6 @@ export function InstallmentPlanForm(props: {
     setRows(
       amounts.map((amount, index) => row(dates[index] ?? first, toMoneyInput(amount, digits, separator))),
     );
-    setInvalidRows([]);
   };
 
   const chooseInvoice = (id: string | null) => {
@@ -98,11 +121,9 @@ export function InstallmentPlanForm(props: {
     setRows([...rows, row(last ? addMonths(last.dueDate, 1) : firstDate, '')]);
   };
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const invalid = rows.filter((_, index) => parsed[index] === null).map((entry) => entry.key);
-    setInvalidRows(invalid);
-    if (!invoiceId || !paymentMethodId || rows.length === 0 || invalid.length > 0) return;
+    if (!check.passes(event) || !invoiceId || !paymentMethodId) return create.reset();
     create.mutate(
       {
         invoiceId,
@@ -135,7 +156,7 @@ export function InstallmentPlanForm(props: {
             searchable
             nothingFoundMessage={t('installments.noInvoice')}
             placeholder={invoiceOptions.length === 0 ? t('installments.noInvoice') : undefined}
-            error={fieldError(create.error, 'invoiceId')}
+            error={check.errors.invoiceId ?? fieldError(create.error, 'invoiceId')}
             data-testid="installment-invoice"
           />
           <PaymentMethodSelect
@@ -144,7 +165,7 @@ export function InstallmentPlanForm(props: {
             value={paymentMethodId}
             onChange={setPaymentMethodId}
             required
-            error={fieldError(create.error, 'paymentMethodId')}
+            error={check.errors.paymentMethodId ?? fieldError(create.error, 'paymentMethodId')}
             data-testid="installment-method"
           />
           <SimpleGrid cols={{ base: 1, xs: 3 }} spacing="sm" style={{ alignItems: 'end' }}>
@@ -174,8 +195,13 @@ export function InstallmentPlanForm(props: {
             </Button>
           </SimpleGrid>
           {rows.length === 0 ? (
-            <Text size="sm" c="gray.7">
-              {t('installments.empty')}
+            <Text
+              size="sm"
+              c={check.errors.installments ? 'red.8' : 'gray.7'}
+              role={check.errors.installments ? 'alert' : undefined}
+              data-testid="installment-empty"
+            >
+              {check.errors.installments ?? t('installments.empty')}
             </Text>
           ) : (
             <Table data-testid="installment-list" aria-label={t('installments.listLabel')}>
@@ -199,7 +225,10 @@ export function InstallmentPlanForm(props: {
                           value={entry.dueDate}
                           onChange={(value) => update(entry.key, { dueDate: value })}
                           required
-                          error={fieldError(create.error, `installments.${index}.dueDate`)}
+                          error={
+                            check.errors[`date-${entry.key}`] ??
+                            fieldError(create.error, `installments.${index}.dueDate`)
+                          }
                           data-testid="installment-date"
                         />
                       </Table.Td>
@@ -211,7 +240,7 @@ export function InstallmentPlanForm(props: {
                           onChange={(event) => update(entry.key, { amount: event.currentTarget.value })}
                           required
                           error={
-                            (invalidRows.includes(entry.key) ? t('form.invalidAmount') : undefined) ??
+                            check.errors[`amount-${entry.key}`] ??
                             fieldError(create.error, `installments.${index}.amount`)
                           }
                           data-testid="installment-amount"
@@ -250,10 +279,16 @@ export function InstallmentPlanForm(props: {
               </Text>
             )}
           </Group>
-          {overOpen && (
-            <Alert color="orange" data-testid="installment-over-open">
-              {t('installments.overOpen')}
-            </Alert>
+          {check.errors.total ? (
+            <Text size="sm" c="red.8" role="alert" data-testid="installment-total-error">
+              {check.errors.total}
+            </Text>
+          ) : (
+            overOpen && (
+              <Alert color="orange" data-testid="installment-over-open">
+                {t('installments.overOpen')}
+              </Alert>
+            )
           )}
           {fieldError(create.error, 'installments') && (
             <Text size="sm" c="red.8">
@@ -261,12 +296,7 @@ export function InstallmentPlanForm(props: {
             </Text>
           )}
           <Group justify="flex-end">
-            <Button
-              type="submit"
-              loading={create.isPending}
-              disabled={!invoiceId || !paymentMethodId || rows.length === 0}
-              data-testid="installment-submit"
-            >
+            <Button type="submit" loading={create.isPending} data-testid="installment-submit">
               {t('installments.submit')}
             </Button>
           </Group>

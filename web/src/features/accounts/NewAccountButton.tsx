@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router-dom';
 import type { Locale } from '../../api/schema';
 import { fieldError } from '../../ui/errors';
-import { checkAll, checks } from '../../ui/fieldChecks';
+import { checkAll, checks, useFieldChecks } from '../../ui/fieldChecks';
 import { useLocale } from '../../ui/useLocale';
 import { useCreateAccount } from './api';
 
@@ -18,18 +18,15 @@ export function NewAccountButton() {
   const [ownerEmail, setOwnerEmail] = useState('');
   const [locale, setLocale] = useState<Locale>(useLocale());
 
-  const [errors, setErrors] = useState<Partial<Record<'ownerName' | 'ownerEmail', string>>>({});
   const c = checks(t);
-  const rules = { ownerName: c.required, ownerEmail: c.email };
-  const recheck = (values: { ownerName: string; ownerEmail: string }) => {
-    if (Object.keys(errors).length > 0) setErrors(checkAll(values, rules));
-  };
+  const check = useFieldChecks(() =>
+    checkAll({ ownerName, ownerEmail }, { ownerName: c.text(200), ownerEmail: c.email }),
+  );
+  const errors = check.errors;
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const found = checkAll({ ownerName, ownerEmail }, rules);
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
+    if (!check.passes(event)) return create.reset();
     create.mutate(
       { ownerName, ownerEmail, locale },
       { onSuccess: (account) => navigate(`/accounts/${account.id}/ledger`) },
@@ -48,10 +45,7 @@ export function NewAccountButton() {
               label={t('accounts.columns.owner')}
               required
               value={ownerName}
-              onChange={(event) => {
-                setOwnerName(event.currentTarget.value);
-                recheck({ ownerName: event.currentTarget.value, ownerEmail });
-              }}
+              onChange={(event) => setOwnerName(event.currentTarget.value)}
               error={errors.ownerName ?? fieldError(create.error, 'ownerName')}
               data-testid="new-account-name"
             />
@@ -60,10 +54,7 @@ export function NewAccountButton() {
               type="email"
               required
               value={ownerEmail}
-              onChange={(event) => {
-                setOwnerEmail(event.currentTarget.value);
-                recheck({ ownerName, ownerEmail: event.currentTarget.value });
-              }}
+              onChange={(event) => setOwnerEmail(event.currentTarget.value)}
               error={errors.ownerEmail ?? fieldError(create.error, 'ownerEmail')}
               data-testid="new-account-email"
             />

@@ -7,6 +7,7 @@ import type { MethodType } from '../../api/schema';
 import { DateField } from '../../ui/DateField';
 import { today } from '../../ui/dates';
 import { errorMessage, fieldError, notifySuccess } from '../../ui/errors';
+import { checkAll, checks, useFieldChecks } from '../../ui/fieldChecks';
 import { newIdempotencyKey } from '../../ui/idempotency';
 import { MoneyInput } from '../../ui/MoneyInput';
 import { currencyDigits, parseMoneyInput } from '../../ui/money';
@@ -34,7 +35,6 @@ export function PaymentForm(props: {
   const locale = useLocale();
   const record = useRecordPayment(props.accountId);
   const [amount, setAmount] = useState('');
-  const [amountInvalid, setAmountInvalid] = useState(false);
   const [date, setDate] = useState(today());
   const [method, setMethod] = useState<PaymentMethodKind>('cheque');
   const [paymentMethodId, setPaymentMethodId] = useState<string | null>(null);
@@ -50,6 +50,15 @@ export function PaymentForm(props: {
   const error = record.error;
   const declined = isApiError(error) && error.status === 402;
   const otherError = error && !declined && (!isApiError(error) || error.fieldErrors.length === 0);
+  const digits = currencyDigits(props.currency);
+  const c = checks(t);
+  const check = useFieldChecks(() =>
+    checkAll(
+      { amount, date, paymentMethodId: paymentMethodId ?? '' },
+      // A charge needs the card or bank account it goes to.
+      { amount: c.amount(digits), date: c.date(), paymentMethodId: gateway ? c.required : undefined },
+    ),
+  );
 
   const chooseMethod = (value: PaymentMethodKind) => {
     setMethod(value);
@@ -58,11 +67,10 @@ export function PaymentForm(props: {
     record.reset();
   };
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const minor = parseMoneyInput(amount, currencyDigits(props.currency));
-    setAmountInvalid(minor === null);
-    if (minor === null || (gateway && !paymentMethodId)) return;
+    const minor = parseMoneyInput(amount, digits);
+    if (!check.passes(event) || minor === null) return record.reset();
     record.mutate(
       {
         body: {
@@ -98,7 +106,7 @@ export function PaymentForm(props: {
               value={amount}
               onChange={(event) => setAmount(event.currentTarget.value)}
               required
-              error={(amountInvalid ? t('form.invalidAmount') : undefined) ?? fieldError(error, 'amount')}
+              error={check.errors.amount ?? fieldError(error, 'amount')}
               data-testid="payment-amount"
             />
             <DateField
@@ -106,7 +114,7 @@ export function PaymentForm(props: {
               value={date}
               onChange={(value) => setDate(value)}
               required
-              error={fieldError(error, 'date')}
+              error={check.errors.date ?? fieldError(error, 'date')}
               data-testid="payment-date"
             />
           </Group>
@@ -127,7 +135,7 @@ export function PaymentForm(props: {
                 value={paymentMethodId}
                 onChange={setPaymentMethodId}
                 required
-                error={fieldError(error, 'paymentMethodId')}
+                error={check.errors.paymentMethodId ?? fieldError(error, 'paymentMethodId')}
                 data-testid="payment-method-id"
               />
             ) : (
@@ -172,7 +180,8 @@ export function PaymentForm(props: {
             <Button
               type="submit"
               loading={record.isPending}
-              disabled={gateway && !paymentMethodId}
+              // Without a card or bank account of that kind there is nothing to charge (the text says where to add one).
+              disabled={gateway && usable.length === 0}
               data-testid="payment-submit"
             >
               {gateway ? t('payments.charge') : t('payments.record')}

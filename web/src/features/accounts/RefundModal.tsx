@@ -6,6 +6,7 @@ import { isApiError } from '../../api/client';
 import { DateField } from '../../ui/DateField';
 import { formatDate, today } from '../../ui/dates';
 import { errorMessage, fieldError, notifySuccess } from '../../ui/errors';
+import { checkAll, checks, useFieldChecks } from '../../ui/fieldChecks';
 import { newIdempotencyKey } from '../../ui/idempotency';
 import { MoneyInput } from '../../ui/MoneyInput';
 import { currencyDigits, decimalSeparator, formatMoney, parseMoneyInput, toMoneyInput } from '../../ui/money';
@@ -47,7 +48,6 @@ export function RefundModal(props: {
   const refundable = refundableOn(props.payment, props.documents);
   const refund = useRefund(props.accountId);
   const [amount, setAmount] = useState(toMoneyInput(refundable, digits, decimalSeparator(locale)));
-  const [amountInvalid, setAmountInvalid] = useState(false);
   const [date, setDate] = useState(today());
   const [failed, setFailed] = useState<RefundResult | null>(null);
   const reference = props.payment.reference ?? props.payment.id;
@@ -64,11 +64,22 @@ export function RefundModal(props: {
   const generalError =
     error && tooMuch === undefined && (!isApiError(error) || error.fieldErrors.length === 0);
 
-  const submit = (event: FormEvent) => {
+  const c = checks(t);
+  // More than zero and at most what is left on the payment; the date is optional (today when left out).
+  const check = useFieldChecks(() =>
+    checkAll(
+      { amount, date },
+      {
+        amount: c.amount(digits, { max: { minor: refundable, label: money(refundable) } }),
+        date: c.optional(c.date()),
+      },
+    ),
+  );
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const minor = parseMoneyInput(amount, digits);
-    setAmountInvalid(minor === null);
-    if (minor === null) return;
+    if (!check.passes(event) || minor === null) return refund.reset();
     refund.mutate(
       {
         body: { amount: minor, paymentId: props.payment.id, date: date || undefined },
@@ -80,7 +91,8 @@ export function RefundModal(props: {
             setFailed(result);
             return;
           }
-          notifySuccess(t(result.status === 'paid_out' ? 'refunds.paidOut' : 'refunds.succeeded'));
+          const done = { amount: money(result.amount), reference };
+          notifySuccess(t(result.status === 'paid_out' ? 'refunds.paidOut' : 'refunds.succeeded', done));
           props.onClose();
         },
       },
@@ -121,18 +133,14 @@ export function RefundModal(props: {
               onChange={(event) => setAmount(event.currentTarget.value)}
               required
               data-autofocus
-              error={
-                (amountInvalid ? t('form.invalidAmount') : undefined) ??
-                tooMuch ??
-                fieldError(error, 'amount')
-              }
+              error={check.errors.amount ?? tooMuch ?? fieldError(error, 'amount')}
               data-testid="refund-amount"
             />
             <DateField
               label={t('refunds.date')}
               value={date}
               onChange={(value) => setDate(value)}
-              error={fieldError(error, 'date')}
+              error={check.errors.date ?? fieldError(error, 'date')}
               data-testid="refund-date"
             />
             {generalError && (

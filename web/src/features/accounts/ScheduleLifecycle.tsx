@@ -5,9 +5,11 @@ import { useTranslation } from 'react-i18next';
 import { DateField } from '../../ui/DateField';
 import { formatDate } from '../../ui/dates';
 import { fieldError, notifySuccess } from '../../ui/errors';
+import { checkAll, checks, useFieldChecks } from '../../ui/fieldChecks';
 import { MoneyInput } from '../../ui/MoneyInput';
 import { currencyDigits, decimalSeparator, formatMoney, parseMoneyInput, toMoneyInput } from '../../ui/money';
 import { useLocale } from '../../ui/useLocale';
+import { useOrganizationToday } from '../../ui/useOrganizationToday';
 import { type ScheduleAction, type UpcomingPayment, useEditScheduledPayment, useScheduleAction } from './api';
 
 /** A subscription cancelled at period end still has its last charge(s) to come: it is "ending", not gone. */
@@ -215,13 +217,18 @@ function EditScheduledPayment(props: {
   const digits = currencyDigits(props.currency);
   const [dueDate, setDueDate] = useState(props.payment.dueDate);
   const [amount, setAmount] = useState(toMoneyInput(props.payment.amount, digits, decimalSeparator(locale)));
-  const [invalid, setInvalid] = useState<{ amount?: boolean; dueDate?: boolean }>({});
-  const submit = (event: FormEvent) => {
+  const c = checks(t);
+  // The route: a new date is today or later (the organization's today), the amount positive (the server
+  // checks it against the invoice). An unchanged date is not sent, so it is not checked against today.
+  const today = useOrganizationToday();
+  const from = dueDate === props.payment.dueDate ? undefined : today;
+  const check = useFieldChecks(() =>
+    checkAll({ dueDate, amount }, { dueDate: c.date({ from }), amount: c.amount(digits) }),
+  );
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const minor = parseMoneyInput(amount, digits);
-    const badDate = !/^\d{4}-\d{2}-\d{2}$/.test(dueDate);
-    setInvalid({ amount: minor === null || minor <= 0, dueDate: badDate });
-    if (minor === null || minor <= 0 || badDate) return;
+    if (!check.passes(event) || minor === null) return edit.reset();
     const body = {
       ...(dueDate !== props.payment.dueDate ? { dueDate } : {}),
       ...(minor !== props.payment.amount ? { amount: minor } : {}),
@@ -250,7 +257,7 @@ function EditScheduledPayment(props: {
       title={t('schedule.edit.title', { date: formatDate(props.payment.dueDate, locale) })}
       data-testid="schedule-edit"
     >
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={submit} noValidate data-testid="schedule-edit-form">
         <Stack>
           <Text size="sm">{t('schedule.edit.help')}</Text>
           <DateField
@@ -258,10 +265,7 @@ function EditScheduledPayment(props: {
             value={dueDate}
             onChange={(value) => setDueDate(value)}
             required
-            error={
-              (invalid.dueDate ? t('schedule.edit.invalidDate') : undefined) ??
-              fieldError(edit.error, 'dueDate')
-            }
+            error={check.errors.dueDate ?? fieldError(edit.error, 'dueDate')}
             data-testid="schedule-edit-date"
           />
           <MoneyInput
@@ -270,7 +274,7 @@ function EditScheduledPayment(props: {
             value={amount}
             onChange={(event) => setAmount(event.currentTarget.value)}
             required
-            error={(invalid.amount ? t('form.invalidAmount') : undefined) ?? fieldError(edit.error, 'amount')}
+            error={check.errors.amount ?? fieldError(edit.error, 'amount')}
             data-testid="schedule-edit-amount"
           />
           {refusal && (

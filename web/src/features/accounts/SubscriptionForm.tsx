@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { DateField } from '../../ui/DateField';
 import { today } from '../../ui/dates';
 import { fieldError, notifySuccess } from '../../ui/errors';
+import { checkAll, checks, useFieldChecks } from '../../ui/fieldChecks';
 import { MoneyInput } from '../../ui/MoneyInput';
 import { currencyDigits, parseMoneyInput } from '../../ui/money';
 import { type Interval, type PaymentMethod, useCreateSubscription } from './api';
@@ -15,17 +16,29 @@ export function SubscriptionForm(props: { accountId: string; currency: string; m
   const { t } = useTranslation();
   const create = useCreateSubscription(props.accountId);
   const [amount, setAmount] = useState('');
-  const [amountInvalid, setAmountInvalid] = useState(false);
   const [interval, setPeriod] = useState<Interval>('month');
   const [startDate, setStartDate] = useState(today());
   const [paymentMethodId, setPaymentMethodId] = useState<string | null>(null);
   const [description, setDescription] = useState('');
 
-  const submit = (event: FormEvent) => {
+  const digits = currencyDigits(props.currency);
+  const c = checks(t);
+  const check = useFieldChecks(() =>
+    checkAll(
+      { amount, startDate, paymentMethodId: paymentMethodId ?? '', description },
+      {
+        amount: c.amount(digits),
+        startDate: c.date(),
+        paymentMethodId: c.required,
+        description: c.maxLength(500),
+      },
+    ),
+  );
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const minor = parseMoneyInput(amount, currencyDigits(props.currency));
-    setAmountInvalid(minor === null);
-    if (minor === null || !paymentMethodId) return;
+    const minor = parseMoneyInput(amount, digits);
+    if (!check.passes(event) || minor === null || !paymentMethodId) return create.reset();
     create.mutate(
       { amount: minor, interval, startDate, paymentMethodId, description: description.trim() || undefined },
       {
@@ -52,9 +65,7 @@ export function SubscriptionForm(props: { accountId: string; currency: string; m
               value={amount}
               onChange={(event) => setAmount(event.currentTarget.value)}
               required
-              error={
-                (amountInvalid ? t('form.invalidAmount') : undefined) ?? fieldError(create.error, 'amount')
-              }
+              error={check.errors.amount ?? fieldError(create.error, 'amount')}
               data-testid="subscription-amount"
             />
             <Select
@@ -71,7 +82,7 @@ export function SubscriptionForm(props: { accountId: string; currency: string; m
               value={startDate}
               onChange={(value) => setStartDate(value)}
               required
-              error={fieldError(create.error, 'startDate')}
+              error={check.errors.startDate ?? fieldError(create.error, 'startDate')}
               data-testid="subscription-start-date"
             />
           </SimpleGrid>
@@ -81,7 +92,7 @@ export function SubscriptionForm(props: { accountId: string; currency: string; m
             value={paymentMethodId}
             onChange={setPaymentMethodId}
             required
-            error={fieldError(create.error, 'paymentMethodId')}
+            error={check.errors.paymentMethodId ?? fieldError(create.error, 'paymentMethodId')}
             data-testid="subscription-method"
           />
           <TextInput
@@ -89,16 +100,11 @@ export function SubscriptionForm(props: { accountId: string; currency: string; m
             value={description}
             maxLength={500}
             onChange={(event) => setDescription(event.currentTarget.value)}
-            error={fieldError(create.error, 'description')}
+            error={check.errors.description ?? fieldError(create.error, 'description')}
             data-testid="subscription-description"
           />
           <Group justify="flex-end">
-            <Button
-              type="submit"
-              loading={create.isPending}
-              disabled={!paymentMethodId}
-              data-testid="subscription-submit"
-            >
+            <Button type="submit" loading={create.isPending} data-testid="subscription-submit">
               {t('subscriptions.submit')}
             </Button>
           </Group>

@@ -6,6 +6,8 @@ import { answer, api } from '../../api/client';
 import { DateField } from '../../ui/DateField';
 import { today } from '../../ui/dates';
 import { fieldError, notifySuccess } from '../../ui/errors';
+import { checks, useFieldChecks } from '../../ui/fieldChecks';
+import { useOrganizationToday } from '../../ui/useOrganizationToday';
 import type { FailedTransaction } from './api';
 
 type Mode = 'next_installment' | 'spread' | 'new_installment';
@@ -36,9 +38,16 @@ export function RescheduleButton({ entry }: { entry: FailedTransaction }) {
     },
     meta: { form: true },
   });
+  const c = checks(t);
+  // RC6: a new installment needs its date, today or later.
+  const from = useOrganizationToday();
+  const check = useFieldChecks(() => ({
+    date: mode === 'new_installment' ? c.date({ from })(date) : undefined,
+  }));
   if (entry.type !== 'installment' || entry.status !== 'open' || entry.paidElsewhere) return null;
-  const submit = (event: FormEvent) => {
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
+    if (!check.passes(event)) return reschedule.reset();
     reschedule.mutate();
   };
   return (
@@ -46,7 +55,14 @@ export function RescheduleButton({ entry }: { entry: FailedTransaction }) {
       <Button size="compact-sm" variant="default" onClick={() => setOpen(true)} data-testid="ft-reschedule">
         {t('reschedule.action')}
       </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title={t('reschedule.title')}>
+      <Modal
+        opened={open}
+        onClose={() => {
+          setOpen(false);
+          check.reset();
+        }}
+        title={t('reschedule.title')}
+      >
         <form onSubmit={submit} noValidate data-testid="reschedule-form">
           <Stack>
             <Text size="sm">{t('reschedule.help')}</Text>
@@ -67,7 +83,8 @@ export function RescheduleButton({ entry }: { entry: FailedTransaction }) {
                 label={t('reschedule.date')}
                 value={date}
                 onChange={(value) => setDate(value)}
-                error={fieldError(reschedule.error, 'date')}
+                required
+                error={check.errors.date ?? fieldError(reschedule.error, 'date')}
                 data-testid="reschedule-date"
               />
             )}

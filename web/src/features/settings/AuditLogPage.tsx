@@ -7,6 +7,7 @@ import type { ItemOf } from '../../api/schema';
 import { enCA } from '../../i18n/en-CA';
 import { DateField } from '../../ui/DateField';
 import { formatDate } from '../../ui/dates';
+import { parseIsoDate } from '../../ui/isoDate';
 import { LoadMore } from '../../ui/LoadMore';
 import { Money } from '../../ui/Money';
 import { formatMoney } from '../../ui/money';
@@ -140,14 +141,14 @@ export function AuditLogPage() {
           label={t('auditLog.filters.from')}
           value={filters.from ?? ''}
           maxDate={filters.to}
-          onChange={(value) => set({ from: value || undefined })}
+          onChange={(value) => set({ from: parseIsoDate(value) ?? undefined })}
           data-testid="audit-filter-from"
         />
         <DateField
           label={t('auditLog.filters.to')}
           value={filters.to ?? ''}
           minDate={filters.from}
-          onChange={(value) => set({ to: value || undefined })}
+          onChange={(value) => set({ to: parseIsoDate(value) ?? undefined })}
           data-testid="audit-filter-to"
         />
         {filtered && (

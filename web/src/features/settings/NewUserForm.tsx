@@ -1,9 +1,10 @@
-import { Button, Group, Paper, PasswordInput, Select, Stack, TextInput, Title } from '@mantine/core';
+import { Button, Group, Paper, Select, Stack, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Role } from '../../api/schema';
 import { fieldError, notifySuccess } from '../../ui/errors';
-import { checkAll, checks } from '../../ui/fieldChecks';
+import { checkAll, checks, useFieldChecks } from '../../ui/fieldChecks';
+import { PasswordField } from '../../ui/PasswordField';
 import { useCreateUser } from './api';
 import { ROLES } from './roles';
 
@@ -13,21 +14,17 @@ export function NewUserForm() {
   const { t } = useTranslation();
   const create = useCreateUser();
   const [draft, setDraft] = useState(empty);
-  const [errors, setErrors] = useState<Partial<Record<'name' | 'email' | 'password', string>>>({});
   const c = checks(t);
-  const rules = { name: c.required, email: c.email, password: c.minLength(8) };
   // Once a field was flagged, its message follows what is typed (and goes when it is right).
-  const edit = (patch: Partial<typeof empty>) => {
-    const next = { ...draft, ...patch };
-    setDraft(next);
-    if (Object.keys(errors).length > 0) setErrors(checkAll(next, rules));
-  };
+  const check = useFieldChecks(() =>
+    checkAll(draft, { name: c.text(200), email: c.email, password: c.minLength(8) }),
+  );
+  const errors = check.errors;
+  const edit = (patch: Partial<typeof empty>) => setDraft({ ...draft, ...patch });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const found = checkAll(draft, rules);
-    setErrors(found);
-    if (Object.keys(found).length > 0) return;
+    if (!check.passes(event)) return create.reset();
     create.mutate(draft, {
       onSuccess: () => {
         setDraft(empty);
@@ -63,7 +60,7 @@ export function NewUserForm() {
             />
           </Group>
           <Group grow align="flex-start">
-            <PasswordInput
+            <PasswordField
               label={t('users.password')}
               autoComplete="new-password"
               required

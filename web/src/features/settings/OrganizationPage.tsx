@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { useCan, useOrganization } from '../../admin/session';
 import type { Locale, Schemas } from '../../api/schema';
 import { fieldError, notifySuccess } from '../../ui/errors';
+import { checkAll, checks, useFieldChecks } from '../../ui/fieldChecks';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useUpdateOrganization, useUsers } from './api';
 import { GatewayPanel } from './GatewayPanel';
@@ -31,8 +32,18 @@ function OrganizationForm({
     label: `${user.name} <${user.email}>`,
   }));
 
-  const submit = (event: FormEvent) => {
+  const c = checks(t);
+  // The route: a name of 1 to 200 characters, an optional contact e-mail address.
+  const check = useFieldChecks(() =>
+    checkAll(
+      { name: draft.name, contactEmail: draft.contactEmail ?? '' },
+      { name: c.text(200), contactEmail: c.optional(c.email) },
+    ),
+  );
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
+    if (!check.passes(event)) return update.reset();
     update.mutate(draft, { onSuccess: () => notifySuccess(t('settings.saved')) });
   };
 
@@ -49,7 +60,8 @@ function OrganizationForm({
             disabled={!canEdit}
             value={draft.name}
             onChange={(event) => set('name', event.currentTarget.value)}
-            error={fieldError(update.error, 'name')}
+            error={check.errors.name ?? fieldError(update.error, 'name')}
+            data-testid="organization-name"
           />
           <TextInput
             label={t('organization.contactEmail')}
@@ -57,7 +69,8 @@ function OrganizationForm({
             disabled={!canEdit}
             value={draft.contactEmail ?? ''}
             onChange={(event) => set('contactEmail', event.currentTarget.value.trim() || null)}
-            error={fieldError(update.error, 'contactEmail')}
+            error={check.errors.contactEmail ?? fieldError(update.error, 'contactEmail')}
+            data-testid="organization-contact-email"
           />
           <Select
             label={t('organization.billingContact')}

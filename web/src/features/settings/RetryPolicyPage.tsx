@@ -13,10 +13,14 @@ import {
 } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useCan } from '../../admin/session';
+import { useCan, useOrganization } from '../../admin/session';
 import { isApiError } from '../../api/client';
 import { notifySuccess } from '../../ui/errors';
+import { checks, useFieldChecks } from '../../ui/fieldChecks';
+import { MoneyInput } from '../../ui/MoneyInput';
+import { currencyDigits, decimalSeparator, parseMoneyInput, toMoneyInput } from '../../ui/money';
 import { QueryStatus } from '../../ui/QueryStatus';
+import { useLocale } from '../../ui/useLocale';
 import {
   type DunningEmail,
   type RetryPolicy,
@@ -38,6 +42,21 @@ function errorsUnder(error: unknown, prefix: string): string | undefined {
     })
     .map((e) => e.message);
   return messages.length > 0 ? [...new Set(messages)].join(' · ') : undefined;
+}
+
+/** The route's limits (src/modules/recovery/retry-policy.ts): at most 8 retries, each 1 to 60 days after. */
+const MAX_CARD_RETRIES = 8;
+const MAX_OFFSET_DAYS = 60;
+
+/** The retry days as typed ("1, 3, 5"), or null unless each is a whole day in range, strictly increasing. */
+function parseOffsets(text: string): number[] | null {
+  const parts = text.split(/[,;\s]+/).filter(Boolean);
+  if (parts.length > MAX_CARD_RETRIES || parts.some((part) => !/^\d+$/.test(part))) return null;
+  const days = parts.map(Number);
+  const ok = days.every(
+    (day, index) => day >= 1 && day <= MAX_OFFSET_DAYS && (index === 0 || day > (days[index - 1] ?? 0)),
+  );
+  return ok ? days : null;
 }
 
 const EMAILS: Array<[keyof RetryPolicy['emails'], DunningEmail]> = [
@@ -67,19 +86,49 @@ function PreviewModal({ kind, onClose }: { kind: DunningEmail; onClose: () => vo
 function RetryPolicyForm({ policy, canEdit }: { policy: RetryPolicy; canEdit: boolean }) {
   const { t } = useTranslation();
   const update = useUpdateRetryPolicy();
+  const locale = useLocale();
+  const currency = useOrganization().data?.currency ?? 'CAD';
+  const digits = currencyDigits(currency);
   const [draft, setDraft] = useState<RetryPolicy>(policy);
   const [offsets, setOffsets] = useState(policy.card.offsetsDays.join(', '));
+  // The number fields as typed (NumberInput answers '' when emptied): checked before they become numbers.
+  const [localHour, setLocalHour] = useState<number | string>(policy.card.localHour);
+  const [maxRepresentments, setMaxRepresentments] = useState<number | string>(
+    policy.echeck.maxRepresentments,
+  );
+  const [daysApart, setDaysApart] = useState<number | string>(policy.echeck.minBusinessDaysApart);
+  const [returnFee, setReturnFee] = useState(
+    toMoneyInput(policy.echeck.returnFeeAmount, digits, decimalSeparator(locale)),
+  );
   const [preview, setPreview] = useState<DunningEmail | null>(null);
-  const err = (field: string) => errorsUnder(update.error, field);
+  const c = checks(t);
+  const check = useFieldChecks(() => ({
+    'card.offsetsDays':
+      parseOffsets(offsets) === null
+        ? t('fieldCheck.offsets', { max: MAX_CARD_RETRIES, days: MAX_OFFSET_DAYS })
+        : undefined,
+    'card.localHour': c.wholeNumber(0, 23)(String(localHour)),
+    'echeck.maxRepresentments': c.wholeNumber(0, 2)(String(maxRepresentments)),
+    'echeck.minBusinessDaysApart': c.wholeNumber(1, 30)(String(daysApart)),
+    'echeck.returnFeeAmount': c.amount(digits, { zero: true })(returnFee),
+  }));
+  const err = (field: keyof typeof check.errors) => check.errors[field] ?? errorsUnder(update.error, field);
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const offsetsDays = offsets
-      .split(/[,;\s]+/)
-      .filter(Boolean)
-      .map((value) => Number(value));
+    const offsetsDays = parseOffsets(offsets);
+    const fee = parseMoneyInput(returnFee, digits, { allowZero: true });
+    if (!check.passes(event) || offsetsDays === null || fee === null) return update.reset();
     update.mutate(
-      { ...draft, card: { ...draft.card, offsetsDays } },
+      {
+        ...draft,
+        card: { ...draft.card, offsetsDays, localHour: Number(localHour) },
+        echeck: {
+          maxRepresentments: Number(maxRepresentments),
+          minBusinessDaysApart: Number(daysApart),
+          returnFeeAmount: fee,
+        },
+      },
       { onSuccess: () => notifySuccess(t('settings.saved')) },
     );
   };
@@ -107,8 +156,8 @@ function RetryPolicyForm({ policy, canEdit }: { policy: RetryPolicy; canEdit: bo
             <NumberInput
               label={t('retryPolicy.localHour')}
               disabled={!canEdit}
-              value={draft.card.localHour}
-              onChange={(value) => setDraft({ ...draft, card: { ...draft.card, localHour: Number(value) } })}
+              value={localHour}
+              onChange={setLocalHour}
               allowDecimal={false}
               error={err('card.localHour')}
               data-testid="policy-local-hour"
@@ -132,34 +181,26 @@ function RetryPolicyForm({ policy, canEdit }: { policy: RetryPolicy; canEdit: bo
               min={0}
               max={2}
               allowDecimal={false}
-              value={draft.echeck.maxRepresentments}
-              onChange={(value) =>
-                setDraft({ ...draft, echeck: { ...draft.echeck, maxRepresentments: Number(value) } })
-              }
+              value={maxRepresentments}
+              onChange={setMaxRepresentments}
               error={err('echeck.maxRepresentments')}
+              data-testid="policy-max-representments"
             />
             <NumberInput
               label={t('retryPolicy.minBusinessDaysApart')}
               disabled={!canEdit}
               allowDecimal={false}
-              value={draft.echeck.minBusinessDaysApart}
-              onChange={(value) =>
-                setDraft({ ...draft, echeck: { ...draft.echeck, minBusinessDaysApart: Number(value) } })
-              }
+              value={daysApart}
+              onChange={setDaysApart}
               error={err('echeck.minBusinessDaysApart')}
+              data-testid="policy-days-apart"
             />
-            <NumberInput
+            <MoneyInput
               label={t('retryPolicy.returnFee')}
               disabled={!canEdit}
-              decimalScale={2}
-              fixedDecimalScale
-              value={draft.echeck.returnFeeAmount / 100}
-              onChange={(value) =>
-                setDraft({
-                  ...draft,
-                  echeck: { ...draft.echeck, returnFeeAmount: Math.round(Number(value) * 100) },
-                })
-              }
+              currency={currency}
+              value={returnFee}
+              onChange={(event) => setReturnFee(event.currentTarget.value)}
               error={err('echeck.returnFeeAmount')}
               data-testid="policy-return-fee"
             />
@@ -176,7 +217,7 @@ function RetryPolicyForm({ policy, canEdit }: { policy: RetryPolicy; canEdit: bo
             onChange={(value) =>
               value && setDraft({ ...draft, afterLastRetry: value as RetryPolicy['afterLastRetry'] })
             }
-            error={err('afterLastRetry')}
+            error={errorsUnder(update.error, 'afterLastRetry')}
           />
           <Title order={3} size="h6">
             {t('retryPolicy.emailsTitle')}
