@@ -1,0 +1,201 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rows } from '../../src/platform/db/db';
+import { call, createTestContext, type TestContext } from '../harness';
+import {
+  type Crashes,
+  collectedFor,
+  crashInjector,
+  FT_LIST,
+  type MoneyApi,
+  moneyApi,
+} from '../money/money-kit';
+
+/**
+ * Money where the newer features cross the older paths (SPEC §4 MS1–MS6 with RC1, RC6 and the sweeper of
+ * MS5): an attempt whose gateway answer is still unknown — `processing` until the payments sweeper asks the
+ * gateway (ATTEMPT_LEASE_MS, 5 minutes) — while an administrator reschedules the installment it collects
+ * (RC6), ignores the entry (FT6), or the due run charges the installment that received its amount. Each test
+ * drives the public API and the jobs, with the answer lost by the crash drill of money-kit (the worker died
+ * after the gateway answered), and asserts the money invariant itself: an invoice is never collected beyond
+ * its amount, a payment never refunded beyond it, and the gateway and the ledger agree (brokenInvariants).
+ * The interleavings are sequential (deterministic on both databases); the attempts in flight are real rows
+ * the sweeper finishes, exactly as after a crash.
+ */
+
+let t: TestContext;
+let crashes: Crashes;
+
+beforeAll(async () => {
+  t = await createTestContext();
+  crashes = crashInjector(t.c.gateway);
+});
+afterAll(async () => t?.close());
+
+const fresh = () => moneyApi(t);
+
+async function expectNoBrokenInvariants(m: MoneyApi) {
+  expect(await m.brokenInvariants()).toEqual([]);
+}
+
+/** Posted card payments of the account, in the ledger. */
+const gatewayCollected = async (m: MoneyApi) => {
+  let total = 0;
+  for (const op of await m.gatewayOps())
+    if (op.kind === 'charge' && op.status === 'succeeded') total += op.amount;
+  return total;
+};
+
+/**
+ * An invoice of 10,000 in two card installments of 5,000, due April 1 and April 2; the first is declined
+ * (a soft decline: the policy retries it automatically the next day, RC1). One open entry.
+ */
+async function declinedInstallment(m: MoneyApi) {
+  await m.setClock('2026-03-02T15:00:00Z');
+  const account = await m.account('Odile Paquette');
+  const card = await m.card(account.id);
+  const invoice = await m.invoice(account.id, 10_000, '2026-03-01');
+  const plan = await m.plan(account.id, invoice.id, card.id, [
+    { dueDate: '2026-04-01', amount: 5000 },
+    { dueDate: '2026-04-02', amount: 5000 },
+  ]);
+  await m.setClock('2026-04-01T15:00:00Z');
+  await m.nextOutcome(card.id, 'card_declined');
+  expect(await m.job('payments-due')).toMatchObject({ failed: 1 });
+  const entry = await m.entryOf(account.id);
+  expect(entry).toMatchObject({ type: 'installment', status: 'open', amount: 5000 });
+  expect(entry.nextRetryAt).not.toBeNull();
+  return { account, card, invoiceId: invoice.id, plan, entry };
+}
+
+type Lost = 'portal payment' | 'automatic retry';
+
+/**
+ * The first installment's money is collected at the gateway but the answer is lost: the attempt stays
+ * `processing` (the gateway charged 5,000). Through the portal (the owner pays the entry; the entry stays
+ * open, FT7) or through the automatic-retries run (RC1).
+ */
+async function loseCollection(m: MoneyApi, how: Lost, s: Awaited<ReturnType<typeof declinedInstallment>>) {
+  await m.setClock(s.entry.nextRetryAt);
+  if (how === 'portal payment') {
+    const portal = await m.portalToken(s.account.ownerEmail);
+    expect(portal).not.toBeNull();
+    crashes.arm('after');
+    const paid = await call(
+      t.app,
+      null,
+      'POST',
+      `/api/v1/portal/pay?token=${encodeURIComponent(portal!)}`,
+      { failedTransactionId: s.entry.id, paymentMethodId: s.card.id },
+      {},
+    );
+    expect(paid.status, JSON.stringify(paid.body)).toBe(503);
+  } else {
+    crashes.arm('after');
+    expect(await m.job('automatic-retries')).toMatchObject({ claimed: 1 });
+  }
+  expect(await m.attemptsInFlight()).toHaveLength(1);
+  expect(await gatewayCollected(m)).toBe(5000);
+}
+
+describe('RC6 × MS5: a failed installment rescheduled while its collection is in flight', () => {
+  const modes = ['next_installment', 'spread', 'new_installment'] as const;
+  for (const how of ['portal payment', 'automatic retry'] as const) {
+    for (const mode of modes) {
+      it(`(${how}, ${mode}) RC6, MS1, MS2: the rescheduled amount is not collected a second time; the invoice's 10,000 once`, async () => {
+        const m = await fresh();
+        const s = await declinedInstallment(m);
+        await loseCollection(m, how, s);
+
+        // Within the sweeper's lease, the administrator reschedules the failed installment.
+        const moved = await m.req('POST', `${FT_LIST}/${s.entry.id}/reschedule`, {
+          mode,
+          ...(mode === 'new_installment' ? { date: '2026-04-02' } : {}),
+        });
+        expect
+          .soft(
+            moved.status,
+            `MS1: the installment's money is being collected: ${JSON.stringify(moved.body)}`,
+          )
+          .toBe(409);
+
+        // The day's due run (still within the lease), then the sweeper finishes the lost attempt.
+        const at = new Date(new Date(s.entry.nextRetryAt).getTime() + 3 * 60_000).toISOString();
+        await m.setClock(at);
+        await m.job('payments-due');
+        await m.setClock(new Date(new Date(at).getTime() + 10 * 60_000).toISOString());
+        expect(await m.job('payments-sweeper')).toMatchObject({ finished: 1 });
+        await m.drain();
+        // Whatever is still due later is charged now (a new installment, or what was left).
+        await m.setClock('2026-06-01T15:00:00Z');
+        await m.job('payments-due');
+        await m.drain();
+
+        const ledger = await m.ledger(s.account.id);
+        expect(collectedFor(ledger, s.invoiceId), 'collected for the 10,000 invoice').toBeLessThanOrEqual(
+          10_000,
+        );
+        expect(await m.gatewayNet(), await m.gatewaySummary()).toBe(10_000);
+        // RC6: what the plan's installments collected (paid) never exceeds its invoice.
+        const [paidOnPlan] = await rows<{ total: string }>(
+          t.c.db,
+          sql`select coalesce(sum(amount_minor), 0)::text as total from scheduled_payments
+               where organization_id = ${m.orgId} and installment_plan_id = ${s.plan.id} and status = 'paid'`,
+        );
+        expect(Number(paidOnPlan!.total), 'RC6: paid by the plan').toBeLessThanOrEqual(10_000);
+        await expectNoBrokenInvariants(m);
+      });
+    }
+  }
+});
+
+describe('MS3 × MS5: a failed refund retried, its answer lost, then ignored', () => {
+  it('MS3, FT6: the entry cannot be ignored while its refund is in flight; the payment is never refunded beyond it', async () => {
+    const m = await fresh();
+    await m.setClock('2026-03-02T15:00:00Z');
+    const account = await m.account('Réjean Lavoie');
+    const card = await m.card(account.id);
+    const paid = await m.pay(account.id, { amount: 10_000, method: 'card', paymentMethodId: card.id });
+    expect(paid.status, JSON.stringify(paid.body)).toBe(201);
+    const payment = (await m.ledger(account.id)).find((d) => d.kind === 'payment')!;
+
+    // The merchant account is empty: the refund is refused and becomes a failed-refund entry (reserved).
+    await m.ok(200, 'PUT', '/api/v1/sandbox/merchant-balance', { amount: 0 });
+    const refused = await m.refund(account.id, payment.id, 10_000);
+    expect(refused.body, JSON.stringify(refused.body)).toMatchObject({ status: 'failed' });
+    const entry = await m.entryOf(account.id);
+    expect(entry).toMatchObject({ type: 'refund', status: 'open', amount: 10_000 });
+    await m.ok(200, 'PUT', '/api/v1/sandbox/merchant-balance', { amount: 1_000_000 });
+
+    // The administrator retries it; the retry job's refund reaches the gateway but its answer is lost.
+    expect((await m.retry(entry.id)).status).toBe(202);
+    crashes.arm('after');
+    await expect(
+      t.c.queue.runNow('failed-transaction-retry', {
+        organizationId: m.orgId,
+        failedTransactionId: entry.id,
+      }),
+    ).rejects.toMatchObject({ status: 503 });
+    expect(await m.attemptsInFlight()).toHaveLength(1);
+
+    // The refund is on its way: ignoring the entry would give its reservation back (MS3).
+    const ignored = await m.req('POST', `${FT_LIST}/${entry.id}/ignore`, { note: 'refunded by hand' });
+    expect.soft(ignored.status, JSON.stringify(ignored.body)).toBe(409);
+
+    await m.setClock('2026-03-02T15:10:00Z');
+    expect(await m.job('payments-sweeper')).toMatchObject({ finished: 1 });
+    await m.drain();
+    const again = await m.refund(account.id, payment.id, 10_000);
+    expect.soft(again.status, JSON.stringify(again.body)).toBe(422);
+
+    const refunds = (await m.ledger(account.id)).filter(
+      (d) => d.kind === 'refund' && d.status === 'posted' && d.refundedPaymentId === payment.id,
+    );
+    expect(
+      refunds.reduce((sum, d) => sum + d.amount, 0),
+      'MS3: refunded of the 10,000 payment',
+    ).toBeLessThanOrEqual(10_000);
+    expect(await m.gatewayNet(), await m.gatewaySummary()).toBe(0);
+    await expectNoBrokenInvariants(m);
+  });
+});
