@@ -149,6 +149,36 @@ describe('RC6 × MS5: a failed installment rescheduled while its collection is i
   }
 });
 
+describe('MS2 × FT6 × MS5: the entry ignored while its portal payment is in flight, its amount moved by hand', () => {
+  it('MS2, RC6: the next installment cannot be raised to carry money already on its way; the invoice is collected once', async () => {
+    const m = await fresh();
+    const s = await declinedInstallment(m);
+    await loseCollection(m, 'portal payment', s);
+
+    // The administrator ignores the entry (no money moves, FT6) and raises the last installment by hand.
+    expect((await m.req('POST', `${FT_LIST}/${s.entry.id}/ignore`, { note: 'moved to May' })).status).toBe(
+      200,
+    );
+    const last = s.plan.installments[1]!;
+    const raised = await m.req('PATCH', `/api/v1/scheduled-payments/${last.id}`, { amount: 10_000 });
+    expect
+      .soft(raised.status, `MS2: 5,000 is in flight for the invoice: ${JSON.stringify(raised.body)}`)
+      .toBe(422);
+
+    const at = new Date(new Date(s.entry.nextRetryAt).getTime() + 3 * 60_000).toISOString();
+    await m.setClock(at);
+    await m.job('payments-due');
+    await m.setClock(new Date(new Date(at).getTime() + 10 * 60_000).toISOString());
+    expect(await m.job('payments-sweeper')).toMatchObject({ finished: 1 });
+    await m.drain();
+
+    const ledger = await m.ledger(s.account.id);
+    expect(collectedFor(ledger, s.invoiceId), 'collected for the 10,000 invoice').toBeLessThanOrEqual(10_000);
+    expect(await m.gatewayNet(), await m.gatewaySummary()).toBe(10_000);
+    await expectNoBrokenInvariants(m);
+  });
+});
+
 describe('MS3 × MS5: a failed refund retried, its answer lost, then ignored', () => {
   it('MS3, FT6: the entry cannot be ignored while its refund is in flight; the payment is never refunded beyond it', async () => {
     const m = await fresh();
