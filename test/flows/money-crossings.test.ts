@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/platform/db/db';
+import { apiInvoice, ledgerOf } from '../billing';
 import { call, createTestContext, type TestContext } from '../harness';
 import {
   type Crashes,
@@ -10,6 +11,8 @@ import {
   type MoneyApi,
   moneyApi,
 } from '../money/money-kit';
+import { stripeEvent, stripeSignature } from '../stripe-fake';
+import { type StripeProduct, saveStripeMethod, startStripeProduct } from '../stripe-product';
 
 /**
  * Money where the newer features cross the older paths (SPEC §4 MS1–MS6 with RC1, RC6 and the sweeper of
@@ -20,7 +23,9 @@ import {
  * after the gateway answered), and asserts the money invariant itself: an invoice is never collected beyond
  * its amount, a payment never refunded beyond it, and the gateway and the ledger agree (brokenInvariants).
  * The interleavings are sequential (deterministic on both databases); the attempts in flight are real rows
- * the sweeper finishes, exactly as after a crash.
+ * the sweeper finishes, exactly as after a crash. The last part runs the product on the Stripe adapter against
+ * the local Stripe-shaped server, whose `holdNext` keeps one request waiting at the server so that a webhook
+ * job runs in the middle of the sweeper's lookup (or a late request lands after it).
  */
 
 let t: TestContext;
@@ -227,5 +232,117 @@ describe('MS3 × MS5: a failed refund retried, its answer lost, then ignored', (
     ).toBeLessThanOrEqual(10_000);
     expect(await m.gatewayNet(), await m.gatewaySummary()).toBe(0);
     await expectNoBrokenInvariants(m);
+  });
+});
+
+describe('MS5 × MS6 with Stripe: a charge webhook and the fence the sweeper holds on its key', () => {
+  const SECRET = 'whsec_crossings0123456789';
+  let p: StripeProduct;
+  let stripeCrashes: Crashes;
+  beforeAll(async () => {
+    p = await startStripeProduct({ webhookSecret: SECRET });
+    stripeCrashes = crashInjector(p.t.c.gateway);
+  });
+  afterAll(async () => p?.close());
+
+  it('MS5, MS6: a charge the sweeper finds is recorded and kept; the webhook that saw its key fenced meanwhile does not refund it', async () => {
+    const { t: st, org, fake } = p;
+    await st.c.sandboxClock!.set(new Date('2026-03-02T15:00:00Z'));
+    const { account, method } = await saveStripeMethod(p, 'card');
+    const invoice = await apiInvoice(st.app, org.adminToken, account.id, 4000);
+
+    // The card is charged at Stripe; the worker dies before recording the answer (the attempt stays processing).
+    stripeCrashes.arm('after');
+    const paid = await call(st.app, org.adminToken, 'POST', `/api/v1/accounts/${account.id}/payments`, {
+      amount: 4000,
+      date: '2026-03-02',
+      method: 'card',
+      paymentMethodId: method.id,
+      invoiceId: invoice.id,
+    });
+    expect(paid.status, JSON.stringify(paid.body)).toBe(503);
+    const pi = [...fake.paymentIntents.values()].at(-1)!;
+    expect(pi.status).toBe('succeeded');
+
+    // Stripe's `payment_intent.succeeded` is delivered (stored, its job queued) while the process restarts.
+    const payload = JSON.stringify(stripeEvent('payment_intent.succeeded', { ...pi }));
+    const delivered = await st.app.inject({
+      method: 'POST',
+      url: '/api/v1/webhooks/stripe',
+      headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignature(payload, SECRET) },
+      payload,
+    });
+    expect(delivered.statusCode).toBe(200);
+
+    // The sweeper fences the key and lists the customer's PaymentIntents; the webhook job runs meanwhile.
+    await st.c.sandboxClock!.set(new Date('2026-03-02T15:06:00Z'));
+    const listing = fake.holdNext(/^GET \/v1\/payment_intents$/);
+    const sweep = st.c.payments.sweep(org.organizationId);
+    await listing.reached;
+    await st.c.queue.drain();
+    listing.release();
+    expect(await sweep).toMatchObject({ finished: 1 });
+    await st.c.queue.drain();
+
+    const refunds = [...fake.refunds.values()].filter((r) => r.payment_intent === pi.id) as {
+      amount: number;
+      metadata: unknown;
+    }[];
+    const ledger = await ledgerOf(st.app, org.adminToken, account.id);
+    const payments = ledger.filter((d) => d.kind === 'payment' && d.status === 'posted');
+    const ledgerRefunds = ledger.filter((d) => d.kind === 'refund' && d.status === 'posted');
+    // MS6: what Stripe kept of the charge is what the ledger says was paid.
+    const keptAtStripe = pi.amount - refunds.reduce((s, r) => s + r.amount, 0);
+    const ledgerNet =
+      payments.reduce((s, d) => s + d.amount, 0) - ledgerRefunds.reduce((s, d) => s + d.amount, 0);
+    expect(ledgerNet, `Stripe refunds ${JSON.stringify(refunds.map((r) => r.metadata))}`).toBe(keptAtStripe);
+    expect(refunds, 'a charge Recoup recorded is not given back').toEqual([]);
+    expect(ledger.find((d) => d.id === invoice.id)).toMatchObject({ openAmount: 0 });
+  });
+  it('MS5, MS6: a request that reaches Stripe after the sweeper released its attempt is refunded by its webhook', async () => {
+    const { t: st, org, fake } = p;
+    await st.c.sandboxClock!.set(new Date('2026-03-03T15:00:00Z'));
+    const { account, method } = await saveStripeMethod(p, 'card');
+    const invoice = await apiInvoice(st.app, org.adminToken, account.id, 2500);
+
+    // The request is on the wire (past the fence check) and reaches Stripe only after the sweeper ran.
+    const creating = fake.holdNext(/^POST \/v1\/payment_intents$/);
+    const paying = call(st.app, org.adminToken, 'POST', `/api/v1/accounts/${account.id}/payments`, {
+      amount: 2500,
+      date: '2026-03-03',
+      method: 'card',
+      paymentMethodId: method.id,
+      invoiceId: invoice.id,
+    });
+    await creating.reached;
+    await st.c.sandboxClock!.set(new Date('2026-03-03T15:06:00Z'));
+    expect(await st.c.payments.sweep(org.organizationId)).toMatchObject({ released: 1 });
+    creating.release();
+    expect((await paying).status).toBeLessThan(500);
+    const pi = [...fake.paymentIntents.values()].at(-1)!;
+    expect(pi.status).toBe('succeeded');
+
+    const payload = JSON.stringify(stripeEvent('payment_intent.succeeded', { ...pi }));
+    const delivered = await st.app.inject({
+      method: 'POST',
+      url: '/api/v1/webhooks/stripe',
+      headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignature(payload, SECRET) },
+      payload,
+    });
+    expect(delivered.statusCode).toBe(200);
+    await st.c.queue.drain();
+
+    const refunds = [...fake.refunds.values()].filter((r) => r.payment_intent === pi.id) as {
+      amount: number;
+    }[];
+    expect(
+      refunds.map((r) => r.amount),
+      'the late charge is given back',
+    ).toEqual([2500]);
+    const ledger = await ledgerOf(st.app, org.adminToken, account.id);
+    expect(
+      ledger.filter((d) => (d.kind === 'payment' || d.kind === 'refund') && d.status === 'posted'),
+    ).toEqual([]);
+    expect(ledger.find((d) => d.id === invoice.id)).toMatchObject({ openAmount: 2500 });
   });
 });
