@@ -154,6 +154,47 @@ describe('RC6 × MS5: a failed installment rescheduled while its collection is i
   }
 });
 
+describe('RC6 × MS1, at once (meaningful on PostgreSQL; PGlite runs them one after the other)', () => {
+  for (const round of [1, 2, 3]) {
+    it(`(round ${round}) a reschedule, a manual retry, the automatic-retries run, a portal payment and the due run of the next installment collect the invoice once`, async () => {
+      const m = await fresh();
+      const s = await declinedInstallment(m);
+      // The automatic retry of the first installment is due, and so is the second installment.
+      await m.setClock(s.entry.nextRetryAt);
+      const actor = { organizationId: m.orgId, userId: m.org.adminId, locale: 'en-CA' as const };
+      const started = await Promise.allSettled([
+        m.req('POST', `${FT_LIST}/${s.entry.id}/reschedule`, { mode: 'next_installment' }),
+        t.c.failedTransactions
+          .requestRetry(actor, s.entry.id)
+          .then(() => t.c.failedTransactions.runRetry(m.orgId, s.entry.id)),
+        t.c.recovery.runAutomaticRetries(m.orgId),
+        t.c.payments.payFailedTransaction(m.orgId, s.entry.id, s.card.id),
+        t.c.queue.runNow('payments-due', { organizationId: m.orgId }),
+      ]);
+      for (const r of started) {
+        if (r.status === 'rejected')
+          expect((r.reason as { status?: number }).status, String(r.reason)).toBe(409);
+      }
+      await m.drain();
+      await m.setClock('2026-06-01T15:00:00Z');
+      await m.job('payments-sweeper');
+      await m.job('payments-due');
+      await m.drain();
+
+      const ledger = await m.ledger(s.account.id);
+      expect(collectedFor(ledger, s.invoiceId)).toBe(10_000);
+      expect(await m.gatewayNet(), await m.gatewaySummary()).toBe(10_000);
+      const [paidOnPlan] = await rows<{ total: string }>(
+        t.c.db,
+        sql`select coalesce(sum(amount_minor), 0)::text as total from scheduled_payments
+             where organization_id = ${m.orgId} and installment_plan_id = ${s.plan.id} and status = 'paid'`,
+      );
+      expect(Number(paidOnPlan!.total), `RC6: paid by the plan ${JSON.stringify(started)}`).toBe(10_000);
+      await expectNoBrokenInvariants(m);
+    });
+  }
+});
+
 describe('MS2 × FT6 × MS5: the entry ignored while its portal payment is in flight, its amount moved by hand', () => {
   it('MS2, RC6: the next installment cannot be raised to carry money already on its way; the invoice is collected once', async () => {
     const m = await fresh();
