@@ -8,6 +8,7 @@ import {
   collectedFor,
   crashInjector,
   FT_LIST,
+  type LedgerItem,
   type MoneyApi,
   moneyApi,
 } from '../money/money-kit';
@@ -385,5 +386,77 @@ describe('MS5 × MS6 with Stripe: a charge webhook and the fence the sweeper hol
       ledger.filter((d) => (d.kind === 'payment' || d.kind === 'refund') && d.status === 'posted'),
     ).toEqual([]);
     expect(ledger.find((d) => d.id === invoice.id)).toMatchObject({ openAmount: 2500 });
+  });
+  it('MS3, MS6: a refund that fails after a second one was accepted — its retry, its ignore, a new refund and the replayed failure at once — never refunds beyond the payment', async () => {
+    const { t: st, org, fake } = p;
+    await st.c.sandboxClock!.set(new Date('2026-03-04T15:00:00Z'));
+    const { account, method } = await saveStripeMethod(p, 'card');
+    const api = (m: 'GET' | 'POST', url: string, body?: unknown) =>
+      call(st.app, org.adminToken, m, url, body);
+    const paid = await api('POST', `/api/v1/accounts/${account.id}/payments`, {
+      amount: 10_000,
+      date: '2026-03-04',
+      method: 'card',
+      paymentMethodId: method.id,
+    });
+    expect(paid.status, JSON.stringify(paid.body)).toBe(201);
+    const pi = [...fake.paymentIntents.values()].at(-1)!;
+    const refund = (amount: number) =>
+      api('POST', `/api/v1/accounts/${account.id}/refunds`, { amount, paymentId: paid.body.id });
+    expect((await refund(6000)).body).toMatchObject({ status: 'succeeded' });
+    const first = [...fake.refunds.values()].at(-1)!;
+    expect((await refund(4000)).body).toMatchObject({ status: 'succeeded' });
+    expect((await refund(1)).status).toBe(422);
+
+    const deliverFailure = async (type: string, r: unknown) => {
+      const payload = JSON.stringify(stripeEvent(type, r));
+      const res = await st.app.inject({
+        method: 'POST',
+        url: '/api/v1/webhooks/stripe',
+        headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignature(payload, SECRET) },
+        payload,
+      });
+      expect(res.statusCode).toBe(200);
+    };
+    // Days later the first refund fails at Stripe: a failed-refund entry of 6,000 (its amount still reserved).
+    const failed = fake.failRefund(first.id);
+    await deliverFailure('refund.failed', { ...failed });
+    await st.c.queue.drain();
+    const entry = (await api('GET', `${FT_LIST}?type=refund`)).body.items.find(
+      (i: { accountId: string }) => i.accountId === account.id,
+    );
+    expect(entry).toMatchObject({ type: 'refund', amount: 6000, status: 'open' });
+
+    const actor = { organizationId: org.organizationId, userId: org.adminId, locale: 'en-CA' as const };
+    const started = await Promise.allSettled([
+      st.c.failedTransactions
+        .requestRetry(actor, entry.id)
+        .then(() => st.c.failedTransactions.runRetry(org.organizationId, entry.id)),
+      api('POST', `${FT_LIST}/${entry.id}/ignore`, { note: 'paid back by cheque' }),
+      refund(6000),
+      deliverFailure('charge.refund.updated', { ...failed }).then(() => st.c.queue.drain()),
+    ]);
+    for (const r of started) {
+      if (r.status === 'rejected')
+        expect((r.reason as { status?: number }).status, String(r.reason)).toBe(409);
+    }
+    await st.c.queue.drain();
+
+    // Whatever won, the ledger's refunds are Stripe's refunds that went out, and never more than the payment.
+    const atStripe = [...fake.refunds.values()]
+      .filter((r) => r.payment_intent === pi.id && r.status !== 'failed')
+      .reduce((sum, r) => sum + (r.amount as number), 0);
+    const ledger = (await ledgerOf(st.app, org.adminToken, account.id)) as unknown as LedgerItem[];
+    const posted = ledger
+      .filter((d) => d.kind === 'refund' && d.status === 'posted' && d.refundedPaymentId === paid.body.id)
+      .reduce((sum, d) => sum + d.amount, 0);
+    expect(
+      posted,
+      `MS3 ${JSON.stringify(started.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))))}`,
+    ).toBeLessThanOrEqual(10_000);
+    expect(atStripe, 'MS6: refunds at Stripe = refunds in the ledger').toBe(posted);
+    // What the payment still shows as refundable never lets a refund beyond it through.
+    const left = 10_000 - posted;
+    expect((await refund(left + 1)).status).toBe(422);
   });
 });
