@@ -54,6 +54,7 @@ export class StripeFake {
   /** idempotency key → the recorded answer (Stripe replays it for 24 h) */
   private readonly replies = new Map<string, { status: number; body: Json; path: string }>();
   private readonly faults: { match: RegExp; fault: Fault }[] = [];
+  private readonly holds: { match: RegExp; reached: () => void; released: Promise<void> }[] = [];
   /** every request that reached the server, in order */
   readonly requests: { method: string; path: string; idempotencyKey?: string }[] = [];
   balance = 1_000_000;
@@ -77,6 +78,23 @@ export class StripeFake {
   /** The next request whose `METHOD /path` matches gets this fault (once per call). */
   failNext(match: RegExp, fault: Fault, times = 1) {
     for (let i = 0; i < times; i++) this.faults.push({ match, fault });
+  }
+
+  /**
+   * The next request whose `METHOD /path` matches waits, once it has reached the server, until `release()`:
+   * `reached` resolves when it arrives (an interleaving test does something else in between).
+   */
+  holdNext(match: RegExp): { reached: Promise<void>; release: () => void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const arrived = new Promise<void>((r) => {
+      reached = r;
+    });
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    this.holds.push({ match, reached, released });
+    return { reached: arrived, release };
   }
 
   /** Drops the faults no request consumed. */
@@ -193,51 +211,66 @@ export class StripeFake {
       const line = `${req.method} ${url.pathname}`;
       const idempotencyKey = (req.headers['idempotency-key'] as string | undefined) ?? undefined;
       this.requests.push({ method: req.method!, path: url.pathname, idempotencyKey });
-      const faultAt = this.faults.findIndex((f) => f.match.test(line));
-      const fault = faultAt >= 0 ? this.faults.splice(faultAt, 1)[0]!.fault : null;
-      if (fault === 'reset-before') return req.socket.destroy();
-      if (fault && typeof fault === 'object') {
-        const headers: Record<string, string> = {};
-        if (fault.shouldRetry !== undefined) headers['stripe-should-retry'] = String(fault.shouldRetry);
-        return this.send(
-          res,
-          fault.status,
-          {
-            error: {
-              type: fault.type ?? (fault.status === 429 ? 'invalid_request_error' : 'api_error'),
-              code: fault.code ?? (fault.status === 429 ? 'rate_limit' : undefined),
-              message: `injected ${fault.status}`,
-            },
-          },
-          headers,
-        );
-      }
-      let status: number;
-      let answer: Json;
-      const replay = idempotencyKey && req.method === 'POST' ? this.replies.get(idempotencyKey) : undefined;
-      if (replay) {
-        if (replay.path !== url.pathname) {
-          status = 400;
-          answer = {
-            error: {
-              type: 'idempotency_error',
-              message:
-                'Keys for idempotent requests can only be used with the same parameters they were first used with.',
-            },
-          };
-        } else {
-          status = replay.status;
-          answer = replay.body;
-        }
-      } else {
-        [status, answer] = this.route(req.method!, url, parseForm(body));
-        if (idempotencyKey && req.method === 'POST' && status !== 429 && status < 500) {
-          this.replies.set(idempotencyKey, { status, body: answer, path: url.pathname });
-        }
-      }
-      if (fault === 'reset-after') return req.socket.destroy();
-      this.send(res, status, answer, replay ? { 'idempotent-replayed': 'true' } : {});
+      const holdAt = this.holds.findIndex((h) => h.match.test(line));
+      const hold = holdAt >= 0 ? this.holds.splice(holdAt, 1)[0]! : null;
+      if (!hold) return this.answer(req, res, url, line, body, idempotencyKey);
+      hold.reached();
+      void hold.released.then(() => this.answer(req, res, url, line, body, idempotencyKey));
     });
+  }
+
+  private answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    line: string,
+    body: string,
+    idempotencyKey: string | undefined,
+  ) {
+    const faultAt = this.faults.findIndex((f) => f.match.test(line));
+    const fault = faultAt >= 0 ? this.faults.splice(faultAt, 1)[0]!.fault : null;
+    if (fault === 'reset-before') return req.socket.destroy();
+    if (fault && typeof fault === 'object') {
+      const headers: Record<string, string> = {};
+      if (fault.shouldRetry !== undefined) headers['stripe-should-retry'] = String(fault.shouldRetry);
+      return this.send(
+        res,
+        fault.status,
+        {
+          error: {
+            type: fault.type ?? (fault.status === 429 ? 'invalid_request_error' : 'api_error'),
+            code: fault.code ?? (fault.status === 429 ? 'rate_limit' : undefined),
+            message: `injected ${fault.status}`,
+          },
+        },
+        headers,
+      );
+    }
+    let status: number;
+    let answer: Json;
+    const replay = idempotencyKey && req.method === 'POST' ? this.replies.get(idempotencyKey) : undefined;
+    if (replay) {
+      if (replay.path !== url.pathname) {
+        status = 400;
+        answer = {
+          error: {
+            type: 'idempotency_error',
+            message:
+              'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+          },
+        };
+      } else {
+        status = replay.status;
+        answer = replay.body;
+      }
+    } else {
+      [status, answer] = this.route(req.method!, url, parseForm(body));
+      if (idempotencyKey && req.method === 'POST' && status !== 429 && status < 500) {
+        this.replies.set(idempotencyKey, { status, body: answer, path: url.pathname });
+      }
+    }
+    if (fault === 'reset-after') return req.socket.destroy();
+    this.send(res, status, answer, replay ? { 'idempotent-replayed': 'true' } : {});
   }
 
   private send(res: ServerResponse, status: number, body: Json, headers: Record<string, string> = {}) {

@@ -316,7 +316,15 @@ export class FailedTransactionEntries {
       );
   }
 
-  /** A retry that could not be made (the attempt threw every time, or was released): back on the list. */
+  /**
+   * A retry that could not be made (the attempt threw every time, or was released): back on the list.
+   * Not while a retry attempt of the entry is still in flight (`processing`: the gateway's answer is unknown,
+   * e.g. lost; or a re-presented eCheck `pending`): the money may have moved, and an entry back on the list
+   * could be ignored — giving a failed refund's reservation back while the refund goes out (MS3) — or
+   * rescheduled onto the next installment while the old one is collected (RC6, MS1). Such an entry stays
+   * `retrying` until the payments sweeper finishes the attempt (resolved, or open again with the failure) or
+   * releases it (abandoned, then this runs again). False when the entry stays as it is.
+   */
   async releaseRetry(db: Db, organizationId: string, id: string): Promise<boolean> {
     const done = await db
       .update(failedTransactions)
@@ -326,6 +334,11 @@ export class FailedTransactionEntries {
           eq(failedTransactions.organizationId, organizationId),
           eq(failedTransactions.id, id),
           eq(failedTransactions.status, 'retrying'),
+          sql`not exists (
+            select 1 from transactions t
+             where t.organization_id = failed_transactions.organization_id
+               and t.failed_transaction_id = failed_transactions.id
+               and t.purpose = 'retry' and t.status in ('processing', 'pending'))`,
         ),
       )
       .returning({ id: failedTransactions.id });

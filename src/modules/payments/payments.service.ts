@@ -25,6 +25,7 @@ import {
   type ChargeOutcome,
   collectionOf,
   type Transaction,
+  transactionByKey,
   transactionForGateway,
 } from './payments.repository';
 import { type RefundInput, type RefundOutcome, Refunds } from './refunds';
@@ -223,6 +224,11 @@ export class PaymentsService {
       }),
       next: found.next,
     };
+  }
+
+  /** The status of the attempt made under a gateway idempotency key, null when there is none (webhooks). */
+  async attemptStatus(organizationId: string, idempotencyKey: string): Promise<string | null> {
+    return (await transactionByKey(this.deps.db, organizationId, idempotencyKey))?.status ?? null;
   }
 
   /** The `payments-sweeper` job for one organization (MS5). */

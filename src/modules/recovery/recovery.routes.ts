@@ -327,7 +327,8 @@ export const recoveryRoutes: FastifyPluginAsyncTypebox<{
           "Move a failed installment onto the plan's next installment, spread it, or give it a new date (RC6)",
         description:
           'The entry resolves as `rescheduled`; the plan never exceeds its invoice. Honours Idempotency-Key. ' +
-          '409 when the entry is not open; 422 when it is not an installment or the plan has no later one.',
+          '409 when the entry is not open, or a payment of the installment is still being processed (code collection_in_flight); ' +
+          '422 when it is not an installment or the plan has no later one.',
         params: EntryParams,
         body: Type.Object(
           {

@@ -33,6 +33,8 @@ export interface RecoveryPayments {
     failedTransactionId: string,
   ): Promise<{ status: 'succeeded' | 'pending' | 'failed'; code?: string; transactionId: string }>;
   owedOnEntry(db: Db, entry: FailedTransaction): Promise<bigint>;
+  /** The attempt collecting the entry's obligation now or already (MS1), if any. */
+  collectionOfEntry(db: Db, entry: FailedTransaction): Promise<{ id: string; status: string } | null>;
   entryLeftList(tx: Db, entry: FailedTransaction): Promise<void>;
 }
 
@@ -454,6 +456,24 @@ export class RecoveryService {
         throw conflict(`installment plan ${locked.schedule.id} is ${locked.schedule.status}`);
       if (locked.sp.status !== 'failed') {
         throw conflict(`scheduled payment ${locked.sp.id} is ${locked.sp.status}`, { code: 'not_failed' });
+      }
+      // MS1: the installment's money is on its way (a portal payment whose answer is not recorded yet, a bank
+      // debit pending): moving its amount onto a later installment would have that one collect it again.
+      const holder = await this.deps.payments.collectionOfEntry(tx, entry);
+      if (holder) {
+        const collected = holder.status === 'succeeded' || holder.status === 'settled';
+        throw new AppError(
+          'conflict',
+          collected
+            ? 'This amount was already collected: ignore the entry'
+            : 'A payment of this installment is being processed: reschedule it once it has failed',
+          {
+            extra: {
+              code: collected ? 'paid_elsewhere' : 'collection_in_flight',
+              transactionId: holder.id,
+            },
+          },
+        );
       }
       const owed = await this.deps.payments.owedOnEntry(tx, entry);
       if (owed <= 0n) {

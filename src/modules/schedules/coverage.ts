@@ -7,7 +7,8 @@ import { type SQL, sql } from 'drizzle-orm';
  *   and whose Action Center entry is still on the list (the money is being recovered);
  * - money in flight for it outside any schedule: a card charge or eCheck debit recorded but not yet
  *   answered or settled (`transactions` `processing` or `pending`, e.g. a one-off eCheck payment).
- * A scheduled payment's own attempts are counted once, through the scheduled payment.
+ * A scheduled payment's own attempts are counted once, through the scheduled payment while it is still to
+ * come, else as money in flight (its amount was moved elsewhere, RC6, while its collection was under way).
  * `org` and `invoice` are SQL expressions (columns of the outer query, or parameters).
  */
 export function invoiceCoverSql(org: SQL, invoice: SQL): SQL {
@@ -17,12 +18,25 @@ export function invoiceCoverSql(org: SQL, invoice: SQL): SQL {
     + ${outsideSchedulesSql(org, invoice)})`;
 }
 
-/** A scheduled payment (`sp`) whose money is still to come: to run, running, or failed and being recovered. */
-const stillComing = sql`(sp.status in ('scheduled', 'processing')
-  or (sp.status = 'failed' and exists (
+/** A scheduled payment (alias `a`) whose money is still to come: to run, running, or failed and being recovered. */
+const stillComingAs = (a: string) =>
+  sql.raw(`(${a}.status in ('scheduled', 'processing')
+  or (${a}.status = 'failed' and exists (
         select 1 from failed_transactions ft
-         where ft.organization_id = sp.organization_id and ft.scheduled_payment_id = sp.id
-           and ft.status in ('open', 'retrying'))))`;
+         where ft.organization_id = ${a}.organization_id and ft.scheduled_payment_id = ${a}.id
+           and ft.status in ('open', 'retrying'))))`);
+const stillComing = stillComingAs('sp');
+
+/**
+ * An attempt in flight (`t`) whose money no scheduled payment counts: outside any schedule, or collecting a
+ * scheduled payment that is no longer still to come — a failed installment rescheduled (cancelled, RC6) or
+ * whose entry was ignored while a portal payment or a retry of it was in flight. That money is on its way
+ * all the same (MS2: the installment that received the amount must not collect it again).
+ */
+const inFlightUncounted = sql`(t.scheduled_payment_id is null or not exists (
+    select 1 from scheduled_payments own
+     where own.organization_id = t.organization_id and own.id = t.scheduled_payment_id
+       and ${stillComingAs('own')}))`;
 
 /**
  * MS2: money received FOR the invoice and left unapplied (a payment recorded for it whose allocation was
@@ -36,12 +50,15 @@ function unappliedForInvoiceSql(org: SQL, invoice: SQL): SQL {
          and p.kind = 'payment' and p.status = 'posted' and p.open_minor > 0), 0)`;
 }
 
-/** Money in flight for the invoice outside any schedule (one-off eCheck debits, an entry's retry). */
+/**
+ * Money in flight for the invoice that no scheduled payment counts (one-off eCheck debits, an entry's retry,
+ * the collection of an installment that was rescheduled or whose entry was ignored meanwhile).
+ */
 function outsideSchedulesSql(org: SQL, invoice: SQL): SQL {
   return sql`coalesce((
       select sum(t.amount_minor) from transactions t
        where t.organization_id = ${org} and t.for_invoice_id = ${invoice}
-         and t.status in ('processing', 'pending') and t.scheduled_payment_id is null
+         and t.status in ('processing', 'pending') and ${inFlightUncounted}
          and t.kind <> 'refund'), 0)`;
 }
 
@@ -88,6 +105,6 @@ export function organizationCoverSql(org: string): SQL {
       union all
       select t.for_invoice_id, t.amount_minor from transactions t
        where t.organization_id = ${org} and t.for_invoice_id is not null
-         and t.status in ('processing', 'pending') and t.scheduled_payment_id is null and t.kind <> 'refund'
+         and t.status in ('processing', 'pending') and ${inFlightUncounted} and t.kind <> 'refund'
     ) x group by x.invoice_id`;
 }

@@ -26,7 +26,12 @@ export interface WebhookPayments {
     ref: { idempotencyKey?: string; gatewayRef?: string },
     code: string,
   ): Promise<'recorded' | 'already_recorded' | 'processing' | 'unknown'>;
+  /** The status of Recoup's attempt under this key (`processing`, `succeeded`, `abandoned`, …), null if none. */
+  attemptStatus(organizationId: string, idempotencyKey: string): Promise<string | null>;
 }
+
+/** An attempt in these states recorded the money in the ledger: its charge is kept. */
+const COLLECTED = new Set(['succeeded', 'pending', 'settled']);
 export interface WebhookPaymentMethods {
   updateFromGateway(
     organizationId: string,
@@ -147,7 +152,8 @@ export class StripeWebhooks {
 
     if (
       pi.status === 'succeeded' &&
-      (await this.deps.gateway.isFenced({ organizationId, idempotencyKey: key }))
+      (await this.deps.gateway.isFenced({ organizationId, idempotencyKey: key })) &&
+      (await this.lateOnFencedKey(organizationId, key))
     ) {
       // A request that was on the wire when the sweeper fenced its key (stripe-gateway.ts, lookup): Recoup
       // released that attempt, so this money is given back.
@@ -189,6 +195,22 @@ export class StripeWebhooks {
       return { outcome: 'ignored: no such debit', organizationId };
     }
     return { outcome: `applied: ${done}`, organizationId };
+  }
+
+  /**
+   * A fenced key's PaymentIntent succeeded: is it a late request Recoup never recorded (give it back), or the
+   * charge the sweeper is looking up right now? The fence is held during every lookup (stripe-gateway.ts) and
+   * lifted when the PaymentIntent is found, so the fence alone does not say: the attempt's own state does.
+   * Still `processing`: the sweeper decides first (it records the charge it finds, or releases the attempt),
+   * and this job is tried again. Recorded as collected: the ledger has the money, it is kept (MS6). Released,
+   * failed on the fence, or unknown: the money moved without a ledger effect, so it is refunded.
+   */
+  private async lateOnFencedKey(organizationId: string, key: string): Promise<boolean> {
+    const status = await this.deps.payments.attemptStatus(organizationId, key);
+    if (status === 'processing') {
+      throw new AppError('unavailable', 'the attempt of this fenced key is being looked up; retry later');
+    }
+    return status === null || !COLLECTED.has(status);
   }
 
   /** The card updater (network tokens, reissued cards): the wallet follows; Stripe keeps the same pm_… ID. */
