@@ -315,6 +315,7 @@ export const enCA = {
     created: 'The allocation was recorded.',
     undo: 'Undo',
     empty: 'No allocation yet.',
+    notLoaded: 'A document further down the ledger (load more)',
     noneOpen: 'No document with an open amount',
     overCredit: "The amount is larger than the credit's open amount ({{amount}}).",
     overDebit: "The amount is larger than the debit's open amount ({{amount}}).",

@@ -315,6 +315,7 @@ export const frCA: Resources = {
     created: "L'affectation a été enregistrée.",
     undo: 'Défaire',
     empty: 'Aucune affectation pour le moment.',
+    notLoaded: 'Un document plus bas dans le grand livre (en afficher plus)',
     noneOpen: 'Aucun document avec un montant ouvert',
     overCredit: 'Le montant dépasse le solde ouvert du crédit ({{amount}}).',
     overDebit: 'Le montant dépasse le solde ouvert du débit ({{amount}}).',
