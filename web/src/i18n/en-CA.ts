@@ -550,7 +550,18 @@ export const enCA = {
     password: 'Password',
     role: 'Role',
     roleOf: 'Role of {{name}}',
+    roleIs: 'Role: {{role}}',
     created: 'The user was created.',
+    status: 'Access',
+    active: 'Active',
+    deactivated: 'Deactivated',
+    deactivate: 'Deactivate',
+    deactivateOf: 'Deactivate {{name}}',
+    reactivate: 'Reactivate',
+    reactivateOf: 'Reactivate {{name}}',
+    confirmTitle: 'Deactivate {{name}}?',
+    confirmBody:
+      '{{name}} will no longer be able to sign in, and their open sessions and API tokens stop at once. You can reactivate them later.',
   },
   emailPreferences: {
     title: 'My e-mail preferences',
@@ -618,6 +629,8 @@ export const enCA = {
   feedback: {
     ignored: 'The failed payment {{paymentId}} of {{name}} is ignored: it left the list, no money moved.',
     roleChanged: '{{name}} is now {{role}}.',
+    deactivated: '{{name}} is deactivated and can no longer sign in.',
+    reactivated: '{{name}} can sign in again.',
   },
   accountFile: {
     openAllocation: 'Allocate a credit to a debit',

@@ -555,7 +555,18 @@ export const frCA: Resources = {
     password: 'Mot de passe',
     role: 'Rôle',
     roleOf: 'Rôle de {{name}}',
+    roleIs: 'Rôle : {{role}}',
     created: "L'utilisateur a été créé.",
+    status: 'Accès',
+    active: 'Actif',
+    deactivated: 'Désactivé',
+    deactivate: 'Désactiver',
+    deactivateOf: 'Désactiver {{name}}',
+    reactivate: 'Réactiver',
+    reactivateOf: 'Réactiver {{name}}',
+    confirmTitle: 'Désactiver {{name}} ?',
+    confirmBody:
+      "{{name}} ne pourra plus se connecter, et ses sessions ouvertes et jetons d'API cessent de fonctionner immédiatement. Vous pourrez réactiver son accès plus tard.",
   },
   emailPreferences: {
     title: 'Mes préférences de courriel',
@@ -626,6 +637,8 @@ export const frCA: Resources = {
     ignored:
       'Le paiement échoué {{paymentId}} de {{name}} est ignoré : il a quitté la liste, aucun argent n’a bougé.',
     roleChanged: '{{name}} a maintenant le rôle {{role}}.',
+    deactivated: "L'accès de {{name}} est désactivé : cette personne ne peut plus se connecter.",
+    reactivated: '{{name}} peut de nouveau se connecter.',
   },
   accountFile: {
     openAllocation: 'Affecter un crédit à un débit',
