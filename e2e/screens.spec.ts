@@ -237,6 +237,13 @@ describe('on a phone (390 × 844)', () => {
       parts: ['upcoming-method-select', 'upcoming-actions'],
     },
     {
+      name: 'payment attempts',
+      path: () => `/accounts/${accountId}/payment-attempts`,
+      list: 'attempts-table',
+      card: 'attempt-row',
+      parts: ['attempt-status', 'attempt-reason', 'attempt-entry-link'],
+    },
+    {
       name: 'users',
       path: () => '/settings/users',
       list: 'users-table',

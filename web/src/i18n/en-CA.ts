@@ -372,6 +372,7 @@ export const enCA = {
     submit: 'Refund',
     succeeded: 'Refunded {{amount}} of payment {{reference}}: the gateway accepted it.',
     paidOut: 'Refund of {{amount}} on payment {{reference}} recorded: give the money back by hand.',
+    paymentOn: 'made on {{date}}',
     failedTitle: 'The refund failed',
     failedBody:
       'The gateway refused it (reason: {{code}}). It went to the Action Center’s failed transactions, where it can be retried once the cause is fixed (often: not enough funds in the merchant account).',

@@ -375,6 +375,7 @@ export const frCA: Resources = {
     succeeded: 'Remboursement de {{amount}} sur le paiement {{reference}} : la passerelle l’a accepté.',
     paidOut:
       'Remboursement de {{amount}} sur le paiement {{reference}} inscrit : remettez l’argent en main propre.',
+    paymentOn: 'du {{date}}',
     failedTitle: 'Le remboursement a échoué',
     failedBody:
       'La passerelle l’a refusé (motif : {{code}}). Il a été ajouté aux transactions échouées du Centre d’action, où il pourra être réessayé une fois la cause corrigée (souvent : fonds insuffisants dans le compte marchand).',

@@ -100,7 +100,11 @@ export function RefundModal(props: {
             setFailed(result);
             return;
           }
-          const done = { amount: money(result.amount), reference };
+          // A payment without a reference people know is told by its date ("of payment made on …").
+          const done = {
+            amount: money(result.amount),
+            reference: reference ?? t('refunds.paymentOn', { date: formatDate(props.payment.date, locale) }),
+          };
           notifySuccess(t(result.status === 'paid_out' ? 'refunds.paidOut' : 'refunds.succeeded', done));
           props.onClose();
         },
