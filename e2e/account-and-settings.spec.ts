@@ -164,6 +164,37 @@ describe('account file and settings (en-CA)', () => {
     await expectAccessible(page, 'settings audit log en-CA');
   });
 
+  it('deactivates a person after asking (they can no longer sign in), then reactivates them', async () => {
+    const email = `dana.depart.${run}@e2e.example.ca`;
+    const password = 'un-long-mot-de-passe';
+    const name = `Dana Départ ${run}`;
+    const person = await api<{ id: string }>(token, 'POST', '/users', {
+      email,
+      name,
+      password,
+      role: 'staff',
+    });
+    await page.goto(`${baseUrl()}/settings/users`);
+    const row = rowById(page, 'user-row', person.id);
+    await row.waitFor();
+    expect(await row.getByTestId('user-status').textContent()).toBe('Active');
+    await row.getByTestId('user-deactivate').click();
+    const confirm = page.getByTestId('user-deactivate-confirm');
+    await confirm.waitFor();
+    expect(await confirm.textContent()).toContain(`${name} will no longer be able to sign in`);
+    await expectAccessible(page, 'deactivation confirmation en-CA');
+    await page.getByTestId('user-deactivate-submit').click();
+    await page.getByText(`${name} is deactivated and can no longer sign in.`).waitFor();
+    await eventually(() => row.getByTestId('user-status').textContent()).toBe('Deactivated');
+    await expect(apiToken(email, password)).rejects.toThrow(/^token: 401/);
+    await screenshot(page, 'settings-users-deactivated-en-CA');
+
+    await row.getByTestId('user-reactivate').click();
+    await page.getByText(`${name} can sign in again.`).waitFor();
+    await eventually(() => row.getByTestId('user-status').textContent()).toBe('Active');
+    expect(await apiToken(email, password)).toMatch(/\S/);
+  });
+
   it('lists the e-mail log and previews a message', async () => {
     await page.getByTestId('tab-settings-emails').click();
     await page.getByTestId('email-row').first().waitFor();

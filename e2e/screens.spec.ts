@@ -13,12 +13,22 @@ import {
   signIn,
   WIDTHS,
 } from './browser';
-import { CARDS, drainQueue, failingSubscription, runJob, unique } from './fixtures';
+import {
+  addCard,
+  CARDS,
+  drainQueue,
+  failingSubscription,
+  orgToday,
+  runJob,
+  subscribe,
+  unique,
+} from './fixtures';
 
 // Journey (issue 16, phone layout): every screen in both languages at 1440 px and at 390 × 844 — the page never
 // scrolls sideways, axe finds nothing serious, and a screenshot of each lands in test-results/screenshots/ as
 // <screen>-<lang>-<width>.png for the review. On a phone the header holds on one line (the menu opens from the
-// burger), the failed list's reason filter is a select and its rows are cards with their amount and actions.
+// burger), the failed list's reason filter is a select, and every list is cards (no <table>) whose name, main
+// figure and actions all lie within the 390 px width.
 
 let browser: Browser;
 let token: string;
@@ -85,6 +95,33 @@ beforeAll(async () => {
   // owner's e-mail, whose portal link is the customer's screen.
   const failing = await failingSubscription(token, `Éloïse Écran ${run}`, CARDS.insufficientFunds, 6_400);
   accountId = failing.account.id;
+  // So that each list has a row with its action: an invoice paid in part in cash (an allocation to undo, a
+  // payment to refund), a credit note left open (a reconcilable account), and a card that expires next month
+  // under a subscription (an expiring card to remind).
+  const invoice = await api<{ id: string }>(token, 'POST', `/accounts/${accountId}/invoices`, {
+    amount: 9_000,
+    date: await orgToday(token, -10),
+    reference: `INV-ECR-${run}`,
+  });
+  await api(token, 'POST', `/accounts/${accountId}/payments`, {
+    amount: 4_000,
+    date: await orgToday(token, -1),
+    method: 'cash',
+    invoiceId: invoice.id,
+  });
+  await api(token, 'POST', `/accounts/${accountId}/credit-notes`, {
+    amount: 1_500,
+    date: await orgToday(token, -1),
+    reason: 'Cours annulé',
+  });
+  const [year, month] = (await orgToday(token)).split('-').map(Number) as [number, number];
+  const expiring = await addCard(
+    token,
+    accountId,
+    CARDS.ok,
+    month === 12 ? { expMonth: 1, expYear: year + 1 } : { expMonth: month + 1, expYear: year },
+  );
+  await subscribe(token, accountId, expiring.id, 2_500, await orgToday(token, 5));
   await runJob(token, 'payments-due');
   await drainQueue(token);
   const emails = await api<{ items: { id: string; to: string }[] }>(
@@ -150,6 +187,143 @@ describe('on a phone (390 × 844)', () => {
     await page.waitForURL(/\/accounts$/);
     await page.getByTestId('accounts-table').waitFor();
     expect(await page.getByTestId('accounts-table').getAttribute('data-layout')).toBe('cards');
+  });
+
+  /**
+   * Issue 16: the lists that were wide tables, by where they are, the test id of the card list and of a card,
+   * and what a card must show within the width — its name, its main figure, and its actions.
+   */
+  const PHONE_LISTS: { name: string; path: () => string; list: string; card: string; parts: string[] }[] = [
+    {
+      name: 'expiring cards',
+      path: () => '/action-center/expiring-cards',
+      list: 'ec-table',
+      card: 'ec-row',
+      parts: ['ec-owner', 'ec-card', 'ec-at-risk', 'ec-reminder-sent', 'ec-remind'],
+    },
+    {
+      name: 'reconcilable accounts',
+      path: () => '/action-center/reconcilable-accounts',
+      list: 'ra-table',
+      card: 'ra-row',
+      parts: ['ra-owner', 'ra-debit', 'ra-credit', 'ra-reconcile'],
+    },
+    {
+      name: 'ledger',
+      path: () => `/accounts/${accountId}/ledger`,
+      list: 'ledger-table',
+      card: 'ledger-row',
+      parts: ['ledger-reference', 'ledger-open', 'ledger-reconciliation', 'refund-button'],
+    },
+    {
+      name: 'allocations',
+      path: () => `/accounts/${accountId}/ledger`,
+      list: 'allocations-table',
+      card: 'allocation-row',
+      parts: ['allocation-undo'],
+    },
+    {
+      name: 'wallet',
+      path: () => `/accounts/${accountId}/wallet`,
+      list: 'wallet-table',
+      card: 'wallet-row',
+      parts: ['wallet-remove'],
+    },
+    {
+      name: 'upcoming payments',
+      path: () => `/accounts/${accountId}/upcoming-payments`,
+      list: 'upcoming-table',
+      card: 'upcoming-row',
+      parts: ['upcoming-method-select', 'upcoming-actions'],
+    },
+    {
+      name: 'payment attempts',
+      path: () => `/accounts/${accountId}/payment-attempts`,
+      list: 'attempts-table',
+      card: 'attempt-row',
+      parts: ['attempt-status', 'attempt-reason', 'attempt-entry-link'],
+    },
+    {
+      name: 'users',
+      path: () => '/settings/users',
+      list: 'users-table',
+      card: 'user-row',
+      parts: ['user-status', 'user-role', 'user-deactivate'],
+    },
+    {
+      name: 'e-mail log',
+      path: () => '/settings/emails',
+      list: 'emails-table',
+      card: 'email-row',
+      parts: ['email-status', 'email-preview-open'],
+    },
+    {
+      name: 'audit log',
+      path: () => '/settings/audit-log',
+      list: 'audit-table',
+      card: 'audit-row',
+      parts: ['audit-action', 'audit-actor', 'audit-details'],
+    },
+  ];
+
+  for (const list of PHONE_LISTS) {
+    it(`shows the ${list.name} as cards, each part and action within the width`, async () => {
+      await page.goto(`${baseUrl()}${list.path()}`);
+      await page.getByTestId(list.card).first().waitFor();
+      await settle(page);
+      expect(await page.getByTestId(list.list).getAttribute('data-layout')).toBe('cards');
+      expect(await page.locator('table').count(), 'a <table> on a phone').toBe(0);
+      for (const part of list.parts) {
+        // The first card that has this part (a Refund only on a payment, a Reconcile until reconciled…).
+        const card = page
+          .getByTestId(list.card)
+          .filter({ has: page.getByTestId(part) })
+          .first();
+        const box = await card.getByTestId(part).first().boundingBox();
+        expect(box, `${list.name}: ${part}`).not.toBeNull();
+        expect(box!.x, `${list.name}: ${part}`).toBeGreaterThanOrEqual(0);
+        expect(box!.x + box!.width, `${list.name}: ${part}`).toBeLessThanOrEqual(390);
+      }
+      await expectNoSideScroll(page, `${list.name} on a phone`);
+    });
+  }
+
+  it('names the documents of the ledger and allocations as people read them, never by ID', async () => {
+    await page.goto(`${baseUrl()}/accounts/${accountId}/ledger`);
+    await page.getByTestId('allocation-row').first().waitFor();
+    // Recoup's IDs; a subscription's invoice carries its scheduled payment's (sp_…) as its reference.
+    const rawId = /\b(inv|pay|cn|rf|alc|sp|sub)_[0-9a-z]{10}/;
+    const cards = [
+      ...(await page.getByTestId('ledger-row').allTextContents()),
+      ...(await page.getByTestId('allocation-row').allTextContents()),
+    ];
+    for (const text of cards) expect(text).not.toMatch(rawId);
+    expect(cards.some((text) => text.includes(`Facture INV-ECR-${run}`))).toBe(true);
+    // The failed subscription's invoice, by what the subscription is for.
+    expect(cards.some((text) => text.startsWith('FactureNatation e2e'))).toBe(true);
+    // The cash payment, which has no reference, by its kind, date and amount.
+    const allocation = await page.getByTestId('allocation-row').first().textContent();
+    expect(allocation).toMatch(/Paiement du \d{1,2}\s\S+\s\d{4}\s\(40,00\s\$\)/);
+    expect(allocation).toContain(`Facture INV-ECR-${run}`);
+    // The refund dialog names the payment the same way.
+    await page.getByTestId('refund-button').first().click();
+    const payment = await page.getByTestId('refund-payment').textContent();
+    expect(payment).toMatch(/^Paiement du \d{1,2}\s\S+\s\d{4}\s\(40,00\s\$\)$/);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('refund-form').waitFor({ state: 'detached' });
+  });
+
+  it('shows each e-mail status badge whole in a card', async () => {
+    await page.goto(`${baseUrl()}/settings/emails`);
+    await page.getByTestId('email-status').first().waitFor();
+    const cut = await page.getByTestId('email-status').evaluateAll(
+      (badges) =>
+        badges.filter((badge) => {
+          const label = badge.querySelector('span') ?? badge;
+          return label.scrollWidth > label.clientWidth + 1 || badge.scrollWidth > badge.clientWidth + 1;
+        }).length,
+    );
+    expect(cut).toBe(0);
   });
 
   it('shows the failed list as cards with amount and actions in view, and the reasons as one select', async () => {

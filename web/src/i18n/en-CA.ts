@@ -315,6 +315,7 @@ export const enCA = {
     created: 'The allocation was recorded.',
     undo: 'Undo',
     empty: 'No allocation yet.',
+    notLoaded: 'A document further down the ledger (load more)',
     noneOpen: 'No document with an open amount',
     overCredit: "The amount is larger than the credit's open amount ({{amount}}).",
     overDebit: "The amount is larger than the debit's open amount ({{amount}}).",
@@ -371,6 +372,7 @@ export const enCA = {
     submit: 'Refund',
     succeeded: 'Refunded {{amount}} of payment {{reference}}: the gateway accepted it.',
     paidOut: 'Refund of {{amount}} on payment {{reference}} recorded: give the money back by hand.',
+    paymentOn: 'made on {{date}}',
     failedTitle: 'The refund failed',
     failedBody:
       'The gateway refused it (reason: {{code}}). It went to the Action Center’s failed transactions, where it can be retried once the cause is fixed (often: not enough funds in the merchant account).',
@@ -549,7 +551,18 @@ export const enCA = {
     password: 'Password',
     role: 'Role',
     roleOf: 'Role of {{name}}',
+    roleIs: 'Role: {{role}}',
     created: 'The user was created.',
+    status: 'Access',
+    active: 'Active',
+    deactivated: 'Deactivated',
+    deactivate: 'Deactivate',
+    deactivateOf: 'Deactivate {{name}}',
+    reactivate: 'Reactivate',
+    reactivateOf: 'Reactivate {{name}}',
+    confirmTitle: 'Deactivate {{name}}?',
+    confirmBody:
+      '{{name}} will no longer be able to sign in, and their open sessions and API tokens stop at once. You can reactivate them later.',
   },
   emailPreferences: {
     title: 'My e-mail preferences',
@@ -617,6 +630,8 @@ export const enCA = {
   feedback: {
     ignored: 'The failed payment {{paymentId}} of {{name}} is ignored: it left the list, no money moved.',
     roleChanged: '{{name}} is now {{role}}.',
+    deactivated: '{{name}} is deactivated and can no longer sign in.',
+    reactivated: '{{name}} can sign in again.',
   },
   accountFile: {
     openAllocation: 'Allocate a credit to a debit',

@@ -315,6 +315,7 @@ export const frCA: Resources = {
     created: "L'affectation a été enregistrée.",
     undo: 'Défaire',
     empty: 'Aucune affectation pour le moment.',
+    notLoaded: 'Un document plus bas dans le grand livre (en afficher plus)',
     noneOpen: 'Aucun document avec un montant ouvert',
     overCredit: 'Le montant dépasse le solde ouvert du crédit ({{amount}}).',
     overDebit: 'Le montant dépasse le solde ouvert du débit ({{amount}}).',
@@ -374,6 +375,7 @@ export const frCA: Resources = {
     succeeded: 'Remboursement de {{amount}} sur le paiement {{reference}} : la passerelle l’a accepté.',
     paidOut:
       'Remboursement de {{amount}} sur le paiement {{reference}} inscrit : remettez l’argent en main propre.',
+    paymentOn: 'du {{date}}',
     failedTitle: 'Le remboursement a échoué',
     failedBody:
       'La passerelle l’a refusé (motif : {{code}}). Il a été ajouté aux transactions échouées du Centre d’action, où il pourra être réessayé une fois la cause corrigée (souvent : fonds insuffisants dans le compte marchand).',
@@ -554,7 +556,18 @@ export const frCA: Resources = {
     password: 'Mot de passe',
     role: 'Rôle',
     roleOf: 'Rôle de {{name}}',
+    roleIs: 'Rôle : {{role}}',
     created: "L'utilisateur a été créé.",
+    status: 'Accès',
+    active: 'Actif',
+    deactivated: 'Désactivé',
+    deactivate: 'Désactiver',
+    deactivateOf: 'Désactiver {{name}}',
+    reactivate: 'Réactiver',
+    reactivateOf: 'Réactiver {{name}}',
+    confirmTitle: 'Désactiver {{name}} ?',
+    confirmBody:
+      "{{name}} ne pourra plus se connecter, et ses sessions ouvertes et jetons d'API cessent de fonctionner immédiatement. Vous pourrez réactiver son accès plus tard.",
   },
   emailPreferences: {
     title: 'Mes préférences de courriel',
@@ -625,6 +638,8 @@ export const frCA: Resources = {
     ignored:
       'Le paiement échoué {{paymentId}} de {{name}} est ignoré : il a quitté la liste, aucun argent n’a bougé.',
     roleChanged: '{{name}} a maintenant le rôle {{role}}.',
+    deactivated: "L'accès de {{name}} est désactivé : cette personne ne peut plus se connecter.",
+    reactivated: '{{name}} peut de nouveau se connecter.',
   },
   accountFile: {
     openAllocation: 'Affecter un crédit à un débit',

@@ -1,4 +1,4 @@
-import { Anchor, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Group, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconSearch } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
@@ -8,6 +8,7 @@ import { useCan } from '../../admin/session';
 import { LoadMore } from '../../ui/LoadMore';
 import { Money } from '../../ui/Money';
 import { QueryStatus } from '../../ui/QueryStatus';
+import { CardFact, CardFacts, CardList, RowCard } from '../../ui/RowCard';
 import { usePhone } from '../../ui/usePhone';
 import { useAccounts } from './api';
 import { NewAccountButton } from './NewAccountButton';
@@ -54,32 +55,37 @@ export function AccountsPage() {
         <>
           {phone ? (
             // A phone: one card per account, the name (a link) and the open amounts within the width.
-            <Stack gap="xs" data-testid="accounts-table" data-layout="cards">
+            <CardList testId="accounts-table">
               {rows.map((account) => (
-                <Paper key={account.id} withBorder p="sm" radius="md" data-testid="account-row">
-                  <Anchor component={Link} to={`/accounts/${account.id}/ledger`} fw={600}>
-                    {account.ownerName}
-                  </Anchor>
-                  <Text size="sm" c="gray.7" style={{ overflowWrap: 'anywhere' }}>
-                    {account.ownerEmail}
-                  </Text>
-                  <Group justify="space-between" mt={4}>
-                    <Text size="sm">
-                      {t('accounts.openDebit')}{' '}
-                      {account.openDebit !== undefined && (
+                <RowCard
+                  key={account.id}
+                  data-testid="account-row"
+                  title={
+                    <>
+                      <Anchor component={Link} to={`/accounts/${account.id}/ledger`} fw={600}>
+                        {account.ownerName}
+                      </Anchor>
+                      <Text size="sm" c="gray.7">
+                        {account.ownerEmail}
+                      </Text>
+                    </>
+                  }
+                >
+                  <CardFacts>
+                    {account.openDebit !== undefined && (
+                      <CardFact label={t('accounts.openDebit')}>
                         <Money minor={account.openDebit} currency={account.currency} />
-                      )}
-                    </Text>
-                    <Text size="sm">
-                      {t('accounts.openCredit')}{' '}
-                      {account.openCredit !== undefined && (
+                      </CardFact>
+                    )}
+                    {account.openCredit !== undefined && (
+                      <CardFact label={t('accounts.openCredit')}>
                         <Money minor={account.openCredit} currency={account.currency} />
-                      )}
-                    </Text>
-                  </Group>
-                </Paper>
+                      </CardFact>
+                    )}
+                  </CardFacts>
+                </RowCard>
               ))}
-            </Stack>
+            </CardList>
           ) : (
             <Table.ScrollContainer minWidth={700}>
               <Table striped data-testid="accounts-table">

@@ -1,10 +1,11 @@
-import { Anchor, Badge, Group, Paper, Stack, Table, Text } from '@mantine/core';
+import { Anchor, Badge, Stack, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import { LoadMore } from '../../ui/LoadMore';
 import { Money } from '../../ui/Money';
 import { CompactPaymentMethod } from '../../ui/PaymentMethodLabel';
 import { QueryStatus } from '../../ui/QueryStatus';
+import { CardList, RowCard } from '../../ui/RowCard';
 import { useFormatInstant } from '../../ui/useFormatInstant';
 import { usePhone } from '../../ui/usePhone';
 import type { PaymentAttempt } from './api';
@@ -106,38 +107,35 @@ export function AttemptsTab() {
     <Stack>
       {phone ? (
         // A phone: one card per attempt, its amount and outcome in view without scrolling sideways.
-        <Stack gap="xs" data-testid="attempts-table" data-layout="cards">
+        <CardList testId="attempts-table">
           {rows.map((attempt) => (
-            <Paper
+            <RowCard
               key={attempt.id}
-              withBorder
-              p="sm"
-              radius="md"
               data-testid="attempt-row"
               data-id={attempt.id}
               data-status={attempt.status}
-            >
-              <Stack gap={6}>
-                <Group justify="space-between" wrap="nowrap" align="flex-start">
-                  <Stack gap={0}>
-                    <Text fw={600}>
-                      <Purpose attempt={attempt} />
-                    </Text>
-                    <Text size="sm" c="gray.7">
-                      {instant(attempt.createdAt)}
-                    </Text>
-                  </Stack>
-                  <Text fw={700}>
-                    <Money minor={attempt.amount} currency={attempt.currency} />
+              title={
+                <>
+                  <Text fw={600}>
+                    <Purpose attempt={attempt} />
                   </Text>
-                </Group>
-                <Method attempt={attempt} />
-                <Outcome attempt={attempt} />
-                <EntryLink attempt={attempt} when={instant(attempt.createdAt)} />
-              </Stack>
-            </Paper>
+                  <Text size="sm" c="gray.7">
+                    {instant(attempt.createdAt)}
+                  </Text>
+                </>
+              }
+              aside={
+                <Text fw={700} style={{ whiteSpace: 'nowrap' }}>
+                  <Money minor={attempt.amount} currency={attempt.currency} />
+                </Text>
+              }
+            >
+              <Method attempt={attempt} />
+              <Outcome attempt={attempt} />
+              <EntryLink attempt={attempt} when={instant(attempt.createdAt)} />
+            </RowCard>
           ))}
-        </Stack>
+        </CardList>
       ) : (
         <Table.ScrollContainer minWidth={900}>
           <Table striped data-testid="attempts-table">

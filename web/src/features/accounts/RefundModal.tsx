@@ -12,6 +12,7 @@ import { MoneyInput } from '../../ui/MoneyInput';
 import { currencyDigits, decimalSeparator, formatMoney, parseMoneyInput, toMoneyInput } from '../../ui/money';
 import { useLocale } from '../../ui/useLocale';
 import { type LedgerDocument, type RefundResult, useRefund } from './api';
+import { documentName, readableReference } from './documentOptions';
 
 /** What is left to refund on a payment, as far as the ledger shows (the server has the last word). */
 export function refundableOn(payment: LedgerDocument, documents: LedgerDocument[]): number {
@@ -50,8 +51,16 @@ export function RefundModal(props: {
   const [amount, setAmount] = useState(toMoneyInput(refundable, digits, decimalSeparator(locale)));
   const [date, setDate] = useState(today());
   const [failed, setFailed] = useState<RefundResult | null>(null);
-  const reference = props.payment.reference ?? props.payment.id;
   const money = (minor: number) => formatMoney(minor, props.currency, locale);
+  // The payment as people know it: a payment without a reference by its date and amount, never its ID.
+  const reference = readableReference(props.payment);
+  const paymentName = reference
+    ? t('refunds.payment', {
+        reference,
+        amount: money(props.payment.amount),
+        date: formatDate(props.payment.date, locale),
+      })
+    : documentName(props.payment, t, props.currency, locale);
   const error = refund.error;
   // More than is left (e.g. a failed refund of this payment still waits in the Action Center): say how much.
   const left = isApiError(error) ? error.problem.refundableAmount : undefined;
@@ -91,7 +100,11 @@ export function RefundModal(props: {
             setFailed(result);
             return;
           }
-          const done = { amount: money(result.amount), reference };
+          // A payment without a reference people know is told by its date ("of payment made on …").
+          const done = {
+            amount: money(result.amount),
+            reference: reference ?? t('refunds.paymentOn', { date: formatDate(props.payment.date, locale) }),
+          };
           notifySuccess(t(result.status === 'paid_out' ? 'refunds.paidOut' : 'refunds.succeeded', done));
           props.onClose();
         },
@@ -118,12 +131,8 @@ export function RefundModal(props: {
       ) : (
         <form onSubmit={submit} noValidate data-testid="refund-form">
           <Stack>
-            <Text size="sm">
-              {t('refunds.payment', {
-                reference,
-                amount: money(props.payment.amount),
-                date: formatDate(props.payment.date, locale),
-              })}
+            <Text size="sm" data-testid="refund-payment">
+              {paymentName}
             </Text>
             <MoneyInput
               label={t('refunds.amount')}

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Group, Paper, Select, SimpleGrid, Stack, Table, Text } from '@mantine/core';
+import { Alert, Anchor, Select, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import { useCan } from '../../admin/session';
@@ -8,6 +8,7 @@ import { LoadMore } from '../../ui/LoadMore';
 import { Money } from '../../ui/Money';
 import { PaymentMethodLabel, usePaymentMethodLabel } from '../../ui/PaymentMethodLabel';
 import { QueryStatus } from '../../ui/QueryStatus';
+import { CardList, RowCard } from '../../ui/RowCard';
 import { useLocale } from '../../ui/useLocale';
 import { usePhone } from '../../ui/usePhone';
 import type { PaymentMethod, UpcomingPayment } from './api';
@@ -80,32 +81,31 @@ export function UpcomingPaymentsTab() {
         <Text>{t('upcoming.empty')}</Text>
       ) : phone ? (
         // A phone: one card per charge, with its status, method and actions within the width.
-        <Stack gap="xs" data-testid="upcoming-table" data-layout="cards">
+        <CardList testId="upcoming-table">
           {rows.map((payment) => (
-            <Paper
+            <RowCard
               key={payment.id}
-              withBorder
-              p="sm"
-              radius="md"
               data-testid="upcoming-row"
               data-id={payment.id}
               data-source-id={payment.sourceId}
-            >
-              <Stack gap={6}>
-                <Group justify="space-between" wrap="nowrap">
+              title={
+                <>
                   <Text fw={600}>{formatDate(payment.dueDate, locale)}</Text>
-                  <Text fw={700}>
-                    <Money minor={payment.amount} currency={currency} />
-                  </Text>
-                </Group>
-                <Text size="sm">{t(`upcoming.source.${payment.source}`)}</Text>
-                <ScheduleStatus payment={payment} />
-                {methodCell(payment)}
-                <Group justify="flex-end">{actionsCell(payment)}</Group>
-              </Stack>
-            </Paper>
+                  <Text size="sm">{t(`upcoming.source.${payment.source}`)}</Text>
+                </>
+              }
+              aside={
+                <Text fw={700} style={{ whiteSpace: 'nowrap' }}>
+                  <Money minor={payment.amount} currency={currency} />
+                </Text>
+              }
+              actions={actionsCell(payment)}
+            >
+              <ScheduleStatus payment={payment} />
+              {methodCell(payment)}
+            </RowCard>
           ))}
-        </Stack>
+        </CardList>
       ) : (
         <Table.ScrollContainer minWidth={860}>
           <Table striped data-testid="upcoming-table">

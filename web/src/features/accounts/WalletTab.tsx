@@ -5,11 +5,26 @@ import { useCan } from '../../admin/session';
 import { formatExpiry } from '../../ui/dates';
 import { PaymentMethodLabel } from '../../ui/PaymentMethodLabel';
 import { QueryStatus } from '../../ui/QueryStatus';
+import { CardFact, CardFacts, CardList, RowCard } from '../../ui/RowCard';
+import { usePhone } from '../../ui/usePhone';
 import { useGatewayStatus } from '../settings/gateway';
 import { AddCardForm } from './AddCardForm';
-import { usePaymentMethods, useRemoveFromWallet } from './api';
+import { type PaymentMethod, usePaymentMethods, useRemoveFromWallet } from './api';
 import { EcheckForm } from './EcheckForm';
 import { StripeMethodForm } from './StripeMethodForm';
+
+function WalletBadge({ method }: { method: PaymentMethod }) {
+  const { t } = useTranslation();
+  return method.inWallet ? (
+    <Badge color="teal.9" variant="filled">
+      {t('wallet.inWallet')}
+    </Badge>
+  ) : (
+    <Badge color="gray.8" variant="filled">
+      {t('wallet.notInWallet')}
+    </Badge>
+  );
+}
 
 export function WalletTab() {
   const { t } = useTranslation();
@@ -19,12 +34,53 @@ export function WalletTab() {
   const remove = useRemoveFromWallet(id);
   const rows = methods.data?.pages.flatMap((page) => page.items) ?? [];
   const gateway = useGatewayStatus(can('billing.write'));
+  const phone = usePhone();
+  const removeButton = (method: PaymentMethod) =>
+    can('billing.write') &&
+    method.inWallet && (
+      <Button
+        size="compact-sm"
+        variant="default"
+        loading={remove.isPending && remove.variables === method.id}
+        onClick={() => remove.mutate(method.id)}
+        data-testid="wallet-remove"
+      >
+        {t('wallet.remove')}
+      </Button>
+    );
 
   return (
     <Stack>
       <QueryStatus query={methods} />
       {methods.isSuccess && rows.length === 0 && <Text>{t('wallet.empty')}</Text>}
-      {rows.length > 0 && (
+      {rows.length > 0 && phone && (
+        // A phone: the method and whether it is in the wallet on top, its expiry, then Remove.
+        <CardList testId="wallet-table">
+          {rows.map((method) => (
+            <RowCard
+              key={method.id}
+              data-testid="wallet-row"
+              data-id={method.id}
+              title={
+                <Text fw={600}>
+                  <PaymentMethodLabel method={method} />
+                </Text>
+              }
+              aside={<WalletBadge method={method} />}
+              actions={removeButton(method)}
+            >
+              {formatExpiry(method.expMonth, method.expYear) && (
+                <CardFacts>
+                  <CardFact label={t('wallet.columns.expiry')}>
+                    {formatExpiry(method.expMonth, method.expYear)}
+                  </CardFact>
+                </CardFacts>
+              )}
+            </RowCard>
+          ))}
+        </CardList>
+      )}
+      {rows.length > 0 && !phone && (
         <Table.ScrollContainer minWidth={600}>
           <Table striped data-testid="wallet-table">
             <Table.Thead>
@@ -43,31 +99,9 @@ export function WalletTab() {
                   </Table.Td>
                   <Table.Td>{formatExpiry(method.expMonth, method.expYear)}</Table.Td>
                   <Table.Td>
-                    {method.inWallet ? (
-                      <Badge color="teal.9" variant="filled">
-                        {t('wallet.inWallet')}
-                      </Badge>
-                    ) : (
-                      <Badge color="gray.8" variant="filled">
-                        {t('wallet.notInWallet')}
-                      </Badge>
-                    )}
+                    <WalletBadge method={method} />
                   </Table.Td>
-                  {can('billing.write') && (
-                    <Table.Td>
-                      {method.inWallet && (
-                        <Button
-                          size="compact-sm"
-                          variant="default"
-                          loading={remove.isPending && remove.variables === method.id}
-                          onClick={() => remove.mutate(method.id)}
-                          data-testid="wallet-remove"
-                        >
-                          {t('wallet.remove')}
-                        </Button>
-                      )}
-                    </Table.Td>
-                  )}
+                  {can('billing.write') && <Table.Td>{removeButton(method)}</Table.Td>}
                 </Table.Tr>
               ))}
             </Table.Tbody>

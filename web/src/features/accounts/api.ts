@@ -11,6 +11,7 @@ export type UpcomingPayment = ItemOf<'listUpcomingPayments'>;
 export type PaymentAttempt = ItemOf<'listPaymentAttempts'>;
 export type PaymentResult = Answer<'createPayment', 201>;
 export type RefundResult = Answer<'createRefund', 201>;
+export type Allocation = ItemOf<'listAllocations'>;
 
 const accountKey = (id: string) => ['account', id] as const;
 

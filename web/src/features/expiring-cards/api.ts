@@ -1,5 +1,8 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { answer, api } from '../../api/client';
+import type { ItemOf } from '../../api/schema';
+
+export type ExpiringCard = ItemOf<'listExpiringCards'>;
 
 const expiringCardsKey = ['expiring-cards'] as const;
 

@@ -4,9 +4,11 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LoadMore } from '../../ui/LoadMore';
 import { QueryStatus } from '../../ui/QueryStatus';
+import { CardList } from '../../ui/RowCard';
+import { usePhone } from '../../ui/usePhone';
 import { type ReconcilableAccount, useReconcilableAccounts } from './api';
 import { clearOutcomes, useOutcomes } from './outcomes';
-import { ReconcilableRow } from './ReconcilableRow';
+import { ReconcilableCard, ReconcilableRow } from './ReconcilableRow';
 import { ReconcileAllPanel } from './ReconcileAllPanel';
 import { ReconcilePreviewModal } from './ReconcilePreviewModal';
 
@@ -14,6 +16,7 @@ export function ReconcilableAccountsTab() {
   const { t } = useTranslation();
   const list = useReconcilableAccounts();
   const outcomes = useOutcomes();
+  const phone = usePhone();
   const [previewing, setPreviewing] = useState<ReconcilableAccount | null>(null);
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
 
@@ -39,30 +42,43 @@ export function ReconcilableAccountsTab() {
       <QueryStatus query={list} />
       {list.isSuccess && (
         <>
-          <Table.ScrollContainer minWidth={800}>
-            <Table striped verticalSpacing="xs" data-testid="ra-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('reconcile.columns.owner')}</Table.Th>
-                  <Table.Th ta="right">{t('reconcile.columns.items')}</Table.Th>
-                  <Table.Th ta="right">{t('reconcile.columns.debit')}</Table.Th>
-                  <Table.Th ta="right">{t('reconcile.columns.credit')}</Table.Th>
-                  <Table.Th>{t('reconcile.columns.status')}</Table.Th>
-                  <Table.Th>{t('reconcile.columns.actions')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {rows.map((account) => (
-                  <ReconcilableRow
-                    key={account.accountId}
-                    account={account}
-                    outcome={outcomes[account.accountId]}
-                    onReconcile={setPreviewing}
-                  />
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          {phone ? (
+            <CardList testId="ra-table">
+              {rows.map((account) => (
+                <ReconcilableCard
+                  key={account.accountId}
+                  account={account}
+                  outcome={outcomes[account.accountId]}
+                  onReconcile={setPreviewing}
+                />
+              ))}
+            </CardList>
+          ) : (
+            <Table.ScrollContainer minWidth={800}>
+              <Table striped verticalSpacing="xs" data-testid="ra-table">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t('reconcile.columns.owner')}</Table.Th>
+                    <Table.Th ta="right">{t('reconcile.columns.items')}</Table.Th>
+                    <Table.Th ta="right">{t('reconcile.columns.debit')}</Table.Th>
+                    <Table.Th ta="right">{t('reconcile.columns.credit')}</Table.Th>
+                    <Table.Th>{t('reconcile.columns.status')}</Table.Th>
+                    <Table.Th>{t('reconcile.columns.actions')}</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {rows.map((account) => (
+                    <ReconcilableRow
+                      key={account.accountId}
+                      account={account}
+                      outcome={outcomes[account.accountId]}
+                      onReconcile={setPreviewing}
+                    />
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )}
           {rows.length === 0 && (
             <Text ta="center" p="lg">
               {t('reconcile.empty')}

@@ -8,6 +8,7 @@ import { formatMoney } from '../../ui/money';
 import { QueryStatus } from '../../ui/QueryStatus';
 import { useLocale } from '../../ui/useLocale';
 import type { LedgerDocument } from '../accounts/api';
+import { readableReference } from '../accounts/documentOptions';
 import { type ReconcilableAccount, useAccountDocuments, useReconcile, useReconcilePreview } from './api';
 import { StateBadge } from './StateBadge';
 
@@ -34,7 +35,7 @@ function DocumentCell({
     <Table.Td data-document-id={id}>
       <Text size="sm" fw={500}>
         {t(`documentKind.${document.kind}`)}
-        {document.reference ? ` ${document.reference}` : ''}
+        {readableReference(document) ? ` ${readableReference(document)}` : ''}
       </Text>
       <Text size="xs" c="gray.7">
         {t('reconcile.documentOf', {

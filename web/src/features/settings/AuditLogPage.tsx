@@ -12,8 +12,10 @@ import { LoadMore } from '../../ui/LoadMore';
 import { Money } from '../../ui/Money';
 import { formatMoney } from '../../ui/money';
 import { QueryStatus } from '../../ui/QueryStatus';
+import { CardFact, CardFacts, CardList, RowCard } from '../../ui/RowCard';
 import { useFormatInstant } from '../../ui/useFormatInstant';
 import { useLocale } from '../../ui/useLocale';
+import { usePhone } from '../../ui/usePhone';
 import { type AuditFilters, useAuditLog, useUsers } from './api';
 import { type AuditAction, type AuditField, describeDetails, subjectLink } from './auditDetails';
 
@@ -108,6 +110,9 @@ export function AuditLogPage() {
   const currency = organization.data?.currency ?? 'CAD';
   const userNames = new Map((users.data?.items ?? []).map((u) => [u.id, u.name]));
   const rows = log.data?.pages.flatMap((page) => page.items) ?? [];
+  const phone = usePhone();
+  const actor = (entry: Entry) =>
+    entry.actorId ? (entry.actorName ?? userNames.get(entry.actorId) ?? entry.actorId) : t('audit.system');
   const filtered = Object.values(filters).some((value) => value);
   const set = (patch: AuditFilters) => setFilters((current) => ({ ...current, ...patch }));
   const actionOptions = ACTIONS.map((action) => ({
@@ -161,7 +166,37 @@ export function AuditLogPage() {
       {log.isSuccess && rows.length === 0 && (
         <Text data-testid="audit-empty">{filtered ? t('auditLog.filters.none') : t('audit.empty')}</Text>
       )}
-      {rows.length > 0 && (
+      {rows.length > 0 && phone && (
+        // A phone: what was done and when on top, who and on what, then the details as labelled lines.
+        <CardList testId="audit-table">
+          {rows.map((entry) => (
+            <RowCard
+              key={entry.id}
+              data-testid="audit-row"
+              data-action={entry.action}
+              title={
+                <Text fw={600} data-testid="audit-action">
+                  {t(`auditLog.actions.${entry.action}`)}
+                </Text>
+              }
+              aside={<Text size="sm">{instant(entry.at)}</Text>}
+            >
+              <CardFacts>
+                <CardFact label={t('audit.actor')} testId="audit-actor">
+                  {actor(entry)}
+                </CardFact>
+                <CardFact label={t('audit.subject')}>
+                  <Subject entry={entry} userNames={userNames} />
+                </CardFact>
+              </CardFacts>
+              <div data-testid="audit-details">
+                <Fields fields={describeDetails(entry.action, entry.details)} currency={currency} />
+              </div>
+            </RowCard>
+          ))}
+        </CardList>
+      )}
+      {rows.length > 0 && !phone && (
         <Table.ScrollContainer minWidth={900}>
           <Table striped data-testid="audit-table">
             <Table.Thead>
@@ -177,11 +212,7 @@ export function AuditLogPage() {
               {rows.map((entry) => (
                 <Table.Tr key={entry.id} data-testid="audit-row" data-action={entry.action}>
                   <Table.Td>{instant(entry.at)}</Table.Td>
-                  <Table.Td data-testid="audit-actor">
-                    {entry.actorId
-                      ? (entry.actorName ?? userNames.get(entry.actorId) ?? entry.actorId)
-                      : t('audit.system')}
-                  </Table.Td>
+                  <Table.Td data-testid="audit-actor">{actor(entry)}</Table.Td>
                   <Table.Td data-testid="audit-action">{t(`auditLog.actions.${entry.action}`)}</Table.Td>
                   <Table.Td>
                     <Subject entry={entry} userNames={userNames} />

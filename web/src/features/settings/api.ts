@@ -1,6 +1,8 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { answer, api } from '../../api/client';
-import type { BodyOf, QueryOf, Schemas } from '../../api/schema';
+import type { BodyOf, ItemOf, QueryOf, Schemas } from '../../api/schema';
+
+export type EmailEntry = ItemOf<'listEmails'>;
 
 export function useUpdateOrganization() {
   const queryClient = useQueryClient();
@@ -51,6 +53,20 @@ export function useChangeRole() {
   return useMutation({
     mutationFn: ({ id, role }: { id: string; role: Schemas['User']['role'] }) =>
       answer(api.PATCH('/api/v1/users/{id}', { params: { path: { id } }, body: { role } })),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['users'] }),
+  });
+}
+
+/** Deactivate (sign-in refused, sessions and tokens stopped at once) or reactivate a person. */
+export function useSetUserActive() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, active }: { id: string; active: boolean }) => {
+      const params = { path: { id } };
+      return active
+        ? answer(api.POST('/api/v1/users/{id}/reactivate', { params }))
+        : answer(api.POST('/api/v1/users/{id}/deactivate', { params }));
+    },
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['users'] }),
   });
 }
