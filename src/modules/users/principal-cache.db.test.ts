@@ -75,7 +75,10 @@ describe('errors', () => {
 
   it('another process sees a revocation within the TTL; with the cache off, at once', async () => {
     const user = await org.tokenFor('admin');
-    const other = new AuthService({ db: t.c.db, clock: t.c.clock, principalCache: { ttlMs: 200 } });
+    // A TTL long enough that the steps below (five round trips) stay inside it on a loaded machine: with
+    // 200 ms the first check sometimes came after the entry had expired already (CI, load 8).
+    const TTL = 3_000;
+    const other = new AuthService({ db: t.c.db, clock: t.c.clock, principalCache: { ttlMs: TTL } });
     const uncached = new AuthService({ db: t.c.db, clock: t.c.clock, principalCache: { ttlMs: 0 } });
     expect(await other.resolve(user.token)).not.toBeNull();
     const principal = await t.c.auth.resolve(user.token);
@@ -84,7 +87,7 @@ describe('errors', () => {
     expect(await uncached.resolve(user.token)).toBeNull();
     // The other process still holds it for at most its TTL …
     expect(await other.resolve(user.token)).not.toBeNull();
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, TTL + 50));
     // … then reads the revocation.
     expect(await other.resolve(user.token)).toBeNull();
   });
