@@ -137,7 +137,7 @@ describe('installment recovery and dunning pause (fr-CA)', () => {
 
   it('RC6: reports le versement échoué sur le prochain; l’entrée quitte la liste', async () => {
     const row = await reschedule(page, entries.next, 'next_installment');
-    await screenshot(page, 'recovery-reschedule-next-fr-CA');
+    await screenshot(page, 'recovery-reschedule-next-fr-CA', { fullPage: false });
     await page.getByTestId('reschedule-save').click();
     await row.waitFor({ state: 'detached' });
     const { account, plan } = plans.next;
@@ -174,7 +174,7 @@ describe('installment recovery and dunning pause (en-CA)', () => {
     expect(await page.getByTestId('reschedule-form').textContent()).toContain(
       'Add a new installment on a date',
     );
-    await screenshot(page, 'recovery-reschedule-new-en-CA');
+    await screenshot(page, 'recovery-reschedule-new-en-CA', { fullPage: false });
     await page.getByTestId('reschedule-save').click();
     await row.waitFor({ state: 'detached' });
     const { account, plan } = plans.dated;
