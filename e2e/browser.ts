@@ -152,3 +152,17 @@ export async function settle(page: Page) {
     .waitFor({ state: 'detached', timeout: 10_000 })
     .catch(() => undefined);
 }
+
+/**
+ * Waits for a page's first content, reloading once when it does not come. In full runs a page sometimes never
+ * drew its content within 30 s (the embedded database is one connection: a scheduled job running then holds
+ * every request back); the same page, reloaded, draws at once. Twice in a row is a failure.
+ */
+export async function ready(page: Page, testId: string) {
+  try {
+    await page.getByTestId(testId).first().waitFor({ timeout: 60_000 });
+  } catch {
+    await page.reload();
+    await page.getByTestId(testId).first().waitFor({ timeout: 60_000 });
+  }
+}

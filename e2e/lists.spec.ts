@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiToken, baseUrl, expectAccessible, launch, newPage, screenshot, signIn } from './browser';
+import { apiToken, baseUrl, expectAccessible, launch, newPage, ready, screenshot, signIn } from './browser';
 import {
   addCard,
   CARDS,
@@ -96,7 +96,7 @@ describe('the failed list (fr-CA)', () => {
 
   it('offers only the reasons the other filters leave rows for', async () => {
     await page.goto(`${baseUrl()}/action-center/failed-transactions?method=echeck`);
-    await page.getByTestId('ft-table').waitFor();
+    await ready(page, 'ft-table');
     await page.waitForLoadState('networkidle').catch(() => undefined);
     // Card declines cannot be among the eCheck failures: their chips are not offered at all.
     expect(await page.getByTestId(`filter-reason-${zoeEntry.reason.code}`).count()).toBe(0);

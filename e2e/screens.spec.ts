@@ -8,6 +8,7 @@ import {
   expectNoSideScroll,
   launch,
   newPage,
+  ready,
   screenAt,
   settle,
   signIn,
@@ -71,15 +72,6 @@ const SCREENS: { name: string; path: () => string; ready: string }[] = [
  * Waits for the screen; in the whole suite a 1440 px page has been seen stuck before its first paint (not
  * reproduced alone), so it is loaded again once before the screen counts as broken.
  */
-async function ready(page: Page, testId: string) {
-  try {
-    await page.getByTestId(testId).first().waitFor({ timeout: 60_000 });
-  } catch {
-    await page.reload();
-    await page.getByTestId(testId).first().waitFor({ timeout: 60_000 });
-  }
-}
-
 async function review(page: Page, screen: string, lang: (typeof LANGS)[number]) {
   await settle(page);
   const width = page.viewportSize()?.width ?? 0;
@@ -269,7 +261,7 @@ describe('on a phone (390 × 844)', () => {
   for (const list of PHONE_LISTS) {
     it(`shows the ${list.name} as cards, each part and action within the width`, async () => {
       await page.goto(`${baseUrl()}${list.path()}`);
-      await page.getByTestId(list.card).first().waitFor();
+      await ready(page, list.card);
       await settle(page);
       expect(await page.getByTestId(list.list).getAttribute('data-layout')).toBe('cards');
       expect(await page.locator('table').count(), 'a <table> on a phone').toBe(0);
