@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/db';
+import { accountChangedCte } from '../recovery/recovery-changes';
 
 /**
  * THE LOCK ORDER of every transaction that moves money or changes what an account owes. One order, so
@@ -19,12 +20,18 @@ import type { Db } from '../../platform/db/db';
  * one after the other, and across accounts they never share a row. Work over many accounts (the due-charge
  * claim, the sweeper) only takes row locks with SKIP LOCKED or one account at a time.
  *
+ * Taking it also reports the account to the recovery summary (RC7's figures), which catches up before
+ * it is read: a change that took this lock can never be missing from the recovery analytics.
+ *
  * The lock is re-entrant within a transaction (PostgreSQL stacks advisory locks per session), so a
  * service called with the caller's `tx` may take it again at no risk. The key is the same as
  * reconciliation's RA8 lock, which therefore serialises reconcile with every money movement of the account.
  */
 export async function lockAccount(tx: Db, organizationId: string, accountId: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${organizationId}), hashtext(${accountId}))`);
+  // The same round trip tells the recovery summary which account changed (recovery/recovery-changes.ts):
+  // the lock is the one step every money movement of the account shares.
+  await tx.execute(sql`with changed as (${accountChangedCte(organizationId, accountId)})
+    select pg_advisory_xact_lock(hashtext(${organizationId}), hashtext(${accountId}))`);
 }
 
 /** `db.transaction` with the account lock taken first (step 1 of the lock order). */

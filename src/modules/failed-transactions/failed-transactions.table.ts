@@ -108,6 +108,8 @@ export const failedTransactions = pgTable(
       .on(t.organizationId, t.reasonCode, t.failedAt.desc(), t.id.desc())
       .where(sql`status in ('open', 'retrying')`),
     index('failed_transactions_recent').on(t.organizationId, t.firstFailedAt),
+    // The recovery summary (recovery/recovery-summary.ts) finds the failure days of the accounts that changed.
+    index('failed_transactions_account').on(t.organizationId, t.accountId),
     // One open entry per scheduled payment: a second failure of the same charge updates the entry.
     uniqueIndex('failed_transactions_scheduled_once')
       .on(t.organizationId, t.scheduledPaymentId)

@@ -1,5 +1,7 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { big, type Db, int, rows } from '../../platform/db/db';
+import { lockAccount } from '../accounts/account-lock';
+import { accountsChangedCte } from '../recovery/recovery-changes';
 import type { PlanDocument } from './plan';
 import { jobRuns, reconciliationBatches } from './reconciliation.table';
 import { countedForReconcileSql } from './summary';
@@ -93,8 +95,11 @@ export class ReconciliationRepository {
   async lockExistingAccount(tx: Db, organizationId: string, accountId: string): Promise<boolean> {
     const found = await rows(
       tx,
-      sql`select pg_advisory_xact_lock(hashtext(organization_id), hashtext(id)) is null as locked
-          from accounts where organization_id = ${organizationId} and id = ${accountId}`,
+      // Like lockAccount, it reports the account to the recovery summary (recovery/recovery-changes.ts).
+      sql`with a as (select organization_id, id from accounts
+                      where organization_id = ${organizationId} and id = ${accountId}),
+               changed as (${accountsChangedCte(sql`select organization_id, id from a`)})
+          select pg_advisory_xact_lock(hashtext(organization_id), hashtext(id)) is null as locked from a`,
     );
     return found.length > 0;
   }
@@ -132,7 +137,7 @@ export class ReconciliationRepository {
    * taken before any row lock, so it never joins a lock cycle with the ledger's document locks.
    */
   async lockAccount(tx: Db, organizationId: string, accountId: string): Promise<void> {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${organizationId}), hashtext(${accountId}))`);
+    await lockAccount(tx, organizationId, accountId);
   }
 
   async insertBatch(
