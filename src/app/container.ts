@@ -20,7 +20,7 @@ import { PortalService } from '../modules/portal/portal.service';
 import { PortalLinks } from '../modules/portal/portal-token';
 import { ReconciliationService } from '../modules/reconciliation/reconciliation.service';
 import { PolicyRetryPlanner, RecoveryService } from '../modules/recovery/recovery.service';
-import type { RecoveryPathName } from '../modules/recovery/recovery-analytics';
+import { RecoverySummary } from '../modules/recovery/recovery-summary';
 import { SandboxClockService } from '../modules/sandbox/sandbox-clock.service';
 import { SandboxGateway } from '../modules/sandbox/sandbox-gateway';
 import { ScheduledPayments } from '../modules/schedules/scheduled-payments';
@@ -210,6 +210,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   // A retry and a portal payment are gateway attempts, so they go through PaymentsService (the one writer of
   // payments), which this section sees only as its FailedTransactionPayments port.
   const idempotency = new IdempotencyStore({ db, clock });
+  const recoverySummary = new RecoverySummary({ db, clock });
   const recovery: RecoveryService = new RecoveryService({
     db,
     clock,
@@ -224,13 +225,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
       retryReminders: (organizationId: string): Promise<unknown> =>
         failedTransactionNotices.retryReminders(organizationId),
     },
-    facts: {
-      recoveryAggregates: async (organizationId: string, from: Date, to: Date, timeZone: string) => {
-        const a = await failedTransactions.repository.recoveryAggregates(organizationId, from, to, timeZone);
-        // The repository names paths by the strings RC7's rule writes (recovery-analytics RECOVERY_PATHS).
-        return { ...a, paths: a.paths as Map<RecoveryPathName, { count: number; amount: bigint }> };
-      },
-    },
+    facts: recoverySummary,
   });
   const failedTransactions: FailedTransactionsService = new FailedTransactionsService({
     db,
@@ -316,6 +311,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     reconciliation,
     expiringCards,
     recovery,
+    recoverySummary,
   };
 
   // Revocations and deactivations made by another process reach this one's principal cache at once.

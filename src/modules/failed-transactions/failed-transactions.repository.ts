@@ -4,6 +4,7 @@ import { big, rows } from '../../platform/db/db';
 import { accountOwner, ownerNameOf } from '../accounts/accounts.reads';
 import { methodLabelsByIds, paymentMethodJoin } from '../payment-methods/payment-methods.reads';
 import { type PauseInForce, parsePause, pauseInForceOf } from '../recovery/recovery.reads';
+import { medianTenths } from '../recovery/recovery-analytics';
 import { type FailedTransactionType, failedTransactions as ft } from './failed-transactions.table';
 
 export type FailedTransactionRow = typeof ft.$inferSelect;
@@ -343,7 +344,6 @@ export class FailedTransactionsRepository {
     });
     const of = (g: number) => found.filter((r) => Number(r.g) === g);
     const total = of(ALL)[0];
-    const DAY_MS = 86_400_000;
     const lo = total?.lo_ms ?? null;
     const hi = total?.hi_ms ?? null;
     return {
@@ -351,11 +351,9 @@ export class FailedTransactionsRepository {
         ? bucket(total)
         : { failedCount: 0, failedAmount: 0n, recoveredCount: 0, recoveredAmount: 0n },
       openCount: total ? Number(total.open_count) : 0,
-      // The Node definition: (sorted[mid - 1] + sorted[mid]) / 2 in days, or the middle one ((x + x) / 2 = x).
+      // The Node definition: the mean of the two middle values (or the middle one twice), in tenths of a day.
       medianDaysToRecover:
-        lo === null || hi === null
-          ? null
-          : Math.round(((Number(lo) / DAY_MS + Number(hi) / DAY_MS) / 2) * 10) / 10,
+        lo === null || hi === null ? null : medianTenths(BigInt(lo as string), BigInt(hi as string)) / 10,
       weeks: of(BY_WEEK).map((r) => [r.week as string, bucket(r)] as [string, ReturnType<typeof bucket>]),
       methods: of(BY_METHOD).map(
         (r) => [r.method as string, bucket(r)] as [string, ReturnType<typeof bucket>],
@@ -453,32 +451,43 @@ export class FailedTransactionsRepository {
   }
 }
 
-/** The statement of `FailedTransactionsRepository.recoveryAggregates` (bench/recovery.ts EXPLAINs it). */
-export function recoveryAggregatesSql(organizationId: string, from: Date, to: Date, timeZone: string): SQL {
-  // Joins rather than per-row sub-selects: the CTEs are inlined, and a scalar sub-select would be run again
-  // in every CASE branch that names it. The invoice and the resolving attempt are found by primary key;
-  // the portal payments are summed once per entry, for the organization, and hash-joined.
-  return sql`with f as (
+/**
+ * RC7's outcome of each failure, as CTEs ending in `x` (one row per failure: its method, reason, amount,
+ * local `day` of first failure, `path` by RC7's rule exactly as `outcomeOf` (recovery/recovery-analytics.ts)
+ * decides it, case by case in the same order, `path_amount`, `collected`, and `ms` from the first failure to
+ * the collection, in milliseconds truncated as a JS Date truncates them). `from` is the FROM clause that
+ * names the failures `f` (the table alone, or joined to the days to recompute); `where` narrows them.
+ * Read by the reference statement below and by the recovery summary (recovery/recovery-summary.ts), so both
+ * decide every outcome by the same text.
+ * Joins rather than per-row sub-selects: a scalar sub-select would be run again in every CASE branch that
+ * names it. The invoice and the resolving attempt are found by primary key; the portal payments are summed
+ * once per failure and hash-joined.
+ */
+export function recoveryOutcomesCtes(organizationId: string, timeZone: string, from: SQL, where: SQL): SQL {
+  return sql`f as materialized (
             select f.id, f.payment_method_type as method, f.reason_code as reason, f.amount_minor as amount,
-                   f.first_failed_at, f.status, f.recovered_by, f.resolved_at, f.ignored_at,
-                   d.open_minor as invoice_open, t.amount_minor as resolved_amount,
+                   f.first_failed_at, f.status, f.recovered_by, f.resolved_at, f.ignored_at, f.invoice_id,
+                   f.last_transaction_id
+              from ${from}
+             where f.organization_id = ${organizationId} and f.type <> 'refund' and ${where}
+          ), p as (
+            select pt.failed_transaction_id, sum(pt.amount_minor) as portal_amount,
+                   min(pt.created_at) as portal_at
+              from transactions pt
+             where pt.organization_id = ${organizationId} and pt.failed_transaction_id in (select id from f)
+               and pt.purpose = 'portal' and pt.status in ('succeeded', 'settled')
+             group by pt.failed_transaction_id
+          ), j as (
+            select f.id, f.method, f.reason, f.amount, f.first_failed_at, f.status, f.recovered_by,
+                   f.resolved_at, f.ignored_at, d.open_minor as invoice_open, t.amount_minor as resolved_amount,
                    coalesce(p.portal_amount, 0) as portal_amount, p.portal_at
-              from failed_transactions f
-              left join documents d on d.organization_id = f.organization_id and d.id = f.invoice_id
-              left join transactions t on t.organization_id = f.organization_id and t.id = f.last_transaction_id
+              from f
+              left join documents d on d.organization_id = ${organizationId} and d.id = f.invoice_id
+              left join transactions t on t.organization_id = ${organizationId} and t.id = f.last_transaction_id
                    and t.status in ('succeeded', 'settled')
-              left join (
-                select pt.failed_transaction_id, sum(pt.amount_minor) as portal_amount,
-                       min(pt.created_at) as portal_at
-                  from transactions pt
-                 where pt.organization_id = ${organizationId} and pt.failed_transaction_id is not null
-                   and pt.purpose = 'portal' and pt.status in ('succeeded', 'settled')
-                 group by pt.failed_transaction_id) p on p.failed_transaction_id = f.id
-             where f.organization_id = ${organizationId} and f.type <> 'refund'
-               and f.first_failed_at >= ${from.toISOString()}::timestamptz
-               and f.first_failed_at < ${to.toISOString()}::timestamptz
+              left join p on p.failed_transaction_id = f.id
           ), o as (
-            select f.*,
+            select j.*,
                    case when status = 'resolved' then
                           case when recovered_by in ('automatic_retry', 'manual_retry', 'card_update',
                                  'portal_payment', 'paid_elsewhere', 'rescheduled', 'ignored')
@@ -496,14 +505,32 @@ export function recoveryAggregatesSql(organizationId: string, from: Date, to: Da
                         when portal_amount > 0 then portal_at
                         when status = 'rescheduled' then resolved_at
                         else ignored_at end as path_at
-              from f
+              from j
           ), x as (
             select o.*,
                    coalesce(path in ('automatic_retry', 'manual_retry', 'card_update', 'portal_payment',
                      'paid_elsewhere'), false) as collected,
-                   to_char(date_trunc('week', first_failed_at at time zone ${timeZone}), 'YYYY-MM-DD') as week
+                   (first_failed_at at time zone ${timeZone})::date as day,
+                   floor(extract(epoch from path_at) * 1000)::bigint
+                     - floor(extract(epoch from first_failed_at) * 1000)::bigint as ms
               from o
-          ), a as (
+          )`;
+}
+
+/**
+ * The reference statement of RC7's figures, straight from the entries, the ledger and the attempts (the
+ * recovery summary is tested and doctored against it; bench/recovery.ts EXPLAINs it). GROUPING SETS give
+ * the total and the groups by local week (ISO weeks from Monday), method, reason and path; the median's two
+ * middle values are `percentile_disc(0.5)` ascending and descending.
+ */
+export function recoveryAggregatesSql(organizationId: string, from: Date, to: Date, timeZone: string): SQL {
+  return sql`with ${recoveryOutcomesCtes(
+    organizationId,
+    timeZone,
+    sql`failed_transactions f`,
+    sql`f.first_failed_at >= ${from.toISOString()}::timestamptz
+               and f.first_failed_at < ${to.toISOString()}::timestamptz`,
+  )}, a as (
             select grouping(week, method, reason, path)::int as g, week, method, reason, path,
                    count(*)::int as failed_count,
                    coalesce(sum(amount), 0)::text as failed_amount,
@@ -512,16 +539,14 @@ export function recoveryAggregatesSql(organizationId: string, from: Date, to: Da
                    (count(*) filter (where path is null))::int as open_count,
                    coalesce(sum(path_amount), 0)::text as path_amount,
                    min(first_failed_at) as first_at
-              from x
+              from (select x.*, to_char(date_trunc('week', x.day::timestamp), 'YYYY-MM-DD') as week from x) xw
              group by grouping sets ((), (week), (method), (reason), (path))
           ), m as (
             -- Apart from the grouping sets, which can then be hashed rather than sorted for an ordered-set
             -- aggregate in every set; the median is only the total's.
             select percentile_disc(0.5) within group (order by ms) as lo_ms,
                    percentile_disc(0.5) within group (order by ms desc) as hi_ms
-              from (select floor(extract(epoch from path_at) * 1000)::bigint
-                             - floor(extract(epoch from first_failed_at) * 1000)::bigint as ms
-                      from x where collected and path_at is not null) y
+              from x where collected and path_at is not null
           )
           select a.g, a.week, a.method, a.reason, a.path, a.failed_count, a.failed_amount, a.recovered_count,
                  a.recovered_amount, a.open_count, a.path_amount, m.lo_ms::text as lo_ms, m.hi_ms::text as hi_ms,

@@ -122,17 +122,36 @@ function rate(b: Bucket): number {
   return Number((b.recoveredAmount * 10_000n) / b.failedAmount) / 10_000;
 }
 
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const m = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return roundMedian(m);
+/** A tenth of a day, in milliseconds: the median's unit (one decimal of days). */
+export const TENTH_MS = 8_640_000n;
+
+/** ⌊a ÷ b⌋ for b > 0 (BigInt division truncates towards zero). */
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n ? q - 1n : q;
 }
 
-/** Days to recover, one decimal (the median's presentation). */
-export function roundMedian(m: number): number {
-  return Math.round(m * 10) / 10;
+/**
+ * The median days to recover, in tenths of a day: the mean of the two middle durations (`lo`, `hi`; the
+ * middle one twice for an odd count) rounded half up, in integers so that every place computing it — this
+ * reference, the reference statement and the summary's histogram — agrees to the millisecond:
+ * ⌊((lo + hi) / 2 + TENTH / 2) / TENTH⌋ = ⌊(lo + hi + TENTH) / (2 · TENTH)⌋.
+ */
+export function medianTenths(lo: bigint, hi: bigint): number {
+  return Number(floorDiv(lo + hi + TENTH_MS, 2n * TENTH_MS));
+}
+
+/** The tenth of a day a duration rounds to (half up): its bucket in the summary's histogram. */
+export function tenthOf(ms: bigint): bigint {
+  return floorDiv(2n * ms + TENTH_MS, 2n * TENTH_MS);
+}
+
+function median(values: bigint[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const mid = Math.floor(sorted.length / 2);
+  const [lo, hi] = sorted.length % 2 ? [sorted[mid]!, sorted[mid]!] : [sorted[mid - 1]!, sorted[mid]!];
+  return medianTenths(lo, hi) / 10;
 }
 
 /**
@@ -149,7 +168,7 @@ export function aggregateFacts(facts: RecoveryFact[], timeZone: string): Recover
   const paths = new Map<RecoveryPathName, { count: number; amount: bigint }>(
     RECOVERY_PATHS.map((p) => [p, { count: 0, amount: 0n }]),
   );
-  const days: number[] = [];
+  const durations: bigint[] = [];
   let open = 0;
   for (const f of facts) {
     const outcome = outcomeOf(f);
@@ -175,12 +194,12 @@ export function aggregateFacts(facts: RecoveryFact[], timeZone: string): Recover
     p.count++;
     p.amount += outcome.amountMinor;
     if (outcome.collected && outcome.at)
-      days.push((outcome.at.getTime() - f.firstFailedAt.getTime()) / DAY_MS);
+      durations.push(BigInt(outcome.at.getTime() - f.firstFailedAt.getTime()));
   }
   return {
     total,
     openCount: open,
-    medianDaysToRecover: median(days),
+    medianDaysToRecover: median(durations),
     weeks: [...weeks.entries()],
     methods: [...methods.entries()],
     reasons: [...reasons.entries()],

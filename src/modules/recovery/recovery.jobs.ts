@@ -1,4 +1,5 @@
 import { defineJob, type EachOrganization, OrganizationRunPayload } from '../../platform/jobs/define';
+import { log } from '../../platform/log';
 import type { RecoveryService } from './recovery.service';
 
 declare module '../../platform/jobs/define' {
@@ -12,8 +13,14 @@ export const recoveryJobs = (deps: { recovery: RecoveryService; eachOrganization
   defineJob({
     name: 'automatic-retries',
     payload: OrganizationRunPayload,
-    handler: deps.eachOrganization('automatic-retries', (organizationId) =>
-      deps.recovery.runAutomaticRetries(organizationId),
-    ),
+    // Then RC7's summary catches up with what the run (and the quarter hour before it) changed.
+    handler: deps.eachOrganization('automatic-retries', async (organizationId) => {
+      const result = await deps.recovery.runAutomaticRetries(organizationId);
+      // The retries are done and recorded: a summary that cannot catch up now does so at its next read.
+      await deps.recovery
+        .catchUpAnalytics(organizationId)
+        .catch((err) => log.warn({ err, organizationId }, 'recovery summary did not catch up'));
+      return result;
+    }),
   }),
 ];

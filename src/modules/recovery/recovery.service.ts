@@ -100,14 +100,15 @@ export class RecoveryService {
       lifecycle: ScheduleLifecycle;
       /** the reminder the day before an automatic retry (failed-transactions notices), sent by the run */
       reminders?: { retryReminders(organizationId: string): Promise<unknown> };
-      /** what the entries and the ledger say of each failure (failed-transactions repository), RC7 */
+      /** RC7's figures over local days, from the recovery summary (recovery-summary.ts) */
       facts?: {
-        recoveryAggregates(
+        aggregates(
           organizationId: string,
-          from: Date,
-          to: Date,
+          fromDay: string,
+          toDay: string,
           timeZone: string,
         ): Promise<RecoveryAggregates>;
+        catchUp(organizationId: string, timeZone: string): Promise<unknown>;
       };
     },
   ) {}
@@ -134,15 +135,11 @@ export class RecoveryService {
         { field: 'from', message: `at most ${MAX_ANALYTICS_DAYS} days` },
       ]);
     }
-    // Aggregated in SQL (FailedTransactionsRepository.recoveryAggregates); aggregateFacts is the
-    // reference it is tested against (failed-transactions recovery-aggregates.db.test.ts).
+    // Read from the summary kept per local day (recovery-summary.ts); the reference statement
+    // (FailedTransactionsRepository.recoveryAggregates) and aggregateFacts in Node are what it is tested
+    // against (recovery-summary.db.test.ts, recovery-aggregates.db.test.ts).
     const aggregates: RecoveryAggregates = this.deps.facts
-      ? await this.deps.facts.recoveryAggregates(
-          organizationId,
-          zonedInstant(from, 0, org.timezone),
-          zonedInstant(addDays(to, 1), 0, org.timezone),
-          org.timezone,
-        )
+      ? await this.deps.facts.aggregates(organizationId, from, to, org.timezone)
       : {
           total: { failedCount: 0, failedAmount: 0n, recoveredCount: 0, recoveredAmount: 0n },
           openCount: 0,
@@ -153,6 +150,13 @@ export class RecoveryService {
           paths: new Map(),
         };
     return { currency: org.currency, from, to, ...presentRecovery(aggregates) };
+  }
+
+  /** Brings RC7's summary up to date (after the automatic-retries run, so reports never pile up). */
+  async catchUpAnalytics(organizationId: string): Promise<void> {
+    if (!this.deps.facts) return;
+    const org = await this.deps.organizations.get(organizationId);
+    await this.deps.facts.catchUp(organizationId, org.timezone);
   }
 
   /** RC5 and the policy's `emails` flags for one account now: what the dunning e-mails obey. */

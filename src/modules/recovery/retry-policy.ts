@@ -75,7 +75,8 @@ export function zonedInstant(date: string, hour: number, timeZone: string): Date
  *   by the Canadian Payments Association): NOT VERIFIED. The text of Rule H1's provision on presenting a
  *   returned (dishonoured) PAD again could not be found in the sources searched for this code (Dec. 2026:
  *   only the rule's title page, bank FAQs on PAD agreements and summaries of the 2023 amendments, none of
- *   which quotes it), so no section is cited here. What the code does is a conservative placeholder, stricter
+ *   which quotes it; searched again for this code's summary change: Rule H1's and Rule A4's ("Returned and
+ *   Redirected Items", 2020) title pages only), so no section is cited here. What the code does is a conservative placeholder, stricter
  *   than the ACH rule above: a PAD returned for NSF or funds not cleared is re-presented automatically at most
  *   ONCE, within 30 days of the return; every other return never. An organization billing PADs must confirm
  *   the actual provision with its financial institution before relying on it.
