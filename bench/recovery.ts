@@ -20,12 +20,15 @@ import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { buildApp } from '../src/app/app';
 import { createContainer } from '../src/app/container';
 import { runInOrganization } from '../src/lib/organization-context';
 import { recoveryAggregatesSql } from '../src/modules/failed-transactions/failed-transactions.repository';
+import { presentRecovery, type RecoveryPathName } from '../src/modules/recovery/recovery-analytics';
+import { recoverySummaryReadSql } from '../src/modules/recovery/recovery-summary';
 import { loadConfig } from '../src/platform/config/config';
 import { createOrg } from '../test/factories';
 
@@ -34,6 +37,10 @@ const { values: args } = parseArgs({
     entries: { type: 'string', default: '100000' },
     due: { type: 'string', default: '1000' },
     runs: { type: 'string', default: '30' },
+    /** also EXPLAIN the reference statement (every failure of the year) */
+    plan: { type: 'boolean', default: false },
+    /** only part 2 (the recovery endpoint) */
+    'analytics-only': { type: 'boolean', default: false },
   },
 });
 const ENTRIES = Number(args.entries);
@@ -100,68 +107,70 @@ async function main() {
     const loader = new pg.Client({ connectionString: url.toString() });
     await loader.connect();
 
-    // ---- 1. automatic retries vs payments-due -------------------------------------------------------
-    const org = await createOrg(c, { timezone: 'America/Toronto' });
-    const token = org.adminToken;
-    const O = org.organizationId;
-    const subscribe = async (i: number, prefix: string, startDate: string, decline: boolean) => {
-      const account = await api(token, 'POST', '/api/v1/accounts', {
-        ownerName: `${prefix} ${i}`,
-        ownerEmail: `${prefix.toLowerCase()}${i}@example.ca`,
-      });
-      const card = await api(token, 'POST', `/api/v1/accounts/${account.id}/payment-methods`, {
-        type: 'card',
-        number: '4242424242424242',
-        expMonth: 12,
-        expYear: 2040,
-        cvc: '123',
-        saveToWallet: true,
-      });
-      await api(token, 'POST', `/api/v1/accounts/${account.id}/subscriptions`, {
-        amount: 2500 + (i % 50) * 100,
-        interval: 'month',
-        startDate,
-        paymentMethodId: card.id,
-      });
-      if (decline) {
-        await api(token, 'POST', `/api/v1/sandbox/payment-methods/${card.id}/next-outcome`, {
-          outcome: 'card_declined',
+    let t = 0;
+    if (!args['analytics-only']) {
+      // ---- 1. automatic retries vs payments-due -------------------------------------------------------
+      const org = await createOrg(c, { timezone: 'America/Toronto' });
+      const token = org.adminToken;
+      const O = org.organizationId;
+      const subscribe = async (i: number, prefix: string, startDate: string, decline: boolean) => {
+        const account = await api(token, 'POST', '/api/v1/accounts', {
+          ownerName: `${prefix} ${i}`,
+          ownerEmail: `${prefix.toLowerCase()}${i}@example.ca`,
         });
-      }
-    };
-    let [t] = await timed(async () => {
-      await api(token, 'PUT', '/api/v1/sandbox/clock', { now: '2026-06-01T15:00:00Z' });
-      await inBatches(DUE, 8, (i) => subscribe(i, 'Retry', '2026-06-01', true));
-      // Jobs run in their organization's context, so its sandbox clock dates them (as src/app/jobs.ts does).
-      await runInOrganization(O, () => c.schedules.runPaymentsDue(O)); // DUE soft declines: entries due for an automatic retry tomorrow
-      // The next day, after the policy's local hour: the retries are due; DUE new subscriptions start today.
-      await api(token, 'PUT', '/api/v1/sandbox/clock', { now: '2026-06-02T20:00:00Z' });
-      await inBatches(DUE, 8, (i) => subscribe(i, 'Due', '2026-06-02', false));
-    });
-    const [{ n: dueEntries }] = (
-      await loader.query(
-        `select count(*)::int as n from failed_transactions
+        const card = await api(token, 'POST', `/api/v1/accounts/${account.id}/payment-methods`, {
+          type: 'card',
+          number: '4242424242424242',
+          expMonth: 12,
+          expYear: 2040,
+          cvc: '123',
+          saveToWallet: true,
+        });
+        await api(token, 'POST', `/api/v1/accounts/${account.id}/subscriptions`, {
+          amount: 2500 + (i % 50) * 100,
+          interval: 'month',
+          startDate,
+          paymentMethodId: card.id,
+        });
+        if (decline) {
+          await api(token, 'POST', `/api/v1/sandbox/payment-methods/${card.id}/next-outcome`, {
+            outcome: 'card_declined',
+          });
+        }
+      };
+      [t] = await timed(async () => {
+        await api(token, 'PUT', '/api/v1/sandbox/clock', { now: '2026-06-01T15:00:00Z' });
+        await inBatches(DUE, 8, (i) => subscribe(i, 'Retry', '2026-06-01', true));
+        // Jobs run in their organization's context, so its sandbox clock dates them (as src/app/jobs.ts does).
+        await runInOrganization(O, () => c.schedules.runPaymentsDue(O)); // DUE soft declines: entries due for an automatic retry tomorrow
+        // The next day, after the policy's local hour: the retries are due; DUE new subscriptions start today.
+        await api(token, 'PUT', '/api/v1/sandbox/clock', { now: '2026-06-02T20:00:00Z' });
+        await inBatches(DUE, 8, (i) => subscribe(i, 'Due', '2026-06-02', false));
+      });
+      const [{ n: dueEntries }] = (
+        await loader.query(
+          `select count(*)::int as n from failed_transactions
           where organization_id = $1 and status = 'open' and next_retry_at <= '2026-06-02T20:00:00Z'`,
-        [O],
-      )
-    ).rows;
-    console.log(
-      `setup through the API: ${DUE} declined + ${DUE} due subscriptions in ${(t / 1000).toFixed(1)} s`,
-    );
-    console.log(`open entries due for an automatic retry: ${dueEntries}`);
+          [O],
+        )
+      ).rows;
+      console.log(
+        `setup through the API: ${DUE} declined + ${DUE} due subscriptions in ${(t / 1000).toFixed(1)} s`,
+      );
+      console.log(`open entries due for an automatic retry: ${dueEntries}`);
 
-    // The other open entries: not due (later this month, or never: waiting for a person), set-based.
-    const fillers = ENTRIES - dueEntries;
-    [t] = await timed(async () => {
-      await loader.query('set session_replication_role = replica');
-      await loader.query(
-        `insert into accounts (organization_id, id, owner_name, owner_email, locale, created_at)
+      // The other open entries: not due (later this month, or never: waiting for a person), set-based.
+      const fillers = ENTRIES - dueEntries;
+      [t] = await timed(async () => {
+        await loader.query('set session_replication_role = replica');
+        await loader.query(
+          `insert into accounts (organization_id, id, owner_name, owner_email, locale, created_at)
          select $1, 'acc_f' || lpad(i::text, 8, '0'), 'Filler ' || i, 'filler' || i || '@example.ca', 'fr-CA', now()
            from generate_series(1, $2::int) i`,
-        [O, Math.ceil(fillers / 2)],
-      );
-      await loader.query(
-        `insert into failed_transactions (organization_id, id, account_id, type, status, payment_id, amount_minor,
+          [O, Math.ceil(fillers / 2)],
+        );
+        await loader.query(
+          `insert into failed_transactions (organization_id, id, account_id, type, status, payment_id, amount_minor,
            currency, payment_method_type, reason_code, attempts, representments, first_failed_at, failed_at,
            original_at, created_at, next_retry_at, automatic_retries_left, automatic_retries)
          select $1, 'ft_f' || lpad(i::text, 8, '0'), 'acc_f' || lpad((1 + (i - 1) / 2)::text, 8, '0'),
@@ -173,35 +182,36 @@ async function main() {
            case when i % 2 = 0 then timestamptz '2026-06-03T14:00:00Z' + (i % 27) * interval '1 day' end,
            case when i % 2 = 0 then 3 else 0 end, 1
            from generate_series(1, $2::int) i`,
-        [O, fillers],
-      );
-      await loader.query('set session_replication_role = origin');
-      await loader.query('analyze');
-    });
-    console.log(`${fillers} more open entries, not due, written set-based in ${(t / 1000).toFixed(1)} s`);
+          [O, fillers],
+        );
+        await loader.query('set session_replication_role = origin');
+        await loader.query('analyze');
+      });
+      console.log(`${fillers} more open entries, not due, written set-based in ${(t / 1000).toFixed(1)} s`);
 
-    const claimSelect = `select f.id from failed_transactions f
+      const claimSelect = `select f.id from failed_transactions f
         where f.organization_id = $1 and f.status = 'open' and f.next_retry_at is not null
           and f.next_retry_at <= '2026-06-02T20:00:00Z'::timestamptz
           and not exists (select 1 from dunning_pauses p
                            where p.organization_id = f.organization_id and p.account_id = f.account_id
                              and p.ends_at > '2026-06-02T20:00:00Z'::timestamptz)
         order by f.next_retry_at, f.id limit 100 for update skip locked`;
-    const plan = await loader.query(`explain (analyze, buffers, costs off) ${claimSelect}`, [O]);
-    console.log('\nEXPLAIN ANALYZE of the automatic-retries claim (one page of 100):');
-    for (const r of plan.rows) console.log(`  ${r['QUERY PLAN']}`);
+      const plan = await loader.query(`explain (analyze, buffers, costs off) ${claimSelect}`, [O]);
+      console.log('\nEXPLAIN ANALYZE of the automatic-retries claim (one page of 100):');
+      for (const r of plan.rows) console.log(`  ${r['QUERY PLAN']}`);
 
-    console.log(`\nload average before the runs: ${load()}`);
-    const [dueMs, dueResult] = await timed(() => runInOrganization(O, () => c.schedules.runPaymentsDue(O)));
-    console.log(`payments-due run: ${(dueMs / 1000).toFixed(2)} s — ${JSON.stringify(dueResult)}`);
-    const [retryMs, retryResult] = await timed(() =>
-      runInOrganization(O, () => c.recovery.runAutomaticRetries(O)),
-    );
-    const { reminders: _r, ...counts } = retryResult;
-    console.log(`automatic-retries run: ${(retryMs / 1000).toFixed(2)} s — ${JSON.stringify(counts)}`);
-    console.log(
-      `ratio automatic-retries / payments-due: ${(retryMs / dueMs).toFixed(2)}× (target ≤ 2×); load average ${load()}`,
-    );
+      console.log(`\nload average before the runs: ${load()}`);
+      const [dueMs, dueResult] = await timed(() => runInOrganization(O, () => c.schedules.runPaymentsDue(O)));
+      console.log(`payments-due run: ${(dueMs / 1000).toFixed(2)} s — ${JSON.stringify(dueResult)}`);
+      const [retryMs, retryResult] = await timed(() =>
+        runInOrganization(O, () => c.recovery.runAutomaticRetries(O)),
+      );
+      const { reminders: _r, ...counts } = retryResult;
+      console.log(`automatic-retries run: ${(retryMs / 1000).toFixed(2)} s — ${JSON.stringify(counts)}`);
+      console.log(
+        `ratio automatic-retries / payments-due: ${(retryMs / dueMs).toFixed(2)}× (target ≤ 2×); load average ${load()}`,
+      );
+    }
 
     // ---- 2. the recovery endpoint over a year -----------------------------------------------------------
     const yearOrg = await createOrg(c, { timezone: 'America/Toronto' });
@@ -255,32 +265,76 @@ async function main() {
     const YEAR_FROM = new Date('2025-06-02T04:00:00Z');
     const YEAR_TO = new Date('2026-06-02T04:00:00Z');
     const YEAR_TZ = 'America/Toronto';
-    // The endpoint's one statement (only the groups cross the wire), timed alone.
+    // The summary (recovery-summary.ts): built whole once for the bulk-written year, then caught up.
+    const [rebuildMs] = await timed(() => c.recoverySummary.rebuild(Y, YEAR_TZ));
+    const summaryRows = await loader.query(
+      `select (select count(*) from recovery_daily where organization_id = $1)::int as daily,
+              (select count(*) from recovery_daily_durations where organization_id = $1)::int as durations`,
+      [Y],
+    );
+    console.log(
+      `the recovery summary built for the year in ${rebuildMs.toFixed(0)} ms: ${summaryRows.rows[0].daily} day rows, ${summaryRows.rows[0].durations} histogram rows`,
+    );
+    // What a catch-up costs: accounts reported as changed (as the account lock reports them), then one read.
+    for (const accounts of [1, 10, 100]) {
+      await loader.query(
+        `insert into recovery_changes (organization_id, account_id)
+         select $1, 'acc_y' || lpad((1 + (i * 7919) % $3::int)::text, 8, '0') from generate_series(1, $2::int) i`,
+        [Y, accounts, Math.ceil(ENTRIES / 2)],
+      );
+      const [ms, done] = await timed(() => c.recoverySummary.catchUp(Y, YEAR_TZ));
+      console.log(
+        `  catch-up after ${accounts} changed account(s): ${ms.toFixed(1)} ms (${done.rebuilt ? 'rebuilt' : `${done.days} days recomputed`})`,
+      );
+    }
+    // The reference statement (every failure read), and the summary's read alone.
     const facts = () => c.failedTransactions.repository.recoveryAggregates(Y, YEAR_FROM, YEAR_TO, YEAR_TZ);
+    const summaryRead = () => c.recoverySummary.aggregates(Y, '2025-06-02', '2026-06-01', YEAR_TZ);
     for (let i = 0; i < 3; i++) await api(yearOrg.adminToken, 'GET', path); // warm-up
     console.log(`load average before: ${load()}`);
     const apiTimes: number[] = [];
-    const sqlTimes: number[] = [];
+    const summaryTimes: number[] = [];
     let body: { failedCount?: unknown } | null = null;
     for (let i = 0; i < RUNS; i++) {
       const [a, b] = await timed(() => api(yearOrg.adminToken, 'GET', path));
       apiTimes.push(a);
       body = b;
-      const [s] = await timed(facts);
-      sqlTimes.push(s);
+      const [s] = await timed(summaryRead);
+      summaryTimes.push(s);
     }
+    const sqlTimes: number[] = [];
+    for (let i = 0; i < Math.min(RUNS, 5); i++) sqlTimes.push((await timed(facts))[0]);
     console.log(`GET ${path}: median ${median(apiTimes).toFixed(1)} ms over ${RUNS} runs (target ≤ 50 ms)`);
     console.log(
-      `  its aggregate statement alone (recoveryAggregates): median ${median(sqlTimes).toFixed(1)} ms`,
+      `  the summary's read alone (catch-up check + read): median ${median(summaryTimes).toFixed(1)} ms`,
     );
+    console.log(
+      `  the reference statement over every failure (recoveryAggregates): median ${median(sqlTimes).toFixed(1)} ms`,
+    );
+    const [reference, fromSummary] = await Promise.all([facts(), summaryRead()]);
+    const same =
+      JSON.stringify(
+        presentRecovery({
+          ...reference,
+          paths: reference.paths as Map<RecoveryPathName, { count: number; amount: bigint }>,
+        }),
+      ) === JSON.stringify(presentRecovery(fromSummary));
+    console.log(`  the summary's answer equals the reference statement's: ${same}`);
     console.log(`  answer: failedCount ${JSON.stringify(body?.failedCount)}; load average after: ${load()}`);
-    const statement = new PgDialect().sqlToQuery(recoveryAggregatesSql(Y, YEAR_FROM, YEAR_TO, YEAR_TZ));
-    const factsPlan = await loader.query(
-      `explain (analyze, buffers, costs off) ${statement.sql}`,
-      statement.params,
-    );
-    console.log('EXPLAIN ANALYZE of the recovery aggregate statement:');
-    for (const r of factsPlan.rows) console.log(`  ${r['QUERY PLAN']}`);
+    const plans: [string, SQL][] = [
+      ['the summary read', recoverySummaryReadSql(Y, '2025-06-02', '2026-06-01')],
+    ];
+    if (args.plan)
+      plans.push(['the reference statement', recoveryAggregatesSql(Y, YEAR_FROM, YEAR_TO, YEAR_TZ)]);
+    for (const [name, query] of plans) {
+      const statement = new PgDialect().sqlToQuery(query);
+      const plan = await loader.query(
+        `explain (analyze, buffers, costs off) ${statement.sql}`,
+        statement.params,
+      );
+      console.log(`EXPLAIN ANALYZE of ${name}:`);
+      for (const r of plan.rows) console.log(`  ${r['QUERY PLAN']}`);
+    }
     await loader.end();
   } finally {
     await close?.();

@@ -3,8 +3,9 @@
  * recovered (or not) by a different path, through the public API and the real jobs; the figures come from
  * the entries and the ledger.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiAccount, apiCard, apiInvoice, setClock } from '../billing';
+import { apiAccount, apiBank, apiCard, apiInvoice, apiPayment, setClock, settleEChecksAt } from '../billing';
 import { createOrg, type TestOrg } from '../factories';
 import { call, createTestContext, type TestContext } from '../harness';
 
@@ -177,5 +178,67 @@ describe('GET /action-center/recovery (RC7)', () => {
       '/api/v1/action-center/recovery?from=2026-03-15&to=2026-03-01',
     );
     expect(bad.status).toBe(400);
+  });
+
+  it('issue 12: the summary hears of every money movement through the account lock, and the automatic-retries run catches it up', async () => {
+    const O = org.organizationId;
+    const pending = async () =>
+      Number(
+        (
+          (await t.c.db.execute(
+            sql`select count(*)::int as n from recovery_changes where organization_id = ${O}`,
+          )) as unknown as { rows: { n: number }[] }
+        ).rows[0]!.n,
+      );
+    // A posting (an invoice through the API) reports its account.
+    const account = await apiAccount(t.app, org.adminToken, 'H Reported');
+    await apiInvoice(t.app, org.adminToken, account.id, 1_000, '2026-03-10');
+    expect(await pending()).toBeGreaterThan(0);
+    await ok('POST', '/api/v1/sandbox/jobs/automatic-retries');
+    expect(await pending()).toBe(0);
+  });
+
+  it('RC7 × RA: a failed charge whose invoice a reconcile settles counts as paid elsewhere, and again as open once the reconcile is undone', async () => {
+    // A one-off eCheck payment of an invoice that comes back R02 (never re-presented): nothing else covers it.
+    await setClock(t.app, org.adminToken, '2026-03-23T15:00:00Z');
+    const i = { account: await apiAccount(t.app, org.adminToken, 'I Reconciled') };
+    const bank = await apiBank(t.app, org.adminToken, i.account.id, '999002');
+    const invoice = await apiInvoice(t.app, org.adminToken, i.account.id, 4_000, '2026-03-23');
+    await apiPayment(t.app, org.adminToken, i.account.id, {
+      amount: 4_000,
+      date: '2026-03-23',
+      method: 'echeck',
+      paymentMethodId: bank.id,
+      invoiceId: invoice.id,
+    });
+    expect(await settleEChecksAt(t.app, org.adminToken, '2026-03-26T15:00:00Z')).toMatchObject({
+      returned: 1,
+    });
+    const week = '/api/v1/action-center/recovery?from=2026-03-23&to=2026-03-29';
+    const path = (r: any, name: string) => r.byPath.find((p: any) => p.path === name);
+    const before = await ok('GET', week);
+    expect(before).toMatchObject({ failedCount: 1, failedAmount: 4_000, recoveredCount: 0, openCount: 1 });
+
+    await ok('POST', `/api/v1/accounts/${i.account.id}/credit-notes`, {
+      amount: 4_000,
+      date: '2026-03-23',
+      reason: 'paid at the front desk',
+    });
+    const done = await ok('POST', `/api/v1/action-center/reconcilable-accounts/${i.account.id}/reconcile`);
+    expect(done.state, JSON.stringify(done)).toBe('reconciled');
+    const settled = await ok('GET', week);
+    expect(settled).toMatchObject({
+      failedCount: 1,
+      recoveredCount: 1,
+      recoveredAmount: 4_000,
+      openCount: 0,
+    });
+    expect(path(settled, 'paid_elsewhere')).toMatchObject({ count: 1, amount: 4_000 });
+
+    const undo = await call(t.app, org.adminToken, 'DELETE', `/api/v1/reconciliations/${done.batchId}`);
+    expect(undo.status).toBe(204);
+    const reopened = await ok('GET', week);
+    expect(reopened).toMatchObject({ failedCount: 1, recoveredCount: 0, openCount: 1 });
+    expect(path(reopened, 'paid_elsewhere')).toMatchObject({ count: 0 });
   });
 });
