@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
+import { todayIn } from '../src/lib/dates';
 import { call } from './harness';
 
 /** Billing-core helpers over the public API (the same calls an integrator makes). */
@@ -106,4 +107,19 @@ export async function settleEChecksAt(app: FastifyInstance, token: string, now: 
   const run = await call(app, token, 'POST', '/api/v1/sandbox/jobs/echeck-settlement');
   expect(run.status).toBe(200);
   return run.body.result as { settled: number; returned: number };
+}
+
+/**
+ * The organization's local date now by its sandbox clock: what a schedule's "today" is. Not the UTC date of
+ * the clock — from 00:00 UTC to local midnight west of Greenwich the two differ, and a subscription started on
+ * the UTC date would not be due yet.
+ */
+export async function localToday(app: FastifyInstance, token: string): Promise<string> {
+  const [clock, org] = await Promise.all([
+    call(app, token, 'GET', '/api/v1/sandbox/clock'),
+    call(app, token, 'GET', '/api/v1/organization'),
+  ]);
+  expect(clock.status).toBe(200);
+  expect(org.status).toBe(200);
+  return todayIn(org.body.timezone as string, new Date(clock.body.now as string));
 }

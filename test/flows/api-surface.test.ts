@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Permission } from '../../src/modules/users/permissions';
+import { localToday } from '../billing';
 import { createOrg, type TestOrg } from '../factories';
 import { call, createTestContext, type TestContext } from '../harness';
 
@@ -181,7 +182,7 @@ async function world(org: TestOrg, ids: Record<string, string>) {
   });
   ids.installmentPlan = plan.id;
   ids.scheduledPayment = plan.installments[0].id;
-  const today = (await ok(org, 'GET', '/api/v1/sandbox/clock')).now.slice(0, 10);
+  const today = await localToday(t.app, org.adminToken);
   const sub = await ok(org, 'POST', `/api/v1/accounts/${account.id}/subscriptions`, {
     amount: 2_500,
     interval: 'month',

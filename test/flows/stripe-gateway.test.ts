@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentMethods } from '../../src/modules/payment-methods/payment-methods.table';
-import { apiAccount, apiInvoice, ledgerOf, setClock } from '../billing';
+import { apiAccount, apiInvoice, ledgerOf, localToday, setClock } from '../billing';
 import type { TestOrg } from '../factories';
 import { call, type TestContext } from '../harness';
 import type { StripeFake } from '../stripe-fake';
@@ -31,7 +31,7 @@ const stripeCard = (opts: { decline?: string } = {}, existing?: { id: string }) 
 describe('failed transactions through Stripe', () => {
   it('a declined subscription charge is an entry; its retry charges once and resolves it (FT3, FT4)', async () => {
     const { account, method, pm } = await stripeCard({ decline: 'insufficient_funds' });
-    const today = (await call(t.app, org.adminToken, 'GET', '/api/v1/sandbox/clock')).body.now.slice(0, 10);
+    const today = await localToday(t.app, org.adminToken);
     const sub = await call(t.app, org.adminToken, 'POST', `/api/v1/accounts/${account.id}/subscriptions`, {
       amount: 4200,
       interval: 'month',
@@ -87,7 +87,7 @@ describe('failed transactions through Stripe', () => {
 
   it('a hard decline from Stripe (lost_card) cannot be retried (FT12)', async () => {
     const { account, method } = await stripeCard({ decline: 'lost_card' });
-    const today = (await call(t.app, org.adminToken, 'GET', '/api/v1/sandbox/clock')).body.now.slice(0, 10);
+    const today = await localToday(t.app, org.adminToken);
     await call(t.app, org.adminToken, 'POST', `/api/v1/accounts/${account.id}/subscriptions`, {
       amount: 1000,
       interval: 'month',
@@ -179,7 +179,7 @@ async function deliver(type: string, object: unknown) {
 }
 
 async function today() {
-  return (await call(t.app, org.adminToken, 'GET', '/api/v1/sandbox/clock')).body.now.slice(0, 10) as string;
+  return localToday(t.app, org.adminToken);
 }
 
 /** A subscription charged through Stripe whose first charge failed: its Action Center entry. */

@@ -1,4 +1,4 @@
-import { and, eq, gt, gte, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/db';
 import { big, rows } from '../../platform/db/db';
 import { accountOwner, ownerNameOf } from '../accounts/accounts.reads';
