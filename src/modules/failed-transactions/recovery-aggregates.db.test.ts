@@ -94,6 +94,8 @@ const scenario = fc.record({
     'UTC',
     'Asia/Kolkata',
     'Pacific/Auckland',
+    // its local midnight is skipped on 2026-03-08 (DST starts at 00:00)
+    'America/Havana',
   ),
 });
 

@@ -96,10 +96,13 @@ export class RecoverySummary {
         insertSql(
           organizationId,
           timeZone,
+          // The day's failures by the same local-date expression as the days were found by; the padded range
+          // keeps the index scan and stays right where a zone skips or repeats its local midnight.
           sql`unnest(${list}) as sd(day)
               join failed_transactions f on f.organization_id = ${organizationId}
-               and f.first_failed_at >= (sd.day::timestamp at time zone ${timeZone})
-               and f.first_failed_at < ((sd.day + 1)::timestamp at time zone ${timeZone})`,
+               and f.first_failed_at >= ((sd.day - 1)::timestamp at time zone ${timeZone})
+               and f.first_failed_at < ((sd.day + 2)::timestamp at time zone ${timeZone})
+               and (f.first_failed_at at time zone ${timeZone})::date = sd.day`,
         ),
       );
       return { rebuilt: false, days: days.length };
