@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { apiAccount } from './billing';
 import { createOrg, type TestOrg } from './factories';
 import { call, createTestContext, type TestContext } from './harness';
-import { StripeFake } from './stripe-fake';
+import { StripeFake, stripeEvent, stripeSignature } from './stripe-fake';
 
 /** The product with RECOUP_GATEWAY=stripe in front of the local Stripe-shaped server, and one organization. */
 export interface StripeProduct {
@@ -10,6 +10,7 @@ export interface StripeProduct {
   t: TestContext;
   org: TestOrg;
   publishableKey: string;
+  webhookSecret: string;
   close(): Promise<void>;
 }
 
@@ -35,6 +36,7 @@ export async function startStripeProduct(opts: {
     t,
     org,
     publishableKey,
+    webhookSecret: opts.webhookSecret,
     close: async () => {
       await t.close();
       await fake.stop();
@@ -75,4 +77,22 @@ export async function saveStripeMethod(
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return { account, method: res.body as { id: string } & Record<string, unknown>, pm };
+}
+
+/**
+ * A Stripe event as Stripe sends it to the product's webhook, signed with the product's secret; asserts the
+ * 200. Its job is only queued: the caller drains the queue when the interleaving it tests wants it run.
+ */
+export async function postStripeEvent(p: StripeProduct, type: string, object: unknown) {
+  const payload = JSON.stringify(stripeEvent(type, object));
+  const res = await p.t.app.inject({
+    method: 'POST',
+    url: '/api/v1/webhooks/stripe',
+    headers: {
+      'content-type': 'application/json',
+      'stripe-signature': stripeSignature(payload, p.webhookSecret),
+    },
+    payload,
+  });
+  expect(res.statusCode, res.body).toBe(200);
 }

@@ -12,8 +12,7 @@ import {
   type MoneyApi,
   moneyApi,
 } from '../money/money-kit';
-import { stripeEvent, stripeSignature } from '../stripe-fake';
-import { type StripeProduct, saveStripeMethod, startStripeProduct } from '../stripe-product';
+import { postStripeEvent, type StripeProduct, saveStripeMethod, startStripeProduct } from '../stripe-product';
 
 /**
  * Money where the newer features cross the older paths (SPEC §4 MS1–MS6 with RC1, RC6 and the sweeper of
@@ -307,14 +306,7 @@ describe('MS5 × MS6 with Stripe: a charge webhook and the fence the sweeper hol
     expect(pi.status).toBe('succeeded');
 
     // Stripe's `payment_intent.succeeded` is delivered (stored, its job queued) while the process restarts.
-    const payload = JSON.stringify(stripeEvent('payment_intent.succeeded', { ...pi }));
-    const delivered = await st.app.inject({
-      method: 'POST',
-      url: '/api/v1/webhooks/stripe',
-      headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignature(payload, SECRET) },
-      payload,
-    });
-    expect(delivered.statusCode).toBe(200);
+    await postStripeEvent(p, 'payment_intent.succeeded', { ...pi });
 
     // The sweeper fences the key and lists the customer's PaymentIntents; the webhook job runs meanwhile.
     await st.c.sandboxClock!.set(new Date('2026-03-02T15:06:00Z'));
@@ -364,14 +356,7 @@ describe('MS5 × MS6 with Stripe: a charge webhook and the fence the sweeper hol
     const pi = [...fake.paymentIntents.values()].at(-1)!;
     expect(pi.status).toBe('succeeded');
 
-    const payload = JSON.stringify(stripeEvent('payment_intent.succeeded', { ...pi }));
-    const delivered = await st.app.inject({
-      method: 'POST',
-      url: '/api/v1/webhooks/stripe',
-      headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignature(payload, SECRET) },
-      payload,
-    });
-    expect(delivered.statusCode).toBe(200);
+    await postStripeEvent(p, 'payment_intent.succeeded', { ...pi });
     await st.c.queue.drain();
 
     const refunds = [...fake.refunds.values()].filter((r) => r.payment_intent === pi.id) as {
@@ -408,16 +393,7 @@ describe('MS5 × MS6 with Stripe: a charge webhook and the fence the sweeper hol
     expect((await refund(4000)).body).toMatchObject({ status: 'succeeded' });
     expect((await refund(1)).status).toBe(422);
 
-    const deliverFailure = async (type: string, r: unknown) => {
-      const payload = JSON.stringify(stripeEvent(type, r));
-      const res = await st.app.inject({
-        method: 'POST',
-        url: '/api/v1/webhooks/stripe',
-        headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignature(payload, SECRET) },
-        payload,
-      });
-      expect(res.statusCode).toBe(200);
-    };
+    const deliverFailure = (type: string, r: unknown) => postStripeEvent(p, type, r);
     // Days later the first refund fails at Stripe: a failed-refund entry of 6,000 (its amount still reserved).
     const failed = fake.failRefund(first.id);
     await deliverFailure('refund.failed', { ...failed });

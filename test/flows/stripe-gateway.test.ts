@@ -4,8 +4,7 @@ import { apiAccount, apiInvoice, ledgerOf, localToday, setClock } from '../billi
 import type { TestOrg } from '../factories';
 import { call, type TestContext } from '../harness';
 import type { StripeFake } from '../stripe-fake';
-import { stripeEvent, stripeSignature } from '../stripe-fake';
-import { type StripeProduct, saveStripeMethod, startStripeProduct } from '../stripe-product';
+import { postStripeEvent, type StripeProduct, saveStripeMethod, startStripeProduct } from '../stripe-product';
 
 /**
  * The failed-transaction and money-safety stories of the sandbox, told again with RECOUP_GATEWAY=stripe against
@@ -162,19 +161,9 @@ describe('money safety through Stripe (MS5)', () => {
   });
 });
 
-/** A Stripe event as Stripe sends it, signed with the SDK's own test helper, then processed. */
+/** A Stripe event as Stripe sends it, signed, then processed. */
 async function deliver(type: string, object: unknown) {
-  const payload = JSON.stringify(stripeEvent(type, object));
-  const res = await t.app.inject({
-    method: 'POST',
-    url: '/api/v1/webhooks/stripe',
-    headers: {
-      'content-type': 'application/json',
-      'stripe-signature': stripeSignature(payload, WEBHOOK_SECRET),
-    },
-    payload,
-  });
-  expect(res.statusCode, res.body).toBe(200);
+  await postStripeEvent(product, type, object);
   await t.c.queue.drain();
 }
 

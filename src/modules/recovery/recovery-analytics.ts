@@ -114,8 +114,6 @@ export interface RecoveryAggregates {
   paths: Map<RecoveryPathName, { count: number; amount: bigint }>;
 }
 
-export const DAY_MS = 86_400_000;
-
 /** Recovered ÷ failed, by amount; 0 when nothing failed. Four decimals. */
 function rate(b: Bucket): number {
   if (b.failedAmount === 0n) return 0;
