@@ -68,9 +68,7 @@ export class RecoverySummary {
     );
     if (state && state.timezone === timeZone && !state.changed) return { rebuilt: false, days: 0 };
     return this.deps.db.transaction(async (tx) => {
-      await tx.execute(
-        sql`select pg_advisory_xact_lock(hashtext('recovery_summary'), hashtext(${organizationId}))`,
-      );
+      await lockSummary(tx, organizationId);
       const [current] = await rows<{ timezone: string }>(
         tx,
         sql`select timezone from recovery_summary_state where organization_id = ${organizationId}`,
@@ -109,12 +107,10 @@ export class RecoverySummary {
     });
   }
 
-  /** Recomputes the organization's whole summary (bulk loads, a changed time zone, the doctor's repair). */
+  /** Recomputes the organization's whole summary (bulk loads such as the benchmark's, set-based SQL). */
   rebuild(organizationId: string, timeZone: string): Promise<CatchUp> {
     return this.deps.db.transaction(async (tx) => {
-      await tx.execute(
-        sql`select pg_advisory_xact_lock(hashtext('recovery_summary'), hashtext(${organizationId}))`,
-      );
+      await lockSummary(tx, organizationId);
       return this.rebuildIn(tx, organizationId, timeZone);
     });
   }
@@ -129,6 +125,13 @@ export class RecoverySummary {
       on conflict (organization_id) do update set timezone = excluded.timezone, rebuilt_at = excluded.rebuilt_at`);
     return { rebuilt: true, days: 0 };
   }
+}
+
+/** One catch-up or rebuild of an organization's summary at a time. */
+async function lockSummary(tx: Db, organizationId: string) {
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(hashtext('recovery_summary'), hashtext(${organizationId}))`,
+  );
 }
 
 /**
