@@ -62,7 +62,16 @@ export async function recoveryDemo(kit: RecoveryKit, time: RecoveryDemoTime) {
     if (ago % 4 === 0) await decline(methodId, 'card_declined');
     await at(new Date(day.getTime() + 2 * 86_400_000));
     await runJob('automatic-retries');
+    // Those recover on the second automatic retry (the offset of day 3).
+    if (ago % 4 === 0) {
+      await at(new Date(day.getTime() + 4 * 86_400_000));
+      await runJob('automatic-retries');
+    }
   }
+  // Today's run, as the schedule would have made it: no retry of the history is left overdue, so the demo
+  // does not change under its viewer at the first scheduled run after it starts.
+  await at(daysAgo(0));
+  await runJob('automatic-retries');
 
   // Three recent soft declines still waiting for their next automatic retry.
   const waiting: string[] = [];

@@ -45,6 +45,22 @@ describe('RC1: soft card declines at the day offsets, at the local hour', () => 
     expect(plan({ automaticRetries: 4 })).toEqual({ nextRetryAt: null, automaticRetriesLeft: 0 });
   });
 
+  it('never retries twice on one local day: offsets already past move to the day after the last attempt', () => {
+    // First failure March 2; the run that should have retried on March 3 only ran on March 20 (the service
+    // was down) and declined again. The offsets 3 and 5 (March 5 and 7) are long past: without the guard
+    // the entry would be due at once, at every 15-minute run.
+    const late = plan({ automaticRetries: 1, failedAt: new Date('2026-03-20T18:30:00Z') });
+    expect(late.nextRetryAt?.toISOString()).toBe('2026-03-21T14:00:00.000Z');
+    expect(late.automaticRetriesLeft).toBe(3);
+    // A manual retry declined today also moves today's automatic retry to tomorrow.
+    const manual = plan({ automaticRetries: 1, failedAt: new Date('2026-03-05T13:00:00Z') });
+    expect(manual.nextRetryAt?.toISOString()).toBe('2026-03-06T15:00:00.000Z');
+    // On time, nothing moves.
+    expect(
+      plan({ automaticRetries: 1, failedAt: new Date('2026-03-03T15:00:05Z') }).nextRetryAt?.toISOString(),
+    ).toBe('2026-03-05T15:00:00.000Z');
+  });
+
   it('insufficient_funds waits for the next 1st or 15th before the following offset (paydays)', () => {
     const p = plan({
       reasonCode: 'insufficient_funds',

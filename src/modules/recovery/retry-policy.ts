@@ -133,6 +133,7 @@ export const LAST_PAYDAY_WINDOW_DAYS = 3;
  *   again: never (RC1; a new card retries at once instead, RC2);
  * - soft card declines: at the policy's day offsets after the first failure, at its local hour;
  *   `insufficient_funds` moves to the next 1st or 15th before the following offset, when one falls there;
+ *   never on the local day of the last attempt (a late offset moves to the next day);
  * - R01/R09: the network's limit (and the policy's, if lower), `minBusinessDaysApart` after the last
  *   return, within the network's window. Every re-presentment counts, manual ones too: the limit is the
  *   network's, not the policy's.
@@ -163,6 +164,13 @@ export function planNextRetry({ policy, timeZone, currency, entry }: PlanInput):
       n + 1 < offsets.length ? addDays(firstDay, offsets[n + 1]!) : addDays(day, LAST_PAYDAY_WINDOW_DAYS + 1);
     day = paydayWithin(day, until) ?? day;
   }
+  // Never a second automatic attempt on the day of the last one. The offsets count from the first failure,
+  // so after a run that could not happen on time (the service was down, the policy's offsets were
+  // shortened, the demo's back-dated history) every later offset would already be past and the entry
+  // would be charged again at each 15-minute run: four attempts on one card in an hour, which the card
+  // networks treat as excessive retrying. Spacing them a local day apart keeps the retries' count.
+  const dayAfterLast = addDays(todayIn(timeZone, entry.failedAt), 1);
+  if (day < dayAfterLast) day = dayAfterLast;
   return {
     nextRetryAt: zonedInstant(day, policy.card.localHour, timeZone),
     automaticRetriesLeft: offsets.length - n,
