@@ -3,13 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { api, apiToken, baseUrl, expectAccessible, launch, newPage, screenshot, signIn } from './browser';
 import {
   addCard,
   CARDS,
   entryOf,
   eventually,
+  explainListFailure,
   type FailedEntry,
   failedEntries,
   failingSubscription,
@@ -92,6 +93,12 @@ beforeAll(async () => {
   await signIn(page);
 });
 afterAll(async () => browser?.close());
+// When a journey fails, what the page showed next to what the API answers (a failure here in CI once left
+// only "row not visible" to go on).
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== 'fail' || !page) return;
+  await explainListFailure(page, token, 'ft-row', ctx.task.name);
+});
 
 describe('failed transactions (fr-CA)', () => {
   it('lists a declined subscription with the customer and the reason in French', async () => {

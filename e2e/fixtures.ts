@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { api } from './browser';
@@ -162,6 +163,32 @@ export async function ledger(token: string, accountId: string) {
       }[];
     }>(token, 'GET', `/accounts/${accountId}/ledger?limit=200`)
   ).items;
+}
+
+/**
+ * Prints, after a failed journey, the rows the page shows, what the page says (an alert, the address) and
+ * the newest entries the API answers, and keeps a screenshot: enough to tell a stale page from a missing row.
+ */
+export async function explainListFailure(page: Page, token: string, testId: string, name: string) {
+  try {
+    const shown = await page
+      .getByTestId(testId)
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+    const alerts = await page.getByRole('alert').allTextContents();
+    const answered = await failedEntries(token);
+    console.error(
+      `[${name}] at ${page.url()}: ${shown.length} rows shown, first ${JSON.stringify(shown.slice(0, 6))}; ` +
+        `alerts ${JSON.stringify(alerts)}; the API has ${answered.length}, newest ` +
+        JSON.stringify(answered.slice(0, 6).map((e) => [e.id, e.failedAt, e.status])),
+    );
+    mkdirSync('test-results/screenshots', { recursive: true });
+    await page.screenshot({
+      path: `test-results/screenshots/failure-${testId}-${Date.now()}.png`,
+      fullPage: true,
+    });
+  } catch (err) {
+    console.error(`[${name}] could not describe the page: ${String(err)}`);
+  }
 }
 
 /** The row of a list whose test id and data-id match (for example the failed transaction of an account). */

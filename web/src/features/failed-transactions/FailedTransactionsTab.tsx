@@ -132,7 +132,9 @@ export function FailedTransactionsTab() {
           {t('failed.focusMissing')}
         </Alert>
       )}
-      {list.isSuccess && (
+      {/* The rows stay while a background refetch fails (the list polls during retries): the alert above
+          says so, and one dropped request does not empty the page under the administrator's hands. */}
+      {list.data && (
         <>
           {phone ? (
             // A phone: one card per entry, its amount and actions in view without scrolling sideways.
