@@ -3,7 +3,14 @@ import type { Db } from '../../platform/db/db';
 import { big, rows } from '../../platform/db/db';
 import { accountOwner, ownerNameOf } from '../accounts/accounts.reads';
 import { methodLabelsByIds, paymentMethodJoin } from '../payment-methods/payment-methods.reads';
-import { type PauseInForce, parsePause, pauseInForceOf } from '../recovery/recovery.reads';
+import {
+  type PauseInForce,
+  type PolicyInForce,
+  parsePause,
+  parsePolicyInForce,
+  pauseInForceOf,
+  policyInForceOf,
+} from '../recovery/recovery.reads';
 import { medianTenths } from '../recovery/recovery-analytics';
 import { type FailedTransactionType, failedTransactions as ft } from './failed-transactions.table';
 
@@ -90,9 +97,11 @@ export class FailedTransactionsRepository {
    * plans it in about 1.6 ms instead of 4–5 ms for the seven-table join, which was most of a page's time
    * (bench/failed-transactions.ts).
    */
-  private listQuery(db: Db, pausesAt?: Date) {
+  private listQuery(db: Db, pausesAt?: Date, policyOf?: string) {
     return db
       .select({
+        // RC1/RC3: the policy in one sub-select evaluated once for the statement (the same on every row).
+        policy: policyOf ? policyInForceOf(policyOf) : sql<string | null>`null::text`,
         pause: pausesAt
           ? pauseInForceOf(ft.organizationId, ft.accountId, pausesAt)
           : sql<string | null>`null::text`,
@@ -159,17 +168,42 @@ export class FailedTransactionsRepository {
     filters: ListFilters,
     opts: { limit: number; after?: { at: Date; id: string }; pausesAt?: Date },
   ): Promise<ListedEntry[]> {
+    const found = await this.pageRows(organizationId, filters, opts, false);
+    return found.map(FailedTransactionsRepository.toListed);
+  }
+
+  /**
+   * The same page with the organization's policy in force read by the same statement (one round trip for
+   * the list's page); `policy` is null when the page is empty (nothing to present it on).
+   */
+  async pageWithPolicy(
+    organizationId: string,
+    filters: ListFilters,
+    opts: { limit: number; after?: { at: Date; id: string }; pausesAt?: Date },
+  ): Promise<{ entries: ListedEntry[]; policy: PolicyInForce | null }> {
+    const found = await this.pageRows(organizationId, filters, opts, true);
+    return {
+      entries: found.map(FailedTransactionsRepository.toListed),
+      policy: found[0] ? parsePolicyInForce(found[0].policy) : null,
+    };
+  }
+
+  private pageRows(
+    organizationId: string,
+    filters: ListFilters,
+    opts: { limit: number; after?: { at: Date; id: string }; pausesAt?: Date },
+    withPolicy: boolean,
+  ) {
     const conditions = listConditions(organizationId, filters);
     if (opts.after) {
       conditions.push(
         sql`(${ft.failedAt}, ${ft.id}) < (${opts.after.at.toISOString()}::timestamptz, ${opts.after.id})`,
       );
     }
-    const found = await this.listQuery(this.db, opts.pausesAt)
+    return this.listQuery(this.db, opts.pausesAt, withPolicy ? organizationId : undefined)
       .where(and(...conditions))
       .orderBy(...NEWEST_FIRST)
       .limit(opts.limit);
-    return found.map(FailedTransactionsRepository.toListed);
   }
 
   /** The methods a page's subscriptions and plans have now (FT5), read once for the page by primary key. */

@@ -336,6 +336,39 @@ describe('happy', () => {
     }
   });
 
+  it('RC3/RC4: each row shows the policy in force — the step after the last retry and the return fees so far', async () => {
+    // An organization of its own: changing its policy plans its open entries again.
+    const own = await createOrg(t.c);
+    const accountId = await ftAccount(t.c, own.organizationId);
+    const bank = await ftBank(t.c, own.organizationId, accountId);
+    const id = await ftEntry(t.c, own.organizationId, {
+      accountId,
+      paymentMethodId: bank,
+      methodType: 'echeck',
+      type: 'echeck_payment',
+      reasonCode: 'R01',
+      representments: 2,
+    });
+    const row = async () => {
+      const res = await list('?limit=200', {}, own.adminToken);
+      expect(res.status).toBe(200);
+      return (res.body.items as any[]).find((i) => i.id === id);
+    };
+    // No policy saved: the default one (leave the entry open, no return fee).
+    expect(await row()).toMatchObject({ afterLastRetry: 'leave_open', retryCost: 0 });
+    const put = await call(t.app, own.adminToken, 'PUT', '/api/v1/organization/retry-policy', {
+      card: { offsetsDays: [1, 3], localHour: 10, preferPaydays: false },
+      echeck: { maxRepresentments: 2, minBusinessDaysApart: 3, returnFeeAmount: 1500 },
+      afterLastRetry: 'cancel',
+      emails: { failureNotice: true, reminderBeforeRetry: false, finalNotice: true },
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    // Two re-presentments came back: two return fees of 15.00.
+    expect(await row()).toMatchObject({ afterLastRetry: 'cancel', retryCost: 3000 });
+    // Another organization's policy is not this one's.
+    expect((await itemOf((await subscriptionEntry()).id)).afterLastRetry).toBe('leave_open');
+  });
+
   it('FT6: ignore takes the entry off the list with who, when and the note; no money moves', async () => {
     const e = await subscriptionEntry();
     const charges = await fake.gateway.chargeCount(O());

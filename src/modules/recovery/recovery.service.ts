@@ -199,12 +199,6 @@ export class RecoveryService {
   }
 
   /** What the failed-transactions list shows of recovery (RC4, RC5): the policy's last step, fees, pauses. */
-  /** What the failed list shows of the policy (RC4: the step after the last retry, the eCheck return fee). */
-  async policyView(organizationId: string) {
-    const policy = await this.getPolicy(organizationId);
-    return { afterLastRetry: policy.afterLastRetry, returnFeeMinor: BigInt(policy.echeck.returnFeeAmount) };
-  }
-
   async listView(organizationId: string, accountIds: string[]) {
     const [policy, pauses] = await Promise.all([
       this.getPolicy(organizationId),
