@@ -16,14 +16,15 @@ export interface PauseInForce {
 export const pauseInForceOf = (
   organizationId: SQLWrapper,
   accountId: SQLWrapper,
-  now: Date,
+  /** the instant, or a placeholder for its ISO text (a statement built once) */
+  now: Date | SQLWrapper,
 ): SQL<string | null> =>
   sql<
     string | null
   >`(select json_build_object('until', p.until_date, 'endsAt', p.ends_at, 'reason', p.reason)::text
           from dunning_pauses p
           where p.organization_id = ${organizationId} and p.account_id = ${accountId}
-            and p.ends_at > ${now.toISOString()}::timestamptz)`;
+            and p.ends_at > ${now instanceof Date ? now.toISOString() : now}::timestamptz)`;
 
 export function parsePause(text: string | null): PauseInForce | null {
   if (!text) return null;
@@ -44,7 +45,7 @@ export interface PolicyInForce {
  * first page from 3.3 to 2.6 ms a request through `app.inject` (bench/profile-route.ts, 2026-12-02).
  * Parse with `parsePolicyInForce`: no row means the default policy.
  */
-export const policyInForceOf = (organizationId: string): SQL<string | null> =>
+export const policyInForceOf = (organizationId: string | SQLWrapper): SQL<string | null> =>
   sql<string | null>`(select json_build_object('afterLastRetry', p.policy -> 'afterLastRetry',
           'returnFeeAmount', p.policy -> 'echeck' -> 'returnFeeAmount')::text
         from retry_policies p where p.organization_id = ${organizationId})`;
