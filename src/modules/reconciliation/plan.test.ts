@@ -78,6 +78,27 @@ describe('planReconciliation', () => {
     ).toBe(1);
   });
 
+  it('RA1–RA3 per side: what the account summary holds after the reconcile (summaryAfterReconcileSql)', () => {
+    // A fully covered invoice (counted 0) takes no part and is no item; the credit note keeps 250 open.
+    const plan = planReconciliation(
+      [doc('rf_1', 250n), doc('inv_0', 0n)],
+      [doc('cn_1', 100n), doc('cn_2', 400n)],
+    );
+    expect(plan).toMatchObject({
+      debitItemsRemaining: 0,
+      debitRemaining: 0n,
+      creditItemsRemaining: 1,
+      creditRemaining: 250n,
+      itemsRemaining: 1,
+    });
+    expect(planReconciliation([doc('inv_1', 10n), doc('inv_2', 5n)], [doc('pay_1', 12n)])).toMatchObject({
+      debitItemsRemaining: 1,
+      debitRemaining: 3n,
+      creditItemsRemaining: 0,
+      creditRemaining: 0n,
+    });
+  });
+
   it('stateOf reads what is left', () => {
     expect(stateOf(0n, 0n)).toBe('reconciled');
     expect(stateOf(1n, 0n)).toBe('debit_remaining');

@@ -32,6 +32,9 @@ export interface ReconciliationPlan {
   creditRemaining: bigint;
   /** RA3's unreconciled items left after the allocations: the counted documents with something still open */
   itemsRemaining: number;
+  /** the same, per side (the account's summary row after the reconcile, summary.ts) */
+  debitItemsRemaining: number;
+  creditItemsRemaining: number;
   state: ReconciliationState;
 }
 
@@ -70,12 +73,15 @@ export function planReconciliation(
   }
   const debitRemaining = debitLeft.reduce((s, v) => s + v, 0n);
   const creditRemaining = creditLeft.reduce((s, v) => s + v, 0n);
-  const itemsRemaining = [...debitLeft, ...creditLeft].filter((left) => left > 0n).length;
+  const debitItemsRemaining = debitLeft.filter((left) => left > 0n).length;
+  const creditItemsRemaining = creditLeft.filter((left) => left > 0n).length;
   return {
     allocations,
     debitRemaining,
     creditRemaining,
-    itemsRemaining,
+    itemsRemaining: debitItemsRemaining + creditItemsRemaining,
+    debitItemsRemaining,
+    creditItemsRemaining,
     state: stateOf(debitRemaining, creditRemaining),
   };
 }

@@ -152,6 +152,19 @@ describe('happy', () => {
     // The covered 6,000 stays open for the installments.
     expect(await openOf(invoice.id)).toBe(6_000n);
     expect(await openOf(payment.id)).toBe(4_000n);
+    // The summary the reconcile wrote from its plan (not re-aggregated) is what a recount gives: the covered
+    // 6,000 is not counted, the 4,000 left on the payment is.
+    const [summary] = await t.c.db
+      .select()
+      .from(accountReconciliation)
+      .where(
+        and(
+          eq(accountReconciliation.organizationId, org.organizationId),
+          eq(accountReconciliation.accountId, acc),
+        ),
+      );
+    expect(summary).toMatchObject({ debitCount: 0, debitMinor: 0n, creditCount: 1, creditMinor: 4_000n });
+    expect(await findSummaryMismatches(t.c.db, org.organizationId)).toEqual([]);
     const again = await call(t.app, org.adminToken, 'POST', reconcileUrl(acc));
     expect(again.body).toMatchObject({ allocations: [], batchId: null, state: 'credit_remaining' });
   });
@@ -276,6 +289,7 @@ describe('happy', () => {
     });
     expect(await openOf(refund.id)).toBe(0n);
     expect(await openOf(creditNote.id)).toBe(0n);
+    expect(await findSummaryMismatches(t.c.db, org.organizationId)).toEqual([]);
   });
 
   it('RA5: a dry run answers the allocations it would make and writes nothing', async () => {

@@ -13,6 +13,7 @@ import {
   addPostedDocumentToSummary,
   addPostedDocumentToSummarySql,
   refreshReconciliationSummary,
+  summaryAfterReconcileSql,
 } from './summary';
 
 export interface ReconcileResult {
@@ -128,9 +129,11 @@ export class ReconciliationService {
    * row-locks its open documents in ID order and computes the counted amounts from the locked rows; a second
    * concurrent call waits on the advisory lock, then reads the first one's allocations and finds nothing.
    * RA6: amounts come from RA2's counted expressions: the covered part of an invoice is never allocated.
-   * The batch row and the audit row are one statement; the allocations go to the ledger as one batch
-   * (allocateMany: the ledger's checks, locks and writes in one statement), then one summary refresh: seven
-   * round trips (BEGIN and COMMIT included) whatever the number of allocations.
+   * The batch row, the audit row and the account's summary after the reconcile (from the plan:
+   * summaryAfterReconcileSql) are one statement; the allocations go to the ledger as one batch (allocateMany:
+   * the ledger's checks, locks and writes in one statement, which refuses the whole batch if any allocation
+   * no longer fits, rolling the summary back with it): six round trips (BEGIN and COMMIT included) whatever
+   * the number of allocations.
    * A dry run reads the same amounts without locking and writes nothing.
    */
   async reconcile(
@@ -173,11 +176,22 @@ export class ReconciliationService {
       if (plan.allocations.length === 0) return result;
 
       const batchId = newId('batch');
-      // The batch row and its audit row go in one statement (the audit's INSERT is the audit module's).
+      // The batch row, its audit row (the audit module's INSERT) and the summary go in one statement.
       await this.repo.insertBatch(
         tx,
         { organizationId, id: batchId, accountId, createdBy: opts.actorId, createdAt: clock.now() },
         [
+          summaryAfterReconcileSql(
+            organizationId,
+            accountId,
+            {
+              debitCount: plan.debitItemsRemaining,
+              debitMinor: plan.debitRemaining,
+              creditCount: plan.creditItemsRemaining,
+              creditMinor: plan.creditRemaining,
+            },
+            clock.now(),
+          ),
           audit.recordSql(tx, {
             organizationId,
             actorId: opts.actorId,
@@ -197,6 +211,7 @@ export class ReconciliationService {
         ],
       );
       // The ledger re-checks every open amount under its own locks: the last guard against over-allocation.
+      // No summary refresh after it: the statement above wrote the summary these allocations leave.
       await ledger.allocateMany(
         tx,
         plan.allocations.map((a) => ({
@@ -209,6 +224,7 @@ export class ReconciliationService {
           batchId,
           actorId: opts.actorId,
         })),
+        { refresh: false },
       );
       return { ...result, batchId };
     });
