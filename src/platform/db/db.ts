@@ -9,6 +9,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { MIGRATIONS_FOLDER } from '../paths';
+import { nameStatements } from './statement-cache';
 /**
  * Both drivers' Drizzle databases share this type; a transaction is one too. No relational schema is
  * registered: queries name their tables, so the plumbing needs no import of the domain's tables.
@@ -45,6 +46,8 @@ export interface CreateDbOptions {
   /** an already open PGlite (tests clone a migrated template) */
   pglite?: PGlite;
   poolSize?: number;
+  /** named prepared statements per connection (statement-cache.ts); default: when there is no pooler */
+  preparedStatements?: boolean;
   /** a PGlite dump (dumpDataDir) to start an empty data directory from: the prepared demo */
   loadDataDir?: Blob;
 }
@@ -60,8 +63,14 @@ export async function createDb(opts: CreateDbOptions): Promise<Database> {
     pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it. Queries in flight report their own error.
     });
-    const db = drizzlePg(pool) as unknown as Db;
     const sessionUrl = opts.databaseSessionUrl ?? opts.databaseUrl;
+    // Plans kept per connection, only when DATABASE_URL is PostgreSQL itself (statement-cache.ts): behind a
+    // transaction-mode pooler (a DATABASE_SESSION_URL of its own) a connection's prepared statements are not
+    // the next transaction's.
+    if (opts.preparedStatements ?? sessionUrl === opts.databaseUrl) {
+      pool.on('connect', (client) => nameStatements(client));
+    }
+    const db = drizzlePg(pool) as unknown as Db;
     return { kind: 'pg', url: opts.databaseUrl, sessionUrl, db, pool, close: () => pool.end() };
   }
   if (opts.pglite) {
