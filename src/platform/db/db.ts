@@ -9,7 +9,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { MIGRATIONS_FOLDER } from '../paths';
-import { nameStatements } from './statement-cache';
+import { MAX_PREPARED_PER_CONNECTION, nameStatements, PoolNaming } from './statement-cache';
 /**
  * Both drivers' Drizzle databases share this type; a transaction is one too. No relational schema is
  * registered: queries name their tables, so the plumbing needs no import of the domain's tables.
@@ -68,7 +68,8 @@ export async function createDb(opts: CreateDbOptions): Promise<Database> {
     // transaction-mode pooler (a DATABASE_SESSION_URL of its own) a connection's prepared statements are not
     // the next transaction's.
     if (opts.preparedStatements ?? sessionUrl === opts.databaseUrl) {
-      pool.on('connect', (client) => nameStatements(client));
+      const naming = new PoolNaming();
+      pool.on('connect', (client) => nameStatements(client, MAX_PREPARED_PER_CONNECTION, naming));
     }
     const db = drizzlePg(pool) as unknown as Db;
     return { kind: 'pg', url: opts.databaseUrl, sessionUrl, db, pool, close: () => pool.end() };

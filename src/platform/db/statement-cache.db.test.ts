@@ -52,4 +52,30 @@ describe('plans kept per connection', () => {
       await pooled?.close();
     }
   });
+
+  it('a migration under a kept statement fails that statement once, then the pool runs unnamed', async () => {
+    // One connection, so that the second run meets the statement the first one prepared.
+    const single = database.url ? await createDb({ databaseUrl: database.url, poolSize: 1 }) : null;
+    const db = single?.db ?? database.db;
+    try {
+      await db.execute(sql.raw('create table naming_probe (id int primary key, label text)'));
+      await db.execute(sql.raw("insert into naming_probe values (1, 'un')"));
+      const read = () => rows<Record<string, unknown>>(db, sql`select * from naming_probe where id = ${1}`);
+      expect(await read()).toEqual([{ id: 1, label: 'un' }]);
+      await db.execute(sql.raw('alter table naming_probe add column extra int'));
+      if (isPg) {
+        const failed = await read().then(
+          () => null,
+          (e: Error & { cause?: Error }) => e,
+        );
+        expect(String(failed?.cause?.message ?? failed?.message)).toMatch(
+          /cached plan must not change result type/,
+        );
+      }
+      expect(await read()).toEqual([{ id: 1, label: 'un', extra: null }]);
+    } finally {
+      await db.execute(sql.raw('drop table if exists naming_probe'));
+      await single?.close();
+    }
+  });
 });

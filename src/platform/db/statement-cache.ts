@@ -16,22 +16,72 @@ export const MAX_PREPARED_PER_CONNECTION = 150;
  * hands each transaction any server connection, on which the statement was never prepared, so there every
  * statement stays unnamed (createDb decides). Statements without parameters (BEGIN, COMMIT, migrations'
  * multi-statement scripts) are left alone, and a connection names at most MAX_PREPARED_PER_CONNECTION
- * texts, so a statement whose text varies cannot grow the server's memory without bound.
+ * texts, so a statement whose text varies cannot grow the server's memory without bound. Should the server
+ * answer that named statements cannot work after all (a pooler nobody declared, a migration under running
+ * connections), the pool stops naming them (PoolNaming).
  */
-export function nameStatements(client: pg.PoolClient | pg.Client, max = MAX_PREPARED_PER_CONNECTION): void {
+export function nameStatements(
+  client: pg.PoolClient | pg.Client,
+  max = MAX_PREPARED_PER_CONNECTION,
+  pool: PoolNaming = new PoolNaming(),
+): void {
   const names = new Map<string, string>();
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as { query: unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
-    if (isUnnamedConfig(config) && hasParameters(config, values)) {
+    if (pool.enabled && isUnnamedConfig(config) && hasParameters(config, values)) {
       let name = names.get(config.text);
       if (name === undefined && names.size < max) {
         name = `r_${createHash('sha1').update(config.text).digest('base64url')}`;
         names.set(config.text, name);
       }
-      if (name !== undefined) return query({ ...config, name }, values, callback);
+      if (name !== undefined) {
+        // A statement the server says it cannot keep turns naming off for the whole pool (below).
+        if (typeof callback === 'function') {
+          return query({ ...config, name }, values, (err: unknown, res: unknown) => {
+            pool.saw(err);
+            (callback as (e: unknown, r: unknown) => void)(err, res);
+          });
+        }
+        const sent = query({ ...config, name }, values);
+        if (sent instanceof Promise) return sent.catch((err: unknown) => Promise.reject(pool.saw(err)));
+        return sent;
+      }
     }
     return query(config, values, callback);
   };
+}
+
+/**
+ * What the connections of one pool share: whether they still name statements. The server's answers that
+ * mean named statements cannot work here turn it off for good, with one log line; the statement that met it
+ * fails (its transaction is aborted), every later one runs unnamed:
+ * - 42P05 / 26000 (a prepared statement "already exists" / "does not exist"): a transaction-mode pooler is in
+ *   front of PostgreSQL after all (DATABASE_URL pointed at one without a DATABASE_SESSION_URL of its own), so
+ *   a client's statements are not on the server connection it was handed;
+ * - 0A000 "cached plan must not change result type": a migration (a rolling deploy) changed the columns of a
+ *   table a kept statement reads.
+ */
+export class PoolNaming {
+  enabled = true;
+
+  constructor(private readonly log: (message: string) => void = (m) => console.warn(m)) {}
+
+  saw(err: unknown): unknown {
+    const code = (err as { code?: unknown } | null)?.code;
+    const message = String((err as { message?: unknown } | null)?.message ?? '');
+    const broken =
+      code === '42P05' || code === '26000' || (code === '0A000' && message.includes('cached plan'));
+    if (broken && this.enabled) {
+      this.enabled = false;
+      this.log(
+        `recoup: named prepared statements turned off for this process (${String(code)}: ${message}); ` +
+          (code === '0A000'
+            ? 'a migration changed a table under running connections'
+            : 'a transaction-mode pooler needs DATABASE_SESSION_URL (README "Deploy")'),
+      );
+    }
+    return err;
+  }
 }
 
 interface QueryConfigLike {
