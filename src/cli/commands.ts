@@ -9,7 +9,13 @@ import { demoBanner, loadDemo } from './demo/demo';
 /** The CLI's commands that do one thing and exit. Each opens the database, works, and closes it. */
 
 export async function runMigrate(config: Config): Promise<void> {
-  const database = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // The session URL too, as the container passes it: the migrator's session-level advisory lock must not go
+  // through a transaction-mode pooler (migrateDb), and neither may named statements (statement-cache.ts).
+  const database = await createDb({
+    databaseUrl: config.databaseUrl,
+    databaseSessionUrl: config.databaseSessionUrl,
+    dataDir: config.dataDir,
+  });
   try {
     await migrateDb(database);
   } finally {
