@@ -212,8 +212,9 @@ export class FailedTransactionsRepository {
    * The page's statement, built once per shape (which filters, a cursor or not, with the pauses and the
    * policy or not) with placeholders for every value, then run with this page's values. Drizzle's query
    * building was 0.23–0.34 ms of a 2.4 ms page at every request, a third of what the API cost above its
-   * floor (bench/failed-transactions.ts); `prepare()` without a name keeps the statement unnamed on the wire,
-   * as PgBouncer's transaction pooling needs (README "Deploy"). Its rows are mapped by a function compiled
+   * floor (bench/failed-transactions.ts). `prepare()` is given no name: the pool decides whether the text
+   * becomes a named statement (on a direct connection, platform/db/statement-cache.ts) or stays unnamed
+   * (behind PgBouncer's transaction pooling, README "Deploy"). Its rows are mapped by a function compiled
    * once (platform/db/compiled-rows.ts): Drizzle's generic mapping was another 0.3 ms of the page.
    */
   private pageRows(
@@ -269,7 +270,7 @@ export class FailedTransactionsRepository {
       .where(and(...conditions))
       .orderBy(...NEWEST_FIRST)
       .limit(p('limit'))
-      // No name: an unnamed statement (drizzle's `prepare` types the name as required, its drivers do not).
+      // No name (the pool's choice, above): drizzle's `prepare` types the name as required, its drivers do not.
       .prepare(undefined as unknown as string);
     return this.opts.compiledRows === false ? prepared : withCompiledRows(prepared);
   }
