@@ -11,12 +11,14 @@ export function formatDate(date: string, locale: string): string {
  * same time. Without one (still loading), the time is shown in UTC and says so.
  */
 export function formatInstant(instant: string, locale: string, timeZone?: string): string {
-  return new Intl.DateTimeFormat(locale, {
+  const text = new Intl.DateTimeFormat(locale, {
     dateStyle: 'medium',
     timeStyle: 'short',
     timeZone: timeZone ?? 'UTC',
-    ...(timeZone ? {} : { timeZoneName: 'short' }),
   }).format(new Date(instant));
+  // Not `timeZoneName`: Intl refuses it beside `dateStyle` (a TypeError, "Invalid option"), which blanked
+  // a page whose rows arrived before the organization did (e2e/audit-and-settings-fr.spec.ts, one run in 3).
+  return timeZone ? text : `${text} UTC`;
 }
 
 export function formatExpiry(month: number | null | undefined, year: number | null | undefined): string {
